@@ -1,0 +1,16 @@
+"""fastrans: fast, safe rANS entropy coding for learned compression.
+
+The numpy-level API lives here; the torch layer is in ``fastrans.entropy_models``,
+``fastrans.quantizers`` and ``fastrans.nnquant`` (``pip install fastrans[torch]``), the
+CompressAI drop-in in ``fastrans.compat.compressai`` and exp-Golomb in ``fastrans.golomb``.
+"""
+
+from fastrans.errors import CorruptStreamError, FastransError, TableMismatchError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CorruptStreamError",
+    "FastransError",
+    "TableMismatchError",
+]

@@ -1,0 +1,96 @@
+"""Turning user inputs into the exact numpy buffers the native module borrows.
+
+Every public entry point funnels its arrays through here: numpy arrays, torch CPU tensors,
+lists and buffers are accepted; an array that already has the right dtype and is
+C-contiguous is passed through without a copy, anything else is cast once. Casts never
+wrap or truncate silently: integers outside int32 and non-integral floats are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_I32 = np.iinfo(np.int32)
+
+
+def _to_numpy(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, np.ndarray):
+        return x
+    mod = type(x).__module__
+    if mod.startswith("torch"):
+        if getattr(x, "device", None) is not None and x.device.type != "cpu":
+            x = x.detach().cpu()
+        return x.detach().numpy()
+    try:
+        return np.asarray(x)
+    except Exception as exc:  # pragma: no cover - numpy's own message is kept
+        raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
+
+
+def as_i32(x: Any, name: str) -> np.ndarray:
+    """A flat, C-contiguous int32 view or copy of integer data ``x``."""
+    a = _to_numpy(x, name)
+    if a.dtype == np.int32:
+        return np.ascontiguousarray(a).reshape(-1)
+    if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
+        if a.size == 0 and a.dtype.kind in "OU" or a.dtype == np.float64 and a.size == 0:
+            return np.zeros(0, np.int32)
+        raise TypeError(f"{name} must hold integers, got dtype {a.dtype}")
+    if a.size == 0:
+        return np.zeros(0, np.int32)
+    if a.dtype.kind == "f":
+        if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
+            raise ValueError(f"{name} must hold whole numbers; round it first (e.g. numpy.rint)")
+    lo, hi = a.min(), a.max()
+    if lo < _I32.min or hi > _I32.max:
+        raise ValueError(
+            f"{name} holds {lo if lo < _I32.min else hi}, outside the int32 range "
+            f"[{_I32.min}, {_I32.max}]"
+        )
+    return np.ascontiguousarray(a, dtype=np.int32).reshape(-1)
+
+
+def as_f32(x: Any, name: str) -> np.ndarray:
+    """A flat, C-contiguous float32 view or copy of real data ``x``."""
+    a = _to_numpy(x, name)
+    if a.dtype == np.float32:
+        return np.ascontiguousarray(a).reshape(-1)
+    if a.dtype.kind not in "iuf" or a.dtype == np.bool_:
+        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    return np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
+
+
+def as_2d(x: Any, name: str, dtype: type) -> np.ndarray:
+    """A C-contiguous 2-D array of ``dtype`` (integers are range-checked)."""
+    a = _to_numpy(x, name)
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (one row per table), got shape {a.shape}")
+    if dtype is np.int32:
+        flat = as_i32(a, name)
+    else:
+        flat = as_f32(a, name)
+    return flat.reshape(a.shape)
+
+
+def as_bytes(data: Any, name: str = "data") -> bytes:
+    """``bytes`` from bytes, bytearray, memoryview or a uint8 array."""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, np.ndarray) and data.dtype == np.uint8:
+        return data.tobytes()
+    raise TypeError(f"{name} must be bytes (or bytearray / memoryview), got {type(data).__name__}")
+
+
+def threads_arg(threads: Any) -> int:
+    """``threads=None`` → 0 (every core); otherwise a positive int."""
+    if threads is None:
+        return 0
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+        raise TypeError(f"threads must be None or a positive int, got {threads!r}")
+    if threads < 1:
+        raise ValueError(f"threads={threads}: use None (every core) or a positive count")
+    return int(threads)

@@ -1,0 +1,21 @@
+//! fastrans: the exact integer work of learned compression — rANS coding, pmf → quantized
+//! CDF, exp-Golomb — validated at the edge and fast inside.
+//!
+//! Modules, one idea each:
+//! - [`cdf`]: pmf → quantized CDF, bit-exact with CompressAI.
+//! - [`table`]: [`CdfTable`], many CDFs validated once and laid out for coding.
+//! - [`rans`]: the 64-bit-state rANS arithmetic every format shares.
+//! - [`compressai`]: CompressAI's stream, byte for byte.
+//! - [`scale`]: CompressAI's `build_indexes`, scales → table rows.
+//! - [`error`]: the crate's one error type.
+
+pub mod cdf;
+pub mod compressai;
+pub mod error;
+pub mod rans;
+pub mod scale;
+pub mod table;
+
+pub use cdf::pmf_to_quantized_cdf;
+pub use error::{Error, Result};
+pub use table::CdfTable;

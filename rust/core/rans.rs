@@ -1,0 +1,144 @@
+//! rANS with a 64-bit state and 32-bit words: the arithmetic every stream format shares.
+//!
+//! Read me first — the three surprises of rANS:
+//! 1. The encoder is a stack: symbols are encoded in reverse order so the decoder reads
+//!    them forward.
+//! 2. Output is produced backwards: words are pushed in the order the encoder emits them
+//!    and the whole buffer is reversed once at the end.
+//! 3. Several states can be interleaved over one word buffer (the fastrans format does);
+//!    each state is a plain `u64` here, so a caller can keep as many as it likes.
+//!
+//! Constants: the state `x` lives in `[L, 2^63)` with `L = 2^31` between operations; a word
+//! is 32 bits, so one renormalisation step per symbol is always enough for precisions up
+//! to 16 (`x >> p >= 2^15` after a decode step, `x << 32 >= L`). This is ryg_rans'
+//! `rans64.h`, which CompressAI uses, so the bits agree with CompressAI's.
+
+use crate::error::{Error, Result};
+use crate::table::EncSymbol;
+
+/// Lower bound of the normalised state interval.
+pub const RANS_L: u64 = 1 << 31;
+
+/// `x = C(s, x)`: encode one bin, emitting a word first when `x` would overflow.
+#[inline(always)]
+pub fn enc_put(x: &mut u64, out: &mut Vec<u32>, sym: &EncSymbol, precision: u32) {
+    // x_max = ((L >> p) << 32) * freq: the largest state that stays below 2^63 after coding.
+    let x_max = (sym.freq as u64) << (63 - precision);
+    if *x >= x_max {
+        out.push(*x as u32);
+        *x >>= 32;
+    }
+    // x / freq by multiplication (see EncSymbol's invariant), then
+    // x = (x / freq) << p + x % freq + start == x + bias + q * (2^p - freq).
+    let q = (((*x as u128) * (sym.rcp as u128)) >> 64) as u64 >> sym.shift;
+    *x = x
+        .wrapping_add(sym.bias as u64)
+        .wrapping_add(q.wrapping_mul(sym.cmpl_freq as u64));
+}
+
+/// Push `nbits` (<= 16) raw bits: `x = x * 2^nbits + val`, CompressAI's bypass primitive.
+#[inline(always)]
+pub fn enc_put_bits(x: &mut u64, out: &mut Vec<u32>, val: u32, nbits: u32) {
+    debug_assert!(nbits <= 16 && val < (1 << nbits));
+    if *x >= 1u64 << (63 - nbits) {
+        out.push(*x as u32);
+        *x >>= 32;
+    }
+    *x = (*x << nbits) | val as u64;
+}
+
+/// Write the final state: after the reversal the low word comes first.
+#[inline]
+pub fn enc_flush(x: u64, out: &mut Vec<u32>) {
+    out.push((x >> 32) as u32);
+    out.push(x as u32);
+}
+
+/// A bounds-checked forward reader of little-endian 32-bit words.
+#[derive(Debug, Clone)]
+pub struct WordReader<'a> {
+    data: &'a [u8],
+    /// Byte position of the next word. Invariant: `pos <= data.len()`, `pos % 4 == 0`.
+    pos: usize,
+}
+
+impl<'a> WordReader<'a> {
+    /// A reader over `data`, which must hold a whole number of words.
+    pub fn new(data: &'a [u8]) -> Result<Self> {
+        if data.len() % 4 != 0 {
+            return Err(Error::corrupt(format!(
+                "{} bytes is not a whole number of 32-bit words (truncated or padded stream?)",
+                data.len()
+            )));
+        }
+        Ok(WordReader { data, pos: 0 })
+    }
+
+    /// The next word, or `CorruptStream` at the end of the data.
+    #[inline(always)]
+    pub fn next(&mut self) -> Result<u32> {
+        match self.data.get(self.pos..self.pos + 4) {
+            Some(b) => {
+                self.pos += 4;
+                Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            }
+            None => Err(Error::corrupt(
+                "the stream ended before all symbols were decoded (truncated stream or wrong indexes)",
+            )),
+        }
+    }
+
+    /// Skip `n` words (clamped to the end of the data).
+    pub fn skip_words(&mut self, n: usize) {
+        self.pos = (self.pos + 4 * n).min(self.data.len() - self.data.len() % 4);
+    }
+
+    /// Words not read yet.
+    pub fn remaining_words(&self) -> usize {
+        (self.data.len() - self.pos) / 4
+    }
+}
+
+/// Read the initial state (low word first). Every encoder leaves its state in
+/// `[L, 2^63)`, so any other value proves the stream corrupt; inside that interval no
+/// decoding step can overflow.
+#[inline]
+pub fn dec_init(r: &mut WordReader<'_>) -> Result<u64> {
+    let lo = r.next()? as u64;
+    let hi = r.next()? as u64;
+    let x = lo | (hi << 32);
+    if !(RANS_L..1 << 63).contains(&x) {
+        return Err(Error::corrupt(format!(
+            "initial state {x:#x} is outside [2^31, 2^63): not a rANS stream"
+        )));
+    }
+    Ok(x)
+}
+
+/// `x = D(x)` for the bin `[start, start + freq)` that holds the current slot.
+#[inline(always)]
+pub fn dec_advance(
+    x: &mut u64,
+    r: &mut WordReader<'_>,
+    start: u32,
+    freq: u32,
+    precision: u32,
+) -> Result<()> {
+    let mask = (1u64 << precision) - 1;
+    *x = freq as u64 * (*x >> precision) + (*x & mask) - start as u64;
+    if *x < RANS_L {
+        *x = (*x << 32) | r.next()? as u64;
+    }
+    Ok(())
+}
+
+/// Pop `nbits` raw bits (the inverse of [`enc_put_bits`]).
+#[inline(always)]
+pub fn dec_get_bits(x: &mut u64, r: &mut WordReader<'_>, nbits: u32) -> Result<u32> {
+    let val = (*x & ((1u64 << nbits) - 1)) as u32;
+    *x >>= nbits;
+    if *x < RANS_L {
+        *x = (*x << 32) | r.next()? as u64;
+    }
+    Ok(val)
+}

@@ -1,0 +1,438 @@
+//! `CdfTable`: many quantized CDFs, validated once, laid out for coding.
+//!
+//! Input layout is CompressAI's: row `i` of a 2-D array is valid up to `lengths[i]`; its
+//! last valid entry is `2^precision`, bin `lengths[i] - 2` is the escape bin, and symbol
+//! `s` of that row codes bin `s - offsets[i]`. Construction checks every row once
+//! (first entry 0, strictly increasing, terminated by `2^precision`), so the coders never
+//! re-check or assert.
+//!
+//! For encoding each bin gets an [`EncSymbol`] with a precomputed reciprocal, so the
+//! encoder's hot loop has no division. For decoding each row gets a small bucket index
+//! (`2^LOOKUP_BITS` buckets over the slot range) naming the first bin that can hold a slot
+//! in the bucket; a short forward scan finishes the search. No decode ever scans from
+//! symbol 0, so wide CDFs cost no more than narrow ones.
+
+use crate::cdf::{check_precision, pmf_to_quantized_cdf};
+use crate::error::{Error, Result};
+
+/// log2 of the number of decode buckets per row (capped by the precision).
+const LOOKUP_BITS: u32 = 10;
+
+/// One bin ready for the division-free rANS encoder.
+///
+/// Invariant: `freq >= 1`; `rcp`/`shift`/`bias` satisfy, for every state `x < 2^63`,
+/// `bias + x + (mulhi(x, rcp) >> shift) * cmpl_freq == ((x / freq) << p) + x % freq + start`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EncSymbol {
+    /// Reciprocal of `freq` (Alverson's method), or `2^64 - 1` when `freq == 1`.
+    pub rcp: u64,
+    /// `start`, or `start + 2^p - 1` when `freq == 1` (see the invariant).
+    pub bias: u32,
+    /// `2^p - freq`.
+    pub cmpl_freq: u32,
+    /// Right shift applied to `mulhi(x, rcp)`.
+    pub shift: u32,
+    /// Frequency of the bin, `1 ..= 2^p`.
+    pub freq: u32,
+}
+
+impl EncSymbol {
+    /// Precomputes the division-free form of bin `[start, start + freq)` at `precision`.
+    pub fn new(start: u32, freq: u32, precision: u32) -> Self {
+        debug_assert!(freq >= 1 && precision <= 16);
+        let one = 1u32 << precision;
+        if freq == 1 {
+            // mulhi(x, 2^64 - 1) = x - 1 for x >= 1, so the update becomes x * 2^p + start.
+            return EncSymbol {
+                rcp: u64::MAX,
+                bias: start + one - 1,
+                cmpl_freq: one - 1,
+                shift: 0,
+                freq,
+            };
+        }
+        // shift = ceil(log2 freq); rcp = ceil(2^(63 + shift) / freq) < 2^64 because
+        // freq > 2^(shift - 1). Then floor(x / freq) = mulhi(x, rcp) >> (shift - 1) for all
+        // x < 2^63: the rounding error of rcp adds less than 1/freq to x / freq.
+        let shift = 32 - (freq - 1).leading_zeros();
+        let rcp = ((1u128 << (63 + shift)) + freq as u128 - 1) / freq as u128;
+        EncSymbol {
+            rcp: rcp as u64,
+            bias: start,
+            cmpl_freq: one - freq,
+            shift: shift - 1,
+            freq,
+        }
+    }
+}
+
+/// Per-row facts the coders need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// Index of this row's first entry in the flattened `cdf` / `symbols` arrays.
+    pub base: u32,
+    /// The escape bin, `lengths[i] - 2`; bins `0 .. max_value` code symbols directly.
+    pub max_value: i32,
+    /// Symbol coded by bin 0.
+    pub offset: i32,
+}
+
+/// Many CDFs, validated once, immutable and `Sync`.
+#[derive(Debug, Clone)]
+pub struct CdfTable {
+    precision: u32,
+    rows: Vec<Row>,
+    /// Flattened CDF entries, `lengths[i]` per row starting at `rows[i].base`.
+    cdf: Vec<u32>,
+    /// Flattened encoder symbols, same indexing as `cdf` (last entry of a row unused).
+    symbols: Vec<EncSymbol>,
+    /// `2^lookup_bits` first-candidate bins per row.
+    lookup: Vec<u16>,
+    lookup_bits: u32,
+    fingerprint: u64,
+}
+
+impl CdfTable {
+    /// Validates and lays out `num_rows` CDF rows of `width` entries each (`cdfs` is the
+    /// row-major 2-D array). REQUIRES: `lengths` and `offsets` have one entry per row,
+    /// `2 <= lengths[i] <= width`, each row starts at 0, strictly increases, and ends with
+    /// `2^precision` at `lengths[i] - 1`.
+    pub fn new(
+        cdfs: &[i32],
+        width: usize,
+        lengths: &[i32],
+        offsets: &[i32],
+        precision: u32,
+    ) -> Result<Self> {
+        check_precision(precision)?;
+        let num_rows = lengths.len();
+        if offsets.len() != num_rows {
+            return Err(Error::invalid(format!(
+                "offsets has {} entries but cdf_lengths has {num_rows}: give one offset per CDF row",
+                offsets.len()
+            )));
+        }
+        if cdfs.len() != num_rows * width {
+            return Err(Error::invalid(format!(
+                "cdfs has {} rows but cdf_lengths has {num_rows} entries: give one length per row",
+                if width == 0 { 0 } else { cdfs.len() / width }
+            )));
+        }
+        if num_rows == 0 {
+            return Err(Error::invalid("cdfs has no rows: give at least one CDF"));
+        }
+        if num_rows > i32::MAX as usize {
+            return Err(Error::invalid("too many CDF rows"));
+        }
+        let rows_cdf: Vec<&[i32]> = (0..num_rows)
+            .map(|i| &cdfs[i * width..(i + 1) * width])
+            .collect();
+        Self::from_rows(&rows_cdf, lengths, offsets, precision)
+    }
+
+    /// Like [`CdfTable::new`] with the rows given one slice each (each at least
+    /// `lengths[i]` long).
+    pub fn from_rows<R: AsRef<[i32]>>(
+        rows_cdf: &[R],
+        lengths: &[i32],
+        offsets: &[i32],
+        precision: u32,
+    ) -> Result<Self> {
+        check_precision(precision)?;
+        if rows_cdf.len() != lengths.len() || offsets.len() != lengths.len() {
+            return Err(Error::invalid(format!(
+                "got {} CDF rows, {} cdf_lengths and {} offsets: give one of each per row",
+                rows_cdf.len(),
+                lengths.len(),
+                offsets.len()
+            )));
+        }
+        if lengths.is_empty() {
+            return Err(Error::invalid("cdfs has no rows: give at least one CDF"));
+        }
+        let one = 1i64 << precision;
+        let lookup_bits = LOOKUP_BITS.min(precision);
+        let total: usize = lengths.iter().map(|&l| l.max(0) as usize).sum();
+        let mut table = CdfTable {
+            precision,
+            rows: Vec::with_capacity(lengths.len()),
+            cdf: Vec::with_capacity(total),
+            symbols: Vec::with_capacity(total),
+            lookup: Vec::with_capacity(lengths.len() << lookup_bits),
+            lookup_bits,
+            fingerprint: 0,
+        };
+        for (i, ((row, &len), &offset)) in rows_cdf.iter().zip(lengths).zip(offsets).enumerate() {
+            let row = row.as_ref();
+            if len < 2 || len as usize > row.len() {
+                return Err(Error::invalid(format!(
+                    "cdf_lengths[{i}] = {len}: must be in 2..={} (the row width)",
+                    row.len()
+                )));
+            }
+            let valid = &row[..len as usize];
+            check_row(i, valid, one)?;
+            if table.cdf.len() + valid.len() > u32::MAX as usize {
+                return Err(Error::invalid("tables too large: more than 2^32 CDF entries"));
+            }
+            table.push_row(valid, offset);
+        }
+        table.fingerprint = table.compute_fingerprint();
+        Ok(table)
+    }
+
+    /// The batched form of CompressAI's `EntropyModel._pmf_to_cdf`: row `i` is
+    /// `pmf_to_quantized_cdf(pmfs[i][..pmf_lengths[i]] ++ [tail_masses[i]])`, so it has
+    /// `pmf_lengths[i] + 2` entries and its last bin (the tail mass) is the escape bin.
+    /// `pmfs` is row-major with `width` columns. Rows are built in parallel.
+    pub fn from_pmfs(
+        pmfs: &[f32],
+        width: usize,
+        pmf_lengths: &[i32],
+        tail_masses: &[f32],
+        offsets: &[i32],
+        precision: u32,
+    ) -> Result<Self> {
+        use rayon::prelude::*;
+        check_precision(precision)?;
+        let n = pmf_lengths.len();
+        if tail_masses.len() != n || offsets.len() != n || pmfs.len() != n * width {
+            return Err(Error::invalid(format!(
+                "got {} pmf rows, {n} pmf_lengths, {} tail_masses and {} offsets: \
+                 give one of each per row",
+                if width == 0 { 0 } else { pmfs.len() / width },
+                tail_masses.len(),
+                offsets.len()
+            )));
+        }
+        let rows: Vec<Vec<i32>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let len = pmf_lengths[i];
+                if len < 1 || len as usize > width {
+                    return Err(Error::invalid(format!(
+                        "pmf_lengths[{i}] = {len}: must be in 1..={width} (the pmf width)"
+                    )));
+                }
+                let mut pmf = Vec::with_capacity(len as usize + 1);
+                pmf.extend_from_slice(&pmfs[i * width..i * width + len as usize]);
+                pmf.push(tail_masses[i]);
+                let cdf = pmf_to_quantized_cdf(&pmf, precision)
+                    .map_err(|e| Error::invalid(format!("pmf row {i}: {e}")))?;
+                Ok(cdf.into_iter().map(|c| c as i32).collect())
+            })
+            .collect::<Result<_>>()?;
+        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
+        Self::from_rows(&rows, &lengths, offsets, precision)
+    }
+
+    /// The CDFs as CompressAI stores them: row-major, `width()` columns, zero padded.
+    pub fn padded_cdfs(&self) -> Vec<i32> {
+        let width = self.width();
+        let mut out = vec![0i32; self.rows.len() * width];
+        for i in 0..self.rows.len() {
+            for (o, &c) in out[i * width..].iter_mut().zip(self.row_cdf(i)) {
+                *o = c as i32;
+            }
+        }
+        out
+    }
+
+    /// The longest row length (the column count of [`CdfTable::padded_cdfs`]).
+    pub fn width(&self) -> usize {
+        self.rows
+            .iter()
+            .map(|r| r.max_value as usize + 2)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn push_row(&mut self, valid: &[i32], offset: i32) {
+        let base = self.cdf.len() as u32;
+        let bins = valid.len() - 1;
+        self.rows.push(Row {
+            base,
+            max_value: bins as i32 - 1,
+            offset,
+        });
+        self.cdf.extend(valid.iter().map(|&c| c as u32));
+        for w in valid.windows(2) {
+            let (start, end) = (w[0] as u32, w[1] as u32);
+            self.symbols
+                .push(EncSymbol::new(start, end - start, self.precision));
+        }
+        self.symbols.push(EncSymbol::default());
+        // lookup[b] = the bin holding slot b << (p - lookup_bits).
+        let step_shift = self.precision - self.lookup_bits;
+        let mut bin = 0usize;
+        for b in 0..1u32 << self.lookup_bits {
+            let slot = b << step_shift;
+            while valid[bin + 1] as u32 <= slot {
+                bin += 1;
+            }
+            // bins < 2^16 because every bin has frequency >= 1 and precision <= 16.
+            self.lookup.push(bin as u16);
+        }
+    }
+
+    /// FNV-1a (64-bit) over the little-endian bytes of precision, row count, and for every
+    /// row its length, offset and valid CDF entries: the same value on every platform.
+    fn compute_fingerprint(&self) -> u64 {
+        let mut h = Fnv1a::new();
+        h.word(self.precision);
+        h.word(self.rows.len() as u32);
+        for (i, row) in self.rows.iter().enumerate() {
+            let entries = self.row_cdf(i);
+            h.word(entries.len() as u32);
+            h.word(row.offset as u32);
+            for &c in entries {
+                h.word(c);
+            }
+        }
+        h.finish()
+    }
+
+    /// Number of CDF rows.
+    pub fn num_tables(&self) -> usize {
+        self.rows.len()
+    }
+    /// Probability precision in bits (each row ends at `2^precision`).
+    pub fn precision(&self) -> u32 {
+        self.precision
+    }
+    /// Platform-independent 64-bit identity of the tables (see `compute_fingerprint`).
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+    /// Facts of row `i`. REQUIRES: `i < num_tables()` (use [`CdfTable::check_indexes`]).
+    #[inline]
+    pub fn row(&self, i: usize) -> Row {
+        self.rows[i]
+    }
+    /// The valid CDF entries of row `i` (`lengths[i]` of them).
+    pub fn row_cdf(&self, i: usize) -> &[u32] {
+        let start = self.rows[i].base as usize;
+        let len = self.rows[i].max_value as usize + 2;
+        &self.cdf[start..start + len]
+    }
+    /// The row lengths (`cdf_lengths`).
+    pub fn lengths(&self) -> Vec<i32> {
+        self.rows.iter().map(|r| r.max_value + 2).collect()
+    }
+    /// The row offsets.
+    pub fn offsets(&self) -> Vec<i32> {
+        self.rows.iter().map(|r| r.offset).collect()
+    }
+
+    /// Encoder form of `bin` in `row`. REQUIRES: `bin <= row.max_value`.
+    #[inline]
+    pub fn enc_symbol(&self, row: Row, bin: u32) -> &EncSymbol {
+        &self.symbols[(row.base + bin) as usize]
+    }
+
+    /// The bin of `row` that holds `slot` (< 2^precision), with its start and frequency.
+    #[inline]
+    pub fn find_bin(&self, row_index: usize, row: Row, slot: u32) -> (u32, u32, u32) {
+        let base = row.base as usize;
+        let bucket = (slot >> (self.precision - self.lookup_bits)) as usize;
+        let mut bin = self.lookup[(row_index << self.lookup_bits) + bucket] as usize;
+        let cdf = &self.cdf[base..base + row.max_value as usize + 2];
+        // Terminates: cdf[last] = 2^precision > slot.
+        while cdf[bin + 1] <= slot {
+            bin += 1;
+        }
+        (bin as u32, cdf[bin], cdf[bin + 1] - cdf[bin])
+    }
+
+    /// Checks that every index names a row; the coders rely on it.
+    pub fn check_indexes(&self, indexes: &[i32]) -> Result<()> {
+        let n = self.rows.len();
+        if let Some(pos) = indexes.iter().position(|&i| i < 0 || i as usize >= n) {
+            return Err(Error::invalid(format!(
+                "indexes[{pos}] = {} is out of range: the table has {n} rows (0..{n})",
+                indexes[pos]
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn check_row(i: usize, valid: &[i32], one: i64) -> Result<()> {
+    if valid[0] != 0 {
+        return Err(Error::invalid(format!(
+            "cdfs[{i}][0] = {}: every CDF row must start at 0",
+            valid[0]
+        )));
+    }
+    let last = valid[valid.len() - 1];
+    if last as i64 != one {
+        return Err(Error::invalid(format!(
+            "cdfs[{i}][{}] = {last}: the last valid entry must be 2^precision = {one} \
+             (check cdf_lengths and precision)",
+            valid.len() - 1
+        )));
+    }
+    if let Some(j) = valid.windows(2).position(|w| w[1] <= w[0]) {
+        return Err(Error::invalid(format!(
+            "cdfs[{i}] is not strictly increasing at entry {}: {} then {} \
+             (every bin needs a frequency of at least 1)",
+            j + 1,
+            valid[j],
+            valid[j + 1]
+        )));
+    }
+    Ok(())
+}
+
+/// 64-bit FNV-1a over little-endian `u32` words.
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+    fn word(&mut self, w: u32) {
+        for b in w.to_le_bytes() {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reciprocal_matches_division() {
+        let p = 16;
+        for freq in [1u32, 2, 3, 5, 7, 100, 4095, 4096, 4097, 32767, 65535, 65536] {
+            let start = 17.min(65536 - freq);
+            let sym = EncSymbol::new(start, freq, p);
+            for x in [1u64 << 31, (1 << 31) + 12345, ((freq as u64) << 47) - 1] {
+                let q = ((x as u128 * sym.rcp as u128) >> 64) as u64 >> sym.shift;
+                let got = x
+                    .wrapping_add(sym.bias as u64)
+                    .wrapping_add(q.wrapping_mul(sym.cmpl_freq as u64));
+                let want = ((x / freq as u64) << p) + x % freq as u64 + start as u64;
+                assert_eq!(got, want, "freq={freq} x={x}");
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_bad_rows() {
+        let ok = [0, 10, 65536, 0];
+        assert!(CdfTable::new(&ok, 4, &[3], &[0], 16).is_ok());
+        assert!(CdfTable::new(&ok, 4, &[4], &[0], 16).is_err()); // not terminated
+        assert!(CdfTable::new(&ok, 4, &[1], &[0], 16).is_err()); // too short
+        assert!(CdfTable::new(&ok, 4, &[5], &[0], 16).is_err()); // longer than width
+        assert!(CdfTable::new(&[1, 10, 65536, 0], 4, &[3], &[0], 16).is_err());
+        assert!(CdfTable::new(&[0, 10, 10, 65536], 4, &[4], &[0], 16).is_err());
+        assert!(CdfTable::new(&ok, 4, &[3], &[0, 1], 16).is_err());
+        assert!(CdfTable::new(&ok, 4, &[3], &[0], 17).is_err());
+    }
+}

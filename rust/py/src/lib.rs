@@ -1,0 +1,22 @@
+//! `fastrans._native`: thin PyO3 wrappers over the `fastrans` core crate, one file per
+//! exposed area. Inputs are borrowed numpy slices (the Python facade casts them once),
+//! work runs with the GIL released, and errors map to exceptions in `errors.rs`.
+
+use pyo3::prelude::*;
+
+mod arrays;
+mod errors;
+mod scale;
+mod stream;
+mod table;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<table::PyCdfTable>()?;
+    m.add_function(wrap_pyfunction!(table::pmf_to_quantized_cdf, m)?)?;
+    m.add_class::<stream::PyBufferedEncoder>()?;
+    m.add_class::<stream::PyStreamDecoder>()?;
+    m.add_function(wrap_pyfunction!(scale::scale_indexes, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The autoregressive path: `BufferedEncoder` (many pushes, one flush) and `StreamDecoder`
+//! (one stream, many decode calls), CompressAI format.
+
+use std::sync::{Arc, Mutex};
+
+use fastrans::compressai;
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::arrays::slice1;
+use crate::errors::{detached, guarded};
+use crate::table::PyCdfTable;
+
+fn poisoned() -> PyErr {
+    PyRuntimeError::new_err("a previous call on this coder failed mid-way; create a new one")
+}
+
+/// Collects symbols over many calls; `flush` codes them all.
+#[pyclass(frozen, module = "fastrans._native", name = "BufferedEncoder")]
+pub struct PyBufferedEncoder {
+    table: Arc<fastrans::CdfTable>,
+    inner: Mutex<compressai::BufferedEncoder>,
+}
+
+#[pymethods]
+impl PyBufferedEncoder {
+    #[new]
+    fn new(table: &PyCdfTable) -> Self {
+        PyBufferedEncoder {
+            table: table.inner.clone(),
+            inner: Mutex::new(compressai::BufferedEncoder::new()),
+        }
+    }
+
+    fn encode(
+        &self,
+        symbols: PyReadonlyArray1<'_, i32>,
+        indexes: PyReadonlyArray1<'_, i32>,
+    ) -> PyResult<()> {
+        let s = slice1(&symbols, "symbols")?;
+        let i = slice1(&indexes, "indexes")?;
+        let mut enc = self.inner.lock().map_err(|_| poisoned())?;
+        guarded(|| enc.push(&self.table, s, i))
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        Ok(self.inner.lock().map_err(|_| poisoned())?.len())
+    }
+
+    fn flush<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let table = &self.table;
+        let inner = &self.inner;
+        let bytes = py.detach(|| {
+            let mut enc = inner.lock().map_err(|_| poisoned())?;
+            guarded(|| enc.flush(table))
+        })?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+}
+
+/// Decodes one stream over many calls.
+#[pyclass(frozen, module = "fastrans._native", name = "StreamDecoder")]
+pub struct PyStreamDecoder {
+    table: Arc<fastrans::CdfTable>,
+    inner: Mutex<compressai::StreamDecoder>,
+}
+
+#[pymethods]
+impl PyStreamDecoder {
+    #[new]
+    fn new(table: &PyCdfTable, data: &[u8]) -> PyResult<Self> {
+        let dec = guarded(|| compressai::StreamDecoder::new(data))?;
+        Ok(PyStreamDecoder {
+            table: table.inner.clone(),
+            inner: Mutex::new(dec),
+        })
+    }
+
+    fn decode<'py>(
+        &self,
+        py: Python<'py>,
+        indexes: PyReadonlyArray1<'_, i32>,
+    ) -> PyResult<Bound<'py, PyArray1<i32>>> {
+        let i = slice1(&indexes, "indexes")?;
+        let table = &self.table;
+        let inner = &self.inner;
+        let out = detached(py, || {
+            let mut out = vec![0i32; i.len()];
+            match inner.lock() {
+                Ok(mut dec) => dec.decode_into(table, i, &mut out)?,
+                Err(_) => return Err(fastrans::Error::InvalidArgument("decoder poisoned".into())),
+            }
+            Ok(out)
+        })?;
+        Ok(out.into_pyarray(py))
+    }
+
+    #[getter]
+    fn remaining_bytes(&self) -> PyResult<usize> {
+        Ok(self.inner.lock().map_err(|_| poisoned())?.remaining_words() * 4)
+    }
+
+    fn finish(&self) -> PyResult<()> {
+        let dec = self.inner.lock().map_err(|_| poisoned())?;
+        guarded(|| dec.finish())
+    }
+}
