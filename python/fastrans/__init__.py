@@ -6,11 +6,18 @@ CompressAI drop-in in ``fastrans.compat.compressai`` and exp-Golomb in ``fastran
 """
 
 from fastrans.errors import CorruptStreamError, FastransError, TableMismatchError
+from fastrans.streams import BufferedEncoder, StreamDecoder
+from fastrans.tables import CdfTable, pmf_to_quantized_cdf, scale_indexes
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BufferedEncoder",
+    "CdfTable",
     "CorruptStreamError",
     "FastransError",
+    "StreamDecoder",
     "TableMismatchError",
+    "pmf_to_quantized_cdf",
+    "scale_indexes",
 ]

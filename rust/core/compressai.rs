@@ -15,6 +15,8 @@
 //! (for one-shot decoding) words left over or a final state other than the encoder's
 //! initial one all raise `CorruptStream`.
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::rans::{
     dec_advance, dec_get_bits, dec_init, enc_flush, enc_put, enc_put_bits, WordReader, RANS_L,
@@ -166,12 +168,14 @@ pub fn decode_into(table: &CdfTable, data: &[u8], indexes: &[i32], out: &mut [i3
     dec.finish()
 }
 
-/// CompressAI's `BufferedRansEncoder`: collects (symbol, index) pairs over many calls and
-/// codes them all, in reverse, at `flush`.
+/// CompressAI's `BufferedRansEncoder`: collects (symbol, index) pairs over many calls,
+/// each call with its own tables if need be, and codes them all, in reverse, at `flush`.
 #[derive(Debug, Default, Clone)]
 pub struct BufferedEncoder {
     symbols: Vec<i32>,
     indexes: Vec<i32>,
+    /// `(end, table)`: symbols `previous end .. end` use `table`. Invariant: ends increase.
+    segments: Vec<(usize, Arc<CdfTable>)>,
 }
 
 impl BufferedEncoder {
@@ -180,13 +184,18 @@ impl BufferedEncoder {
         Self::default()
     }
 
-    /// Queue symbols; all-or-nothing: on error nothing is queued.
-    pub fn push(&mut self, table: &CdfTable, symbols: &[i32], indexes: &[i32]) -> Result<()> {
+    /// Queue symbols coded with `table`; all-or-nothing: on error nothing is queued.
+    pub fn push(&mut self, table: &Arc<CdfTable>, symbols: &[i32], indexes: &[i32]) -> Result<()> {
         check_table(table)?;
         check_lengths(symbols, indexes)?;
         table.check_indexes(indexes)?;
         self.symbols.extend_from_slice(symbols);
         self.indexes.extend_from_slice(indexes);
+        let end = self.symbols.len();
+        match self.segments.last_mut() {
+            Some((last_end, last)) if Arc::ptr_eq(last, table) => *last_end = end,
+            _ => self.segments.push((end, table.clone())),
+        }
         Ok(())
     }
 
@@ -201,11 +210,23 @@ impl BufferedEncoder {
     }
 
     /// Code everything queued and reset the encoder.
-    pub fn flush(&mut self, table: &CdfTable) -> Result<Vec<u8>> {
-        let bytes = encode(table, &self.symbols, &self.indexes)?;
+    pub fn flush(&mut self) -> Vec<u8> {
+        let mut out: Vec<u32> = Vec::with_capacity(self.symbols.len() / 2 + 16);
+        let mut x = RANS_L;
+        let mut end = self.symbols.len();
+        for k in (0..self.segments.len()).rev() {
+            let start = if k == 0 { 0 } else { self.segments[k - 1].0 };
+            let table = &self.segments[k].1;
+            for j in (start..end).rev() {
+                put_symbol(&mut x, &mut out, table, self.symbols[j], self.indexes[j]);
+            }
+            end = start;
+        }
+        enc_flush(x, &mut out);
         self.symbols.clear();
         self.indexes.clear();
-        Ok(bytes)
+        self.segments.clear();
+        words_to_bytes_reversed(&out)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The autoregressive path: `BufferedEncoder` (many pushes, one flush) and `StreamDecoder`
 //! (one stream, many decode calls), CompressAI format.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use fastrans::compressai;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -17,32 +17,31 @@ fn poisoned() -> PyErr {
     PyRuntimeError::new_err("a previous call on this coder failed mid-way; create a new one")
 }
 
-/// Collects symbols over many calls; `flush` codes them all.
+/// Collects symbols over many calls (each with its own table); `flush` codes them all.
 #[pyclass(frozen, module = "fastrans._native", name = "BufferedEncoder")]
 pub struct PyBufferedEncoder {
-    table: Arc<fastrans::CdfTable>,
     inner: Mutex<compressai::BufferedEncoder>,
 }
 
 #[pymethods]
 impl PyBufferedEncoder {
     #[new]
-    fn new(table: &PyCdfTable) -> Self {
+    fn new() -> Self {
         PyBufferedEncoder {
-            table: table.inner.clone(),
             inner: Mutex::new(compressai::BufferedEncoder::new()),
         }
     }
 
     fn encode(
         &self,
+        table: &PyCdfTable,
         symbols: PyReadonlyArray1<'_, i32>,
         indexes: PyReadonlyArray1<'_, i32>,
     ) -> PyResult<()> {
         let s = slice1(&symbols, "symbols")?;
         let i = slice1(&indexes, "indexes")?;
         let mut enc = self.inner.lock().map_err(|_| poisoned())?;
-        guarded(|| enc.push(&self.table, s, i))
+        guarded(|| enc.push(&table.inner, s, i))
     }
 
     fn __len__(&self) -> PyResult<usize> {
@@ -50,30 +49,27 @@ impl PyBufferedEncoder {
     }
 
     fn flush<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let table = &self.table;
         let inner = &self.inner;
         let bytes = py.detach(|| {
             let mut enc = inner.lock().map_err(|_| poisoned())?;
-            guarded(|| enc.flush(table))
+            guarded(|| Ok(enc.flush()))
         })?;
         Ok(PyBytes::new(py, &bytes))
     }
 }
 
-/// Decodes one stream over many calls.
+/// Decodes one stream over many calls (each with its own table).
 #[pyclass(frozen, module = "fastrans._native", name = "StreamDecoder")]
 pub struct PyStreamDecoder {
-    table: Arc<fastrans::CdfTable>,
     inner: Mutex<compressai::StreamDecoder>,
 }
 
 #[pymethods]
 impl PyStreamDecoder {
     #[new]
-    fn new(table: &PyCdfTable, data: &[u8]) -> PyResult<Self> {
+    fn new(data: &[u8]) -> PyResult<Self> {
         let dec = guarded(|| compressai::StreamDecoder::new(data))?;
         Ok(PyStreamDecoder {
-            table: table.inner.clone(),
             inner: Mutex::new(dec),
         })
     }
@@ -81,10 +77,11 @@ impl PyStreamDecoder {
     fn decode<'py>(
         &self,
         py: Python<'py>,
+        table: &PyCdfTable,
         indexes: PyReadonlyArray1<'_, i32>,
     ) -> PyResult<Bound<'py, PyArray1<i32>>> {
         let i = slice1(&indexes, "indexes")?;
-        let table = &self.table;
+        let table = &table.inner;
         let inner = &self.inner;
         let out = detached(py, || {
             let mut out = vec![0i32; i.len()];

@@ -1,0 +1,40 @@
+"""Shared fixtures: the CompressAI 1.2.8 conformance vectors from ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / (
+    "compressai_1.2.8_vectors.npz"
+)
+
+
+class Vectors:
+    """Access to the npz with the ragged lists split back into lists of arrays."""
+
+    def __init__(self, path: Path) -> None:
+        self.data = np.load(path)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.data[key]
+
+    def ragged(self, name: str) -> list[np.ndarray]:
+        flat, lens = self.data[f"{name}_flat"], self.data[f"{name}_len"]
+        return np.split(flat, np.cumsum(lens)[:-1])
+
+
+@pytest.fixture(scope="session")
+def vectors() -> Vectors:
+    if not VECTORS.exists():
+        pytest.fail(f"conformance vectors not found at {VECTORS}: shared/ must sit beside the repo")
+    return Vectors(VECTORS)
+
+
+@pytest.fixture(scope="session")
+def gc_table(vectors: Vectors):
+    import fastrans
+
+    return fastrans.CdfTable(vectors["gc_cdf"], vectors["gc_cdf_length"], vectors["gc_offset"])
