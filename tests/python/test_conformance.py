@@ -43,7 +43,7 @@ def test_gc_streams_decode(vectors, gc_table):
 def test_entropy_bottleneck_stream(vectors):
     table = fastrans.CdfTable(vectors["eb_cdf"], vectors["eb_cdf_length"], vectors["eb_offset"])
     z = vectors["eb_z"]
-    medians = vectors["eb_medians"].reshape(1, -1, 1, 1)
+    medians = vectors["eb_medians"].astype(np.float32).reshape(1, -1, 1, 1)
     symbols = np.rint(z - medians).astype(np.int32)
     indexes = np.broadcast_to(np.arange(z.shape[1], dtype=np.int32).reshape(1, -1, 1, 1), z.shape)
     data = table.encode(symbols, indexes, format="compressai")
