@@ -45,11 +45,15 @@ fn from_pmfs_matches_per_row_conversion() {
     assert_eq!(t.num_tables(), 2);
     assert_eq!(
         t.row_cdf(0),
-        pmf_to_quantized_cdf(&[0.5, 0.25, 0.2, 0.05], 16).unwrap().as_slice()
+        pmf_to_quantized_cdf(&[0.5, 0.25, 0.2, 0.05], 16)
+            .unwrap()
+            .as_slice()
     );
     assert_eq!(
         t.row_cdf(1),
-        pmf_to_quantized_cdf(&[0.9, 0.1, 1e-9], 16).unwrap().as_slice()
+        pmf_to_quantized_cdf(&[0.9, 0.1, 1e-9], 16)
+            .unwrap()
+            .as_slice()
     );
     assert_eq!(t.lengths(), vec![5, 4]);
     assert!(CdfTable::from_pmfs(&pmfs, 4, &[5, 2], &[0.0, 0.0], &[0, 0], 16).is_err());

@@ -26,7 +26,10 @@ fn zero_symbols_is_the_flushed_initial_state() {
     let t = table();
     let data = compressai::encode(&t, &[], &[]).unwrap();
     assert_eq!(data, vec![0, 0, 0, 0x80, 0, 0, 0, 0]);
-    assert_eq!(compressai::decode(&t, &data, &[]).unwrap(), Vec::<i32>::new());
+    assert_eq!(
+        compressai::decode(&t, &data, &[]).unwrap(),
+        Vec::<i32>::new()
+    );
 }
 
 #[test]
@@ -77,7 +80,12 @@ fn empty_truncated_and_padded_streams_are_corrupt() {
     let symbols: Vec<i32> = (0..500).map(|k| (k % 300) - 120).collect();
     let idx: Vec<i32> = (0..500).map(|k| k % 3).collect();
     let data = compressai::encode(&t, &symbols, &idx).unwrap();
-    let corrupt = |d: &[u8]| matches!(compressai::decode(&t, d, &idx), Err(Error::CorruptStream(_)));
+    let corrupt = |d: &[u8]| {
+        matches!(
+            compressai::decode(&t, d, &idx),
+            Err(Error::CorruptStream(_))
+        )
+    };
     assert!(corrupt(&[]));
     assert!(corrupt(&data[..data.len() - 4]));
     assert!(corrupt(&data[..data.len() - 1]));
@@ -149,7 +157,7 @@ proptest! {
     fn bit_flips_never_panic(seed in any::<u64>(), bit in any::<usize>()) {
         let t = table();
         let s: Vec<i32> = (0..300).map(|k| ((seed >> (k % 60)) as i32 % 500) - 250).collect();
-        let i: Vec<i32> = (0..300).map(|k| (k % 3) as i32).collect();
+        let i: Vec<i32> = (0..300).map(|k| k % 3).collect();
         let mut data = compressai::encode(&t, &s, &i).unwrap();
         let b = bit % (data.len() * 8);
         data[b / 8] ^= 1 << (b % 8);

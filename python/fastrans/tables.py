@@ -29,9 +29,7 @@ def check_precision(precision: Any) -> int:
     if isinstance(precision, bool) or not isinstance(precision, (int, np.integer)):
         raise TypeError(f"precision must be an int, got {precision!r}")
     if not 1 <= precision <= 16:
-        raise ValueError(
-            f"precision={precision} is not supported: use 1..=16 (CompressAI uses 16)"
-        )
+        raise ValueError(f"precision={precision} is not supported: use 1..=16 (CompressAI uses 16)")
     return int(precision)
 
 

@@ -76,7 +76,7 @@ impl<'a> WordReader<'a> {
 
     /// The next word, or `CorruptStream` at the end of the data.
     #[inline(always)]
-    pub fn next(&mut self) -> Result<u32> {
+    pub fn read_word(&mut self) -> Result<u32> {
         match self.data.get(self.pos..self.pos + 4) {
             Some(b) => {
                 self.pos += 4;
@@ -104,8 +104,8 @@ impl<'a> WordReader<'a> {
 /// decoding step can overflow.
 #[inline]
 pub fn dec_init(r: &mut WordReader<'_>) -> Result<u64> {
-    let lo = r.next()? as u64;
-    let hi = r.next()? as u64;
+    let lo = r.read_word()? as u64;
+    let hi = r.read_word()? as u64;
     let x = lo | (hi << 32);
     if !(RANS_L..1 << 63).contains(&x) {
         return Err(Error::corrupt(format!(
@@ -127,7 +127,7 @@ pub fn dec_advance(
     let mask = (1u64 << precision) - 1;
     *x = freq as u64 * (*x >> precision) + (*x & mask) - start as u64;
     if *x < RANS_L {
-        *x = (*x << 32) | r.next()? as u64;
+        *x = (*x << 32) | r.read_word()? as u64;
     }
     Ok(())
 }
@@ -138,7 +138,7 @@ pub fn dec_get_bits(x: &mut u64, r: &mut WordReader<'_>, nbits: u32) -> Result<u
     let val = (*x & ((1u64 << nbits) - 1)) as u32;
     *x >>= nbits;
     if *x < RANS_L {
-        *x = (*x << 32) | r.next()? as u64;
+        *x = (*x << 32) | r.read_word()? as u64;
     }
     Ok(val)
 }

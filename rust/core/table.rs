@@ -55,7 +55,7 @@ impl EncSymbol {
         // freq > 2^(shift - 1). Then floor(x / freq) = mulhi(x, rcp) >> (shift - 1) for all
         // x < 2^63: the rounding error of rcp adds less than 1/freq to x / freq.
         let shift = 32 - (freq - 1).leading_zeros();
-        let rcp = ((1u128 << (63 + shift)) + freq as u128 - 1) / freq as u128;
+        let rcp = (1u128 << (63 + shift)).div_ceil(freq as u128);
         EncSymbol {
             rcp: rcp as u64,
             bias: start,
@@ -115,7 +115,7 @@ impl CdfTable {
         if cdfs.len() != num_rows * width {
             return Err(Error::invalid(format!(
                 "cdfs has {} rows but cdf_lengths has {num_rows} entries: give one length per row",
-                if width == 0 { 0 } else { cdfs.len() / width }
+                cdfs.len().checked_div(width).unwrap_or(0)
             )));
         }
         if num_rows == 0 {
@@ -173,7 +173,9 @@ impl CdfTable {
             let valid = &row[..len as usize];
             check_row(i, valid, one)?;
             if table.cdf.len() + valid.len() > u32::MAX as usize {
-                return Err(Error::invalid("tables too large: more than 2^32 CDF entries"));
+                return Err(Error::invalid(
+                    "tables too large: more than 2^32 CDF entries",
+                ));
             }
             table.push_row(valid, offset);
         }
@@ -200,7 +202,7 @@ impl CdfTable {
             return Err(Error::invalid(format!(
                 "got {} pmf rows, {n} pmf_lengths, {} tail_masses and {} offsets: \
                  give one of each per row",
-                if width == 0 { 0 } else { pmfs.len() / width },
+                pmfs.len().checked_div(width).unwrap_or(0),
                 tail_masses.len(),
                 offsets.len()
             )));

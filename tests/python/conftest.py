@@ -7,8 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / (
-    "compressai_1.2.8_vectors.npz"
+VECTORS = (
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "conformance"
+    / ("compressai_1.2.8_vectors.npz")
 )
 
 

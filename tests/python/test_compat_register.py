@@ -64,7 +64,11 @@ def test_register_makes_fastrans_selectable(fake_compressai, vectors):
     assert coder.name == "fastrans"
     assert em._EntropyCoder("ans")._encoder == "ans-encoder"  # others untouched
     s, i, b = (vectors.ragged(n)[0] for n in ("gc_sym", "gc_idx", "gc_bytes"))
-    args = (vectors["gc_cdf"].tolist(), vectors["gc_cdf_length"].tolist(), vectors["gc_offset"].tolist())
+    args = (
+        vectors["gc_cdf"].tolist(),
+        vectors["gc_cdf_length"].tolist(),
+        vectors["gc_offset"].tolist(),
+    )
     data = coder.encode_with_indexes(s.tolist(), i.tolist(), *args)
     assert data == b.astype(np.uint8).tobytes()
     assert coder.decode_with_indexes(data, i.tolist(), *args) == s.tolist()

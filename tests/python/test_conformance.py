@@ -21,7 +21,11 @@ def test_pmf_to_quantized_cdf_all_vectors(vectors):
 
 
 def test_gc_streams_encode_byte_identical(vectors, gc_table):
-    syms, idxs, streams = vectors.ragged("gc_sym"), vectors.ragged("gc_idx"), vectors.ragged("gc_bytes")
+    syms, idxs, streams = (
+        vectors.ragged("gc_sym"),
+        vectors.ragged("gc_idx"),
+        vectors.ragged("gc_bytes"),
+    )
     assert len(streams) == 12
     for k, (s, i, b) in enumerate(zip(syms, idxs, streams)):
         got = gc_table.encode(s, i, format="compressai")
@@ -29,7 +33,11 @@ def test_gc_streams_encode_byte_identical(vectors, gc_table):
 
 
 def test_gc_streams_decode(vectors, gc_table):
-    syms, idxs, streams = vectors.ragged("gc_sym"), vectors.ragged("gc_idx"), vectors.ragged("gc_bytes")
+    syms, idxs, streams = (
+        vectors.ragged("gc_sym"),
+        vectors.ragged("gc_idx"),
+        vectors.ragged("gc_bytes"),
+    )
     escapes = 0
     for k, (s, i, b) in enumerate(zip(syms, idxs, streams)):
         out = gc_table.decode(b.astype(np.uint8).tobytes(), i, format="compressai")

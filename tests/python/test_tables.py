@@ -31,9 +31,7 @@ def test_zero_and_one_symbol(gc_table):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(I32_MIN, I32_MAX), st.integers(0, 63)), min_size=0, max_size=200
-    )
+    st.lists(st.tuples(st.integers(I32_MIN, I32_MAX), st.integers(0, 63)), min_size=0, max_size=200)
 )
 def test_round_trip_any_int32(gc_table, pairs):
     s = np.array([p[0] for p in pairs], np.int64)
@@ -65,7 +63,9 @@ def test_accepts_torch_tensors_and_other_dtypes(gc_table):
     s = torch.tensor([1, -2, 3000], dtype=torch.int64)
     i = torch.tensor([0, 10, 63], dtype=torch.int16)
     data = gc_table.encode(s, i, format="compressai")
-    assert data == gc_table.encode(np.array([1, -2, 3000], np.int32), [0, 10, 63], format="compressai")
+    assert data == gc_table.encode(
+        np.array([1, -2, 3000], np.int32), [0, 10, 63], format="compressai"
+    )
     f = np.array([1.0, -2.0, 3000.0])
     assert gc_table.encode(f, i.numpy(), format="compressai") == data
 

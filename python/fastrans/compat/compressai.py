@@ -108,7 +108,9 @@ class RansDecoder:
         self, encoded: Any, indexes: Any, cdfs: Any, cdfs_sizes: Any, offsets: Any
     ) -> list[int]:
         table = table_from(cdfs, cdfs_sizes, offsets)
-        out: list[int] = table.decode(encoded, as_i32(indexes, "indexes"), format="compressai").tolist()
+        out: list[int] = table.decode(
+            encoded, as_i32(indexes, "indexes"), format="compressai"
+        ).tolist()
         return out
 
     def set_stream(self, encoded: Any) -> None:
