@@ -15,8 +15,42 @@
 use crate::cdf::{check_precision, pmf_to_quantized_cdf};
 use crate::error::{Error, Result};
 
-/// log2 of the number of decode buckets per row (capped by the precision).
-const LOOKUP_BITS: u32 = 10;
+/// log2 of the number of decode buckets per row (capped by the precision). 2^11 buckets of
+/// 8 bytes keep the rows a typical hyperprior uses inside a 1 MiB L2 cache.
+const LOOKUP_BITS: u32 = 11;
+
+/// A decode bucket packed in 64 bits: `bin` (bits 0..17), `start` (17..34), `freq`
+/// (34..52) of the bin holding the bucket's first slot, and bit 63 set when the bucket's
+/// slots span more than that one bin (the decoder then scans forward from `bin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Bucket(u64);
+
+impl Bucket {
+    const STRADDLES: u64 = 1 << 63;
+    const MASK17: u64 = (1 << 17) - 1;
+    const MASK18: u64 = (1 << 18) - 1;
+
+    fn new(bin: u32, start: u32, freq: u32, straddles: bool) -> Self {
+        let packed = bin as u64 | (start as u64) << 17 | (freq as u64) << 34;
+        Bucket(if straddles { packed | Self::STRADDLES } else { packed })
+    }
+    #[inline(always)]
+    fn straddles(self) -> bool {
+        self.0 & Self::STRADDLES != 0
+    }
+    #[inline(always)]
+    fn bin(self) -> u32 {
+        (self.0 & Self::MASK17) as u32
+    }
+    #[inline(always)]
+    fn start(self) -> u32 {
+        (self.0 >> 17 & Self::MASK17) as u32
+    }
+    #[inline(always)]
+    fn freq(self) -> u32 {
+        (self.0 >> 34 & Self::MASK18) as u32
+    }
+}
 
 /// One bin ready for the division-free rANS encoder.
 ///
@@ -86,8 +120,8 @@ pub struct CdfTable {
     cdf: Vec<u32>,
     /// Flattened encoder symbols, same indexing as `cdf` (last entry of a row unused).
     symbols: Vec<EncSymbol>,
-    /// `2^lookup_bits` first-candidate bins per row.
-    lookup: Vec<u16>,
+    /// `2^lookup_bits` decode buckets per row.
+    lookup: Vec<Bucket>,
     lookup_bits: u32,
     fingerprint: u64,
 }
@@ -264,16 +298,19 @@ impl CdfTable {
                 .push(EncSymbol::new(start, end - start, self.precision));
         }
         self.symbols.push(EncSymbol::default());
-        // lookup[b] = the bin holding slot b << (p - lookup_bits).
+        // lookup[b] describes the bin holding slot b << (p - lookup_bits).
         let step_shift = self.precision - self.lookup_bits;
         let mut bin = 0usize;
         for b in 0..1u32 << self.lookup_bits {
-            let slot = b << step_shift;
-            while valid[bin + 1] as u32 <= slot {
+            let first = b << step_shift;
+            let last = first + (1 << step_shift) - 1;
+            while valid[bin + 1] as u32 <= first {
                 bin += 1;
             }
-            // bins < 2^16 because every bin has frequency >= 1 and precision <= 16.
-            self.lookup.push(bin as u16);
+            let (start, end) = (valid[bin] as u32, valid[bin + 1] as u32);
+            // bin < 2^16 and start < 2^16 since precision <= 16; freq <= 2^16.
+            self.lookup
+                .push(Bucket::new(bin as u32, start, end - start, end <= last));
         }
     }
 
@@ -333,12 +370,18 @@ impl CdfTable {
     }
 
     /// The bin of `row` that holds `slot` (< 2^precision), with its start and frequency.
-    #[inline]
+    /// One packed load answers most slots; a bucket that spans several bins is finished by
+    /// a short forward scan.
+    #[inline(always)]
     pub fn find_bin(&self, row_index: usize, row: Row, slot: u32) -> (u32, u32, u32) {
+        let bucket_index = (slot >> (self.precision - self.lookup_bits)) as usize;
+        let bucket = self.lookup[(row_index << self.lookup_bits) + bucket_index];
+        if !bucket.straddles() {
+            return (bucket.bin(), bucket.start(), bucket.freq());
+        }
         let base = row.base as usize;
-        let bucket = (slot >> (self.precision - self.lookup_bits)) as usize;
-        let mut bin = self.lookup[(row_index << self.lookup_bits) + bucket] as usize;
         let cdf = &self.cdf[base..base + row.max_value as usize + 2];
+        let mut bin = bucket.bin() as usize;
         // Terminates: cdf[last] = 2^precision > slot.
         while cdf[bin + 1] <= slot {
             bin += 1;
