@@ -88,6 +88,27 @@ impl<'a> WordReader<'a> {
         }
     }
 
+    /// Renormalise after a decode step: shift a word in when `x < L`. Whether a word is
+    /// needed is data dependent and unpredictable, so the update is branch-free (a mask
+    /// selects between the two results); only running out of data branches.
+    #[inline(always)]
+    pub fn refill(&mut self, x: &mut u64) -> Result<()> {
+        let need = *x < RANS_L;
+        let word = match self.data.get(self.pos..self.pos + 4) {
+            Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            None if need => {
+                return Err(Error::corrupt(
+                    "the stream ended before all symbols were decoded (truncated stream or wrong indexes)",
+                ))
+            }
+            None => 0,
+        };
+        let m = (need as u64).wrapping_neg();
+        *x = (*x << (32 & m)) | (word as u64 & m);
+        self.pos += 4 & m as usize;
+        Ok(())
+    }
+
     /// Skip `n` words (clamped to the end of the data).
     pub fn skip_words(&mut self, n: usize) {
         self.pos = (self.pos + 4 * n).min(self.data.len() - self.data.len() % 4);
@@ -126,10 +147,7 @@ pub fn dec_advance(
 ) -> Result<()> {
     let mask = (1u64 << precision) - 1;
     *x = freq as u64 * (*x >> precision) + (*x & mask) - start as u64;
-    if *x < RANS_L {
-        *x = (*x << 32) | r.read_word()? as u64;
-    }
-    Ok(())
+    r.refill(x)
 }
 
 /// Pop `nbits` raw bits (the inverse of [`enc_put_bits`]).
@@ -137,8 +155,6 @@ pub fn dec_advance(
 pub fn dec_get_bits(x: &mut u64, r: &mut WordReader<'_>, nbits: u32) -> Result<u32> {
     let val = (*x & ((1u64 << nbits) - 1)) as u32;
     *x >>= nbits;
-    if *x < RANS_L {
-        *x = (*x << 32) | r.read_word()? as u64;
-    }
+    r.refill(x)?;
     Ok(val)
 }
