@@ -1,0 +1,422 @@
+"""The entropy-model base: quantization on a grid of bin width ``step``, the coding tables
+held as CompressAI's buffers, and the guard that refuses stale tables.
+
+Why this module: CompressAI keeps its tables in three buffers (``_quantized_cdf``,
+``_cdf_length``, ``_offset``) that are filled by ``update()`` and silently go out of date
+when training continues, and that only load through a parent's ``load_state_dict``
+override. Here the buffers resize themselves on load, every ``update()`` records a digest
+of the parameters the tables were built from, and ``compress`` / ``decompress`` compare it
+with the current parameters, so stale tables raise :class:`StaleTablesError` instead of
+coding with a model the receiver does not have. A checkpoint that carries tables is
+trusted as built from its own parameters.
+
+Coding runs on the CPU through :class:`fastrans.CdfTable` (one stream per batch item);
+``forward`` stays pure torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from fastrans.parametrizers import LowerBound
+from fastrans.tables import FORMATS, CdfTable
+
+__all__ = ["EntropyModel", "StaleTablesError"]
+
+_ENTROPY_CODERS = (None, "ans", "fastrans")
+_TABLE_BUFFERS = ("_offset", "_quantized_cdf", "_cdf_length")
+# Symbols are coded as int32; CompressAI's escape code doubles them, so stay well inside.
+_MAX_SYMBOL = 2**30
+
+
+class StaleTablesError(RuntimeError):
+    """The coding tables are missing, or were built from parameters that have changed
+    since: call ``update()`` (``update(force=True)`` rebuilds unconditionally)."""
+
+
+def check_positive(name: str, value: Any, *, upper: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    v = float(value)
+    if not (math.isfinite(v) and 0.0 < v < upper):
+        bound = f"in (0, {upper:g})" if math.isfinite(upper) else "finite and > 0"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return v
+
+
+def check_tensor(name: str, x: Any) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    return x
+
+
+def check_broadcasts(name: str, t: Tensor, shape: Sequence[int], target: str) -> None:
+    """``t`` must broadcast to ``shape`` without changing it (pure shape logic)."""
+    try:
+        out = torch.broadcast_shapes(tuple(t.shape), tuple(shape))
+    except RuntimeError:
+        out = None
+    if out is None or tuple(out) != tuple(shape):
+        raise ValueError(
+            f"{name} has shape {tuple(t.shape)}, which does not broadcast to {target}'s "
+            f"shape {tuple(shape)}: give one value per element (or a broadcastable shape)"
+        )
+
+
+def check_finite(name: str, x: Tensor) -> None:
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} holds NaN or infinite values: only finite values can be coded")
+
+
+def digest(tensors: Iterable[Tensor], extra: Any) -> bytes:
+    """A content digest, insensitive to device and float dtype (values taken as float64)."""
+    h = hashlib.blake2b(repr(extra).encode(), digest_size=16)
+    for t in tensors:
+        a = t.detach().to(device="cpu", dtype=torch.float64).contiguous().numpy()
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.digest()
+
+
+def to_cpu_i32(x: Tensor) -> np.ndarray:
+    return x.detach().to(device="cpu", dtype=torch.int32).contiguous().numpy()
+
+
+class EntropyModel(nn.Module):
+    """Base class: CompressAI's ``EntropyModel`` with a bin width and table guard.
+
+    Args:
+        likelihood_bound: likelihoods are bounded below by this (0 disables the bound).
+        entropy_coder: accepted for CompressAI compatibility (``None``, ``"ans"`` or
+            ``"fastrans"``); the stream layout is chosen by ``stream_format``.
+        entropy_coder_precision: CDF precision in bits (1..16).
+        step: the quantization bin width: symbols are ``round((x - mean) / step)`` and
+            likelihoods integrate over bins of this width.
+        stream_format: ``"fastrans"`` (framed, checksummed, carries the table fingerprint so
+            strings from other tables raise ``TableMismatchError``) or ``"compressai"``
+            (CompressAI's bytes exactly; no check against other tables is possible).
+    """
+
+    _offset: Tensor
+    _quantized_cdf: Tensor
+    _cdf_length: Tensor
+
+    def __init__(
+        self,
+        likelihood_bound: float = 1e-9,
+        entropy_coder: str | None = None,
+        entropy_coder_precision: int = 16,
+        *,
+        step: float = 1.0,
+        stream_format: str = "fastrans",
+    ) -> None:
+        super().__init__()
+        if entropy_coder not in _ENTROPY_CODERS:
+            raise ValueError(
+                f"entropy_coder={entropy_coder!r} is not available: use None, 'ans' or "
+                "'fastrans' (pick the stream layout with stream_format=)"
+            )
+        self.entropy_coder = entropy_coder
+        if isinstance(entropy_coder_precision, bool) or not isinstance(
+            entropy_coder_precision, (int, np.integer)
+        ):
+            raise TypeError(
+                f"entropy_coder_precision must be an int, got {entropy_coder_precision!r}"
+            )
+        if not 1 <= entropy_coder_precision <= 16:
+            raise ValueError(
+                f"entropy_coder_precision={entropy_coder_precision} is not supported: use 1..16"
+            )
+        self.entropy_coder_precision = int(entropy_coder_precision)
+        self.step = check_positive("step", step)
+        self.stream_format = stream_format
+        lb = float(likelihood_bound)
+        if not math.isfinite(lb) or lb < 0:
+            raise ValueError(f"likelihood_bound must be finite and >= 0, got {likelihood_bound!r}")
+        self.use_likelihood_bound = lb > 0
+        if self.use_likelihood_bound:
+            self.likelihood_lower_bound = LowerBound(lb)
+        self.register_buffer("_offset", torch.IntTensor())
+        self.register_buffer("_quantized_cdf", torch.IntTensor())
+        self.register_buffer("_cdf_length", torch.IntTensor())
+        # Not in the state_dict: the digest of what the tables were built from, and the
+        # native table built from the buffers (with the buffer versions it was built from).
+        self._tables_source: bytes | None = None
+        self._table_cache: tuple[tuple[Any, ...], CdfTable] | None = None
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def stream_format(self) -> str:
+        return self._stream_format
+
+    @stream_format.setter
+    def stream_format(self, value: str) -> None:
+        if value not in FORMATS:
+            raise ValueError(
+                f"stream_format={value!r} is not known: use 'fastrans' or 'compressai'"
+            )
+        self._stream_format = value
+
+    @property
+    def offset(self) -> Tensor:
+        return self._offset
+
+    @property
+    def quantized_cdf(self) -> Tensor:
+        return self._quantized_cdf
+
+    @property
+    def cdf_length(self) -> Tensor:
+        return self._cdf_length
+
+    # ------------------------------------------------------------------ quantization
+
+    def quantize(self, inputs: Tensor, mode: str, means: Tensor | None = None) -> Tensor:
+        """CompressAI's quantizer on a grid of width ``step``.
+
+        ``"noise"``: ``inputs + step * U(-1/2, 1/2)`` (means ignored, as CompressAI);
+        ``"dequantize"``: ``step * round((inputs - means) / step) + means``;
+        ``"symbols"``: ``round((inputs - means) / step)`` as int32.
+        """
+        if mode not in ("noise", "dequantize", "symbols"):
+            raise ValueError(f"mode={mode!r} is not known: use 'noise', 'dequantize' or 'symbols'")
+        step = self.step
+        if mode == "noise":
+            noise = torch.empty_like(inputs).uniform_(-0.5 * step, 0.5 * step)
+            return inputs + noise
+        outputs = inputs - means if means is not None else inputs
+        outputs = torch.round(outputs / step) if step != 1.0 else torch.round(outputs)
+        if mode == "dequantize":
+            if step != 1.0:
+                outputs = outputs * step
+            return outputs + means if means is not None else outputs
+        return outputs.int()
+
+    def dequantize(
+        self, inputs: Tensor, means: Tensor | None = None, dtype: torch.dtype = torch.float
+    ) -> Tensor:
+        """``symbols * step + means`` (dtype and device of ``means`` when given)."""
+        if means is not None:
+            outputs = inputs.to(device=means.device, dtype=means.dtype)
+        else:
+            outputs = inputs.to(dtype)
+        if self.step != 1.0:
+            outputs = outputs * self.step
+        return outputs + means if means is not None else outputs
+
+    # ------------------------------------------------------------------ table state
+
+    def _table_params(self) -> tuple[list[Tensor], tuple[Any, ...]]:
+        """The tensors and settings the tables are built from (subclasses)."""
+        raise NotImplementedError
+
+    def _source_digest(self) -> bytes:
+        tensors, extra = self._table_params()
+        return digest(tensors, (type(self).__name__, self.entropy_coder_precision, extra))
+
+    def _has_tables(self) -> bool:
+        return all(getattr(self, n).numel() > 0 for n in _TABLE_BUFFERS)
+
+    def tables_are_stale(self) -> bool:
+        """True when ``update()`` is needed: no tables, or parameters changed since."""
+        return not self._has_tables() or self._tables_source != self._source_digest()
+
+    def _set_tables(self, table: CdfTable, cdfs: Tensor | None = None) -> None:
+        """Stores ``table`` in the buffers (on the module's device) and marks it fresh."""
+        device = self._quantized_cdf.device
+        self._quantized_cdf = (cdfs if cdfs is not None else torch.from_numpy(table.cdfs)).to(
+            device
+        )
+        self._cdf_length = torch.from_numpy(table.cdf_lengths).to(device)
+        self._offset = torch.from_numpy(table.offsets).to(device)
+        self._tables_source = self._source_digest()
+        self._table_cache = (self._buffer_key(), table)
+
+    def _buffer_key(self) -> tuple[Any, ...]:
+        bufs = [getattr(self, n) for n in _TABLE_BUFFERS]
+        return tuple(bufs) + tuple(b._version for b in bufs)
+
+    def _ready_table(self) -> CdfTable:
+        """The native table, or StaleTablesError when ``update()`` is needed."""
+        if not self._has_tables():
+            raise StaleTablesError(
+                f"{type(self).__name__} has no coding tables: call update() before "
+                "compress/decompress (or load a checkpoint saved after update())"
+            )
+        if self._tables_source != self._source_digest():
+            raise StaleTablesError(
+                f"{type(self).__name__}'s coding tables are stale: its parameters changed "
+                "since the tables were built; call update() (or update(force=True))"
+            )
+        key = self._buffer_key()
+        cache = self._table_cache
+        if (
+            cache is None
+            or len(cache[0]) != len(key)
+            or any(a is not b if isinstance(a, Tensor) else a != b for a, b in zip(cache[0], key))
+        ):
+            cdf = self._quantized_cdf
+            if cdf.dim() != 2 or self._cdf_length.dim() != 1 or self._offset.dim() != 1:
+                raise StaleTablesError(
+                    f"{type(self).__name__}'s table buffers have shapes "
+                    f"{tuple(cdf.shape)}, {tuple(self._cdf_length.shape)}, "
+                    f"{tuple(self._offset.shape)}: call update(force=True)"
+                )
+            table = CdfTable(
+                to_cpu_i32(cdf),
+                to_cpu_i32(self._cdf_length),
+                to_cpu_i32(self._offset),
+                self.entropy_coder_precision,
+            )
+            self._table_cache = (key, table)
+            return table
+        return cache[1]
+
+    # ------------------------------------------------------------------ state_dict
+
+    _resizable_buffers: tuple[str, ...] = _TABLE_BUFFERS
+
+    def _load_from_state_dict(
+        self,
+        state_dict: dict[str, Any],
+        prefix: str,
+        local_metadata: dict[str, Any],
+        strict: bool,
+        missing_keys: list[str],
+        unexpected_keys: list[str],
+        error_msgs: list[str],
+    ) -> None:
+        # Buffers take the incoming shape (tables and scale tables vary in size), so a
+        # checkpoint loads with plain load_state_dict on this module or any parent.
+        for name in self._resizable_buffers:
+            incoming = state_dict.get(prefix + name)
+            current = self._buffers.get(name)
+            if isinstance(incoming, Tensor) and current is not None:
+                if incoming.shape != current.shape:
+                    self._buffers[name] = torch.empty(
+                        incoming.shape, dtype=current.dtype, device=current.device
+                    )
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+        if all(prefix + n in state_dict for n in _TABLE_BUFFERS):
+            # Tables that come with their parameters are trusted as built from them.
+            self._table_cache = None
+            self._tables_source = self._source_digest() if self._has_tables() else None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_table_cache"] = None  # the native table is rebuilt from the buffers
+        return state
+
+    # ------------------------------------------------------------------ coding
+
+    def _encode_items(
+        self, table: CdfTable, symbols: np.ndarray, indexes: np.ndarray
+    ) -> list[bytes]:
+        n = int(indexes.max()) if indexes.size else 0
+        if indexes.size and (int(indexes.min()) < 0 or n >= table.num_tables):
+            bad = int(indexes.min()) if int(indexes.min()) < 0 else n
+            raise ValueError(
+                f"indexes holds {bad}, outside the table's rows 0..{table.num_tables - 1}: "
+                "build indexes with this model (build_indexes) after update()"
+            )
+        return [
+            table.encode(symbols[i], indexes[i], format=self.stream_format)
+            for i in range(symbols.shape[0])
+        ]
+
+    def _symbols(self, inputs: Tensor, means: Tensor | None) -> np.ndarray:
+        check_finite("inputs", inputs)
+        if means is not None:
+            check_finite("means", means)
+        with torch.no_grad():
+            v = inputs.detach() - means.detach() if means is not None else inputs.detach()
+            v = torch.round(v / self.step) if self.step != 1.0 else torch.round(v)
+            if v.numel() and float(v.abs().max()) > _MAX_SYMBOL:
+                raise ValueError(
+                    f"inputs hold a symbol of magnitude {float(v.abs().max()):.3g} (bin width "
+                    f"{self.step}); symbols must stay within ±2**30"
+                )
+            return to_cpu_i32(v)
+
+    def compress(self, inputs: Tensor, indexes: Tensor, means: Tensor | None = None) -> list[bytes]:
+        """One stream per batch item of ``round((inputs - means) / step)``, coded with table
+        row ``indexes`` (same shape as ``inputs``)."""
+        check_tensor("inputs", inputs)
+        check_tensor("indexes", indexes)
+        if inputs.dim() < 2:
+            raise ValueError(
+                f"inputs has shape {tuple(inputs.shape)}: expected at least 2 dimensions "
+                "(batch first)"
+            )
+        if tuple(inputs.shape) != tuple(indexes.shape):
+            raise ValueError(
+                f"inputs has shape {tuple(inputs.shape)} but indexes has "
+                f"{tuple(indexes.shape)}: give one index per element"
+            )
+        if means is not None:
+            check_tensor("means", means)
+            check_broadcasts("means", means, inputs.shape, "inputs")
+        table = self._ready_table()
+        symbols = self._symbols(inputs, means)
+        return self._encode_items(table, symbols, to_cpu_i32(indexes))
+
+    def _check_strings(self, strings: Any, batch: int) -> list[bytes]:
+        if not isinstance(strings, (list, tuple)):
+            raise TypeError(
+                "strings must be a list of bytes (one per batch item), got "
+                f"{type(strings).__name__}"
+            )
+        for i, s in enumerate(strings):
+            if not isinstance(s, (bytes, bytearray, memoryview)):
+                raise TypeError(f"strings[{i}] must be bytes, got {type(s).__name__}")
+        if len(strings) != batch:
+            raise ValueError(
+                f"got {len(strings)} strings for a batch of {batch}: give one string per batch item"
+            )
+        return [bytes(s) for s in strings]
+
+    def _decode_items(
+        self, table: CdfTable, strings: list[bytes], indexes: np.ndarray
+    ) -> np.ndarray:
+        if indexes.size and (int(indexes.min()) < 0 or int(indexes.max()) >= table.num_tables):
+            raise ValueError(
+                f"indexes holds values outside the table's rows 0..{table.num_tables - 1}: "
+                "build indexes with this model (build_indexes) after update()"
+            )
+        out = np.empty(indexes.shape, np.int32)
+        for i, s in enumerate(strings):
+            out[i] = table.decode(s, indexes[i], format=self.stream_format)
+        return out
+
+    def decompress(
+        self,
+        strings: Any,
+        indexes: Tensor,
+        dtype: torch.dtype = torch.float,
+        means: Tensor | None = None,
+    ) -> Tensor:
+        """Inverse of :meth:`compress`: ``symbols * step + means`` on ``indexes``' device
+        (``means``' device and dtype when given)."""
+        check_tensor("indexes", indexes)
+        if indexes.dim() < 2:
+            raise ValueError(
+                f"indexes has shape {tuple(indexes.shape)}: expected at least 2 dimensions"
+            )
+        items = self._check_strings(strings, indexes.shape[0])
+        if means is not None:
+            check_tensor("means", means)
+            check_broadcasts("means", means, indexes.shape, "indexes")
+        table = self._ready_table()
+        symbols = self._decode_items(table, items, to_cpu_i32(indexes))
+        out = torch.from_numpy(symbols).to(indexes.device)
+        return self.dequantize(out, means, dtype)

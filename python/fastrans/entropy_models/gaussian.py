@@ -1,0 +1,240 @@
+"""GaussianConditional: a Gaussian of given scale (and mean) per element, discretized on
+bins of width ``step``, coded with one table per entry of a scale table.
+
+Why this module: it is CompressAI's ``GaussianConditional`` (constructor, buffers,
+state_dict keys, likelihoods and update() arithmetic, so its tables and compressai-format
+streams are CompressAI's) with three changes: the table build is one native
+``CdfTable.from_pmfs`` call, a bin width ``step`` is honoured everywhere (the element is
+standardized to ``(x - mean) / step`` with scale ``scale / step``, so the unit-bin tables
+serve every step), and bad scales raise instead of being clamped silently.
+:class:`fastrans.entropy_models.LaplaceConditional` reuses all of it with another CDF.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from fastrans.entropy_models._base import (
+    _TABLE_BUFFERS,
+    EntropyModel,
+    check_broadcasts,
+    check_positive,
+    check_tensor,
+    to_cpu_i32,
+)
+from fastrans.parametrizers import LowerBound
+from fastrans.tables import CdfTable, scale_indexes
+
+__all__ = ["GaussianConditional"]
+
+
+def _as_scale_list(scale_table: Any) -> list[float] | None:
+    if scale_table is None:
+        return None
+    if isinstance(scale_table, (Tensor, np.ndarray)):
+        scale_table = scale_table.tolist()
+    if not isinstance(scale_table, (list, tuple)):
+        raise TypeError(
+            "scale_table must be None, a list, a tuple or a 1-D tensor, got "
+            f"{type(scale_table).__name__}"
+        )
+    try:
+        values = [float(s) for s in scale_table]
+    except (TypeError, ValueError) as exc:
+        raise TypeError("scale_table must hold real numbers") from exc
+    if not values:
+        raise ValueError("scale_table is empty: give at least one scale (or None)")
+    if any(not (math.isfinite(s) and s > 0) for s in values) or values != sorted(values):
+        raise ValueError(
+            f"scale_table must hold finite scales > 0 in increasing order, got {values!r}"
+        )
+    return values
+
+
+class GaussianConditional(EntropyModel):
+    """Conditional Gaussian entropy model (Ballé et al. 2018).
+
+    Args:
+        scale_table: increasing positive scales, one coding table each (None: set later
+            with :meth:`update_scale_table`, as CompressAI's models do).
+        scale_bound: scales (in bins of width ``step``) are bounded below by this.
+        tail_mass: probability mass outside each table, coded by escape.
+        *args, **kwargs: :class:`EntropyModel`'s.
+
+    state_dict keys are CompressAI's: ``_offset``, ``_quantized_cdf``, ``_cdf_length``,
+    ``scale_table``, ``scale_bound``, ``likelihood_lower_bound.bound``,
+    ``lower_bound_scale.bound``.
+    """
+
+    scale_table: Tensor
+    scale_bound: Tensor
+    _resizable_buffers = _TABLE_BUFFERS + ("scale_table",)
+
+    def __init__(
+        self,
+        scale_table: Sequence[float] | None,
+        *args: Any,
+        scale_bound: float = 0.11,
+        tail_mass: float = 1e-9,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        scales = _as_scale_list(scale_table)
+        self.tail_mass = check_positive("tail_mass", tail_mass, upper=1.0)
+        if scale_bound is None and scales:
+            scale_bound = scales[0]
+        bound = check_positive("scale_bound", scale_bound)
+        self.lower_bound_scale = LowerBound(bound)
+        self.register_buffer(
+            "scale_table", self._prepare_scale_table(scales) if scales else torch.Tensor()
+        )
+        self.register_buffer("scale_bound", torch.Tensor([bound]))
+
+    @staticmethod
+    def _prepare_scale_table(scale_table: Sequence[float]) -> Tensor:
+        return torch.Tensor(tuple(float(s) for s in scale_table))
+
+    # ------------------------------------------------------------------ distribution
+
+    def _standardized_cumulative(self, inputs: Tensor) -> Tensor:
+        # erfc keeps the lower tail accurate (CompressAI's formula).
+        return 0.5 * torch.erfc(float(-(2**-0.5)) * inputs)
+
+    @staticmethod
+    def _standardized_quantile(quantile: float) -> float:
+        return NormalDist().inv_cdf(quantile)
+
+    def _likelihood(self, inputs: Tensor, scales: Tensor, means: Tensor | None = None) -> Tensor:
+        """Mass of the bin of width ``step`` holding ``inputs`` (which are on the grid)."""
+        values = inputs - means if means is not None else inputs
+        if self.step != 1.0:
+            values = values / self.step
+            scales = scales / self.step
+        scales = self.lower_bound_scale(scales)
+        values = torch.abs(values)
+        upper = self._standardized_cumulative((0.5 - values) / scales)
+        lower = self._standardized_cumulative((-0.5 - values) / scales)
+        return upper - lower
+
+    def _check_shapes(self, inputs: Tensor, scales: Tensor, means: Tensor | None) -> None:
+        check_tensor("inputs", inputs)
+        check_tensor("scales", scales)
+        check_broadcasts("scales", scales, inputs.shape, "inputs")
+        if means is not None:
+            check_tensor("means", means)
+            check_broadcasts("means", means, inputs.shape, "inputs")
+
+    def forward(
+        self,
+        inputs: Tensor,
+        scales: Tensor,
+        means: Tensor | None = None,
+        training: bool | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        """``(inputs quantized or noised, likelihoods)``; pure torch."""
+        if training is None:
+            training = self.training
+        self._check_shapes(inputs, scales, means)
+        outputs = self.quantize(inputs, "noise" if training else "dequantize", means)
+        likelihood = self._likelihood(outputs, scales, means)
+        if self.use_likelihood_bound:
+            likelihood = self.likelihood_lower_bound(likelihood)
+        return outputs, likelihood
+
+    # ------------------------------------------------------------------ tables
+
+    def _table_params(self) -> tuple[list[Tensor], tuple[Any, ...]]:
+        return [self.scale_table], (self.tail_mass,)
+
+    def update_scale_table(self, scale_table: Sequence[float], force: bool = False) -> bool:
+        """Sets the scale table and builds its tables; a no-op (False) only when the same
+        scale table already has fresh tables and ``force`` is False."""
+        scales = _as_scale_list(scale_table)
+        assert scales is not None
+        new = self._prepare_scale_table(scales).to(self.scale_table.device)
+        same = new.shape == self.scale_table.shape and bool(
+            torch.equal(new, self.scale_table.to(new.dtype))
+        )
+        if same and not force and not self.tables_are_stale():
+            return False
+        self.scale_table = new
+        self.update(force=True)
+        return True
+
+    @torch.no_grad()
+    def update(self, force: bool = False) -> bool:
+        """Builds one table per scale of ``scale_table``; returns whether it did (stale or
+        missing tables are always rebuilt)."""
+        if self.scale_table.numel() == 0:
+            raise ValueError(
+                f"{type(self).__name__} has no scale_table: call update_scale_table(scales) "
+                "(e.g. compressai.models.utils' get_scale_table())"
+            )
+        if not force and not self.tables_are_stale():
+            return False
+        # CompressAI's arithmetic, op for op, so the tables are its tables.
+        multiplier = -self._standardized_quantile(self.tail_mass / 2)
+        pmf_center = torch.ceil(self.scale_table * multiplier).int()
+        pmf_length = 2 * pmf_center + 1
+        max_length = int(torch.max(pmf_length))
+        device = pmf_center.device
+        samples = torch.abs(torch.arange(max_length, device=device).int() - pmf_center[:, None])
+        samples_scale = self.scale_table.unsqueeze(1)
+        samples = samples.float()
+        samples_scale = samples_scale.float()
+        upper = self._standardized_cumulative((0.5 - samples) / samples_scale)
+        lower = self._standardized_cumulative((-0.5 - samples) / samples_scale)
+        pmf = upper - lower
+        tail_mass = 2 * lower[:, :1]
+        table = CdfTable.from_pmfs(
+            pmf.cpu().numpy(),
+            to_cpu_i32(pmf_length),
+            tail_mass[:, 0].cpu().numpy(),
+            to_cpu_i32(-pmf_center),
+            self.entropy_coder_precision,
+        )
+        self._set_tables(table)
+        return True
+
+    def _checked_scales(self, scales: Tensor) -> Tensor:
+        check_tensor("scales", scales)
+        if not scales.is_floating_point():
+            raise TypeError(f"scales must be a floating-point tensor, got dtype {scales.dtype}")
+        if bool(torch.isnan(scales).any()):
+            raise ValueError("scales hold NaN: scales must be numbers >= 0")
+        if bool((scales < 0).any()):
+            raise ValueError(
+                f"scales hold a negative value ({float(scales.min()):.4g}): scales must be >= 0"
+            )
+        return scales
+
+    def build_indexes(self, scales: Tensor) -> Tensor:
+        """Table row for every scale (CompressAI's rule, bit-exact), on ``scales``' device.
+
+        Scales are taken in bins of width ``step`` (``scales / step``) and bounded below by
+        ``scale_bound``. NaN or negative scales raise ValueError.
+        """
+        scales = self._checked_scales(scales)
+        if self.scale_table.numel() == 0:
+            raise ValueError(
+                f"{type(self).__name__} has no scale_table: call update_scale_table(scales)"
+            )
+        s = scales.detach()
+        if self.step != 1.0:
+            s = s / self.step
+        idx = scale_indexes(
+            s.float().cpu(), self.scale_table.float().cpu(), float(self.lower_bound_scale.bound)
+        )
+        return torch.from_numpy(idx).to(scales.device)
+
+    def compress(self, inputs: Tensor, indexes: Tensor, means: Tensor | None = None) -> list[bytes]:
+        """One stream per batch item; ``indexes`` from :meth:`build_indexes`."""
+        # TODO(lead): switch to the fused fastrans.ScaleCoder once it is merged.
+        return super().compress(inputs, indexes, means)

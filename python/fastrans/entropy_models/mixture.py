@@ -1,0 +1,234 @@
+"""GaussianMixtureConditional: a K-component Gaussian mixture per element, coded with one
+CDF per element built from that element's mixture.
+
+Why this module: CompressAI's class (``compress(y, scales, means, weights)`` returning
+``((strings, abs_max, zero_bitmap), y_hat)``) builds a ``2 * abs_max + 1`` wide table per
+element over the whole batch and cannot decompress batches larger than one. Here every batch
+item is its own stream with its own tables, each element's table spans only where its
+mixture has mass (clipped to ``[-abs_max, abs_max]``; values outside escape), and the
+tables are built by the native ``CdfTable.from_pmfs`` in one call per item.
+
+Layout (CompressAI's): ``scales``, ``means`` and ``weights`` have ``K * M`` channels for
+``M`` latent channels; component ``k`` of channel ``c`` is channel ``k * M + c``. Symbols are
+``round(y / step)`` (the mixture means are not subtracted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from fastrans.entropy_models._base import (
+    check_finite,
+    check_tensor,
+    to_cpu_i32,
+)
+from fastrans.entropy_models.gaussian import GaussianConditional
+from fastrans.tables import CdfTable
+
+__all__ = ["GaussianMixtureConditional"]
+
+# Largest pmf matrix (elements x bins) built at once for one batch item.
+_MAX_TABLE_CELLS = 2**27
+
+
+class GaussianMixtureConditional(GaussianConditional):
+    """Mixture of ``K`` discretized Gaussians with per-element weights.
+
+    Args:
+        K: number of components.
+        scale_table: as :class:`GaussianConditional` (only used by its single-Gaussian
+            methods; the mixture builds its own tables per element).
+        *args, **kwargs: :class:`GaussianConditional`'s.
+    """
+
+    def __init__(self, K: int = 3, scale_table: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(scale_table, *args, **kwargs)
+        if isinstance(K, bool) or not isinstance(K, int) or K < 1:
+            raise ValueError(f"K must be a positive int (number of components), got {K!r}")
+        self.K = K
+
+    def _check_mixture(
+        self, inputs_shape: tuple[int, ...], scales: Tensor, means: Tensor, weights: Tensor
+    ) -> None:
+        if len(inputs_shape) < 2:
+            raise ValueError(f"inputs has shape {inputs_shape}: expected (batch, M, ...)")
+        expected = (inputs_shape[0], self.K * inputs_shape[1], *inputs_shape[2:])
+        for name, t in (("scales", scales), ("means", means), ("weights", weights)):
+            check_tensor(name, t)
+            if tuple(t.shape) != expected:
+                raise ValueError(
+                    f"{name} has shape {tuple(t.shape)}: with K={self.K} and inputs of shape "
+                    f"{inputs_shape} it must be {expected} (K * M channels)"
+                )
+
+    def _likelihood(  # type: ignore[override]
+        self, inputs: Tensor, scales: Tensor, means: Tensor, weights: Tensor
+    ) -> Tensor:
+        likelihood = torch.zeros_like(inputs)
+        m = inputs.shape[1]
+        for k in range(self.K):
+            sl = slice(m * k, m * (k + 1))
+            likelihood = likelihood + (
+                super()._likelihood(inputs, scales[:, sl], means[:, sl]) * weights[:, sl]
+            )
+        return likelihood
+
+    def forward(  # type: ignore[override]
+        self,
+        inputs: Tensor,
+        scales: Tensor,
+        means: Tensor,
+        weights: Tensor,
+        training: bool | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        """``(inputs quantized or noised, likelihoods)``; pure torch."""
+        if training is None:
+            training = self.training
+        check_tensor("inputs", inputs)
+        self._check_mixture(tuple(inputs.shape), scales, means, weights)
+        outputs = self.quantize(inputs, "noise" if training else "dequantize", means=None)
+        likelihood = self._likelihood(outputs, scales, means, weights)
+        if self.use_likelihood_bound:
+            likelihood = self.likelihood_lower_bound(likelihood)
+        return outputs, likelihood
+
+    # ------------------------------------------------------------------ tables
+
+    def _check_values(self, scales: Tensor, means: Tensor, weights: Tensor) -> None:
+        self._checked_scales(scales)
+        check_finite("scales", scales)
+        check_finite("means", means)
+        check_finite("weights", weights)
+        if bool((weights < 0).any()):
+            raise ValueError("weights hold a negative value: mixture weights must be >= 0")
+
+    @torch.no_grad()
+    def _item_table(self, scales: Tensor, means: Tensor, weights: Tensor, abs_max: int) -> CdfTable:
+        """Tables for the N coded elements of one item; parameters are (K, N), in bins."""
+        step = self.step
+        s = self.lower_bound_scale(scales.double() / step)
+        mu = means.double() / step
+        w = weights.double()
+        multiplier = -self._standardized_quantile(self.tail_mass / 2)
+        lo = torch.floor((mu - multiplier * s).min(dim=0).values).clamp(-abs_max, abs_max)
+        hi = torch.ceil((mu + multiplier * s).max(dim=0).values).clamp(-abs_max, abs_max)
+        hi = torch.maximum(hi, lo)
+        lengths = (hi - lo + 1).long()
+        n = int(lengths.shape[0])
+        width = int(lengths.max()) if n else 1
+        if n * width > _MAX_TABLE_CELLS:
+            raise ValueError(
+                f"the mixture tables would need {n} x {width} bins: code fewer elements per "
+                "call or use a larger step"
+            )
+        grid = lo[None, :] + torch.arange(width, dtype=torch.float64, device=lo.device)[:, None]
+        pmf = torch.zeros(width, n, dtype=torch.float64, device=lo.device)
+        tail = torch.zeros(n, dtype=torch.float64, device=lo.device)
+        for k in range(self.K):
+            upper = self._standardized_cumulative((grid + 0.5 - mu[k]) / s[k])
+            lower = self._standardized_cumulative((grid - 0.5 - mu[k]) / s[k])
+            pmf += w[k] * (upper - lower)
+            below = self._standardized_cumulative((lo - 0.5 - mu[k]) / s[k])
+            above = self._standardized_cumulative((mu[k] - hi - 0.5) / s[k])
+            tail += w[k] * (below + above)
+        pmf = pmf * (torch.arange(width, device=lo.device)[:, None] < lengths[None, :])
+        return CdfTable.from_pmfs(
+            pmf.t().float().cpu().numpy(),
+            to_cpu_i32(lengths),
+            tail.float().cpu().numpy(),
+            to_cpu_i32(lo),
+            self.entropy_coder_precision,
+        )
+
+    def _flat_params(
+        self, scales: Tensor, means: Tensor, weights: Tensor, b: int, keep: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Item ``b``'s parameters as (K, N) for the kept channels, in C order."""
+        out = []
+        for t in (scales, means, weights):
+            t = t[b].detach().reshape(self.K, t.shape[1] // self.K, -1)[:, keep]
+            out.append(t.reshape(self.K, -1))
+        return out[0], out[1], out[2]
+
+    def compress(  # type: ignore[override]
+        self, y: Tensor, scales: Tensor, means: Tensor, weights: Tensor
+    ) -> tuple[tuple[list[bytes], int, Tensor], Tensor]:
+        """``((strings, abs_max, zero_bitmap), y_hat)``: one string per batch item,
+        ``abs_max`` the largest symbol magnitude, ``zero_bitmap`` (M,) with 1 for channels
+        holding a non-zero symbol in any item (the others are not coded)."""
+        check_tensor("y", y)
+        self._check_mixture(tuple(y.shape), scales, means, weights)
+        check_finite("y", y)
+        self._check_values(scales, means, weights)
+        with torch.no_grad():
+            q = torch.round(y.detach() / self.step) if self.step != 1.0 else torch.round(y.detach())
+            y_hat = q * self.step if self.step != 1.0 else q
+            flat = q.reshape(q.shape[0], q.shape[1], -1)
+            abs_max = int(flat.abs().max()) if flat.numel() else 0
+            if abs_max > 2**30:
+                raise ValueError(f"y holds a symbol of magnitude {abs_max}: stay within ±2**30")
+            zero_bitmap = (flat.abs().sum(dim=(0, 2)) != 0).to(torch.int64)
+            keep = zero_bitmap.nonzero().flatten().cpu()
+            symbols = to_cpu_i32(flat[:, keep.to(flat.device)].reshape(flat.shape[0], -1))
+            strings = []
+            for b in range(y.shape[0]):
+                table = self._item_table(
+                    *self._flat_params(scales, means, weights, b, keep), abs_max
+                )
+                idx = np.arange(table.num_tables, dtype=np.int32)
+                strings.append(table.encode(symbols[b], idx, format=self.stream_format))
+        return (strings, abs_max, zero_bitmap.to(y.device)), y_hat
+
+    def decompress(  # type: ignore[override]
+        self,
+        strings: Any,
+        abs_max: int,
+        zero_bitmap: Tensor,
+        scales: Tensor,
+        means: Tensor,
+        weights: Tensor,
+    ) -> Tensor:
+        """Inverse of :meth:`compress`: ``y_hat`` (B, M, ...) on ``scales``' device."""
+        check_tensor("scales", scales)
+        check_tensor("zero_bitmap", zero_bitmap)
+        if scales.dim() < 2 or scales.shape[1] % self.K:
+            raise ValueError(
+                f"scales has shape {tuple(scales.shape)}: expected (batch, K * M, ...) "
+                f"with K={self.K}"
+            )
+        m = scales.shape[1] // self.K
+        shape = (scales.shape[0], m, *scales.shape[2:])
+        self._check_mixture(shape, scales, means, weights)
+        if tuple(zero_bitmap.shape) != (m,):
+            raise ValueError(
+                f"zero_bitmap has shape {tuple(zero_bitmap.shape)}: expected ({m},), the one "
+                "compress returned"
+            )
+        if isinstance(abs_max, bool) or not isinstance(abs_max, (int, np.integer)) or abs_max < 0:
+            raise ValueError(f"abs_max must be the int compress returned, got {abs_max!r}")
+        items = self._check_strings(strings, shape[0])
+        self._check_values(scales, means, weights)
+        keep = zero_bitmap.detach().cpu().nonzero().flatten()
+        spatial = int(np.prod(shape[2:], dtype=np.int64))
+        out = torch.zeros(shape[0], m, spatial, dtype=torch.int32)
+        with torch.no_grad():
+            for b, s in enumerate(items):
+                table = self._item_table(
+                    *self._flat_params(scales, means, weights, b, keep), int(abs_max)
+                )
+                idx = np.arange(table.num_tables, dtype=np.int32)
+                values = table.decode(s, idx, format=self.stream_format)
+                out[b, keep] = torch.from_numpy(values).reshape(len(keep), spatial)
+        y_hat = out.reshape(shape).to(device=scales.device, dtype=scales.dtype)
+        return y_hat * self.step if self.step != 1.0 else y_hat
+
+    def update(self, force: bool = False) -> bool:
+        """Builds the single-Gaussian tables when a scale table is set; the mixture's own
+        tables are built per call from its parameters, so it needs no update()."""
+        if self.scale_table.numel() == 0:
+            return False
+        return super().update(force=force)
