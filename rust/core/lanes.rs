@@ -288,7 +288,7 @@ fn decode_n<T: DecodeTarget, const N: usize>(
             out[base + k] = tgt.value(i, s);
         }
     }
-    for j in fast * N..m {
+    for (j, o) in out.iter_mut().enumerate().skip(fast * N) {
         let (k, q) = (j % N, j / N);
         let row = tgt.row(start + j, &mut bad);
         let s = if q < tail_q[k] {
@@ -298,7 +298,7 @@ fn decode_n<T: DecodeTarget, const N: usize>(
             let mut lim = Limited { r: &mut r, left };
             get_symbol(&mut x[k], &mut lim, table, row, p)?
         };
-        out[j] = tgt.value(start + j, s);
+        *o = tgt.value(start + j, s);
     }
     if bad {
         return Err(tgt.error(start, m));
