@@ -164,11 +164,17 @@ fn encode_n<S: EncodeSource, const N: usize>(
         let (s, row) = src.get(start + j, &mut bad);
         put_symbol(&mut x[j % N], &mut words, table, s, row, p);
     }
+    // Whole rounds: first the N (symbol, row) pairs, which are independent (the float
+    // work of a fused source overlaps freely), then the N state updates.
     for r in (0..j / N).rev() {
         let base = start + r * N;
+        let mut syms = [0i32; N];
+        let mut rows = [0usize; N];
+        for k in 0..N {
+            (syms[k], rows[k]) = src.get(base + k, &mut bad);
+        }
         for k in (0..N).rev() {
-            let (s, row) = src.get(base + k, &mut bad);
-            put_symbol(&mut x[k], &mut words, table, s, row, p);
+            put_symbol(&mut x[k], &mut words, table, syms[k], rows[k], p);
         }
     }
     if bad {
@@ -279,13 +285,18 @@ fn decode_n<T: DecodeTarget, const N: usize>(
     let mut bad = false;
     let rounds = m / N;
     let fast = tail_q.iter().copied().min().unwrap_or(0).min(rounds);
-    for q in 0..fast {
-        let base = q * N;
+    for (q, dst) in out.chunks_exact_mut(N).take(fast).enumerate() {
+        let base = start + q * N;
+        let mut rows = [0usize; N];
+        for (k, row) in rows.iter_mut().enumerate() {
+            *row = tgt.row(base + k, &mut bad);
+        }
+        let mut syms = [0i32; N];
         for k in 0..N {
-            let i = start + base + k;
-            let row = tgt.row(i, &mut bad);
-            let s = get_symbol(&mut x[k], &mut r, table, row, p)?;
-            out[base + k] = tgt.value(i, s);
+            syms[k] = get_symbol(&mut x[k], &mut r, table, rows[k], p)?;
+        }
+        for (k, o) in dst.iter_mut().enumerate() {
+            *o = tgt.value(base + k, syms[k]);
         }
     }
     for (j, o) in out.iter_mut().enumerate().skip(fast * N) {
