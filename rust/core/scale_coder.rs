@@ -62,8 +62,11 @@ fn fits_i32(r: f32) -> bool {
     (-2_147_483_648.0..2_147_483_648.0).contains(&r)
 }
 
-/// Buckets over the bit pattern (`bits >> BUCKET_SHIFT`: sign, exponent, 3 mantissa bits).
-const BUCKET_SHIFT: u32 = 20;
+/// Coarsest bucket width tried: `bits >> 20` keeps sign, exponent and 3 mantissa bits.
+const COARSEST_SHIFT: u32 = 20;
+/// Finest bucket width tried (2^17 buckets, 256 KiB; only the few hundred buckets real
+/// scales fall in are ever touched).
+const FINEST_SHIFT: u32 = 15;
 /// A bucket may straddle at most this many table entries for the branch-free path.
 const MAX_SPAN: usize = 4;
 
@@ -79,6 +82,28 @@ struct ScaleIndex {
     first: Vec<u16>,
     /// Comparisons needed after `first` (the largest span of any bucket).
     span: usize,
+    /// Bucket = `bits >> shift`.
+    shift: u32,
+}
+
+/// First candidate row per bucket of `bits >> shift`, and the largest span of a bucket.
+fn buckets(head: &[f32], shift: u32) -> (Vec<u16>, usize) {
+    let pp = |v: f32| head.partition_point(|&t| t < v);
+    let mut first = Vec::with_capacity(1 << (32 - shift));
+    let mut span = 0usize;
+    for b in 0u32..1 << (32 - shift) {
+        let lo_bits = b << shift;
+        let hi_bits = lo_bits | ((1 << shift) - 1);
+        let (v_lo, v_hi) = (f32::from_bits(lo_bits), f32::from_bits(hi_bits));
+        // The +inf bucket also holds NaNs (refused elsewhere): only +inf counts.
+        let v_hi = if v_hi.is_nan() { v_lo } else { v_hi };
+        let usable = v_lo.is_sign_positive() && !v_lo.is_nan();
+        let lo = if usable { pp(v_lo) } else { 0 };
+        let hi = if usable { pp(v_hi) } else { 0 };
+        first.push(lo as u16);
+        span = span.max(hi - lo);
+    }
+    (first, span)
 }
 
 impl ScaleIndex {
@@ -87,21 +112,18 @@ impl ScaleIndex {
         let n = scale_table.len();
         let mut head: Vec<f32> = scale_table[..n - 1].to_vec();
         let ascending = head.windows(2).all(|w| w[0] <= w[1]);
-        let pp = |head: &[f32], v: f32| head.partition_point(|&t| t < v);
         let mut first = Vec::new();
-        let mut span = 0usize;
+        let mut span = usize::MAX;
+        let mut shift = COARSEST_SHIFT;
         if ascending && bound > 0.0 && n <= u16::MAX as usize {
-            for b in 0u32..1 << (32 - BUCKET_SHIFT) {
-                let lo_bits = b << BUCKET_SHIFT;
-                let hi_bits = lo_bits | ((1 << BUCKET_SHIFT) - 1);
-                let (v_lo, v_hi) = (f32::from_bits(lo_bits), f32::from_bits(hi_bits));
-                // The +inf bucket also holds NaNs (refused elsewhere): only +inf counts.
-                let v_hi = if v_hi.is_nan() { v_lo } else { v_hi };
-                let usable = v_lo.is_sign_positive() && !v_lo.is_nan();
-                let lo = if usable { pp(&head, v_lo) } else { 0 };
-                let hi = if usable { pp(&head, v_hi) } else { 0 };
-                first.push(lo as u16);
-                span = span.max(hi - lo);
+            // The coarsest buckets where no bucket straddles more than one entry (one
+            // comparison per lookup), else the finest tried.
+            for sh in (FINEST_SHIFT..=COARSEST_SHIFT).rev() {
+                let (f, sp) = buckets(&head, sh);
+                (first, span, shift) = (f, sp, sh);
+                if sp <= 1 {
+                    break;
+                }
             }
         }
         if span > MAX_SPAN {
@@ -114,6 +136,7 @@ impl ScaleIndex {
             head,
             first,
             span,
+            shift,
         })
     }
 
@@ -128,11 +151,14 @@ impl ScaleIndex {
         } else {
             scale
         };
-        let b = (s.to_bits() >> BUCKET_SHIFT) as usize;
-        let mut idx = self.first[b] as usize;
+        let b = (s.to_bits() >> self.shift) as usize;
+        let base = self.first[b] as usize;
         // Entries past the bucket's range compare false (sorted, +inf padded), so a fixed
         // number of comparisons is exact and branch-free.
-        let base = idx;
+        if self.span <= 1 {
+            return base + usize::from(self.head[base] < s);
+        }
+        let mut idx = base;
         for j in 0..self.span {
             idx += usize::from(self.head[base + j] < s);
         }
