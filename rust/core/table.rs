@@ -141,7 +141,8 @@ impl CdfTable {
                 offsets.len()
             )));
         }
-        if cdfs.len() != num_rows * width {
+        // Checked: a (0, 2^60) array with 16 lengths would wrap to 0 and pass.
+        if num_rows.checked_mul(width) != Some(cdfs.len()) {
             return Err(Error::invalid(format!(
                 "cdfs has {} rows but cdf_lengths has {num_rows} entries: give one length per row",
                 cdfs.len().checked_div(width).unwrap_or(0)
@@ -224,7 +225,8 @@ impl CdfTable {
     ) -> Result<Self> {
         check_precision(precision)?;
         let n = pmf_lengths.len();
-        if tail_masses.len() != n || offsets.len() != n || pmfs.len() != n * width {
+        if tail_masses.len() != n || offsets.len() != n || n.checked_mul(width) != Some(pmfs.len())
+        {
             return Err(Error::invalid(format!(
                 "got {} pmf rows, {n} pmf_lengths, {} tail_masses and {} offsets: \
                  give one of each per row",
