@@ -1,0 +1,121 @@
+//! What every fuzz target shares: a cursor over the fuzzer's bytes, a small PRNG for
+//! derived data, and a fixed set of tables that cover the shapes the coders special-case
+//! (a one-row table, escape-only rows, realistic Gaussian rows with freq-1 tails, a low
+//! precision). Built once per process.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use fastrans::gaussian::{gaussian_table, laplace_table};
+use fastrans::scale_coder::ScaleCoder;
+use fastrans::CdfTable;
+
+/// Reads fields from the front of the fuzzer's input; runs dry as zeros.
+pub struct Cursor<'a>(pub &'a [u8]);
+
+impl<'a> Cursor<'a> {
+    pub fn u8(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((&b, rest)) => {
+                self.0 = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+    pub fn u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.u8(), self.u8()])
+    }
+    pub fn u32(&mut self) -> u32 {
+        u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
+    }
+    pub fn u64(&mut self) -> u64 {
+        (self.u32() as u64) | ((self.u32() as u64) << 32)
+    }
+    pub fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let n = n.min(self.0.len());
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        a
+    }
+    pub fn rest(&mut self) -> &'a [u8] {
+        self.bytes(self.0.len())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// xorshift64: derived indexes and symbols.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// A table and the scale table its rows stand for (for the ScaleCoder decode path).
+pub struct Fixture {
+    pub table: Arc<CdfTable>,
+    pub scales: Vec<f32>,
+    pub coder: ScaleCoder,
+}
+
+fn fixture(table: CdfTable, scales: Vec<f32>) -> Fixture {
+    let table = Arc::new(table);
+    let coder = ScaleCoder::new(table.clone(), &scales, 0.11).expect("fixture scale table");
+    Fixture {
+        table,
+        scales,
+        coder,
+    }
+}
+
+/// The fixed tables. 0..=3 have precision 16 (usable by the CompressAI format).
+pub fn fixtures() -> &'static [Fixture] {
+    static F: OnceLock<Vec<Fixture>> = OnceLock::new();
+    F.get_or_init(|| {
+        let small: Vec<f64> = vec![0.11, 0.5, 2.0, 8.0, 30.0];
+        let small32: Vec<f32> = small.iter().map(|&s| s as f32).collect();
+        vec![
+            // docs/FORMAT.md's worked example: one row, offset -1.
+            fixture(
+                CdfTable::new(&[0, 16384, 49152, 65535, 65536], 5, &[5], &[-1], 16).unwrap(),
+                vec![1.0],
+            ),
+            fixture(gaussian_table(&small, 16, 1e-9).unwrap(), small32.clone()),
+            // Rows of length 2 (every symbol escapes) and 3, extreme offsets.
+            fixture(
+                CdfTable::new(
+                    &[0, 65536, 0, 0, 1, 65536],
+                    3,
+                    &[2, 3],
+                    &[i32::MIN, i32::MAX],
+                    16,
+                )
+                .unwrap(),
+                vec![1.0, 2.0],
+            ),
+            fixture(laplace_table(&small, 16, 1e-6).unwrap(), small32.clone()),
+            fixture(gaussian_table(&small, 8, 1e-3).unwrap(), small32.clone()),
+            fixture(
+                CdfTable::new(&[0, 1, 2], 3, &[3], &[0], 1).unwrap(),
+                vec![1.0],
+            ),
+        ]
+    })
+}
+
+/// `n` row indexes for `rows` rows derived from `seed` (mode 0: all row 0).
+pub fn indexes(rows: usize, n: usize, seed: u64) -> Vec<i32> {
+    if seed == 0 {
+        return vec![0; n];
+    }
+    let mut rng = Rng(seed | 1);
+    (0..n).map(|_| (rng.next() % rows as u64) as i32).collect()
+}

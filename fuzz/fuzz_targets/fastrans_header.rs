@@ -1,0 +1,62 @@
+//! fastrans header parser with structured, CRC-valid headers: any symbol count (up to
+//! 2^64 - 1), lane count, chunk size and chunk lengths, then arbitrary chunk bytes.
+//!
+//! Input: `mode:u8  n  lanes_log2:u8  chunk_symbols  k:u8  k × chunk_len  payload…` where
+//! each size is a u16 or, when its mode bit is set, a full u64. Oracles: no panic, no
+//! allocation beyond the caller's output (run with `-malloc_limit_mb`, see
+//! docs/FUZZING.md); `symbol_count` reads back `n`; a count that differs from the caller's
+//! is refused as a bad argument before anything else in the header is trusted.
+
+#![no_main]
+
+mod common;
+
+use common::{fixtures, Cursor};
+use fastrans::{format, varint, Error};
+use libfuzzer_sys::fuzz_target;
+
+fn size(c: &mut Cursor<'_>, wide: bool) -> u64 {
+    if wide {
+        c.u64()
+    } else {
+        c.u16() as u64
+    }
+}
+
+fuzz_target!(|input: &[u8]| {
+    let mut c = Cursor(input);
+    let fx = &fixtures()[1];
+    let table = &*fx.table;
+    let mode = c.u8();
+    let n = size(&mut c, mode & 1 == 1);
+    let lanes_log2 = c.u8();
+    let chunk_symbols = size(&mut c, mode & 2 == 2);
+    let k = c.u8() as usize % 64;
+
+    let mut data = vec![if mode & 0x80 == 0 { format::VERSION } else { mode }];
+    data.extend_from_slice(&format::fp32(table).to_le_bytes());
+    varint::put(&mut data, n);
+    if n > 0 {
+        data.push(lanes_log2);
+        varint::put(&mut data, chunk_symbols);
+        for _ in 0..k {
+            let len = size(&mut c, mode & 4 == 4);
+            varint::put(&mut data, len);
+        }
+    }
+    data.extend_from_slice(c.rest());
+    let crc = crc32c::crc32c(&data);
+    data.extend_from_slice(&crc.to_le_bytes());
+
+    assert_eq!(format::symbol_count(&data), Ok(n));
+    // The caller's count: the stream's own when small enough to allocate, else a small one.
+    let count = if n <= 1 << 16 { n as usize } else { (mode >> 3) as usize };
+    let idx = vec![0i32; count];
+    let got = format::decode(table, &data, &idx, 1);
+    if data[0] == format::VERSION && count as u64 != n {
+        assert!(matches!(got, Err(Error::InvalidArgument(_))), "{got:?}");
+    }
+    if let Ok(symbols) = got {
+        assert_eq!(symbols.len(), count);
+    }
+});

@@ -1,0 +1,71 @@
+"""Writes the small committed seed corpora in fuzz/seeds/<target>/ (valid inputs the fuzzer
+mutates from; the generated corpora in fuzz/corpus/ are not committed).
+
+    PYTHONPATH=python python fuzz/make_seeds.py
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+
+import fastrans
+
+OUT = Path(__file__).resolve().parent / "seeds"
+SMALL = np.array([0.11, 0.5, 2.0, 8.0, 30.0])
+MASK = (1 << 64) - 1
+
+
+def fuzz_indexes(rows: int, n: int, seed: int) -> np.ndarray:
+    """fuzz_targets/common/mod.rs `indexes`, the same xorshift64."""
+    if seed == 0:
+        return np.zeros(n, np.int32)
+    x, out = seed | 1, []
+    for _ in range(n):
+        x ^= (x << 13) & MASK
+        x ^= x >> 7
+        x ^= (x << 17) & MASK
+        out.append(x % rows)
+    return np.array(out, np.int32)
+
+
+def write(target: str, name: str, data: bytes) -> None:
+    d = OUT / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data)
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    tables = {1: fastrans.gaussian_table(SMALL, 16, 1e-9), 3: fastrans.laplace_table(SMALL, 16, 1e-6),
+              4: fastrans.gaussian_table(SMALL, 8, 1e-3)}
+    for t, table in tables.items():
+        for n, seed in ((0, 0), (1, 0), (40, 5), (300, 77)):
+            idx = fuzz_indexes(5, n, seed)
+            sym = np.rint(rng.normal(0, 1, n) * SMALL[idx] * 2).astype(np.int32)
+            head = struct.pack("<HQ", n, seed)
+            if table.precision == 16:
+                data = table.encode(sym, idx, format="compressai")
+                write("compressai_stream", f"t{t}_n{n}", bytes([t]) + head + data)
+            data = table.encode(sym, idx, format="fastrans")
+            write("fastrans_stream", f"t{t}_n{n}", bytes([t, 0]) + head + data)
+            write("fastrans_stream", f"t{t}_n{n}_fix", bytes([t, 1]) + head + data)
+    # fastrans_header: mode, n:u16, lanes_log2, chunk_symbols:u16, k, k x len:u16, payload.
+    write("fastrans_header", "one_chunk", bytes([0]) + struct.pack("<HBHB", 40, 0, 40, 0) + b"\x01" * 8)
+    write("fastrans_header", "two_chunks", bytes([0]) + struct.pack("<HBHBH", 40, 1, 20, 1, 4) + b"\x01" * 8)
+    write("fastrans_header", "wide", bytes([7]) + struct.pack("<QBQBQ", 1 << 40, 5, 1, 1, 1 << 62))
+    # cdf_table: precision, rows, width, mode, seed, then numbers.
+    write("cdf_table", "built", bytes([16, 2, 12, 1]) + struct.pack("<Q", 9) + rng.bytes(96))
+    write("cdf_table", "raw", bytes([16, 1, 4, 0]) + struct.pack("<Q", 9)
+          + struct.pack("<4iB", 0, 100, 65536, 0, 11) + b"\x01\x10\x00")
+    write("cdf_table", "p1", bytes([1, 1, 3, 1]) + struct.pack("<Q", 3) + rng.bytes(16))
+    # pmf_to_cdf: precision, mode, values.
+    write("pmf_to_cdf", "raw", bytes([16, 0]) + np.array([0.25, 0.5, 0.25, 0.0], np.float32).tobytes())
+    write("pmf_to_cdf", "bytes", bytes([12, 1]) + bytes([0, 0, 255, 3, 0, 1] * 8))
+    write("pmf_to_cdf", "sparse", bytes([16, 2]) + struct.pack("<H", 299) + bytes([7, 0, 64, 150, 0, 32]))
+
+
+if __name__ == "__main__":
+    main()
