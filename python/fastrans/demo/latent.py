@@ -1,7 +1,8 @@
-"""``python -m fastrans demo``: code the reference latent W1 and show sizes and speeds.
+"""``python -m fastrans demo --latent``: code the reference latent W1 and show sizes and speeds.
 
 Builds the 64 Gaussian tables, rounds y - means to symbols, maps scales to table rows,
 then encodes and decodes in both stream formats and checks the round trip bit-exactly.
+Needs numpy only.
 """
 
 from __future__ import annotations
