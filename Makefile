@@ -9,7 +9,7 @@ DEPS := $(VENV)/.deps-installed
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: all venv build test test-rust test-python lint fmt bench bench-compare demo fuzz clean
+.PHONY: all venv build test test-rust test-python lint fmt bench bench-compare demo fuzz package smoke clean
 
 all: test
 
@@ -51,6 +51,20 @@ bench:
 
 demo: build
 	$(PY) -m fastrans demo
+
+# Release artefacts: the abi3 wheel and sdist in dist/, and the core crate's .crate file.
+package: $(DEPS)
+	rm -rf dist
+	$(VENV)/bin/maturin build --release --quiet -o dist
+	$(VENV)/bin/maturin sdist --quiet -o dist
+	cargo package -p fastrans --quiet --allow-dirty
+
+# Install the wheel into a clean venv (numpy only) and run the smoke test there.
+smoke: package
+	rm -rf target/smoke-venv
+	$(PYTHON) -m venv target/smoke-venv
+	target/smoke-venv/bin/pip install -q dist/fastrans-*.whl
+	cd target && smoke-venv/bin/python ../tests/smoke.py
 
 clean:
 	cargo clean

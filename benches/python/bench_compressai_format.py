@@ -52,16 +52,12 @@ def main() -> None:
     lists = (sym.tolist(), idx.tolist(), cdf.tolist(), lens.tolist(), offs.tolist())
 
     te_c, data_c = best(lambda: ans.RansEncoder().encode_with_indexes(*lists), a.reps)
-    td_c, out_c = best(
-        lambda: ans.RansDecoder().decode_with_indexes(data_c, *lists[1:]), a.reps
-    )
+    td_c, out_c = best(lambda: ans.RansDecoder().decode_with_indexes(data_c, *lists[1:]), a.reps)
     table = fastrans.CdfTable(cdf, lens, offs)
     te_f, data_f = best(lambda: table.encode(sym, idx, format="compressai"), a.reps)
     td_f, out_f = best(lambda: table.decode(data_f, idx, format="compressai"), a.reps)
     te_k, data_k = best(lambda: compat.RansEncoder().encode_with_indexes(*lists), a.reps)
-    td_k, out_k = best(
-        lambda: compat.RansDecoder().decode_with_indexes(data_k, *lists[1:]), a.reps
-    )
+    td_k, out_k = best(lambda: compat.RansDecoder().decode_with_indexes(data_k, *lists[1:]), a.reps)
     assert data_f == data_c == data_k, "streams differ"
     assert out_c == sym.tolist() and np.array_equal(out_f, sym) and out_k == sym.tolist()
 

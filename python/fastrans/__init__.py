@@ -6,6 +6,7 @@ CompressAI drop-in in ``fastrans.compat.compressai`` and exp-Golomb in ``fastran
 """
 
 from fastrans.errors import CorruptStreamError, FastransError, TableMismatchError
+from fastrans.scale_coder import ScaleCoder, gaussian_table, laplace_table
 from fastrans.streams import BufferedEncoder, StreamDecoder
 from fastrans.tables import CdfTable, pmf_to_quantized_cdf, scale_indexes
 
@@ -16,8 +17,11 @@ __all__ = [
     "CdfTable",
     "CorruptStreamError",
     "FastransError",
+    "ScaleCoder",
     "StreamDecoder",
     "TableMismatchError",
+    "gaussian_table",
+    "laplace_table",
     "pmf_to_quantized_cdf",
     "scale_indexes",
 ]

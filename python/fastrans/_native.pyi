@@ -66,5 +66,43 @@ class StreamDecoder:
     def finish(self) -> None: ...
 
 # --- fastrans format (issue 3) ---
+def encode_fastrans(
+    table: CdfTable,
+    symbols: npt.NDArray[np.int32],
+    indexes: npt.NDArray[np.int32],
+    threads: int,
+) -> bytes: ...
+def decode_fastrans(
+    table: CdfTable, data: bytes, indexes: npt.NDArray[np.int32], threads: int
+) -> npt.NDArray[np.int32]: ...
+def gaussian_table(
+    scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
+) -> CdfTable: ...
+def laplace_table(
+    scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
+) -> CdfTable: ...
+
+class ScaleCoder:
+    def __new__(
+        cls, table: CdfTable, scale_table: npt.NDArray[np.float32], scale_bound: float
+    ) -> ScaleCoder: ...
+    def encode(
+        self,
+        values: npt.NDArray[np.float32],
+        scales: npt.NDArray[np.float32],
+        means: npt.NDArray[np.float32] | None,
+        format: str,
+        threads: int,
+    ) -> bytes: ...
+    def decode(
+        self,
+        data: bytes,
+        scales: npt.NDArray[np.float32],
+        means: npt.NDArray[np.float32] | None,
+        format: str,
+        threads: int,
+    ) -> npt.NDArray[np.float32]: ...
+    @property
+    def num_tables(self) -> int: ...
 
 # --- exp-Golomb (issue 5) ---

@@ -18,18 +18,12 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::rans::{
-    dec_advance, dec_get_bits, dec_init, enc_flush, enc_put, enc_put_bits, WordReader, RANS_L,
-};
+use crate::escape;
+use crate::rans::{dec_init, enc_flush, WordReader, RANS_L};
 use crate::table::CdfTable;
 
 /// CompressAI codes at precision 16 only.
 pub const PRECISION: u32 = 16;
-/// Bits per bypass chunk.
-const CHUNK_BITS: u32 = 4;
-const CHUNK_MAX: u32 = (1 << CHUNK_BITS) - 1;
-/// Most chunks any `i32` symbol needs: `raw < 2^34`.
-const MAX_CHUNKS: u32 = 9;
 
 fn check_table(table: &CdfTable) -> Result<()> {
     if table.precision() != PRECISION {
@@ -56,78 +50,13 @@ fn check_lengths(symbols: &[i32], indexes: &[i32]) -> Result<()> {
 /// Encode one symbol (the caller goes in reverse order). REQUIRES: `index` is a valid row.
 #[inline(always)]
 fn put_symbol(x: &mut u64, out: &mut Vec<u32>, table: &CdfTable, symbol: i32, index: i32) {
-    let row = table.row(index as usize);
-    let value = symbol as i64 - row.offset as i64;
-    let max = row.max_value as i64;
-    let bin = if (0..max).contains(&value) {
-        value as u32
-    } else {
-        let raw: u64 = if value < 0 {
-            (-2 * value - 1) as u64
-        } else {
-            (2 * (value - max)) as u64
-        };
-        let mut n = 0u32;
-        while n < 16 && raw >> (n * CHUNK_BITS) != 0 {
-            n += 1;
-        }
-        for j in (0..n).rev() {
-            let chunk = (raw >> (j * CHUNK_BITS)) as u32 & CHUNK_MAX;
-            enc_put_bits(x, out, chunk, CHUNK_BITS);
-        }
-        let mut rest = n;
-        while rest >= CHUNK_MAX {
-            rest -= CHUNK_MAX;
-            enc_put_bits(x, out, CHUNK_MAX, CHUNK_BITS);
-        }
-        enc_put_bits(x, out, rest, CHUNK_BITS);
-        row.max_value as u32
-    };
-    enc_put(x, out, table.enc_symbol(row, bin), PRECISION);
+    escape::put_symbol(x, out, table, symbol, index as usize, PRECISION);
 }
 
 /// Decode one symbol. REQUIRES: `index` is a valid row.
 #[inline(always)]
 fn get_symbol(x: &mut u64, r: &mut WordReader<'_>, table: &CdfTable, index: i32) -> Result<i32> {
-    let row = table.row(index as usize);
-    let slot = (*x & ((1 << PRECISION) - 1)) as u32;
-    let (bin, start, freq) = table.find_bin(index as usize, row, slot);
-    dec_advance(x, r, start, freq, PRECISION)?;
-    if (bin as i32) < row.max_value {
-        return Ok(bin as i32 + row.offset);
-    }
-    let mut n = 0u32;
-    loop {
-        let c = dec_get_bits(x, r, CHUNK_BITS)?;
-        n += c;
-        if n > MAX_CHUNKS {
-            return Err(Error::corrupt(
-                "escape code announces more 4-bit chunks than any 32-bit symbol needs",
-            ));
-        }
-        if c != CHUNK_MAX {
-            break;
-        }
-    }
-    let mut raw = 0u64;
-    let mut last = 0;
-    for j in 0..n {
-        last = dec_get_bits(x, r, CHUNK_BITS)?;
-        raw |= (last as u64) << (j * CHUNK_BITS);
-    }
-    if n > 0 && last == 0 {
-        return Err(Error::corrupt(
-            "escape code with a zero top chunk (not minimal)",
-        ));
-    }
-    let half = (raw >> 1) as i64;
-    let value = if raw & 1 == 1 {
-        -half - 1
-    } else {
-        half + row.max_value as i64
-    };
-    i32::try_from(value + row.offset as i64)
-        .map_err(|_| Error::corrupt("escape code decodes to a symbol outside the int32 range"))
+    escape::get_symbol(x, r, table, index as usize, PRECISION)
 }
 
 /// Encode `symbols[i]` with row `indexes[i]` into CompressAI's stream.

@@ -8,13 +8,27 @@
 //! - [`compressai`]: CompressAI's stream, byte for byte.
 //! - [`scale`]: CompressAI's `build_indexes`, scales → table rows.
 //! - [`error`]: the crate's one error type.
+//! - [`escape`]: one symbol through a row with CompressAI's escape rule (both formats).
+//! - [`lanes`]: interleaved rANS lanes, one chunk of the fastrans stream.
+//! - [`format`]: the fastrans stream: header, chunks, CRC32C (see docs/FORMAT.md).
+//! - [`gaussian`]: discretized Gaussian / Laplace tables, portable.
+//! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
+//! - [`threads`]: `threads=` → a rayon pool.
+//! - [`varint`]: strict LEB128 for the fastrans header and lane states.
 
 pub mod cdf;
 pub mod compressai;
 pub mod error;
+pub mod escape;
+pub mod format;
+pub mod gaussian;
+pub mod lanes;
 pub mod rans;
 pub mod scale;
+pub mod scale_coder;
 pub mod table;
+pub mod threads;
+pub mod varint;
 
 pub use cdf::pmf_to_quantized_cdf;
 pub use error::{Error, Result};

@@ -19,13 +19,30 @@ use crate::table::EncSymbol;
 /// Lower bound of the normalised state interval.
 pub const RANS_L: u64 = 1 << 31;
 
+/// Where an encoder's words go. `Vec<u32>` is the ordinary sink; the fastrans format also
+/// watches each step (`step_done`) while a lane's state is still small (see `lanes.rs`).
+pub trait WordSink {
+    /// Append one emitted word.
+    fn push_word(&mut self, w: u32);
+    /// Called after every encoding step with the new state; a no-op by default.
+    #[inline(always)]
+    fn step_done(&mut self, _x: u64) {}
+}
+
+impl WordSink for Vec<u32> {
+    #[inline(always)]
+    fn push_word(&mut self, w: u32) {
+        self.push(w);
+    }
+}
+
 /// `x = C(s, x)`: encode one bin, emitting a word first when `x` would overflow.
 #[inline(always)]
-pub fn enc_put(x: &mut u64, out: &mut Vec<u32>, sym: &EncSymbol, precision: u32) {
+pub fn enc_put<S: WordSink>(x: &mut u64, out: &mut S, sym: &EncSymbol, precision: u32) {
     // x_max = ((L >> p) << 32) * freq: the largest state that stays below 2^63 after coding.
     let x_max = (sym.freq as u64) << (63 - precision);
     if *x >= x_max {
-        out.push(*x as u32);
+        out.push_word(*x as u32);
         *x >>= 32;
     }
     // x / freq by multiplication (see EncSymbol's invariant), then
@@ -34,17 +51,19 @@ pub fn enc_put(x: &mut u64, out: &mut Vec<u32>, sym: &EncSymbol, precision: u32)
     *x = x
         .wrapping_add(sym.bias as u64)
         .wrapping_add(q.wrapping_mul(sym.cmpl_freq as u64));
+    out.step_done(*x);
 }
 
 /// Push `nbits` (<= 16) raw bits: `x = x * 2^nbits + val`, CompressAI's bypass primitive.
 #[inline(always)]
-pub fn enc_put_bits(x: &mut u64, out: &mut Vec<u32>, val: u32, nbits: u32) {
+pub fn enc_put_bits<S: WordSink>(x: &mut u64, out: &mut S, val: u32, nbits: u32) {
     debug_assert!(nbits <= 16 && val < (1 << nbits));
     if *x >= 1u64 << (63 - nbits) {
-        out.push(*x as u32);
+        out.push_word(*x as u32);
         *x >>= 32;
     }
     *x = (*x << nbits) | val as u64;
+    out.step_done(*x);
 }
 
 /// Write the final state: after the reversal the low word comes first.
@@ -92,7 +111,7 @@ impl<'a> WordReader<'a> {
     /// needed is data dependent and unpredictable, so the update is branch-free (a mask
     /// selects between the two results); only running out of data branches.
     #[inline(always)]
-    pub fn refill(&mut self, x: &mut u64) -> Result<()> {
+    pub fn refill_word(&mut self, x: &mut u64) -> Result<()> {
         let need = *x < RANS_L;
         let word = match self.data.get(self.pos..self.pos + 4) {
             Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
@@ -136,11 +155,28 @@ pub fn dec_init(r: &mut WordReader<'_>) -> Result<u64> {
     Ok(x)
 }
 
+/// What a decoder does after each step: the renormalisation policy.
+///
+/// [`WordReader`] is the ordinary one (read a word whenever `x < L`). The fastrans format
+/// also needs "never read" (a lane's first symbols, coded while its state was still below
+/// `L`, see `lanes.rs`), hence a trait. Every decoding step calls `refill` exactly once.
+pub trait Refill {
+    /// Restore the state after one decoding step.
+    fn refill(&mut self, x: &mut u64) -> Result<()>;
+}
+
+impl Refill for WordReader<'_> {
+    #[inline(always)]
+    fn refill(&mut self, x: &mut u64) -> Result<()> {
+        self.refill_word(x)
+    }
+}
+
 /// `x = D(x)` for the bin `[start, start + freq)` that holds the current slot.
 #[inline(always)]
-pub fn dec_advance(
+pub fn dec_advance<R: Refill>(
     x: &mut u64,
-    r: &mut WordReader<'_>,
+    r: &mut R,
     start: u32,
     freq: u32,
     precision: u32,
@@ -152,7 +188,7 @@ pub fn dec_advance(
 
 /// Pop `nbits` raw bits (the inverse of [`enc_put_bits`]).
 #[inline(always)]
-pub fn dec_get_bits(x: &mut u64, r: &mut WordReader<'_>, nbits: u32) -> Result<u32> {
+pub fn dec_get_bits<R: Refill>(x: &mut u64, r: &mut R, nbits: u32) -> Result<u32> {
     let val = (*x & ((1u64 << nbits) - 1)) as u32;
     *x >>= nbits;
     r.refill(x)?;

@@ -222,7 +222,6 @@ impl CdfTable {
         offsets: &[i32],
         precision: u32,
     ) -> Result<Self> {
-        use rayon::prelude::*;
         check_precision(precision)?;
         let n = pmf_lengths.len();
         if tail_masses.len() != n || offsets.len() != n || pmfs.len() != n * width {
@@ -234,18 +233,34 @@ impl CdfTable {
                 offsets.len()
             )));
         }
-        let rows: Vec<Vec<i32>> = (0..n)
+        Self::from_pmf_fn(n, offsets, precision, |i| {
+            let len = pmf_lengths[i];
+            if len < 1 || len as usize > width {
+                return Err(Error::invalid(format!(
+                    "pmf_lengths[{i}] = {len}: must be in 1..={width} (the pmf width)"
+                )));
+            }
+            let mut pmf = Vec::with_capacity(len as usize + 1);
+            pmf.extend_from_slice(&pmfs[i * width..i * width + len as usize]);
+            pmf.push(tail_masses[i]);
+            Ok(pmf)
+        })
+    }
+
+    /// Rows built in parallel from pmfs made on demand: row `i` is
+    /// `pmf_to_quantized_cdf(pmf(i))`, where `pmf(i)` already ends with the escape bin's
+    /// mass (the tail). The shared core of [`CdfTable::from_pmfs`] and the parametric
+    /// tables (`gaussian.rs`).
+    pub fn from_pmf_fn<F>(num_rows: usize, offsets: &[i32], precision: u32, pmf: F) -> Result<Self>
+    where
+        F: Fn(usize) -> Result<Vec<f32>> + Sync,
+    {
+        use rayon::prelude::*;
+        check_precision(precision)?;
+        let rows: Vec<Vec<i32>> = (0..num_rows)
             .into_par_iter()
             .map(|i| {
-                let len = pmf_lengths[i];
-                if len < 1 || len as usize > width {
-                    return Err(Error::invalid(format!(
-                        "pmf_lengths[{i}] = {len}: must be in 1..={width} (the pmf width)"
-                    )));
-                }
-                let mut pmf = Vec::with_capacity(len as usize + 1);
-                pmf.extend_from_slice(&pmfs[i * width..i * width + len as usize]);
-                pmf.push(tail_masses[i]);
+                let pmf = pmf(i)?;
                 let cdf = pmf_to_quantized_cdf(&pmf, precision)
                     .map_err(|e| Error::invalid(format!("pmf row {i}: {e}")))?;
                 Ok(cdf.into_iter().map(|c| c as i32).collect())

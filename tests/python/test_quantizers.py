@@ -7,6 +7,9 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fastrans import parametrizers, quantizers
 from fastrans.parametrizers import LowerBound, LowerBoundFunction, NonNegativeParametrizer
 from fastrans.quantizers import (
@@ -19,8 +22,6 @@ from fastrans.quantizers import (
     softround_conditional_mean,
     softround_inverse,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 F64 = torch.float64
 N_SAMPLES = 100_000

@@ -6,7 +6,9 @@ use pyo3::prelude::*;
 
 mod arrays;
 mod errors;
+mod fastrans_format;
 mod scale;
+mod scale_coder;
 mod stream;
 mod table;
 
@@ -18,5 +20,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::PyBufferedEncoder>()?;
     m.add_class::<stream::PyStreamDecoder>()?;
     m.add_function(wrap_pyfunction!(scale::scale_indexes, m)?)?;
+    m.add_function(wrap_pyfunction!(fastrans_format::encode_fastrans, m)?)?;
+    m.add_function(wrap_pyfunction!(fastrans_format::decode_fastrans, m)?)?;
+    m.add_function(wrap_pyfunction!(fastrans_format::gaussian_table, m)?)?;
+    m.add_function(wrap_pyfunction!(fastrans_format::laplace_table, m)?)?;
+    m.add_class::<scale_coder::PyScaleCoder>()?;
     Ok(())
 }

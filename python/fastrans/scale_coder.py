@@ -1,0 +1,122 @@
+"""The hyperprior hot path: discretized Gaussian / Laplace tables and ``ScaleCoder``, which
+codes float values given per-element scales (and means) in one fused native pass.
+
+``gaussian_table`` / ``laplace_table`` compute their pmfs in float64 with a portable
+``erfc`` / ``exp`` (the ``libm`` crate), so sender and receiver build identical tables on
+any platform. They follow CompressAI's ``GaussianConditional.update()`` layout but are not
+bit-identical to its float32 torch tables; for CompressAI's exact tables use
+``CdfTable.from_pmfs`` with CompressAI's pmfs (as ``fastrans.entropy_models`` does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fastrans import _native
+from fastrans._arrays import as_bytes, as_f32, threads_arg
+from fastrans.tables import CdfTable, check_format, check_precision
+
+
+def _scale_table_f64(scale_table: Any) -> np.ndarray:
+    a = np.asarray(
+        scale_table.detach().cpu().numpy() if hasattr(scale_table, "detach") else scale_table
+    )
+    if a.ndim != 1:
+        raise ValueError(f"scale_table must be 1-D, got shape {a.shape}")
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def _check_tail_mass(tail_mass: float) -> float:
+    t = float(tail_mass)
+    if not 0.0 < t < 1.0:
+        raise ValueError(f"tail_mass={tail_mass}: must be in (0, 1), e.g. 1e-9")
+    return t
+
+
+def gaussian_table(scale_table: Any, precision: int = 16, tail_mass: float = 1e-9) -> CdfTable:
+    """One row per scale: the zero-mean Gaussian discretized to unit bins, CompressAI layout
+    (``offset = -ceil(scale * q)``, ``q`` the ``tail_mass / 2`` quantile; escape bin = tail)."""
+    return CdfTable._wrap(
+        _native.gaussian_table(
+            _scale_table_f64(scale_table), check_precision(precision), _check_tail_mass(tail_mass)
+        )
+    )
+
+
+def laplace_table(scale_table: Any, precision: int = 16, tail_mass: float = 1e-9) -> CdfTable:
+    """As ``gaussian_table`` for zero-mean Laplace distributions of the given scales ``b``."""
+    return CdfTable._wrap(
+        _native.laplace_table(
+            _scale_table_f64(scale_table), check_precision(precision), _check_tail_mass(tail_mass)
+        )
+    )
+
+
+class ScaleCoder:
+    """A ``CdfTable`` whose rows stand for the scales of ``scale_table``.
+
+    ``encode(values, scales, means)`` rounds ``values - means`` half to even (as
+    ``torch.round``) and maps each scale to its row (as CompressAI's ``build_indexes``) in the
+    same pass as the coding; ``decode`` returns the symbols plus the means, float32, in the
+    shape of ``scales``.
+    """
+
+    __slots__ = ("_native", "table")
+
+    def __init__(self, table: CdfTable, scale_table: Any, scale_bound: float = 0.11) -> None:
+        if not isinstance(table, CdfTable):
+            raise TypeError(f"table must be a fastrans.CdfTable, got {type(table).__name__}")
+        self.table = table
+        self._native = _native.ScaleCoder(
+            table._native, as_f32(scale_table, "scale_table"), float(scale_bound)
+        )
+
+    @staticmethod
+    def _means(means: Any, n: int) -> np.ndarray | None:
+        if means is None:
+            return None
+        m = as_f32(means, "means")
+        if m.size != n:
+            raise ValueError(f"means has {m.size} elements but scales has {n}: give one mean each")
+        return m
+
+    def encode(
+        self,
+        values: Any,
+        scales: Any,
+        means: Any = None,
+        *,
+        format: str = "fastrans",
+        threads: int | None = None,
+    ) -> bytes:
+        v = as_f32(values, "values")
+        s = as_f32(scales, "scales")
+        if v.size != s.size:
+            raise ValueError(
+                f"values has {v.size} elements but scales has {s.size}: give one scale per value"
+            )
+        return self._native.encode(
+            v, s, self._means(means, s.size), check_format(format), threads_arg(threads)
+        )
+
+    def decode(
+        self,
+        data: Any,
+        scales: Any,
+        means: Any = None,
+        *,
+        format: str = "fastrans",
+        threads: int | None = None,
+    ) -> np.ndarray:
+        shape = tuple(scales.shape) if hasattr(scales, "shape") else np.shape(scales)
+        s = as_f32(scales, "scales")
+        out = self._native.decode(
+            as_bytes(data),
+            s,
+            self._means(means, s.size),
+            check_format(format),
+            threads_arg(threads),
+        )
+        return out.reshape(shape)

@@ -1,0 +1,323 @@
+//! The fastrans stream (`format="fastrans"`): framed, checksummed, parallel.
+//!
+//! ```text
+//! stream  = version:u8  fp32:u32le  n:varint
+//!           [ if n > 0: lanes_log2:u8  chunk_symbols:varint  chunk_len:varint × (chunks-1) ]
+//!           chunk × chunks  crc:u32le
+//! ```
+//! `chunks = ceil(n / chunk_symbols)`; each chunk is an independent set of interleaved lanes
+//! (see `lanes.rs`), so chunks encode and decode in parallel. The lane count and chunk size
+//! follow from `n` alone ([`Params::for_len`]), never from the thread count, so the bytes do
+//! not depend on how many threads made them. `fp32` is the low 32 bits of the tables'
+//! fingerprint; `crc` is CRC32C over every byte before it. The decoder checks the CRC first
+//! (any flipped bit, truncation or trailing byte → `CorruptStream`), then `fp32`
+//! (other tables → `TableMismatch`), then bounds every size before allocating.
+//! docs/FORMAT.md is the full specification.
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::lanes::{decode_chunk, encode_chunk, DecodeTarget, EncodeSource, MAX_LANES};
+use crate::table::CdfTable;
+use crate::threads;
+use crate::varint;
+
+/// The only version this crate writes and reads.
+pub const VERSION: u8 = 1;
+/// Chunks hold at most this many symbols (so a 10^8-symbol stream has ~190 chunks).
+pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
+/// A lane gets at least this many symbols before the chunk gets more lanes.
+pub const MIN_LANE_SYMBOLS: usize = 1 << 15;
+/// Lanes the encoder uses at most (the format allows up to [`MAX_LANES`]).
+pub const ENCODER_MAX_LANES: usize = 16;
+/// Bytes of the CRC32C trailer.
+const CRC_BYTES: usize = 4;
+
+/// How a stream of `n` symbols is cut: chunk size and lanes per chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// Lanes per chunk (a power of two; a chunk shorter than this uses fewer).
+    pub lanes: usize,
+    /// Symbols per chunk (the last chunk takes the rest).
+    pub chunk_symbols: usize,
+}
+
+impl Params {
+    /// What the encoder uses for `n` symbols: chunks as equal as possible of at most
+    /// [`MAX_CHUNK_SYMBOLS`], and the largest power-of-two lane count (at most
+    /// [`ENCODER_MAX_LANES`]) that leaves every lane [`MIN_LANE_SYMBOLS`].
+    pub fn for_len(n: usize) -> Params {
+        let chunks = n.div_ceil(MAX_CHUNK_SYMBOLS).max(1);
+        let chunk_symbols = n.div_ceil(chunks).max(1);
+        let want = (chunk_symbols / MIN_LANE_SYMBOLS).clamp(1, ENCODER_MAX_LANES);
+        let lanes = 1 << (usize::BITS - 1 - want.leading_zeros());
+        Params {
+            lanes,
+            chunk_symbols,
+        }
+    }
+
+    fn chunks(&self, n: usize) -> usize {
+        n.div_ceil(self.chunk_symbols)
+    }
+}
+
+/// The low 32 bits of the table fingerprint, as stored in the header.
+pub fn fp32(table: &CdfTable) -> u32 {
+    table.fingerprint() as u32
+}
+
+fn check_lengths(symbols: usize, indexes: usize) -> Result<()> {
+    if symbols != indexes {
+        return Err(Error::invalid(format!(
+            "symbols has {symbols} elements but indexes has {indexes}: give one index per symbol"
+        )));
+    }
+    Ok(())
+}
+
+/// Plain arrays as an [`EncodeSource`]. REQUIRES: indexes checked.
+struct Arrays<'a> {
+    symbols: &'a [i32],
+    indexes: &'a [i32],
+}
+
+impl EncodeSource for Arrays<'_> {
+    #[inline(always)]
+    fn get(&self, i: usize, _bad: &mut bool) -> (i32, usize) {
+        (self.symbols[i], self.indexes[i] as usize)
+    }
+    fn error(&self, _start: usize, _len: usize) -> Error {
+        Error::invalid("unreachable: plain arrays are checked before coding")
+    }
+}
+
+/// Plain indexes as a [`DecodeTarget`]. REQUIRES: indexes checked.
+struct Indexes<'a>(&'a [i32]);
+
+impl DecodeTarget for Indexes<'_> {
+    type Out = i32;
+    #[inline(always)]
+    fn row(&self, i: usize, _bad: &mut bool) -> usize {
+        self.0[i] as usize
+    }
+    #[inline(always)]
+    fn value(&self, _i: usize, symbol: i32) -> i32 {
+        symbol
+    }
+    fn error(&self, _start: usize, _len: usize) -> Error {
+        Error::invalid("unreachable: plain indexes are checked before coding")
+    }
+}
+
+/// Encode `symbols[i]` with row `indexes[i]` into a fastrans stream. `threads`: 0 = every
+/// core, 1 = this thread, n = n threads; the bytes are the same for every value.
+pub fn encode(
+    table: &CdfTable,
+    symbols: &[i32],
+    indexes: &[i32],
+    threads: usize,
+) -> Result<Vec<u8>> {
+    check_lengths(symbols.len(), indexes.len())?;
+    table.check_indexes(indexes)?;
+    encode_with(table, &Arrays { symbols, indexes }, symbols.len(), threads)
+}
+
+/// Decode a fastrans stream made with `table`, one symbol per index.
+pub fn decode(table: &CdfTable, data: &[u8], indexes: &[i32], threads: usize) -> Result<Vec<i32>> {
+    table.check_indexes(indexes)?;
+    decode_with(table, data, &Indexes(indexes), indexes.len(), threads)
+}
+
+/// Encode positions `0..n` of any source (the fused float path uses this).
+pub fn encode_with<S: EncodeSource>(
+    table: &CdfTable,
+    src: &S,
+    n: usize,
+    threads: usize,
+) -> Result<Vec<u8>> {
+    threads::check(threads)?;
+    let params = Params::for_len(n);
+    let chunks = if n == 0 { 0 } else { params.chunks(n) };
+    let encode_one = |c: usize| -> Result<Vec<u8>> {
+        let start = c * params.chunk_symbols;
+        let m = params.chunk_symbols.min(n - start);
+        let mut out = Vec::new();
+        encode_chunk(table, src, start, m, params.lanes, &mut out)?;
+        Ok(out)
+    };
+    let bodies: Vec<Vec<u8>> = if threads == 1 || chunks <= 1 {
+        (0..chunks).map(encode_one).collect::<Result<_>>()?
+    } else {
+        threads::run(threads, || {
+            (0..chunks)
+                .into_par_iter()
+                .map(encode_one)
+                .collect::<Result<Vec<_>>>()
+        })??
+    };
+    let body_len: usize = bodies.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(body_len + 24 + 4 * chunks);
+    out.push(VERSION);
+    out.extend_from_slice(&fp32(table).to_le_bytes());
+    varint::put(&mut out, n as u64);
+    if n > 0 {
+        out.push(params.lanes.trailing_zeros() as u8);
+        varint::put(&mut out, params.chunk_symbols as u64);
+        for b in &bodies[..chunks - 1] {
+            varint::put(&mut out, b.len() as u64);
+        }
+    }
+    for b in &bodies {
+        out.extend_from_slice(b);
+    }
+    let crc = crc32c::crc32c(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+/// A parsed, checked header: where each chunk's bytes are.
+struct Layout {
+    params: Params,
+    /// Byte ranges of the chunks inside the stream.
+    chunks: Vec<(usize, usize)>,
+}
+
+/// Check the CRC, version, tables and sizes; `n` is the caller's symbol count.
+fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
+    if data.len() < 1 + 4 + 1 + CRC_BYTES {
+        return Err(Error::corrupt(format!(
+            "{} bytes is shorter than any fastrans stream (truncated?)",
+            data.len()
+        )));
+    }
+    let (body, tail) = data.split_at(data.len() - CRC_BYTES);
+    let stored = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
+    if crc32c::crc32c(body) != stored {
+        return Err(Error::corrupt(
+            "CRC32C mismatch (flipped bits, truncated or trailing data, or not a fastrans stream)",
+        ));
+    }
+    if body[0] != VERSION {
+        return Err(Error::corrupt(format!(
+            "stream version {} is not supported (this build reads version {VERSION})",
+            body[0]
+        )));
+    }
+    let fp = u32::from_le_bytes([body[1], body[2], body[3], body[4]]);
+    if fp != fp32(table) {
+        return Err(Error::TableMismatch(format!(
+            "the stream was made with tables of fingerprint {fp:#010x}..., these have {:#010x}: \
+             decode with the tables that encoded it",
+            fp32(table)
+        )));
+    }
+    let mut pos = 5;
+    let count = varint::get(body, &mut pos, "symbol count")?;
+    if count != n as u64 {
+        return Err(Error::invalid(format!(
+            "the stream holds {count} symbols but indexes has {n}: pass the indexes used to encode it"
+        )));
+    }
+    if n == 0 {
+        if pos != body.len() {
+            return Err(Error::corrupt("bytes after the header of an empty stream"));
+        }
+        return Ok(Layout {
+            params: Params::for_len(0),
+            chunks: Vec::new(),
+        });
+    }
+    let Some(&lanes_log2) = body.get(pos) else {
+        return Err(Error::corrupt("stream ends inside the header"));
+    };
+    pos += 1;
+    if (1usize << lanes_log2.min(31)) > MAX_LANES {
+        return Err(Error::corrupt(format!(
+            "2^{lanes_log2} lanes is more than the format allows ({MAX_LANES})"
+        )));
+    }
+    let chunk_symbols = varint::get(body, &mut pos, "chunk size")?;
+    if chunk_symbols == 0 || chunk_symbols > n as u64 {
+        return Err(Error::corrupt(format!(
+            "chunk size {chunk_symbols} is outside 1..={n}"
+        )));
+    }
+    let params = Params {
+        lanes: 1 << lanes_log2,
+        chunk_symbols: chunk_symbols as usize,
+    };
+    let chunks = params.chunks(n);
+    // Every chunk takes at least one byte per length field and one per lane state, so a
+    // count beyond the bytes left is corrupt; checked before allocating.
+    if chunks > body.len() - pos {
+        return Err(Error::corrupt(format!(
+            "{chunks} chunks cannot fit in {} bytes",
+            body.len() - pos
+        )));
+    }
+    let mut lens = Vec::with_capacity(chunks);
+    for _ in 0..chunks - 1 {
+        let len = varint::get(body, &mut pos, "chunk length")?;
+        lens.push(len);
+    }
+    let mut ranges = Vec::with_capacity(chunks);
+    let mut at = pos;
+    for len in lens {
+        let end = (at as u64)
+            .checked_add(len)
+            .filter(|&e| e <= body.len() as u64)
+            .ok_or_else(|| Error::corrupt("a chunk length points past the end of the stream"))?;
+        ranges.push((at, end as usize));
+        at = end as usize;
+    }
+    ranges.push((at, body.len()));
+    Ok(Layout {
+        params,
+        chunks: ranges,
+    })
+}
+
+/// Decode positions `0..n` of a fastrans stream into `tgt`'s outputs.
+pub fn decode_with<T: DecodeTarget>(
+    table: &CdfTable,
+    data: &[u8],
+    tgt: &T,
+    n: usize,
+    threads: usize,
+) -> Result<Vec<T::Out>> {
+    threads::check(threads)?;
+    let layout = parse(table, data, n)?;
+    let mut out = vec![T::Out::default(); n];
+    let cs = layout.params.chunk_symbols;
+    let lanes = layout.params.lanes;
+    let decode_one = |(c, slice): (usize, &mut [T::Out])| -> Result<()> {
+        let (a, b) = layout.chunks[c];
+        decode_chunk(table, tgt, c * cs, &data[a..b], lanes, slice)
+    };
+    if threads == 1 || layout.chunks.len() <= 1 {
+        out.chunks_mut(cs.max(1))
+            .enumerate()
+            .try_for_each(decode_one)?;
+    } else {
+        threads::run(threads, || {
+            out.par_chunks_mut(cs).enumerate().try_for_each(decode_one)
+        })??;
+    }
+    Ok(out)
+}
+
+/// The number of symbols a fastrans stream says it holds (header only, after its CRC is
+/// checked), so callers can size their index arrays.
+pub fn symbol_count(data: &[u8]) -> Result<u64> {
+    if data.len() < 1 + 4 + 1 + CRC_BYTES {
+        return Err(Error::corrupt("too short for a fastrans stream"));
+    }
+    let body = &data[..data.len() - CRC_BYTES];
+    let stored = u32::from_le_bytes(data[data.len() - 4..].try_into().unwrap_or([0; 4]));
+    if crc32c::crc32c(body) != stored {
+        return Err(Error::corrupt("CRC32C mismatch"));
+    }
+    let mut pos = 5;
+    varint::get(body, &mut pos, "symbol count")
+}

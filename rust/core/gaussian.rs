@@ -1,0 +1,175 @@
+//! Discretized zero-mean Gaussian and Laplace tables, one row per scale, laid out like
+//! CompressAI's `GaussianConditional.update()`.
+//!
+//! For scale `s`: `center = ceil(s * multiplier)` with `multiplier = -quantile(tail_mass / 2)`
+//! of the standard distribution, `pmf_length = 2 center + 1`, offset `-center`, and
+//! `pmf[i] = F((0.5 - v) / s) - F((-0.5 - v) / s)` with `v = |i - center|`; the escape bin
+//! gets the tail mass `2 F((-0.5 - center) / s)`. Everything is computed in `f64` with the
+//! `libm` crate (a pure-Rust port of musl's libm), so every platform builds bit-identical
+//! tables and both ends of a channel agree without shipping them. The pmf is rounded to
+//! `f32` and quantized by the CompressAI-exact `pmf_to_quantized_cdf`.
+//!
+//! Differences from CompressAI's float32 torch code are in the last bits of the pmf only
+//! (ours is the more accurate); the layout is identical.
+
+use crate::cdf::check_precision;
+use crate::error::{Error, Result};
+use crate::table::CdfTable;
+
+/// Most CDF entries a parametric table may have in total (a guard against huge scales).
+const MAX_TOTAL_ENTRIES: usize = 1 << 26;
+
+/// The standard distributions we discretize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Gaussian,
+    Laplace,
+}
+
+impl Family {
+    /// `-quantile(tail_mass / 2)` of the standard distribution.
+    fn multiplier(self, tail_mass: f64) -> f64 {
+        match self {
+            // Laplace(0, 1): F(q) = e^q / 2 for q < 0, so quantile(t/2) = ln t.
+            Family::Laplace => -libm::log(tail_mass),
+            Family::Gaussian => -normal_quantile(tail_mass / 2.0),
+        }
+    }
+
+    /// Mass of the integer bin at distance `v >= 0` from the mean, for scale `s`.
+    fn bin_mass(self, v: f64, s: f64) -> f64 {
+        match self {
+            Family::Gaussian => {
+                if v == 0.0 {
+                    libm::erf(0.5 / (s * std::f64::consts::SQRT_2))
+                } else {
+                    normal_cdf((0.5 - v) / s) - normal_cdf((-0.5 - v) / s)
+                }
+            }
+            Family::Laplace => {
+                if v == 0.0 {
+                    -libm::expm1(-0.5 / s)
+                } else {
+                    0.5 * libm::exp(-(v - 0.5) / s) * -libm::expm1(-1.0 / s)
+                }
+            }
+        }
+    }
+
+    /// Mass beyond `±(center + 0.5)`: the escape bin.
+    fn tail(self, center: f64, s: f64) -> f64 {
+        match self {
+            Family::Gaussian => 2.0 * normal_cdf((-0.5 - center) / s),
+            Family::Laplace => libm::exp((-0.5 - center) / s),
+        }
+    }
+}
+
+/// Φ(x) = erfc(-x / √2) / 2.
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Φ⁻¹(p) for `0 < p < 0.5` by bisection on Φ: slow but exact to the last bit and
+/// deterministic, which matters more here than speed (called once per table).
+fn normal_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-40.0f64, 0.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid == lo || mid == hi {
+            break;
+        }
+        if normal_cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
+/// A discretized zero-mean Gaussian table, one row per entry of `scale_table` (see the
+/// module doc). REQUIRES: finite scales > 0, `0 < tail_mass < 1`, `1 <= precision <= 16`.
+pub fn gaussian_table(scale_table: &[f64], precision: u32, tail_mass: f64) -> Result<CdfTable> {
+    build(Family::Gaussian, scale_table, precision, tail_mass)
+}
+
+/// A discretized zero-mean Laplace table (scale = the Laplace `b`), like
+/// [`gaussian_table`].
+pub fn laplace_table(scale_table: &[f64], precision: u32, tail_mass: f64) -> Result<CdfTable> {
+    build(Family::Laplace, scale_table, precision, tail_mass)
+}
+
+fn build(family: Family, scales: &[f64], precision: u32, tail_mass: f64) -> Result<CdfTable> {
+    check_precision(precision)?;
+    if scales.is_empty() {
+        return Err(Error::invalid(
+            "scale_table is empty: give at least one scale",
+        ));
+    }
+    if !(tail_mass > 0.0 && tail_mass < 1.0) {
+        return Err(Error::invalid(format!(
+            "tail_mass = {tail_mass} must be in (0, 1) (CompressAI uses 1e-9)"
+        )));
+    }
+    let multiplier = family.multiplier(tail_mass);
+    let slots = 1u64 << precision;
+    let mut centers = Vec::with_capacity(scales.len());
+    let mut total = 0usize;
+    for (i, &s) in scales.iter().enumerate() {
+        if !(s.is_finite() && s > 0.0) {
+            return Err(Error::invalid(format!(
+                "scale_table[{i}] = {s}: scales must be finite and positive"
+            )));
+        }
+        let center = libm::ceil(s * multiplier);
+        // pmf_length + escape bin must fit the precision's slots.
+        if 2.0 * center + 2.0 > slots as f64 {
+            return Err(Error::invalid(format!(
+                "scale_table[{i}] = {s} needs {} bins but precision={precision} has {slots} slots: \
+                 raise the precision, raise tail_mass or lower the scale",
+                2.0 * center + 2.0
+            )));
+        }
+        let center = center as usize;
+        total += 2 * center + 3;
+        if total > MAX_TOTAL_ENTRIES {
+            return Err(Error::invalid(
+                "scale_table asks for more than 2^26 CDF entries in total: use fewer or smaller scales",
+            ));
+        }
+        centers.push(center);
+    }
+    let offsets: Vec<i32> = centers.iter().map(|&c| -(c as i32)).collect();
+    CdfTable::from_pmf_fn(scales.len(), &offsets, precision, |row| {
+        let (c, s) = (centers[row], scales[row]);
+        let mut pmf = Vec::with_capacity(2 * c + 2);
+        pmf.extend((0..=2 * c).map(|i| family.bin_mass(i.abs_diff(c) as f64, s) as f32));
+        pmf.push(family.tail(c as f64, s) as f32);
+        Ok(pmf)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_matches_known_values() {
+        // scipy.stats.norm.ppf(5e-10) = -6.109410204869...
+        let q = normal_quantile(5e-10);
+        assert!((q + 6.109410204869).abs() < 1e-9, "{q}");
+        assert!((normal_quantile(0.025) + 1.959963984540054).abs() < 1e-12);
+    }
+
+    #[test]
+    fn layout_like_compressai() {
+        let t = gaussian_table(&[0.11, 1.0, 10.0], 16, 1e-9).unwrap();
+        // centers: ceil(0.11 * 6.1094) = 1, ceil(6.1094) = 7, ceil(61.094) = 62.
+        assert_eq!(t.offsets(), vec![-1, -7, -62]);
+        assert_eq!(t.lengths(), vec![5, 17, 127]);
+        let l = laplace_table(&[1.0], 16, 1e-9).unwrap();
+        // -ln(1e-9) = 20.72 -> center 21.
+        assert_eq!(l.offsets(), vec![-21]);
+    }
+}

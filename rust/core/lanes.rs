@@ -1,0 +1,329 @@
+//! Interleaved rANS lanes: one chunk of the fastrans stream.
+//!
+//! A chunk of `m` symbols is coded by `N` independent rANS states ("lanes", `N` a power of
+//! two, at most `m`): symbol `j` of the chunk goes to lane `j % N`. All lanes push their
+//! words onto one shared stack, so the decoder, which visits the symbols in order, reads
+//! them in order from one stream. The independent dependency chains let the CPU overlap
+//! `N` symbols at once.
+//!
+//! What a lane costs is its final state, written in front of the words. To keep that small
+//! a lane starts from state [`LANE_START`] = 1 rather than CompressAI's `L = 2^31` (those 31
+//! bits are pure overhead otherwise) and its final state is a varint, so a lane costs about
+//! the information its state holds plus a byte or two. The price: while a lane's state is
+//! still below `L` its steps never emit words (the emission thresholds are >= 2^47), but the
+//! decoder, seeing `x < L` after the matching steps, could not tell them from steps that
+//! did. So each lane records where its state first reached `L` (the "crossing"): the decoder
+//! renormalises as usual before that point and never after it. The crossing is recorded as
+//! `t` = how many of the lane's symbols, counted from its last, were coded before and at the
+//! crossing, and `e` = how many coding steps of the crossing symbol came after the crossing
+//! step (non-zero only when an escaped symbol crosses part-way); the decoder renormalises
+//! normally during the first `e` steps of the crossing symbol and not after. A lane that
+//! never reaches `L` (very low-entropy data) renormalises never, and needs no record.
+//!
+//! Chunk layout (see docs/FORMAT.md): for each lane `k` in order, `varint(x_k)` and, when
+//! `x_k >= 2^31`, `varint(2 t_k + [e_k > 0])` followed by one byte `e_k` when non-zero; then
+//! the words, little-endian, in decode order.
+
+use crate::error::{Error, Result};
+use crate::escape::{get_symbol, put_symbol};
+use crate::rans::{Refill, WordReader, WordSink, RANS_L};
+use crate::table::CdfTable;
+use crate::varint;
+
+/// Most lanes a chunk may have.
+pub const MAX_LANES: usize = 32;
+/// The state every lane starts from when encoding, and must end in when decoding.
+pub const LANE_START: u64 = 1;
+
+/// Where an encoder gets its symbols: position `i` of the stream → (symbol, table row).
+pub trait EncodeSource: Sync {
+    /// Symbol and row of position `i`; set `*bad` (never clear it) when the inputs at `i`
+    /// are unusable. The row must be a valid row even then.
+    fn get(&self, i: usize, bad: &mut bool) -> (i32, usize);
+    /// The error for the first bad position in `start..start + len` (called only after
+    /// `get` flagged one there).
+    fn error(&self, start: usize, len: usize) -> Error;
+}
+
+/// Where a decoder gets rows and puts its results.
+pub trait DecodeTarget: Sync {
+    /// What one decoded position becomes.
+    type Out: Copy + Send + Sync + Default;
+    /// Row of position `i`; set `*bad` when the inputs at `i` are unusable (the row must
+    /// be valid even then).
+    fn row(&self, i: usize, bad: &mut bool) -> usize;
+    /// The output for symbol `symbol` at position `i`.
+    fn value(&self, i: usize, symbol: i32) -> Self::Out;
+    /// The error for the first bad position in `start..start + len`.
+    fn error(&self, start: usize, len: usize) -> Error;
+}
+
+/// Lanes a chunk of `m` symbols actually uses: the largest power of two `<= min(lanes, m)`.
+pub fn chunk_lanes(lanes: usize, m: usize) -> usize {
+    let n = lanes.min(m).clamp(1, MAX_LANES);
+    1 << (usize::BITS - 1 - n.leading_zeros())
+}
+
+/// Symbols of lane `k` in a chunk of `m` symbols and `n` lanes.
+#[inline]
+fn lane_len(m: usize, n: usize, k: usize) -> usize {
+    m / n + usize::from(k < m % n)
+}
+
+/// Encode positions `start .. start + m` of `src` as one chunk, appended to `out`.
+pub fn encode_chunk<S: EncodeSource>(
+    table: &CdfTable,
+    src: &S,
+    start: usize,
+    m: usize,
+    lanes: usize,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    match chunk_lanes(lanes, m) {
+        1 => encode_n::<S, 1>(table, src, start, m, out),
+        2 => encode_n::<S, 2>(table, src, start, m, out),
+        4 => encode_n::<S, 4>(table, src, start, m, out),
+        8 => encode_n::<S, 8>(table, src, start, m, out),
+        16 => encode_n::<S, 16>(table, src, start, m, out),
+        _ => encode_n::<S, 32>(table, src, start, m, out),
+    }
+}
+
+/// Where a lane's state first reached `L` (see the module doc).
+#[derive(Debug, Clone, Copy, Default)]
+struct Crossing {
+    crossed: bool,
+    /// Lane symbols coded before and at the crossing, `1 ..= lane_len`.
+    t: usize,
+    /// Steps of the crossing symbol after the crossing step.
+    e: u32,
+}
+
+/// A word sink that counts steps and notes the first one leaving the state `>= L`.
+struct Probe<'a> {
+    out: &'a mut Vec<u32>,
+    steps: u32,
+    crossed_at: Option<u32>,
+}
+
+impl WordSink for Probe<'_> {
+    #[inline]
+    fn push_word(&mut self, w: u32) {
+        self.out.push(w);
+    }
+    #[inline]
+    fn step_done(&mut self, x: u64) {
+        self.steps += 1;
+        if self.crossed_at.is_none() && x >= RANS_L {
+            self.crossed_at = Some(self.steps);
+        }
+    }
+}
+
+fn encode_n<S: EncodeSource, const N: usize>(
+    table: &CdfTable,
+    src: &S,
+    start: usize,
+    m: usize,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let p = table.precision();
+    let mut x = [LANE_START; N];
+    let mut cross = [Crossing::default(); N];
+    let mut words: Vec<u32> = Vec::with_capacity(m / 2 + 16);
+    let mut bad = false;
+    let mut uncrossed = N;
+    let mut j = m;
+    // Encoder order is last symbol first; lanes start small, so watch for crossings.
+    while j > 0 && uncrossed > 0 {
+        j -= 1;
+        let k = j % N;
+        let (s, row) = src.get(start + j, &mut bad);
+        if cross[k].crossed {
+            put_symbol(&mut x[k], &mut words, table, s, row, p);
+        } else {
+            let mut probe = Probe {
+                out: &mut words,
+                steps: 0,
+                crossed_at: None,
+            };
+            put_symbol(&mut x[k], &mut probe, table, s, row, p);
+            if let Some(at) = probe.crossed_at {
+                cross[k] = Crossing {
+                    crossed: true,
+                    t: lane_len(m, N, k) - j / N,
+                    e: probe.steps - at,
+                };
+                uncrossed -= 1;
+            }
+        }
+    }
+    // Every lane is in the ordinary regime now: finish the partial round, then whole rounds.
+    while j % N != 0 {
+        j -= 1;
+        let (s, row) = src.get(start + j, &mut bad);
+        put_symbol(&mut x[j % N], &mut words, table, s, row, p);
+    }
+    // Whole rounds: first the N (symbol, row) pairs, which are independent (the float
+    // work of a fused source overlaps freely), then the N state updates.
+    for r in (0..j / N).rev() {
+        let base = start + r * N;
+        let mut syms = [0i32; N];
+        let mut rows = [0usize; N];
+        for k in 0..N {
+            (syms[k], rows[k]) = src.get(base + k, &mut bad);
+        }
+        for k in (0..N).rev() {
+            put_symbol(&mut x[k], &mut words, table, syms[k], rows[k], p);
+        }
+    }
+    if bad {
+        return Err(src.error(start, m));
+    }
+    out.reserve(N * 10 + words.len() * 4);
+    for k in 0..N {
+        varint::put(out, x[k]);
+        if cross[k].crossed {
+            let c = cross[k];
+            varint::put(out, 2 * c.t as u64 + u64::from(c.e > 0));
+            if c.e > 0 {
+                out.push(c.e as u8);
+            }
+        }
+    }
+    for w in words.iter().rev() {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+    Ok(())
+}
+
+/// Renormalises as usual for the first `left` steps, then never.
+struct Limited<'a, 'b> {
+    r: &'a mut WordReader<'b>,
+    left: u32,
+}
+
+impl Refill for Limited<'_, '_> {
+    #[inline]
+    fn refill(&mut self, x: &mut u64) -> Result<()> {
+        if self.left == 0 {
+            return Ok(());
+        }
+        self.left -= 1;
+        self.r.refill(x)
+    }
+}
+
+/// Decode one chunk (`data`, exactly its bytes) into `out` (one entry per position
+/// `start .. start + out.len()`).
+pub fn decode_chunk<T: DecodeTarget>(
+    table: &CdfTable,
+    tgt: &T,
+    start: usize,
+    data: &[u8],
+    lanes: usize,
+    out: &mut [T::Out],
+) -> Result<()> {
+    match chunk_lanes(lanes, out.len()) {
+        1 => decode_n::<T, 1>(table, tgt, start, data, out),
+        2 => decode_n::<T, 2>(table, tgt, start, data, out),
+        4 => decode_n::<T, 4>(table, tgt, start, data, out),
+        8 => decode_n::<T, 8>(table, tgt, start, data, out),
+        16 => decode_n::<T, 16>(table, tgt, start, data, out),
+        _ => decode_n::<T, 32>(table, tgt, start, data, out),
+    }
+}
+
+fn decode_n<T: DecodeTarget, const N: usize>(
+    table: &CdfTable,
+    tgt: &T,
+    start: usize,
+    data: &[u8],
+    out: &mut [T::Out],
+) -> Result<()> {
+    let m = out.len();
+    let p = table.precision();
+    let mut pos = 0usize;
+    let mut x = [0u64; N];
+    // Lane-local index of the crossing symbol (0 and e = 0 for a lane that never crossed:
+    // then no step of the lane renormalises).
+    let mut tail_q = [0usize; N];
+    let mut tail_e = [0u32; N];
+    for k in 0..N {
+        let v = varint::get(data, &mut pos, "lane state")?;
+        if !(LANE_START..1 << 63).contains(&v) {
+            return Err(Error::corrupt(format!(
+                "lane state {v:#x} is outside [1, 2^63)"
+            )));
+        }
+        x[k] = v;
+        if v >= RANS_L {
+            let nk = lane_len(m, N, k);
+            let te = varint::get(data, &mut pos, "lane crossing")?;
+            let t = te >> 1;
+            if t == 0 || t > nk as u64 {
+                return Err(Error::corrupt(format!(
+                    "lane crossing {t} is outside 1..={nk} (the lane's symbol count)"
+                )));
+            }
+            tail_q[k] = nk - t as usize;
+            if te & 1 == 1 {
+                let Some(&e) = data.get(pos) else {
+                    return Err(Error::corrupt("stream ends inside a lane record"));
+                };
+                pos += 1;
+                if e == 0 || e > 15 {
+                    return Err(Error::corrupt(format!(
+                        "lane crossing step count {e} is invalid"
+                    )));
+                }
+                tail_e[k] = e as u32;
+            }
+        }
+    }
+    let mut r = WordReader::new(&data[pos..])?;
+    let mut bad = false;
+    let rounds = m / N;
+    let fast = tail_q.iter().copied().min().unwrap_or(0).min(rounds);
+    for (q, dst) in out.chunks_exact_mut(N).take(fast).enumerate() {
+        let base = start + q * N;
+        let mut rows = [0usize; N];
+        for (k, row) in rows.iter_mut().enumerate() {
+            *row = tgt.row(base + k, &mut bad);
+        }
+        let mut syms = [0i32; N];
+        for k in 0..N {
+            syms[k] = get_symbol(&mut x[k], &mut r, table, rows[k], p)?;
+        }
+        for (k, o) in dst.iter_mut().enumerate() {
+            *o = tgt.value(base + k, syms[k]);
+        }
+    }
+    for (j, o) in out.iter_mut().enumerate().skip(fast * N) {
+        let (k, q) = (j % N, j / N);
+        let row = tgt.row(start + j, &mut bad);
+        let s = if q < tail_q[k] {
+            get_symbol(&mut x[k], &mut r, table, row, p)?
+        } else {
+            let left = if q == tail_q[k] { tail_e[k] } else { 0 };
+            let mut lim = Limited { r: &mut r, left };
+            get_symbol(&mut x[k], &mut lim, table, row, p)?
+        };
+        *o = tgt.value(start + j, s);
+    }
+    if bad {
+        return Err(tgt.error(start, m));
+    }
+    if r.remaining_words() != 0 {
+        return Err(Error::corrupt(format!(
+            "{} words left in a chunk after its last symbol",
+            r.remaining_words()
+        )));
+    }
+    if x.iter().any(|&v| v != LANE_START) {
+        return Err(Error::corrupt(
+            "a lane did not end in its start state (corrupt stream or wrong indexes)",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,424 @@
+//! `ScaleCoder`: the hyperprior hot path. Floats in, bytes out, in one pass.
+//!
+//! A table whose rows stand for the scales of a scale table. Encoding turns
+//! `values - means` into symbols (`f32` subtraction, then round half to even: exactly
+//! `torch.round(y - means)`) and each scale into its row (bit-exact with CompressAI's
+//! `build_indexes`, see `scale.rs`) inside the coding loop, so no full-size symbol or index
+//! array is ever made for the fastrans format. Decoding returns `symbol + mean` in `f32`
+//! (CompressAI's `dequantize`).
+//!
+//! Bad inputs (NaN anywhere, non-finite values, rounded values outside `i32`) are noticed by
+//! a branch-free flag in the same loop; the error is then located by a second, cold scan.
+//! Scales map to rows through a bucket table over the `f32` bit pattern (positive floats
+//! order like their bits), then at most a few branch-free comparisons.
+
+use std::sync::Arc;
+
+use crate::compressai;
+use crate::error::{Error, Result};
+use crate::format;
+use crate::lanes::{DecodeTarget, EncodeSource};
+use crate::scale::ScaleIndexer;
+use crate::table::CdfTable;
+
+/// Which stream a [`ScaleCoder`] writes or reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamFormat {
+    /// Our framed, checksummed, parallel stream (`format.rs`).
+    Fastrans,
+    /// CompressAI's stream, byte-identical (`compressai.rs`).
+    CompressAi,
+}
+
+impl StreamFormat {
+    /// `"fastrans"` or `"compressai"`.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "fastrans" => Ok(StreamFormat::Fastrans),
+            "compressai" => Ok(StreamFormat::CompressAi),
+            other => Err(Error::invalid(format!(
+                "format={other:?} is not a stream format: use \"fastrans\" or \"compressai\""
+            ))),
+        }
+    }
+}
+
+/// `f32` round half to even (`torch.round`, `rint`) without SSE4.1: adding and removing
+/// 2^23 rounds in the FPU's default mode; values at or above 2^23 are integers already.
+#[inline(always)]
+pub fn round_half_even(x: f32) -> f32 {
+    const TWO23: f32 = 8_388_608.0;
+    let a = x.abs();
+    if a < TWO23 {
+        ((a + TWO23) - TWO23).copysign(x)
+    } else {
+        x
+    }
+}
+
+/// `true` when a rounded value converts to `i32` exactly (false for NaN).
+#[inline(always)]
+fn fits_i32(r: f32) -> bool {
+    (-2_147_483_648.0..2_147_483_648.0).contains(&r)
+}
+
+/// Coarsest bucket width tried: `bits >> 20` keeps sign, exponent and 3 mantissa bits.
+const COARSEST_SHIFT: u32 = 20;
+/// Finest bucket width tried (2^17 buckets, 256 KiB; only the few hundred buckets real
+/// scales fall in are ever touched).
+const FINEST_SHIFT: u32 = 15;
+/// A bucket may straddle at most this many table entries for the branch-free path.
+const MAX_SPAN: usize = 4;
+
+/// Scales → rows, bit-exact with [`ScaleIndexer`], fast for ascending tables and
+/// `scale_bound > 0` (every real scale table), exact fallback otherwise.
+#[derive(Debug, Clone)]
+struct ScaleIndex {
+    exact: ScaleIndexer,
+    bound: f32,
+    /// `scale_table[..len-1]` followed by `MAX_SPAN` copies of +inf.
+    head: Vec<f32>,
+    /// First candidate row per bucket; empty when the fast path does not apply.
+    first: Vec<u16>,
+    /// Comparisons needed after `first` (the largest span of any bucket).
+    span: usize,
+    /// Bucket = `bits >> shift`.
+    shift: u32,
+}
+
+/// First candidate row per bucket of `bits >> shift`, and the largest span of a bucket.
+fn buckets(head: &[f32], shift: u32) -> (Vec<u16>, usize) {
+    let pp = |v: f32| head.partition_point(|&t| t < v);
+    let mut first = Vec::with_capacity(1 << (32 - shift));
+    let mut span = 0usize;
+    for b in 0u32..1 << (32 - shift) {
+        let lo_bits = b << shift;
+        let hi_bits = lo_bits | ((1 << shift) - 1);
+        let (v_lo, v_hi) = (f32::from_bits(lo_bits), f32::from_bits(hi_bits));
+        // The +inf bucket also holds NaNs (refused elsewhere): only +inf counts.
+        let v_hi = if v_hi.is_nan() { v_lo } else { v_hi };
+        let usable = v_lo.is_sign_positive() && !v_lo.is_nan();
+        let lo = if usable { pp(v_lo) } else { 0 };
+        let hi = if usable { pp(v_hi) } else { 0 };
+        first.push(lo as u16);
+        span = span.max(hi - lo);
+    }
+    (first, span)
+}
+
+impl ScaleIndex {
+    fn new(scale_table: &[f32], bound: f32) -> Result<Self> {
+        let exact = ScaleIndexer::new(scale_table, bound)?;
+        let n = scale_table.len();
+        let mut head: Vec<f32> = scale_table[..n - 1].to_vec();
+        let ascending = head.windows(2).all(|w| w[0] <= w[1]);
+        let mut first = Vec::new();
+        let mut span = usize::MAX;
+        let mut shift = COARSEST_SHIFT;
+        if ascending && bound > 0.0 && n <= u16::MAX as usize {
+            // The coarsest buckets where no bucket straddles more than one entry (one
+            // comparison per lookup), else the finest tried.
+            for sh in (FINEST_SHIFT..=COARSEST_SHIFT).rev() {
+                let (f, sp) = buckets(&head, sh);
+                (first, span, shift) = (f, sp, sh);
+                if sp <= 1 {
+                    break;
+                }
+            }
+        }
+        if span > MAX_SPAN {
+            first.clear();
+        }
+        head.extend(std::iter::repeat(f32::INFINITY).take(MAX_SPAN));
+        Ok(ScaleIndex {
+            exact,
+            bound,
+            head,
+            first,
+            span,
+            shift,
+        })
+    }
+
+    /// The row of `scale`. REQUIRES: not NaN for a meaningful answer; always in range.
+    #[inline(always)]
+    fn get(&self, scale: f32) -> usize {
+        if self.first.is_empty() {
+            return self.exact.index(scale) as usize;
+        }
+        let s = if scale < self.bound {
+            self.bound
+        } else {
+            scale
+        };
+        let b = (s.to_bits() >> self.shift) as usize;
+        let base = self.first[b] as usize;
+        // Entries past the bucket's range compare false (sorted, +inf padded), so a fixed
+        // number of comparisons is exact and branch-free.
+        if self.span <= 1 {
+            return base + usize::from(self.head[base] < s);
+        }
+        let mut idx = base;
+        for j in 0..self.span {
+            idx += usize::from(self.head[base + j] < s);
+        }
+        idx
+    }
+}
+
+/// A table whose rows stand for the entries of a scale table (see the module doc).
+#[derive(Debug, Clone)]
+pub struct ScaleCoder {
+    table: Arc<CdfTable>,
+    index: ScaleIndex,
+}
+
+/// Floats as an [`EncodeSource`].
+struct FloatSource<'a> {
+    values: &'a [f32],
+    scales: &'a [f32],
+    means: Option<&'a [f32]>,
+    index: &'a ScaleIndex,
+}
+
+impl EncodeSource for FloatSource<'_> {
+    #[inline(always)]
+    fn get(&self, i: usize, bad: &mut bool) -> (i32, usize) {
+        let mean = match self.means {
+            Some(m) => m[i],
+            None => 0.0,
+        };
+        let r = round_half_even(self.values[i] - mean);
+        let s = self.scales[i];
+        *bad |= !fits_i32(r) | s.is_nan();
+        (r as i32, self.index.get(s))
+    }
+    fn error(&self, start: usize, len: usize) -> Error {
+        first_bad_input(self.values, self.scales, self.means, start, len)
+    }
+}
+
+/// Scales and means as a [`DecodeTarget`] producing `symbol + mean`.
+struct FloatTarget<'a> {
+    scales: &'a [f32],
+    means: Option<&'a [f32]>,
+    index: &'a ScaleIndex,
+}
+
+impl DecodeTarget for FloatTarget<'_> {
+    type Out = f32;
+    #[inline(always)]
+    fn row(&self, i: usize, bad: &mut bool) -> usize {
+        let s = self.scales[i];
+        let m = match self.means {
+            Some(m) => m[i],
+            None => 0.0,
+        };
+        *bad |= s.is_nan() | m.is_nan();
+        self.index.get(s)
+    }
+    #[inline(always)]
+    fn value(&self, i: usize, symbol: i32) -> f32 {
+        match self.means {
+            Some(m) => symbol as f32 + m[i],
+            None => symbol as f32,
+        }
+    }
+    fn error(&self, start: usize, len: usize) -> Error {
+        first_bad_input(&[], self.scales, self.means, start, len)
+    }
+}
+
+/// The error for the first bad element in `start..start + len` (values may be empty).
+#[cold]
+fn first_bad_input(
+    values: &[f32],
+    scales: &[f32],
+    means: Option<&[f32]>,
+    start: usize,
+    len: usize,
+) -> Error {
+    for i in start..start + len {
+        if scales[i].is_nan() {
+            return Error::invalid(format!("scales[{i}] is NaN: scales must be numbers"));
+        }
+        let mean = means.map_or(0.0, |m| m[i]);
+        if mean.is_nan() {
+            return Error::invalid(format!("means[{i}] is NaN: means must be numbers"));
+        }
+        if let Some(&v) = values.get(i) {
+            if v.is_nan() {
+                return Error::invalid(format!("values[{i}] is NaN: values must be numbers"));
+            }
+            if !v.is_finite() {
+                return Error::invalid(format!("values[{i}] = {v} is not finite"));
+            }
+            if !fits_i32(round_half_even(v - mean)) {
+                return Error::invalid(format!(
+                    "values[{i}] - means[{i}] = {} rounds outside the int32 range: \
+                     symbols must fit int32",
+                    v - mean
+                ));
+            }
+        }
+    }
+    Error::invalid("bad input (location not found)")
+}
+
+fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
+    if got != want {
+        return Err(Error::invalid(format!(
+            "{what} has {got} elements but values/scales have {want}: give one per element"
+        )));
+    }
+    Ok(())
+}
+
+impl ScaleCoder {
+    /// REQUIRES: `scale_table` has one finite entry per table row, `scale_bound` finite.
+    pub fn new(table: Arc<CdfTable>, scale_table: &[f32], scale_bound: f32) -> Result<Self> {
+        if scale_table.len() != table.num_tables() {
+            return Err(Error::invalid(format!(
+                "scale_table has {} entries but the table has {} rows: give one scale per row",
+                scale_table.len(),
+                table.num_tables()
+            )));
+        }
+        let index = ScaleIndex::new(scale_table, scale_bound)?;
+        Ok(ScaleCoder { table, index })
+    }
+
+    /// The table the coder codes with.
+    pub fn table(&self) -> &Arc<CdfTable> {
+        &self.table
+    }
+
+    /// The row of every scale (what `scale_indexes` returns), NaN refused.
+    pub fn indexes(&self, scales: &[f32]) -> Result<Vec<i32>> {
+        if let Some(i) = scales.iter().position(|s| s.is_nan()) {
+            return Err(Error::invalid(format!(
+                "scales[{i}] is NaN: scales must be numbers"
+            )));
+        }
+        Ok(scales.iter().map(|&s| self.index.get(s) as i32).collect())
+    }
+
+    /// Encode `round(values - means)` with the rows of `scales`.
+    pub fn encode(
+        &self,
+        values: &[f32],
+        scales: &[f32],
+        means: Option<&[f32]>,
+        format: StreamFormat,
+        threads: usize,
+    ) -> Result<Vec<u8>> {
+        let n = values.len();
+        check_len("scales", scales.len(), n)?;
+        if let Some(m) = means {
+            check_len("means", m.len(), n)?;
+        }
+        let src = FloatSource {
+            values,
+            scales,
+            means,
+            index: &self.index,
+        };
+        match format {
+            StreamFormat::Fastrans => format::encode_with(&self.table, &src, n, threads),
+            StreamFormat::CompressAi => {
+                let mut bad = false;
+                let (symbols, rows): (Vec<i32>, Vec<i32>) = (0..n)
+                    .map(|i| {
+                        let (s, r) = src.get(i, &mut bad);
+                        (s, r as i32)
+                    })
+                    .unzip();
+                if bad {
+                    return Err(src.error(0, n));
+                }
+                compressai::encode(&self.table, &symbols, &rows)
+            }
+        }
+    }
+
+    /// Decode to `symbol + mean` (f32), one per scale.
+    pub fn decode(
+        &self,
+        data: &[u8],
+        scales: &[f32],
+        means: Option<&[f32]>,
+        format: StreamFormat,
+        threads: usize,
+    ) -> Result<Vec<f32>> {
+        let n = scales.len();
+        if let Some(m) = means {
+            check_len("means", m.len(), n)?;
+        }
+        let tgt = FloatTarget {
+            scales,
+            means,
+            index: &self.index,
+        };
+        match format {
+            StreamFormat::Fastrans => format::decode_with(&self.table, data, &tgt, n, threads),
+            StreamFormat::CompressAi => {
+                let mut bad = false;
+                let rows: Vec<i32> = (0..n).map(|i| tgt.row(i, &mut bad) as i32).collect();
+                if bad {
+                    return Err(tgt.error(0, n));
+                }
+                let symbols = compressai::decode(&self.table, data, &rows)?;
+                Ok(symbols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &s)| tgt.value(i, s))
+                    .collect())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_matches_std() {
+        let mut x = 0x1234_5678u32;
+        let mut vals = vec![
+            0.5f32, 1.5, 2.5, -0.5, -1.5, -2.5, 8388607.5, -8388607.5, 1e10, -0.0,
+        ];
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            vals.push(f32::from_bits(x));
+            vals.push((x as f32 / 4096.0) - 500_000.0);
+        }
+        for v in vals {
+            let a = round_half_even(v);
+            let b = v.round_ties_even();
+            assert!(a == b || (a.is_nan() && b.is_nan()), "{v}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn fast_index_matches_exact() {
+        let table: Vec<f32> = (0..64)
+            .map(|i| ((0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp()) as f32)
+            .collect();
+        let ix = ScaleIndex::new(&table, 0.11).unwrap();
+        assert!(!ix.first.is_empty());
+        let exact = ScaleIndexer::new(&table, 0.11).unwrap();
+        let mut probes: Vec<f32> = table.clone();
+        probes.extend(table.iter().map(|t| f32::from_bits(t.to_bits() + 1)));
+        probes.extend(table.iter().map(|t| f32::from_bits(t.to_bits() - 1)));
+        probes.extend([0.0, -1.0, 1e-30, 1e30, f32::INFINITY, f32::MAX, 0.11, -0.0]);
+        for i in 0..200_000u32 {
+            probes.push(f32::from_bits(0x3c00_0000 + i * 211));
+        }
+        for s in probes {
+            assert_eq!(ix.get(s), exact.index(s) as usize, "scale {s}");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! `ScaleCoder`: floats → bytes → floats with the scale → row mapping fused into the coding
+//! pass (see `fastrans::scale_coder`), GIL released.
+
+use fastrans::scale_coder::{ScaleCoder, StreamFormat};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::arrays::slice1;
+use crate::errors::{detached, guarded};
+use crate::fastrans_format::threads_arg;
+use crate::table::PyCdfTable;
+
+/// A table whose rows stand for the scales of a scale table.
+#[pyclass(frozen, module = "fastrans._native", name = "ScaleCoder")]
+pub struct PyScaleCoder {
+    inner: ScaleCoder,
+}
+
+#[pymethods]
+impl PyScaleCoder {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        table: &PyCdfTable,
+        scale_table: PyReadonlyArray1<'_, f32>,
+        scale_bound: f64,
+    ) -> PyResult<Self> {
+        let st = slice1(&scale_table, "scale_table")?;
+        let t = table.inner.clone();
+        let inner = detached(py, || ScaleCoder::new(t, st, scale_bound as f32))?;
+        Ok(PyScaleCoder { inner })
+    }
+
+    /// Encode `round(values - means)` with the rows of `scales`.
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        values: PyReadonlyArray1<'_, f32>,
+        scales: PyReadonlyArray1<'_, f32>,
+        means: Option<PyReadonlyArray1<'_, f32>>,
+        format: &str,
+        threads: i64,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let v = slice1(&values, "values")?;
+        let s = slice1(&scales, "scales")?;
+        let m = match &means {
+            Some(a) => Some(slice1(a, "means")?),
+            None => None,
+        };
+        let fmt = guarded(|| StreamFormat::parse(format))?;
+        let threads = threads_arg(threads)?;
+        let coder = &self.inner;
+        let bytes = detached(py, || coder.encode(v, s, m, fmt, threads))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Decode to `symbol + mean` (float32), one per scale.
+    fn decode<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        scales: PyReadonlyArray1<'_, f32>,
+        means: Option<PyReadonlyArray1<'_, f32>>,
+        format: &str,
+        threads: i64,
+    ) -> PyResult<Bound<'py, PyArray1<f32>>> {
+        let s = slice1(&scales, "scales")?;
+        let m = match &means {
+            Some(a) => Some(slice1(a, "means")?),
+            None => None,
+        };
+        let fmt = guarded(|| StreamFormat::parse(format))?;
+        let threads = threads_arg(threads)?;
+        let coder = &self.inner;
+        let out = detached(py, || coder.decode(data, s, m, fmt, threads))?;
+        Ok(out.into_pyarray(py))
+    }
+
+    /// Number of table rows (= scale table entries).
+    #[getter]
+    fn num_tables(&self) -> usize {
+        self.inner.table().num_tables()
+    }
+}

@@ -1,0 +1,609 @@
+//! The fastrans stream: round trips at every lane/chunk boundary, bytes independent of the
+//! thread count, size against the CompressAI stream, corruption and table-mismatch
+//! detection, bounded parsing, bad arguments; gaussian/laplace tables; the fused ScaleCoder.
+
+use std::sync::Arc;
+
+use fastrans::format::{self, Params, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS};
+use fastrans::gaussian::{gaussian_table, laplace_table};
+use fastrans::scale::ScaleIndexer;
+use fastrans::scale_coder::{round_half_even, ScaleCoder, StreamFormat};
+use fastrans::{compressai, varint, CdfTable, Error};
+use proptest::prelude::*;
+
+/// CompressAI's default scale table: 64 log-spaced scales from 0.11 to 256.
+fn scale_table() -> Vec<f64> {
+    (0..64)
+        .map(|i| (0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp())
+        .collect()
+}
+
+fn table() -> CdfTable {
+    gaussian_table(&scale_table(), 16, 1e-9).expect("valid scale table")
+}
+
+/// xorshift64*: deterministic test data without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unit().max(1e-300), self.unit());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// W1-like floats: scales log-uniform 0.12..30, means ~N(0, 3), y = means + scales * N(0,1).
+fn w1_floats(n: usize, seed: u64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let mut rng = Rng(seed | 1);
+    let mut y = Vec::with_capacity(n);
+    let mut means = Vec::with_capacity(n);
+    let mut scales = Vec::with_capacity(n);
+    for _ in 0..n {
+        let s = (0.12f64.ln() + rng.unit() * (30f64.ln() - 0.12f64.ln())).exp() as f32;
+        let m = (3.0 * rng.normal()) as f32;
+        y.push(m + s * rng.normal() as f32);
+        means.push(m);
+        scales.push(s);
+    }
+    (y, means, scales)
+}
+
+fn scale_table_f32() -> Vec<f32> {
+    scale_table().iter().map(|&s| s as f32).collect()
+}
+
+/// W1-like symbols and indexes.
+fn w1(n: usize, seed: u64) -> (Vec<i32>, Vec<i32>) {
+    let (y, means, scales) = w1_floats(n, seed);
+    let ix = ScaleIndexer::new(&scale_table_f32(), 0.11).expect("valid");
+    let symbols = y
+        .iter()
+        .zip(&means)
+        .map(|(&v, &m)| round_half_even(v - m) as i32)
+        .collect();
+    let mut indexes = vec![0; n];
+    ix.indexes_into(&scales, &mut indexes).expect("no NaN");
+    (symbols, indexes)
+}
+
+fn round_trip(table: &CdfTable, symbols: &[i32], indexes: &[i32]) -> Vec<u8> {
+    let data = format::encode(table, symbols, indexes, 1).expect("encode");
+    let back = format::decode(table, &data, indexes, 1).expect("decode");
+    assert_eq!(back, symbols, "n = {}", symbols.len());
+    data
+}
+
+/// Sizes around every lane and chunk boundary of the parameter choice.
+fn boundary_sizes() -> Vec<usize> {
+    let mut sizes: Vec<usize> = (0..70).collect();
+    for base in [
+        MIN_LANE_SYMBOLS,
+        2 * MIN_LANE_SYMBOLS,
+        4 * MIN_LANE_SYMBOLS,
+        8 * MIN_LANE_SYMBOLS,
+        16 * MIN_LANE_SYMBOLS,
+        MAX_CHUNK_SYMBOLS,
+        2 * MAX_CHUNK_SYMBOLS,
+    ] {
+        sizes.extend([base - 1, base, base + 1, base + 17]);
+    }
+    sizes.push(1_000_000);
+    sizes
+}
+
+#[test]
+fn round_trips_at_every_boundary_and_thread_count() {
+    let t = table();
+    let (symbols, indexes) = w1(2 * MAX_CHUNK_SYMBOLS + 17, 7);
+    for n in boundary_sizes() {
+        let (s, i) = (&symbols[..n], &indexes[..n]);
+        let data = round_trip(&t, s, i);
+        for threads in [0, 2, 8] {
+            assert_eq!(
+                format::encode(&t, s, i, threads).unwrap(),
+                data,
+                "n={n} threads={threads}"
+            );
+            assert_eq!(format::decode(&t, &data, i, threads).unwrap(), s, "n={n}");
+        }
+    }
+}
+
+#[test]
+fn params_follow_the_symbol_count() {
+    assert_eq!(
+        Params::for_len(0),
+        Params {
+            lanes: 1,
+            chunk_symbols: 1
+        }
+    );
+    assert_eq!(
+        Params::for_len(1000),
+        Params {
+            lanes: 1,
+            chunk_symbols: 1000
+        }
+    );
+    let p = Params::for_len(983_040);
+    assert_eq!(p.chunk_symbols, 491_520);
+    assert_eq!(p.lanes, 8);
+    let p = Params::for_len(100_000_000);
+    assert!(p.chunk_symbols <= MAX_CHUNK_SYMBOLS);
+}
+
+/// `fastrans <= compressai * 1.0005 + 16`.
+fn within_bound(fastrans: usize, compressai: usize) -> bool {
+    fastrans as f64 <= compressai as f64 * 1.0005 + 16.0
+}
+
+#[test]
+fn size_within_bound_of_compressai() {
+    let t = table();
+    let (symbols, indexes) = w1(1_000_000, 11);
+    let mut sizes: Vec<usize> = (1..300).collect();
+    let mut n = 300usize;
+    while n <= 1_000_000 {
+        sizes.push(n);
+        n = n * 9 / 8 + 1;
+    }
+    sizes.extend(
+        boundary_sizes()
+            .into_iter()
+            .filter(|&n| (1..=1_000_000).contains(&n)),
+    );
+    for n in sizes {
+        let (s, i) = (&symbols[..n], &indexes[..n]);
+        let ours = format::encode(&t, s, i, 0).unwrap().len();
+        let theirs = compressai::encode(&t, s, i).unwrap().len();
+        assert!(
+            within_bound(ours, theirs),
+            "n={n}: fastrans {ours} B, compressai {theirs} B"
+        );
+    }
+}
+
+#[test]
+fn size_within_bound_for_constant_symbols_when_small() {
+    // Near-zero entropy: every lane record is a byte, every stream tiny.
+    let t = table();
+    for n in [1usize, 2, 10, 100, 1000, 10_000] {
+        let s = vec![0; n];
+        let i = vec![0; n];
+        let ours = round_trip(&t, &s, &i).len();
+        let theirs = compressai::encode(&t, &s, &i).unwrap().len();
+        assert!(within_bound(ours, theirs), "n={n}: {ours} vs {theirs}");
+    }
+}
+
+#[test]
+fn escapes_and_extremes_round_trip() {
+    let t = table();
+    let extremes = [
+        i32::MIN,
+        i32::MAX,
+        i32::MIN + 1,
+        i32::MAX - 1,
+        -100_000,
+        100_000,
+        0,
+        5,
+        -5,
+    ];
+    for n in [1usize, 2, 3, 17, 64, 1000, 70_000] {
+        let symbols: Vec<i32> = (0..n).map(|k| extremes[k % extremes.len()]).collect();
+        for row in [0, 20, 63] {
+            let indexes = vec![row; n];
+            round_trip(&t, &symbols, &indexes);
+        }
+    }
+    // A lane whose state crosses 2^31 part-way through a long escape.
+    let symbols = vec![i32::MAX; 3];
+    round_trip(&t, &symbols, &[0, 0, 0]);
+}
+
+#[test]
+fn empty_stream_is_eleven_bytes_or_less() {
+    let t = table();
+    let data = round_trip(&t, &[], &[]);
+    assert_eq!(data.len(), 10);
+    assert_eq!(data[0], format::VERSION);
+    assert_eq!(&data[1..5], &(t.fingerprint() as u32).to_le_bytes());
+    assert_eq!(data[5], 0);
+    assert_eq!(&data[6..], &crc32c::crc32c(&data[..6]).to_le_bytes());
+}
+
+#[test]
+fn pinned_small_stream() {
+    // One symbol, one lane: pins the byte layout of docs/FORMAT.md.
+    let t = CdfTable::new(&[0, 16384, 49152, 65535, 65536], 5, &[5], &[-1], 16).unwrap();
+    let data = format::encode(&t, &[0], &[0], 1).unwrap();
+    // symbol 0 -> bin 1 = [16384, 49152): x = ((1 / 32768) << 16) + 1 % 32768 + 16384 = 16385.
+    let mut want = vec![1u8];
+    want.extend_from_slice(&(t.fingerprint() as u32).to_le_bytes());
+    want.extend_from_slice(&[1, 0, 1]); // n = 1, 1 lane, chunk of 1
+    want.extend_from_slice(&[0x81, 0x80, 0x01]); // lane state 16385
+    let crc = crc32c::crc32c(&want);
+    want.extend_from_slice(&crc.to_le_bytes());
+    assert_eq!(data, want);
+}
+
+fn expect_corrupt(r: fastrans::Result<Vec<i32>>, what: &str) {
+    match r {
+        Err(Error::CorruptStream(_)) => {}
+        other => panic!("{what}: expected CorruptStream, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_flipped_bit_truncation_and_trailing_byte_is_detected() {
+    let t = table();
+    for n in [0usize, 1, 5, 40_000] {
+        let (s, i) = w1(n, 3);
+        let data = round_trip(&t, &s, &i);
+        let bits = if n < 10_000 { data.len() * 8 } else { 64 * 8 };
+        for bit in 0..bits {
+            let mut bad = data.clone();
+            bad[bit / 8] ^= 1 << (bit % 8);
+            expect_corrupt(format::decode(&t, &bad, &i, 1), &format!("n={n} bit {bit}"));
+        }
+        for len in 0..data.len() {
+            if n >= 10_000 && len % 97 != 0 {
+                continue;
+            }
+            expect_corrupt(
+                format::decode(&t, &data[..len], &i, 1),
+                &format!("truncated to {len}"),
+            );
+        }
+        let mut long = data.clone();
+        long.push(0);
+        expect_corrupt(format::decode(&t, &long, &i, 1), "trailing byte");
+    }
+}
+
+#[test]
+fn random_payload_bit_flips_are_detected() {
+    let t = table();
+    let (s, i) = w1(300_000, 5);
+    let data = round_trip(&t, &s, &i);
+    let mut rng = Rng(99);
+    for _ in 0..200 {
+        let bit = (rng.next() % (data.len() as u64 * 8)) as usize;
+        let mut bad = data.clone();
+        bad[bit / 8] ^= 1 << (bit % 8);
+        expect_corrupt(format::decode(&t, &bad, &i, 0), &format!("bit {bit}"));
+    }
+}
+
+/// Re-seal a hand-edited stream body with a correct CRC.
+fn seal(mut body: Vec<u8>) -> Vec<u8> {
+    let crc = crc32c::crc32c(&body);
+    body.extend_from_slice(&crc.to_le_bytes());
+    body
+}
+
+/// Header fields of a stream: (version+fp = 5 bytes, n, lanes byte, chunk size, chunk lengths).
+fn header_with(n: u64, lanes_log2: u8, chunk: u64, lens: &[u64], fp: u32) -> Vec<u8> {
+    let mut h = vec![format::VERSION];
+    h.extend_from_slice(&fp.to_le_bytes());
+    varint::put(&mut h, n);
+    h.push(lanes_log2);
+    varint::put(&mut h, chunk);
+    for &l in lens {
+        varint::put(&mut h, l);
+    }
+    h
+}
+
+#[test]
+fn every_header_field_is_validated_even_with_a_good_crc() {
+    let t = table();
+    let fp = t.fingerprint() as u32;
+    let (s, i) = w1(10, 1);
+    let data = format::encode(&t, &s, &i, 1).unwrap();
+    let body = &data[..data.len() - 4];
+    // Version.
+    let mut v = body.to_vec();
+    v[0] = 2;
+    expect_corrupt(format::decode(&t, &seal(v), &i, 1), "version 2");
+    // Lanes beyond the format's maximum.
+    let mut v = header_with(10, 6, 10, &[], fp);
+    v.extend_from_slice(&body[9..]);
+    expect_corrupt(format::decode(&t, &seal(v), &i, 1), "64 lanes");
+    // Chunk size 0 and larger than n.
+    for chunk in [0u64, 11] {
+        let mut v = header_with(10, 0, chunk, &[], fp);
+        v.extend_from_slice(&body[9..]);
+        expect_corrupt(
+            format::decode(&t, &seal(v), &i, 1),
+            &format!("chunk size {chunk}"),
+        );
+    }
+    // A chunk length pointing past the end.
+    let mut v = header_with(10, 0, 5, &[1 << 40], fp);
+    v.extend_from_slice(&body[9..]);
+    expect_corrupt(
+        format::decode(&t, &seal(v), &i, 1),
+        "chunk length past the end",
+    );
+    // A non-minimal varint.
+    let mut v = body[..5].to_vec();
+    v.extend_from_slice(&[0x8a, 0x00]);
+    v.extend_from_slice(&body[6..]);
+    expect_corrupt(format::decode(&t, &seal(v), &i, 1), "non-minimal n");
+}
+
+#[test]
+fn absurd_sizes_are_refused_before_allocating() {
+    let t = table();
+    let fp = t.fingerprint() as u32;
+    // A header claiming 2^40 symbols: refused because indexes disagree, nothing allocated.
+    let v = seal(header_with(1 << 40, 4, 1 << 19, &[], fp));
+    match format::decode(&t, &v, &[0; 3], 1) {
+        Err(Error::InvalidArgument(m)) => assert!(m.contains("1099511627776"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // 10^6 one-symbol chunks in a few bytes.
+    let v = seal(header_with(1_000_000, 0, 1, &[], fp));
+    let indexes = vec![0; 1_000_000];
+    expect_corrupt(format::decode(&t, &v, &indexes, 1), "chunk count");
+    // Lane crossing counts beyond the lane and states out of range.
+    let mut v = header_with(1, 0, 1, &[], fp);
+    varint::put(&mut v, 1 << 40); // state >= 2^31 ...
+    varint::put(&mut v, 2 * 5); // ... crossing at symbol 5 of a 1-symbol lane
+    expect_corrupt(format::decode(&t, &seal(v), &[0], 1), "crossing");
+    let mut v = header_with(1, 0, 1, &[], fp);
+    varint::put(&mut v, 0);
+    expect_corrupt(format::decode(&t, &seal(v), &[0], 1), "state 0");
+    let mut v = header_with(1, 0, 1, &[], fp);
+    varint::put(&mut v, u64::MAX);
+    expect_corrupt(format::decode(&t, &seal(v), &[0], 1), "state 2^64-1");
+}
+
+#[test]
+fn other_tables_are_a_mismatch() {
+    let t = table();
+    let other = laplace_table(&scale_table(), 16, 1e-9).unwrap();
+    let (s, i) = w1(1000, 2);
+    let data = round_trip(&t, &s, &i);
+    match format::decode(&other, &data, &i, 1) {
+        Err(Error::TableMismatch(_)) => {}
+        r => panic!("expected TableMismatch, got {r:?}"),
+    }
+    let data = round_trip(&t, &[], &[]);
+    assert!(matches!(
+        format::decode(&other, &data, &[], 1),
+        Err(Error::TableMismatch(_))
+    ));
+}
+
+#[test]
+fn bad_arguments_are_rejected() {
+    let t = table();
+    let invalid = |r: fastrans::Result<Vec<u8>>| matches!(r, Err(Error::InvalidArgument(_)));
+    assert!(invalid(format::encode(&t, &[1, 2], &[0], 1)));
+    assert!(invalid(format::encode(&t, &[1], &[64], 1)));
+    assert!(invalid(format::encode(&t, &[1], &[-1], 1)));
+    assert!(invalid(format::encode(&t, &[1], &[0], 100_000)));
+    let data = format::encode(&t, &[1, 2], &[0, 1], 1).unwrap();
+    assert!(matches!(
+        format::decode(&t, &data, &[0], 1),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        format::decode(&t, &data, &[0, 64], 1),
+        Err(Error::InvalidArgument(_))
+    ));
+    // Wrong indexes with the right count: the lanes do not end where they began.
+    assert!(format::decode(&t, &data, &[1, 0], 1)
+        .map(|d| d != [1, 2])
+        .unwrap_or(true));
+}
+
+#[test]
+fn precision_other_than_16_codes() {
+    for p in [1u32, 4, 12, 15] {
+        let t = gaussian_table(&[0.2, 1.0], p.max(4), 1e-3).unwrap();
+        let symbols: Vec<i32> = (0..5000).map(|k| (k % 7) - 3).collect();
+        let indexes: Vec<i32> = (0..5000).map(|k| k % 2).collect();
+        round_trip(&t, &symbols, &indexes);
+    }
+}
+
+#[test]
+fn gaussian_table_pinned_values() {
+    let t = gaussian_table(&[0.11, 1.0], 16, 1e-9).unwrap();
+    assert_eq!(t.offsets(), vec![-1, -7]);
+    assert_eq!(t.row_cdf(0), &[0, 1, 65534, 65535, 65536]);
+    let row1 = t.row_cdf(1);
+    assert_eq!(row1.len(), 17);
+    // Pinned: the same on every platform (libm is pure Rust).
+    assert_eq!(row1, PINNED_ROW1);
+    // Φ(0.5) - Φ(-0.5) = 0.38292492 -> 25095.3 of 65536.
+    assert!((row1[8] - row1[7]).abs_diff(25095) <= 2, "{row1:?}");
+    // Deterministic: built twice, same fingerprint.
+    assert_eq!(
+        t.fingerprint(),
+        gaussian_table(&[0.11, 1.0], 16, 1e-9)
+            .unwrap()
+            .fingerprint()
+    );
+}
+
+#[test]
+fn parametric_tables_reject_bad_arguments() {
+    for bad in [
+        &[][..],
+        &[0.0],
+        &[-1.0],
+        &[f64::NAN],
+        &[f64::INFINITY],
+        &[1e9],
+    ] {
+        assert!(
+            matches!(
+                gaussian_table(bad, 16, 1e-9),
+                Err(Error::InvalidArgument(_))
+            ),
+            "{bad:?}"
+        );
+        assert!(
+            matches!(laplace_table(bad, 16, 1e-9), Err(Error::InvalidArgument(_))),
+            "{bad:?}"
+        );
+    }
+    for tm in [0.0, 1.0, -0.1, f64::NAN] {
+        assert!(
+            matches!(
+                gaussian_table(&[1.0], 16, tm),
+                Err(Error::InvalidArgument(_))
+            ),
+            "{tm}"
+        );
+    }
+    for p in [0, 17] {
+        assert!(matches!(
+            gaussian_table(&[1.0], p, 1e-9),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}
+
+fn coder() -> ScaleCoder {
+    ScaleCoder::new(Arc::new(table()), &scale_table_f32(), 0.11).unwrap()
+}
+
+#[test]
+fn scale_coder_matches_the_array_path_in_both_formats() {
+    let c = coder();
+    let t = c.table().clone();
+    for n in [0usize, 1, 100, 70_000] {
+        let (y, means, scales) = w1_floats(n, 21);
+        let (s, i) = w1(n, 21);
+        for (fmt, want) in [
+            (
+                StreamFormat::Fastrans,
+                format::encode(&t, &s, &i, 1).unwrap(),
+            ),
+            (
+                StreamFormat::CompressAi,
+                compressai::encode(&t, &s, &i).unwrap(),
+            ),
+        ] {
+            let got = c.encode(&y, &scales, Some(&means), fmt, 0).unwrap();
+            assert_eq!(got, want, "n={n} {fmt:?}");
+            let back = c.decode(&got, &scales, Some(&means), fmt, 0).unwrap();
+            let expect: Vec<f32> = s.iter().zip(&means).map(|(&q, &m)| q as f32 + m).collect();
+            assert_eq!(back, expect);
+        }
+        let no_means = c
+            .encode(&y, &scales, None, StreamFormat::Fastrans, 1)
+            .unwrap();
+        let back = c
+            .decode(&no_means, &scales, None, StreamFormat::Fastrans, 2)
+            .unwrap();
+        let expect: Vec<f32> = y.iter().map(|&v| v.round_ties_even()).collect();
+        assert_eq!(back, expect);
+    }
+}
+
+#[test]
+fn scale_coder_rejects_bad_floats() {
+    let c = coder();
+    let ok = vec![1.0f32; 10];
+    let f = StreamFormat::Fastrans;
+    let invalid = |r: fastrans::Result<Vec<u8>>| matches!(r, Err(Error::InvalidArgument(_)));
+    for fmt in [StreamFormat::Fastrans, StreamFormat::CompressAi] {
+        for (k, bad) in [f32::NAN, f32::INFINITY, -f32::INFINITY, 3e9, -3e9]
+            .into_iter()
+            .enumerate()
+        {
+            let mut v = ok.clone();
+            v[k + 3] = bad;
+            assert!(invalid(c.encode(&v, &ok, Some(&ok), fmt, 1)), "value {bad}");
+        }
+        let mut nan = ok.clone();
+        nan[9] = f32::NAN;
+        assert!(invalid(c.encode(&ok, &nan, Some(&ok), fmt, 1)), "NaN scale");
+        assert!(invalid(c.encode(&ok, &ok, Some(&nan), fmt, 1)), "NaN mean");
+        assert!(
+            invalid(c.encode(&ok, &ok[..9], None, fmt, 1)),
+            "short scales"
+        );
+        assert!(
+            invalid(c.encode(&ok, &ok, Some(&ok[..9]), fmt, 1)),
+            "short means"
+        );
+        let data = c.encode(&ok, &ok, None, fmt, 1).unwrap();
+        assert!(matches!(
+            c.decode(&data, &nan, None, fmt, 1),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            c.decode(&data, &ok, Some(&nan), fmt, 1),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            c.decode(&data, &ok, Some(&ok[..3]), fmt, 1),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+    assert!(matches!(
+        StreamFormat::parse("zip"),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert_eq!(
+        StreamFormat::parse("compressai").unwrap(),
+        StreamFormat::CompressAi
+    );
+    let _ = f;
+    assert!(ScaleCoder::new(Arc::new(table()), &[1.0; 3], 0.11).is_err());
+    assert!(ScaleCoder::new(Arc::new(table()), &scale_table_f32(), f32::NAN).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_symbols_round_trip_identically_on_any_thread_count(
+        pairs in prop::collection::vec((any::<i32>(), -40i32..40, 0i32..64, any::<bool>()), 0..3000),
+    ) {
+        let t = table();
+        // Mostly small symbols, sometimes anything (escapes of every length).
+        let symbols: Vec<i32> = pairs.iter().map(|&(big, small, _, wide)| if wide { big } else { small }).collect();
+        let indexes: Vec<i32> = pairs.iter().map(|p| p.2).collect();
+        let data = format::encode(&t, &symbols, &indexes, 1).unwrap();
+        prop_assert_eq!(&format::encode(&t, &symbols, &indexes, 2).unwrap(), &data);
+        prop_assert_eq!(format::decode(&t, &data, &indexes, 0).unwrap(), symbols);
+    }
+
+    #[test]
+    fn scale_coder_round_trips_any_finite_floats(
+        items in prop::collection::vec((-1e6f32..1e6, 0.0f32..300.0, -100f32..100.0), 0..2000),
+    ) {
+        let c = coder();
+        let y: Vec<f32> = items.iter().map(|p| p.0).collect();
+        let s: Vec<f32> = items.iter().map(|p| p.1).collect();
+        let m: Vec<f32> = items.iter().map(|p| p.2).collect();
+        let data = c.encode(&y, &s, Some(&m), StreamFormat::Fastrans, 0).unwrap();
+        let back = c.decode(&data, &s, Some(&m), StreamFormat::Fastrans, 1).unwrap();
+        let want: Vec<f32> = y.iter().zip(&m).map(|(&v, &mu)| (v - mu).round_ties_even() + mu).collect();
+        prop_assert_eq!(back, want);
+    }
+}
+
+/// Row 1 (scale 1.0) of `gaussian_table([0.11, 1.0], 16, 1e-9)`; the uneven far tails come
+/// from CompressAI's empty-bin stealing, which `pmf_to_quantized_cdf` reproduces.
+const PINNED_ROW1: &[u32] = &[
+    0, 1, 2, 3, 12, 404, 4375, 20217, 45312, 61154, 65125, 65517, 65532, 65533, 65534, 65535, 65536,
+];
