@@ -30,7 +30,7 @@ _TABLE = _crc_table()
 
 
 def crc32c(data: bytes) -> int:
-    """CRC32C with init and xorout 0xFFFFFFFF (the iSCSI CRC): crc32c(b"123456789") == 0xE3069283."""
+    """CRC32C, init and xorout 0xFFFFFFFF (iSCSI): ``crc32c(b"123456789") == 0xE3069283``."""
     c = 0xFFFFFFFF
     t = _TABLE
     for b in data:
@@ -72,7 +72,8 @@ class StreamHeader:
 
     def lines(self) -> list[str]:
         out = [
-            f"fastrans stream, version {self.version}: {self.size} bytes, CRC32C {self.crc:#010x} ok",
+            f"fastrans stream, version {self.version}: {self.size} bytes, "
+            f"CRC32C {self.crc:#010x} ok",
             f"  table fingerprint (low 32 bits): {self.fingerprint32:#010x}",
             f"  symbols: {self.symbols}"
             + (f" ({8 * self.size / self.symbols:.3f} bits/symbol)" if self.symbols else ""),
@@ -83,7 +84,10 @@ class StreamHeader:
                 f"rest), up to {1 << self.lanes_log2} interleaved lanes each",
                 f"  chunk bytes: {_short(self.chunk_bytes)}",
             ]
-        out.append(f"  header {self.header_bytes} bytes, payload {self.size - self.header_bytes - 4}, CRC 4")
+        out.append(
+            f"  header {self.header_bytes} bytes, "
+            f"payload {self.size - self.header_bytes - 4}, CRC 4"
+        )
         return out
 
 
@@ -148,8 +152,10 @@ def describe_bytes(data: bytes) -> str:
     ]
     for name, s in (("z", coded.z), ("y", coded.y)):
         if coded.format == "fastrans":
-            lines += [f"{name}: " + line if i == 0 else line
-                      for i, line in enumerate(parse_stream_header(s).lines())]
+            lines += [
+                f"{name}: " + line if i == 0 else line
+                for i, line in enumerate(parse_stream_header(s).lines())
+            ]
         else:
             lines.append(f"{name}: CompressAI stream, {len(s)} bytes (it carries no header)")
     return "\n".join(lines)

@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 import fastrans
-from fastrans import _native
 from fastrans._progress import Progress
 from fastrans.workloads import SCALE_TABLE, gaussian_pmfs, w1
 
@@ -70,10 +69,6 @@ def _best(f: Callable[[], Any], reps: int) -> tuple[float, Any]:
     return best, out
 
 
-def _has_fastrans_format() -> bool:
-    return hasattr(_native, "encode_fastrans")
-
-
 def _threads_label(threads: int | None) -> str:
     return f"threads={threads}" if threads else f"threads=all({os.cpu_count()})"
 
@@ -86,65 +81,33 @@ def _w1_jobs(shape: tuple[int, ...]) -> list[Job]:
     n = y.size
     expected = np.rint(y - means) + means
     jobs: list[Job] = []
-    fused = hasattr(fastrans, "ScaleCoder") and hasattr(fastrans, "gaussian_table")
-    if fused:
-        table = fastrans.gaussian_table(SCALE_TABLE)  # type: ignore[attr-defined]
-        coder = fastrans.ScaleCoder(table, SCALE_TABLE)  # type: ignore[attr-defined]
-    else:
-        table = fastrans.CdfTable.from_pmfs(*gaussian_pmfs(SCALE_TABLE))
+    coder = fastrans.ScaleCoder(fastrans.gaussian_table(SCALE_TABLE), SCALE_TABLE)
 
     def fastrans_job(
         fmt: str, threads: int | None
     ) -> Callable[[int], tuple[float, float, int, bool]]:
         def run(reps: int) -> tuple[float, float, int, bool]:
-            if fused:
-                te, data = _best(
-                    lambda: coder.encode(y, scales, means, format=fmt, threads=threads), reps
-                )
-                td, out = _best(
-                    lambda: coder.decode(data, scales, means, format=fmt, threads=threads), reps
-                )
-            else:  # this build has no ScaleCoder: the same work in three calls
-
-                def enc() -> bytes:
-                    symbols = np.rint(y - means).astype(np.int32)
-                    idx = fastrans.scale_indexes(scales, SCALE_TABLE)
-                    return table.encode(symbols, idx, format=fmt, threads=threads)
-
-                def dec() -> np.ndarray:
-                    idx = fastrans.scale_indexes(scales, SCALE_TABLE)
-                    return (
-                        table.decode(data, idx, format=fmt, threads=threads).reshape(y.shape)
-                        + means
-                    )
-
-                te, data = _best(enc, reps)
-                td, out = _best(dec, reps)
-            return (
-                te,
-                td,
-                len(data),
-                bool(np.array_equal(np.asarray(out).reshape(y.shape), expected)),
+            te, data = _best(
+                lambda: coder.encode(y, scales, means, format=fmt, threads=threads), reps
             )
+            td, out = _best(
+                lambda: coder.decode(data, scales, means, format=fmt, threads=threads), reps
+            )
+            exact = bool(np.array_equal(np.asarray(out).reshape(y.shape), expected))
+            return te, td, len(data), exact
 
         return run
 
-    via = "ScaleCoder" if fused else "CdfTable"
-    if _has_fastrans_format():
-        for threads in (1, None):
-            jobs.append(
-                Job(
-                    "W1",
-                    f"fastrans {via} format=fastrans {_threads_label(threads)}",
-                    n,
-                    fastrans_job("fastrans", threads),
-                )
-            )
-    jobs.append(Job("W1", f"fastrans {via} format=compressai", n, fastrans_job("compressai", 1)))
+    for threads in (1, None):
+        name = f"fastrans ScaleCoder format=fastrans {_threads_label(threads)}"
+        jobs.append(Job("W1", name, n, fastrans_job("fastrans", threads)))
+    jobs.append(
+        Job("W1", "fastrans ScaleCoder format=compressai", n, fastrans_job("compressai", 1))
+    )
 
     try:
         import torch
-        from compressai.entropy_models import GaussianConditional  # type: ignore[import-not-found]
+        from compressai.entropy_models import GaussianConditional
     except ImportError:
         pass
     else:
@@ -161,7 +124,7 @@ def _w1_jobs(shape: tuple[int, ...]) -> list[Job]:
         jobs.append(Job("W1", "compressai GaussianConditional", n, compressai_run))
 
     try:
-        import constriction  # type: ignore[import-not-found]
+        import constriction
     except ImportError:
         pass
     else:
@@ -220,20 +183,13 @@ def _w2_jobs(shape: tuple[int, int, int, int]) -> list[Job]:
 
         return run
 
-    if _has_fastrans_format():
-        for threads in (1, None):
-            jobs.append(
-                Job(
-                    "W2",
-                    f"fastrans CdfTable format=fastrans {_threads_label(threads)}",
-                    n,
-                    fastrans_job("fastrans", threads),
-                )
-            )
+    for threads in (1, None):
+        name = f"fastrans CdfTable format=fastrans {_threads_label(threads)}"
+        jobs.append(Job("W2", name, n, fastrans_job("fastrans", threads)))
     jobs.append(Job("W2", "fastrans CdfTable format=compressai", n, fastrans_job("compressai", 1)))
 
     try:
-        from compressai.ans import RansDecoder, RansEncoder  # type: ignore[import-not-found]
+        from compressai.ans import RansDecoder, RansEncoder
     except ImportError:
         pass
     else:
@@ -242,7 +198,7 @@ def _w2_jobs(shape: tuple[int, int, int, int]) -> list[Job]:
             # What EntropyBottleneck.compress / decompress do: per batch item, Python lists.
             cdfs = [r[:k].tolist() for r, k in zip(table.cdfs, table.cdf_lengths)]
             cl, off = table.cdf_lengths.tolist(), table.offsets.tolist()
-            idx = np.broadcast_to(channel, shape[1:]).ravel().tolist()
+            idx = np.broadcast_to(channel[0], shape[1:]).ravel().tolist()
 
             def enc() -> list[bytes]:
                 sym = np.rint(z).astype(np.int32)
@@ -303,7 +259,10 @@ def _w2_jobs(shape: tuple[int, int, int, int]) -> list[Job]:
 
 
 def format_table(results: list[Result]) -> str:
-    head = f"{'':2}{'system':48} {'enc Msym/s':>10} {'dec Msym/s':>10} {'bytes':>10} {'bits/sym':>8}  exact"
+    head = (
+        f"{'':2}{'system':50} {'enc Msym/s':>10} {'dec Msym/s':>10} {'bytes':>10} "
+        f"{'bits/sym':>8}  exact"
+    )
     lines = [head]
     workload = None
     for r in results:
@@ -311,7 +270,7 @@ def format_table(results: list[Result]) -> str:
             workload = r.workload
             lines.append(f"{r.workload}: {r.symbols} symbols")
         lines.append(
-            f"{'':2}{r.system:48} {r.symbols / r.encode_s / 1e6:10.1f} "
+            f"{'':2}{r.system:50} {r.symbols / r.encode_s / 1e6:10.1f} "
             f"{r.symbols / r.decode_s / 1e6:10.1f} {r.nbytes:10d} {8 * r.nbytes / r.symbols:8.3f}  "
             f"{'yes' if r.exact else 'NO'}"
         )
@@ -320,10 +279,10 @@ def format_table(results: list[Result]) -> str:
 
 def _require_matplotlib() -> Any:
     try:
-        import matplotlib  # type: ignore[import-not-found,unused-ignore]
+        import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # type: ignore[import-not-found,unused-ignore]
+        import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError("--plot needs matplotlib: pip install matplotlib") from exc
     return plt
@@ -372,8 +331,8 @@ def run(reps: int = 5, small: bool = False, plot: Path | None = None) -> int:
         if not any(name in r.system for r in results)
     ]
     print(
-        f"fastrans {fastrans.__version__} bench: end to end (floats -> bytes -> floats), best of {reps}, "
-        f"{os.cpu_count()} cores"
+        f"fastrans {fastrans.__version__} bench: end to end (floats -> bytes -> floats), "
+        f"best of {reps}, {os.cpu_count()} cores"
     )
     print(format_table(results))
     if others:

@@ -115,7 +115,7 @@ def test_demo_missing_image_is_a_clear_error(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--size", "100"], "--size 100: give a multiple of 64"),
+        (["--size", "100"], "--size 100: give a multiple of 32"),
         (["--seconds", "0"], "--seconds 0.0: give a training time > 0"),
         (["--lmbda", "-1"], "--lmbda -1.0: give a rate-distortion weight > 0"),
         (["--threads", "0"], "--threads 0: give a thread count >= 1"),
@@ -152,8 +152,6 @@ def test_bench_bad_reps(capsys: pytest.CaptureFixture[str]) -> None:
 def test_info_describes_a_fastrans_stream(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if not hasattr(fastrans._native, "encode_fastrans"):
-        pytest.skip("this build has no format='fastrans'")
     table = fastrans.CdfTable([[0, 16384, 49152, 65535, 65536]], [5], [-1])
     data = table.encode(np.zeros(1000, np.int32), np.zeros(1000, np.int32), format="fastrans")
     path = tmp_path / "s.bin"
@@ -212,3 +210,22 @@ def test_progress_bar_writes_one_line_when_not_a_terminal() -> None:
     assert stream.getvalue() == "train [" + "#" * 28 + "] 100% done\n"
     with pytest.raises(ValueError, match="total must be > 0"):
         Progress("x", 0)
+
+
+def test_bench_plot_without_matplotlib_fails_before_timing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import raises ImportError
+    assert main(["bench", "--small", "--reps", "1", "--plot", str(tmp_path / "b.png")]) == 2
+    captured = capsys.readouterr()
+    assert "--plot needs matplotlib: pip install matplotlib" in captured.err
+    assert captured.out == ""  # nothing was timed
+    assert not (tmp_path / "b.png").exists()
+
+
+def test_latent_demo_still_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--latent"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("round trip exact") == 2  # both stream formats

@@ -15,7 +15,7 @@ Layout (integers little-endian)::
     22     z_len z string   z (n x h/4g x w/4g), EntropyBottleneck's tables
     ...    y_len y string   y (m x h/g x w/g), Gaussian tables picked by the decoded scales
 
-where g = 2^levels is the model's downsampling (the checkpoint says; 16 by default).
+where g = 2^levels is the model's downsampling (the checkpoint says; 8 by default).
 
 The file ends right after the y string. The decoder needs the same model (checkpoint
 ``model.pt`` beside the file): it decodes z, runs the hyper-synthesis to get every

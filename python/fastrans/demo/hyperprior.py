@@ -27,12 +27,11 @@ import torch
 from torch import Tensor
 
 import fastrans
-from fastrans import _native
 from fastrans._progress import Progress
 from fastrans.demo import images
 from fastrans.demo.container import HEADER_SIZE, CodedImage
-from fastrans.errors import CorruptStreamError
 from fastrans.demo.model import Hyperprior
+from fastrans.errors import CorruptStreamError
 from fastrans.workloads import SCALE_TABLE
 
 
@@ -45,7 +44,9 @@ class Options:
     out: Path = Path("fastrans-demo")
     lmbda: float = 0.01
     channels: tuple[int, int] = (32, 48)
-    levels: int = 4
+    levels: int = 3
+    crop: int = 64
+    batch: int = 4
     threads: int | None = None
     format: str = "fastrans"
     lr: float = 2e-3
@@ -82,8 +83,9 @@ def _lr(base: float, frac: float) -> float:
 def train(model: Hyperprior, x: Tensor, o: Options) -> int:
     """Trains on random crops (and flips) of ``x`` for ``o.seconds``; returns the step count."""
     gen = torch.Generator().manual_seed(o.seed)
-    crop = o.size if o.size <= 128 else o.size // 2
-    batch = 4 if crop < o.size else 2
+    # Small crops: many cheap steps beat few large ones in a one-minute budget.
+    crop = min(o.size, o.crop)
+    batch = o.batch
     base_lr = o.lr
     opt = torch.optim.Adam(model.main_parameters(), lr=base_lr)
     aux_opt = torch.optim.Adam(model.aux_parameters(), lr=1e-2)
@@ -130,41 +132,21 @@ def train(model: Hyperprior, x: Tensor, o: Options) -> int:
 # ---------------------------------------------------------------------------- coding
 
 
-def stream_format(requested: str) -> tuple[str, str]:
-    """The format to use and a note when the requested one is not in this build."""
-    if requested == "fastrans" and not hasattr(_native, "encode_fastrans"):
-        return "compressai", "format=fastrans is not in this build: using format=compressai"
-    return requested, ""
-
-
 class LatentCoder:
-    """Codes y given its means and scales: the fused ``fastrans.ScaleCoder`` when this build
-    has it (scale -> table row and value -> symbol in the same pass as the coding), else
-    GaussianConditional's build_indexes + compress."""
+    """Codes y given its means and scales with the fused ``fastrans.ScaleCoder`` (scale ->
+    table row and value -> symbol in the same pass as the coding). Both sides build the
+    tables from the scale table alone (``gaussian_table``), so nothing else is shipped."""
 
-    def __init__(self, model: Hyperprior, fmt: str) -> None:
+    def __init__(self, fmt: str) -> None:
         self.fmt = fmt
-        self.gc = model.gaussian_conditional
-        self.fused = hasattr(fastrans, "ScaleCoder") and hasattr(fastrans, "gaussian_table")
-        if self.fused:
-            table = fastrans.gaussian_table(SCALE_TABLE)  # type: ignore[attr-defined]
-            self.coder = fastrans.ScaleCoder(table, SCALE_TABLE)  # type: ignore[attr-defined]
-        else:
-            self.gc.stream_format = fmt
-            self.gc.update()
+        self.coder = fastrans.ScaleCoder(fastrans.gaussian_table(SCALE_TABLE), SCALE_TABLE)
 
     def encode(self, y: Tensor, scales: Tensor, means: Tensor) -> bytes:
-        if self.fused:
-            return bytes(
-                self.coder.encode(y.numpy(), scales.numpy(), means.numpy(), format=self.fmt)
-            )
-        return self.gc.compress(y, self.gc.build_indexes(scales), means)[0]
+        return self.coder.encode(y.numpy(), scales.numpy(), means.numpy(), format=self.fmt)
 
     def decode(self, data: bytes, scales: Tensor, means: Tensor) -> Tensor:
-        if self.fused:
-            out = self.coder.decode(data, scales.numpy(), means.numpy(), format=self.fmt)
-            return torch.from_numpy(np.asarray(out, np.float32).reshape(means.shape))
-        return self.gc.decompress([data], self.gc.build_indexes(scales), means=means)
+        out = self.coder.decode(data, scales.numpy(), means.numpy(), format=self.fmt)
+        return torch.from_numpy(np.asarray(out, np.float32).reshape(means.shape))
 
 
 @dataclass
@@ -182,7 +164,7 @@ def encode(model: Hyperprior, x: Tensor, fmt: str) -> Encoded:
     """Image -> file bytes; also returns what the encoder knows of the decoder's result."""
     eb = model.entropy_bottleneck
     eb.stream_format = fmt
-    coder = LatentCoder(model, fmt)
+    coder = LatentCoder(fmt)
     start = time.perf_counter()
     y = model.g_a(x)
     z = model.h_a(y)
@@ -223,7 +205,7 @@ def decode(model: Hyperprior, data: bytes) -> Decoded:
         )
     eb = model.entropy_bottleneck
     eb.stream_format = coded.format
-    coder = LatentCoder(model, coded.format)
+    coder = LatentCoder(coded.format)
     if coded.height % model.grid or coded.width % model.grid:
         raise CorruptStreamError(
             f"the file's image size {coded.height}x{coded.width} is not a multiple of "
@@ -260,7 +242,9 @@ def _load_image(o: Options) -> tuple[np.ndarray, str]:
 
 
 def save_model(model: Hyperprior, path: Path) -> None:
-    torch.save({"n": model.n, "m": model.m, "levels": model.levels, "state_dict": model.state_dict()}, path)
+    torch.save(
+        {"n": model.n, "m": model.m, "levels": model.levels, "state_dict": model.state_dict()}, path
+    )
 
 
 def load_model(path: Path) -> Hyperprior:
@@ -282,7 +266,7 @@ def run(o: Options, out: Callable[[str], None] = print) -> int:
     threads = o.threads or max(1, min(4, (os.cpu_count() or 2) // 2))
     torch.set_num_threads(threads)
     torch.manual_seed(o.seed)
-    fmt, note = stream_format(o.format)
+    fmt = o.format
     pixels, source = _load_image(o)
     x = images.to_tensor(pixels, o.size)
     original = images.to_uint8(x)
@@ -295,8 +279,6 @@ def run(o: Options, out: Callable[[str], None] = print) -> int:
         f"  image {o.size}x{o.size}; model: mean-scale hyperprior N={n} M={m} "
         f"({params / 1e3:.0f}k parameters); torch threads {threads}; lambda {o.lmbda}"
     )
-    if note:
-        out(f"  note: {note}")
     steps = train(model, x, o)
     model.entropy_bottleneck.update(force=True, update_quantiles=True)
     model.gaussian_conditional.update()

@@ -25,7 +25,7 @@ class ImageError(ValueError):
 def default_photo() -> tuple[np.ndarray, str]:
     """``(uint8 HxWx3, description)``: scikit-image's astronaut, else a synthetic scene."""
     try:
-        from skimage import data  # type: ignore[import-untyped]
+        from skimage import data
 
         return np.asarray(data.astronaut()), "skimage.data.astronaut() (512x512 photograph)"
     except Exception as exc:  # ImportError, or a data file missing from the install
@@ -62,7 +62,7 @@ def read_image(path: Path) -> np.ndarray:
     if not path.is_file():
         raise ImageError(f"--image {path}: no such file")
     try:
-        from PIL import Image  # type: ignore[import-not-found,unused-ignore]
+        from PIL import Image
 
         with Image.open(path) as im:
             return np.asarray(im.convert("RGB"))
@@ -72,7 +72,7 @@ def read_image(path: Path) -> np.ndarray:
         raise ImageError(f"--image {path}: Pillow cannot read it ({exc})") from exc
     if path.suffix.lower() == ".png":
         try:
-            from skimage import io  # type: ignore[import-untyped]
+            from skimage import io
         except ImportError:
             pass
         else:
