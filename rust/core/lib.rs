@@ -8,10 +8,14 @@
 //! - [`compressai`]: CompressAI's stream, byte for byte.
 //! - [`scale`]: CompressAI's `build_indexes`, scales → table rows.
 //! - [`error`]: the crate's one error type.
+//! - [`bits`]: MSB-first bit writer and bounds-checked bit reader.
+//! - [`golomb`]: order-k exp-Golomb codes (unsigned, sign-magnitude, zigzag).
 
+pub mod bits;
 pub mod cdf;
 pub mod compressai;
 pub mod error;
+pub mod golomb;
 pub mod rans;
 pub mod scale;
 pub mod table;

@@ -1,0 +1,273 @@
+//! Order-k exp-Golomb codes (EGk), the codes overfitted codecs such as Cool-Chic use to
+//! send their decoder network's quantized parameters.
+//!
+//! Read me first:
+//! - EGk of an unsigned `u`: let `x = u + 2^k` and `n` its bit length (`n >= k + 1`); write
+//!   `n - 1 - k` zero bits, then `x` in `n` bits (its leading one ends the prefix). Length:
+//!   `2 * floor(log2(u / 2^k + 1)) + k + 1` bits.
+//! - Signed values, two layouts ([`Layout`]): `SignMagnitude` writes EGk of `|v|` then one
+//!   sign bit (1 = negative) only when `v != 0` (Cool-Chic 3.x/4.x); `Zigzag` writes EGk of
+//!   `2v` for `v >= 0` and `-2v - 1` for `v < 0` (0, -1, 1, -2, ... → 0, 1, 2, 3, ...;
+//!   Cool-Chic 5.x).
+//! - Bits are MSB-first, the last byte zero-padded (see [`crate::bits`]).
+//! - Range: `|v| <= 2^62` ([`MAX_MAGNITUDE`]) and `k <= 62` ([`MAX_K`]), so `x` always
+//!   fits a u64 and a code is at most 127 bits. Anything larger is an `InvalidArgument`.
+//! - The decoder knows the longest prefix a valid value can have, so a run of zeros in
+//!   garbage input is an error after at most ~64 bits, never a long loop.
+
+use crate::bits::{BitReader, BitWriter};
+use crate::error::{Error, Result};
+
+/// Largest order `k` accepted.
+pub const MAX_K: u32 = 62;
+/// Largest magnitude `|v|` a value may have (2^62).
+pub const MAX_MAGNITUDE: u64 = 1 << 62;
+
+/// How a value is mapped to the unsigned number that EGk codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// Values must be in `0..=2^62`; EGk of the value.
+    Unsigned,
+    /// EGk of `|v|`, then a sign bit (1 = negative) when `v != 0`.
+    SignMagnitude,
+    /// EGk of the zigzag map `v >= 0 → 2v`, `v < 0 → -2v - 1`.
+    Zigzag,
+}
+
+impl Layout {
+    /// Parses `"unsigned"`, `"sign_magnitude"` or `"zigzag"`.
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "unsigned" => Ok(Layout::Unsigned),
+            "sign_magnitude" => Ok(Layout::SignMagnitude),
+            "zigzag" => Ok(Layout::Zigzag),
+            other => Err(Error::invalid(format!(
+                "signed={other:?} is not a layout: use \"sign_magnitude\", \"zigzag\" or \
+                 \"unsigned\""
+            ))),
+        }
+    }
+
+    /// The name [`Layout::from_name`] parses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Unsigned => "unsigned",
+            Layout::SignMagnitude => "sign_magnitude",
+            Layout::Zigzag => "zigzag",
+        }
+    }
+
+    /// Largest unsigned number this layout hands to EGk.
+    fn max_mapped(self) -> u64 {
+        match self {
+            Layout::Zigzag => MAX_MAGNITUDE << 1, // zigzag(2^62) = 2^63
+            _ => MAX_MAGNITUDE,
+        }
+    }
+}
+
+fn check_k(k: u32) -> Result<()> {
+    if k > MAX_K {
+        return Err(Error::invalid(format!(
+            "k={k} is out of range: the exp-Golomb order must be in 0..={MAX_K}"
+        )));
+    }
+    Ok(())
+}
+
+/// Bit length of `x > 0`.
+#[inline(always)]
+fn bit_length(x: u64) -> u64 {
+    u64::from(64 - x.leading_zeros())
+}
+
+/// The zigzag map; REQUIRES `|v| <= 2^62`.
+#[inline(always)]
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+#[inline(always)]
+fn unzigzag(z: u64) -> i64 {
+    ((z >> 1) as i64) ^ -((z & 1) as i64)
+}
+
+/// The first value outside the layout's range, as an error naming it and the fix.
+fn range_error(values: &[i64], layout: Layout) -> Error {
+    for (i, &v) in values.iter().enumerate() {
+        if layout == Layout::Unsigned && v < 0 {
+            return Error::invalid(format!(
+                "values[{i}] = {v} is negative: unsigned exp-Golomb codes values >= 0; use \
+                 signed=\"sign_magnitude\" or \"zigzag\" for signed values"
+            ));
+        }
+        if v.unsigned_abs() > MAX_MAGNITUDE {
+            return Error::invalid(format!(
+                "values[{i}] = {v} is too large: exp-Golomb here codes |v| <= 2^62 \
+                 ({MAX_MAGNITUDE}); use a larger quantization step"
+            ));
+        }
+    }
+    Error::invalid("values out of range")
+}
+
+/// Sum over `values` of the bit length of `mapped + 2^k` and the count of sign bits,
+/// or the range error. One branch-free pass; the range test is folded into an OR.
+fn length_sums(values: &[i64], k: u32, layout: Layout) -> Result<(u64, u64)> {
+    let bias = 1u64 << k;
+    let (sum_n, signs, bad) = match layout {
+        Layout::Unsigned => values.iter().fold((0u64, 0u64, false), |(s, c, b), &v| {
+            let u = v as u64; // negatives become > 2^62 and are caught by `bad`
+            (s + bit_length(u.wrapping_add(bias)), c, b | (u > MAX_MAGNITUDE))
+        }),
+        Layout::SignMagnitude => values.iter().fold((0u64, 0u64, false), |(s, c, b), &v| {
+            let m = v.unsigned_abs();
+            (
+                s + bit_length(m.wrapping_add(bias)),
+                c + u64::from(v != 0),
+                b | (m > MAX_MAGNITUDE),
+            )
+        }),
+        Layout::Zigzag => values.iter().fold((0u64, 0u64, false), |(s, c, b), &v| {
+            let m = v.unsigned_abs();
+            (
+                s + bit_length(zigzag(v).wrapping_add(bias)),
+                c,
+                b | (m > MAX_MAGNITUDE),
+            )
+        }),
+    };
+    if bad {
+        return Err(range_error(values, layout));
+    }
+    Ok((sum_n, signs))
+}
+
+/// Exact number of bits [`encode`] writes for `values` (before the last byte's padding):
+/// `Σ 2⌊log2(u/2^k + 1)⌋ + k + 1`, plus one per non-zero value for `SignMagnitude`.
+pub fn nbits(values: &[i64], k: u32, layout: Layout) -> Result<u64> {
+    check_k(k)?;
+    let (sum_n, signs) = length_sums(values, k, layout)?;
+    // Each code is 2n - k - 1 bits; n >= k + 1, so the total never underflows.
+    Ok(2 * sum_n - values.len() as u64 * (u64::from(k) + 1) + signs)
+}
+
+/// The order among `ks` that codes `values` in the fewest bits, and that count. Ties go to
+/// the first such order in `ks`.
+pub fn best_k(values: &[i64], ks: &[u32], layout: Layout) -> Result<(u32, u64)> {
+    if ks.is_empty() {
+        return Err(Error::invalid(
+            "ks is empty: pass at least one exp-Golomb order, e.g. range(13)",
+        ));
+    }
+    for &k in ks {
+        check_k(k)?;
+    }
+    let mut best: Option<(u32, u64)> = None;
+    for &k in ks {
+        let bits = nbits(values, k, layout)?;
+        match best {
+            Some((_, b)) if b <= bits => {}
+            _ => best = Some((k, bits)),
+        }
+    }
+    best.ok_or_else(|| Error::invalid("ks is empty"))
+}
+
+/// Codes `values` with EGk in `layout`; MSB-first, last byte zero-padded.
+pub fn encode(values: &[i64], k: u32, layout: Layout) -> Result<Vec<u8>> {
+    let total = nbits(values, k, layout)?; // validates k and every value
+    let bias = 1u64 << k;
+    let mut w = BitWriter::with_capacity_bits(total);
+    for &v in values {
+        let u = match layout {
+            Layout::Unsigned => v as u64,
+            Layout::SignMagnitude => v.unsigned_abs(),
+            Layout::Zigzag => zigzag(v),
+        };
+        let x = u + bias;
+        let n = 64 - x.leading_zeros();
+        w.write_zeros(u64::from(n - 1 - k)); // prefix
+        w.write_bits(x, n); // x's leading one ends the prefix
+        if layout == Layout::SignMagnitude && v != 0 {
+            w.write_bits(u64::from(v < 0), 1);
+        }
+    }
+    debug_assert_eq!(w.bit_len(), total);
+    Ok(w.finish())
+}
+
+/// Decodes exactly `count` values written by [`encode`] with the same `k` and `layout`.
+/// Truncated data, a prefix longer than any valid value needs, a value out of range, a
+/// negative zero, non-zero padding or trailing bytes are `CorruptStream` errors.
+pub fn decode(data: &[u8], count: usize, k: u32, layout: Layout) -> Result<Vec<i64>> {
+    check_k(k)?;
+    let mut r = BitReader::new(data);
+    // Every code has at least k + 1 bits: refuse a count the data cannot hold before
+    // allocating for it.
+    let min_bits = u64::from(k) + 1;
+    if count as u64 > r.remaining() / min_bits {
+        return Err(Error::corrupt(format!(
+            "count={count} codes of at least {min_bits} bits each cannot fit in {} bytes",
+            data.len()
+        )));
+    }
+    let limit = layout.max_mapped();
+    let bias = 1u64 << k;
+    // Longest prefix of a valid code: bit length of (limit + 2^k), minus k + 1.
+    let max_zeros = (bit_length(limit + bias) - u64::from(k) - 1) as u32;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let zeros = r.read_unary_zeros(max_zeros)?;
+        let width = zeros + k; // bits of x below its leading one; <= 63
+        let x = (1u64 << width) | r.read_bits(width)?;
+        let u = x - bias;
+        if u > limit {
+            return Err(Error::corrupt(format!(
+                "code {i} decodes to {u}, beyond the largest codable magnitude"
+            )));
+        }
+        let v = match layout {
+            Layout::Unsigned => u as i64,
+            Layout::Zigzag => unzigzag(u),
+            Layout::SignMagnitude => {
+                if u == 0 {
+                    0
+                } else if r.read_bit()? {
+                    -(u as i64)
+                } else {
+                    u as i64
+                }
+            }
+        };
+        out.push(v);
+    }
+    r.finish()?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eg0_unsigned_table() {
+        // EG0: 0 → 1, 1 → 010, 2 → 011, 3 → 00100.
+        let bytes = encode(&[0, 1, 2, 3], 0, Layout::Unsigned).unwrap();
+        // 1 010 011 00100 → 1010 0110 0100 (pad 0000)
+        assert_eq!(bytes, vec![0b1010_0110, 0b0100_0000]);
+        assert_eq!(nbits(&[0, 1, 2, 3], 0, Layout::Unsigned).unwrap(), 12);
+    }
+
+    #[test]
+    fn extremes_round_trip() {
+        let m = MAX_MAGNITUDE as i64;
+        for layout in [Layout::SignMagnitude, Layout::Zigzag] {
+            for k in [0, 1, 31, 62] {
+                let vals = [0, 1, -1, m, -m, m - 1, -(m - 1)];
+                let bytes = encode(&vals, k, layout).unwrap();
+                assert_eq!(decode(&bytes, vals.len(), k, layout).unwrap(), vals);
+            }
+        }
+    }
+}
