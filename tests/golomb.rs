@@ -68,8 +68,11 @@ fn largest_values_and_orders() {
 fn out_of_range_values_and_orders_are_invalid_arguments() {
     for layout in LAYOUTS {
         for v in [M + 1, -M - 1, i64::MAX, i64::MIN] {
-            let e = golomb::encode(&[0, v], 0, layout).unwrap_err();
-            assert!(matches!(e, Error::InvalidArgument(ref m) if m.contains("values[1]")), "{e}");
+            let r = golomb::encode(&[0, v], 0, layout);
+            assert!(
+                matches!(r, Err(Error::InvalidArgument(ref m)) if m.contains("values[1]")),
+                "{layout:?} {v}"
+            );
             assert!(matches!(
                 golomb::nbits(&[v], 0, layout),
                 Err(Error::InvalidArgument(_))
@@ -84,8 +87,8 @@ fn out_of_range_values_and_orders_are_invalid_arguments() {
             Err(Error::InvalidArgument(_))
         ));
     }
-    let e = golomb::encode(&[3, -1], 0, Layout::Unsigned).unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument(ref m) if m.contains("negative")));
+    let r = golomb::encode(&[3, -1], 0, Layout::Unsigned);
+    assert!(matches!(r, Err(Error::InvalidArgument(ref m)) if m.contains("negative")));
     assert!(matches!(
         golomb::best_k(&[1], &[], Layout::Zigzag),
         Err(Error::InvalidArgument(_))
@@ -211,6 +214,30 @@ proptest! {
         prop_assert_eq!(n, expected);
         prop_assert_eq!(bytes.len() as u64, n.div_ceil(8));
         prop_assert_eq!(golomb::decode(&bytes, vals.len(), k, layout).unwrap(), vals);
+    }
+
+    #[test]
+    fn any_i64_is_sized_exactly_or_refused(
+        vals in prop::collection::vec(prop_oneof![any::<i64>(), -5000i64..5000], 0..300),
+        k in 0u32..=MAX_K,
+        layout in layout(),
+    ) {
+        let in_range = |v: i64| {
+            v.unsigned_abs() <= MAX_MAGNITUDE && (layout != Layout::Unsigned || v >= 0)
+        };
+        match golomb::nbits(&vals, k, layout) {
+            Ok(n) => {
+                prop_assert!(vals.iter().all(|&v| in_range(v)));
+                let expected: u64 = vals.iter().map(|&v| formula_bits(v, k, layout)).sum();
+                prop_assert_eq!(n, expected);
+            }
+            Err(e) => {
+                let first = vals.iter().position(|&v| !in_range(v));
+                prop_assert!(first.is_some());
+                let needle = format!("values[{}]", first.unwrap_or(0));
+                prop_assert!(matches!(e, Error::InvalidArgument(ref m) if m.contains(&needle)));
+            }
+        }
     }
 
     #[test]

@@ -81,6 +81,19 @@ fn bit_length(x: u64) -> u64 {
     u64::from(64 - x.leading_zeros())
 }
 
+/// 2^52 as an f64 bit pattern: OR-ing `u < 2^52` into its mantissa gives exactly 2^52 + u.
+const MAGIC: u64 = 0x4330_0000_0000_0000;
+
+/// Bit length of `x` (0 for 0) when `x < 2^52`, without `lzcnt`: the exponent of the exact
+/// f64 value of `x`. Only integer OR, one f64 subtraction and shifts, so loops over it
+/// vectorise (a scalar `lzcnt`/`bsr` per value is the bottleneck otherwise).
+#[inline(always)]
+fn bit_length_small(x: u64) -> u64 {
+    let f = f64::from_bits(MAGIC | (x & ((1 << 52) - 1))) - f64::from_bits(MAGIC);
+    // exponent field = floor(log2 x) + 1023 for x >= 1, 0 for x = 0.
+    (f.to_bits() >> 52).saturating_sub(1022)
+}
+
 /// The zigzag map; REQUIRES `|v| <= 2^62`.
 #[inline(always)]
 fn zigzag(v: i64) -> u64 {
@@ -111,32 +124,81 @@ fn range_error(values: &[i64], layout: Layout) -> Error {
     Error::invalid("values out of range")
 }
 
-/// Sum over `values` of the bit length of `mapped + 2^k` and the count of sign bits,
-/// or the range error. One branch-free pass; the range test is folded into an OR.
-fn length_sums(values: &[i64], k: u32, layout: Layout) -> Result<(u64, u64)> {
+/// The unsigned number EGk codes for `v`, and whether a sign bit follows. Out-of-range
+/// values map to something > [`Layout::max_mapped`] or are caught by the caller's check.
+#[inline(always)]
+fn mapped(v: i64, layout: Layout) -> (u64, u64) {
+    match layout {
+        Layout::Unsigned => (v as u64, 0), // negatives become > 2^62
+        Layout::SignMagnitude => (v.unsigned_abs(), u64::from(v != 0)),
+        Layout::Zigzag => (zigzag(v), 0),
+    }
+}
+
+/// Values per block of the size pass: small enough to stay in L1 for the rare re-scan.
+const BLOCK: usize = 2048;
+
+/// `(Σ bit length of mapped(v) + 2^k, Σ sign bits, any value out of range)`.
+///
+/// Per block, a branch-free pass that vectorises assumes every `x = mapped + 2^k` is below
+/// 2^52 and records whether one is not; such a block (huge values or k >= 52) is re-scanned
+/// with exact scalar `leading_zeros`. Both passes give identical results on small blocks.
+#[inline(always)]
+fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool) {
     let bias = 1u64 << k;
-    let (sum_n, signs, bad) = match layout {
-        Layout::Unsigned => values.iter().fold((0u64, 0u64, false), |(s, c, b), &v| {
-            let u = v as u64; // negatives become > 2^62 and are caught by `bad`
-            (s + bit_length(u.wrapping_add(bias)), c, b | (u > MAX_MAGNITUDE))
-        }),
-        Layout::SignMagnitude => values.iter().fold((0u64, 0u64, false), |(s, c, b), &v| {
-            let m = v.unsigned_abs();
-            (
-                s + bit_length(m.wrapping_add(bias)),
-                c + u64::from(v != 0),
-                b | (m > MAX_MAGNITUDE),
-            )
-        }),
-        Layout::Zigzag => values.iter().fold((0u64, 0u64, false), |(s, c, b), &v| {
-            let m = v.unsigned_abs();
-            (
-                s + bit_length(zigzag(v).wrapping_add(bias)),
-                c,
-                b | (m > MAX_MAGNITUDE),
-            )
-        }),
+    let (mut sum_n, mut signs, mut bad) = (0u64, 0u64, false);
+    for block in values.chunks(BLOCK) {
+        let (mut s, mut c, mut big) = (0u64, 0u64, 0u64);
+        for &v in block {
+            let (u, sign) = mapped(v, layout);
+            let x = u.wrapping_add(bias);
+            s += bit_length_small(x);
+            c += sign;
+            big |= (u | x) >> 52; // also catches a wrapped x when u is huge
+        }
+        if big != 0 {
+            (s, c) = (0, 0);
+            for &v in block {
+                let (u, sign) = mapped(v, layout);
+                let over = if layout == Layout::Zigzag {
+                    v.unsigned_abs() > MAX_MAGNITUDE
+                } else {
+                    u > MAX_MAGNITUDE
+                };
+                bad |= over;
+                s += bit_length(u.wrapping_add(bias) | 1);
+                c += sign;
+            }
+        }
+        sum_n += s;
+        signs += c;
+    }
+    (sum_n, signs, bad)
+}
+
+/// [`length_sums_kernel`] compiled for AVX2 (4 u64 lanes instead of SSE2's 2, and the 64-bit
+/// compares SSE2 lacks): about 2.3x faster on 10^6 values (benches/python/bench_golomb.py).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn length_sums_avx2(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool) {
+    length_sums_kernel(values, k, layout)
+}
+
+/// Sum over `values` of the bit length of `mapped + 2^k` and the count of sign bits, or
+/// the range error naming the first offending value.
+fn length_sums(values: &[i64], k: u32, layout: Layout) -> Result<(u64, u64)> {
+    #[cfg(target_arch = "x86_64")]
+    let (sum_n, signs, bad) = if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 support was just detected at run time.
+        unsafe { length_sums_avx2(values, k, layout) }
+    } else {
+        length_sums_kernel(values, k, layout)
     };
+    #[cfg(not(target_arch = "x86_64"))]
+    let (sum_n, signs, bad) = length_sums_kernel(values, k, layout);
     if bad {
         return Err(range_error(values, layout));
     }
@@ -180,12 +242,7 @@ pub fn encode(values: &[i64], k: u32, layout: Layout) -> Result<Vec<u8>> {
     let bias = 1u64 << k;
     let mut w = BitWriter::with_capacity_bits(total);
     for &v in values {
-        let u = match layout {
-            Layout::Unsigned => v as u64,
-            Layout::SignMagnitude => v.unsigned_abs(),
-            Layout::Zigzag => zigzag(v),
-        };
-        let x = u + bias;
+        let x = mapped(v, layout).0 + bias;
         let n = 64 - x.leading_zeros();
         w.write_zeros(u64::from(n - 1 - k)); // prefix
         w.write_bits(x, n); // x's leading one ends the prefix

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 mod arrays;
 mod errors;
+mod golomb;
 mod scale;
 mod stream;
 mod table;
@@ -18,5 +19,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::PyBufferedEncoder>()?;
     m.add_class::<stream::PyStreamDecoder>()?;
     m.add_function(wrap_pyfunction!(scale::scale_indexes, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_nbits, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_best_k, m)?)?;
     Ok(())
 }
