@@ -158,7 +158,10 @@ fn prefix_just_past_the_largest_value_is_corrupt() {
     ));
     // Just inside: 62 zeros, the largest allowed prefix, decodes.
     let ok = golomb::encode(&[M], 0, Layout::Unsigned).unwrap();
-    assert_eq!(golomb::decode(&ok, 1, 0, Layout::Unsigned).unwrap(), vec![M]);
+    assert_eq!(
+        golomb::decode(&ok, 1, 0, Layout::Unsigned).unwrap(),
+        vec![M]
+    );
     // Same prefix with a value over 2^62 (x = 2^63 - 1 → u = 2^63 - 2): out of range.
     let mut w = fastrans::bits::BitWriter::new();
     w.write_zeros(62);
@@ -184,8 +187,14 @@ fn best_k_picks_the_first_minimum() {
         assert!(golomb::nbits(&vals, k2, Layout::Zigzag).unwrap() >= bits);
     }
     // Tie: 1 costs 2 bits with k = 0 ("01"+"0"... unsigned: "010" = 3) and k = 1 ("11" = 2).
-    assert_eq!(golomb::best_k(&[1], &[1, 2], Layout::Unsigned).unwrap(), (1, 2));
-    assert_eq!(golomb::best_k(&[2], &[2, 1], Layout::Unsigned).unwrap(), (2, 3));
+    assert_eq!(
+        golomb::best_k(&[1], &[1, 2], Layout::Unsigned).unwrap(),
+        (1, 2)
+    );
+    assert_eq!(
+        golomb::best_k(&[2], &[2, 1], Layout::Unsigned).unwrap(),
+        (2, 3)
+    );
 }
 
 fn layout() -> impl Strategy<Value = Layout> {

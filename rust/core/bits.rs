@@ -269,7 +269,10 @@ mod tests {
             Err(Error::CorruptStream(_))
         ));
         let mut r = BitReader::new(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-        assert!(matches!(r.read_unary_zeros(20), Err(Error::CorruptStream(_))));
+        assert!(matches!(
+            r.read_unary_zeros(20),
+            Err(Error::CorruptStream(_))
+        ));
         let mut r = BitReader::new(&[0b1000_0001]);
         r.read_bits(1).unwrap();
         assert!(matches!(r.finish(), Err(Error::CorruptStream(_))));

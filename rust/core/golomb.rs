@@ -142,15 +142,20 @@ const BLOCK: usize = 2048;
 ///
 /// Per block, a branch-free pass that vectorises assumes every `x = mapped + 2^k` is below
 /// 2^52 and records whether one is not; such a block (huge values or k >= 52) is re-scanned
-/// with exact scalar `leading_zeros`. Both passes give identical results on small blocks.
+/// with exact scalar `leading_zeros`. `map` is a closure so each layout gets its own loop.
 #[inline(always)]
-fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool) {
+fn block_sums(
+    values: &[i64],
+    k: u32,
+    layout: Layout,
+    map: impl Fn(i64) -> (u64, u64),
+) -> (u64, u64, bool) {
     let bias = 1u64 << k;
     let (mut sum_n, mut signs, mut bad) = (0u64, 0u64, false);
     for block in values.chunks(BLOCK) {
         let (mut s, mut c, mut big) = (0u64, 0u64, 0u64);
         for &v in block {
-            let (u, sign) = mapped(v, layout);
+            let (u, sign) = map(v);
             let x = u.wrapping_add(bias);
             s += bit_length_small(x);
             c += sign;
@@ -159,7 +164,7 @@ fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool
         if big != 0 {
             (s, c) = (0, 0);
             for &v in block {
-                let (u, sign) = mapped(v, layout);
+                let (u, sign) = map(v);
                 let over = if layout == Layout::Zigzag {
                     v.unsigned_abs() > MAX_MAGNITUDE
                 } else {
@@ -174,6 +179,18 @@ fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool
         signs += c;
     }
     (sum_n, signs, bad)
+}
+
+/// [`block_sums`] with the layout's map, one monomorphic loop per layout.
+#[inline(always)]
+fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool) {
+    match layout {
+        Layout::Unsigned => block_sums(values, k, layout, |v| (v as u64, 0)),
+        Layout::SignMagnitude => {
+            block_sums(values, k, layout, |v| (v.unsigned_abs(), u64::from(v != 0)))
+        }
+        Layout::Zigzag => block_sums(values, k, layout, |v| (zigzag(v), 0)),
+    }
 }
 
 /// [`length_sums_kernel`] compiled for AVX2 (4 u64 lanes instead of SSE2's 2, and the 64-bit
