@@ -186,15 +186,9 @@ fn best_k_picks_the_first_minimum() {
     for k2 in 0..13 {
         assert!(golomb::nbits(&vals, k2, Layout::Zigzag).unwrap() >= bits);
     }
-    // Tie: 1 costs 2 bits with k = 0 ("01"+"0"... unsigned: "010" = 3) and k = 1 ("11" = 2).
-    assert_eq!(
-        golomb::best_k(&[1], &[1, 2], Layout::Unsigned).unwrap(),
-        (1, 2)
-    );
-    assert_eq!(
-        golomb::best_k(&[2], &[2, 1], Layout::Unsigned).unwrap(),
-        (2, 3)
-    );
+    // [0, 1] costs 1 + 3 bits with k = 0 and 2 + 2 with k = 1: ties go to the first listed.
+    assert_eq!(golomb::best_k(&[0, 1], &[1, 0], Layout::Unsigned).unwrap(), (1, 4));
+    assert_eq!(golomb::best_k(&[0, 1], &[0, 1], Layout::Unsigned).unwrap(), (0, 4));
 }
 
 fn layout() -> impl Strategy<Value = Layout> {
