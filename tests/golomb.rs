@@ -187,8 +187,14 @@ fn best_k_picks_the_first_minimum() {
         assert!(golomb::nbits(&vals, k2, Layout::Zigzag).unwrap() >= bits);
     }
     // [0, 1] costs 1 + 3 bits with k = 0 and 2 + 2 with k = 1: ties go to the first listed.
-    assert_eq!(golomb::best_k(&[0, 1], &[1, 0], Layout::Unsigned).unwrap(), (1, 4));
-    assert_eq!(golomb::best_k(&[0, 1], &[0, 1], Layout::Unsigned).unwrap(), (0, 4));
+    assert_eq!(
+        golomb::best_k(&[0, 1], &[1, 0], Layout::Unsigned).unwrap(),
+        (1, 4)
+    );
+    assert_eq!(
+        golomb::best_k(&[0, 1], &[0, 1], Layout::Unsigned).unwrap(),
+        (0, 4)
+    );
 }
 
 fn layout() -> impl Strategy<Value = Layout> {

@@ -16,7 +16,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-
 from fastrans import golomb
 
 

@@ -79,15 +79,27 @@ def write(layout: str, modules: list[ModuleRecord]) -> bytes:
     out += struct.pack("<BBH", VERSION, LAYOUT_CODES[layout], _count(len(modules), "modules"))
     for m in modules:
         out += _name(m.name)
-        out += struct.pack("<ddBBH", m.weight_step, m.bias_step, m.weight_k, m.bias_k,
-                           _count(len(m.params), "parameters"))
+        out += struct.pack(
+            "<ddBBH",
+            m.weight_step,
+            m.bias_step,
+            m.weight_k,
+            m.bias_k,
+            _count(len(m.params), "parameters"),
+        )
         for p in m.params:
             out += _name(p.name)
-            out += struct.pack("<BBB", KIND_CODES[p.kind], DTYPE_CODES[p.dtype],
-                               _count(len(p.shape), "ndim", 0xFF))
-            out += struct.pack(f"<{len(p.shape)}I", *(_count(d, "dim", 0xFFFFFFFF) for d in p.shape))
-        out += struct.pack("<II", _count(len(m.weight_payload), "payload", 0xFFFFFFFF),
-                           _count(len(m.bias_payload), "payload", 0xFFFFFFFF))
+            out += struct.pack(
+                "<BBB", KIND_CODES[p.kind], DTYPE_CODES[p.dtype], _count(len(p.shape), "ndim", 0xFF)
+            )
+            out += struct.pack(
+                f"<{len(p.shape)}I", *(_count(d, "dim", 0xFFFFFFFF) for d in p.shape)
+            )
+        out += struct.pack(
+            "<II",
+            _count(len(m.weight_payload), "payload", 0xFFFFFFFF),
+            _count(len(m.bias_payload), "payload", 0xFFFFFFFF),
+        )
         out += m.weight_payload + m.bias_payload
     out += struct.pack("<I", zlib.crc32(out))
     return bytes(out)
@@ -151,11 +163,20 @@ def read(data: bytes) -> tuple[str, list[ModuleRecord]]:
             p_name = r.name()
             kind, dtype, ndim = r.unpack("<BBB")
             shape = r.unpack(f"<{ndim}I")
-            params.append(ParamSpec(p_name, _lookup(KIND_CODES, kind, "kind"),
-                                    _lookup(DTYPE_CODES, dtype, "dtype"), tuple(shape)))
+            params.append(
+                ParamSpec(
+                    p_name,
+                    _lookup(KIND_CODES, kind, "kind"),
+                    _lookup(DTYPE_CODES, dtype, "dtype"),
+                    tuple(shape),
+                )
+            )
         w_len, b_len = r.unpack("<II")
-        modules.append(ModuleRecord(name, w_step, b_step, w_k, b_k, tuple(params),
-                                    r.take(w_len), r.take(b_len)))
+        modules.append(
+            ModuleRecord(
+                name, w_step, b_step, w_k, b_k, tuple(params), r.take(w_len), r.take(b_len)
+            )
+        )
     if r.pos != len(body):
         raise CorruptStreamError(f"corrupt stream: {len(body) - r.pos} trailing bytes")
     return layout, modules

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -123,7 +123,7 @@ def _check_steps(steps: Iterable[float], what: str) -> list[float]:
     return out
 
 
-def _quantize(p: torch.Tensor, step: float, max_value: int) -> Optional[np.ndarray]:
+def _quantize(p: torch.Tensor, step: float, max_value: int) -> np.ndarray | None:
     """``round(p / step)`` as int64, or None when a value exceeds ``max_value``."""
     q = torch.round(p.detach().to(torch.float64) / step)
     if q.numel() and float(q.abs().max()) > max_value:
@@ -135,8 +135,9 @@ def _dequantize(q: np.ndarray, step: float, like: torch.Tensor) -> torch.Tensor:
     return (torch.from_numpy(q).to(torch.float64) * step).to(like.dtype).reshape(like.shape)
 
 
-def _split(params: list[tuple[str, nn.Parameter]], values: np.ndarray, kind: str
-           ) -> list[np.ndarray]:
+def _split(
+    params: list[tuple[str, nn.Parameter]], values: np.ndarray, kind: str
+) -> list[np.ndarray]:
     """``values`` of one kind cut back into one flat array per parameter of that kind."""
     out, at = [], 0
     for n, p in params:
@@ -154,7 +155,7 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
 def quantize_model(
     model: nn.Module,
     rd_cost: Callable[[nn.Module, int], Any],
-    modules: Optional[Sequence[str]] = None,
+    modules: Sequence[str] | None = None,
     *,
     weight_steps: Iterable[float] = DEFAULT_WEIGHT_STEPS,
     bias_steps: Iterable[float] = DEFAULT_BIAS_STEPS,
@@ -185,8 +186,10 @@ def quantize_model(
     k_list = [golomb._k(k, "ks[i]") for k in ks]
     if not k_list:
         raise ValueError("ks is empty: pass at least one exp-Golomb order, e.g. range(13)")
-    if isinstance(max_value, bool) or not isinstance(max_value, int) or not (
-        0 <= max_value <= golomb.MAX_MAGNITUDE
+    if (
+        isinstance(max_value, bool)
+        or not isinstance(max_value, int)
+        or not (0 <= max_value <= golomb.MAX_MAGNITUDE)
     ):
         raise ValueError(f"max_value={max_value!r} must be an int in 0..=2**62")
     names = list(_default_modules(model) if modules is None else modules)
@@ -213,13 +216,15 @@ def quantize_model(
         full = [p.detach().clone() for _, p in params]
         has_w = any(_kind(n) == "weight" for n, _ in params)
         has_b = any(_kind(n) == "bias" for n, _ in params)
-        best: Optional[ModuleQuantization] = None
+        best: ModuleQuantization | None = None
         skipped = 0
         try:
             for sw in w_steps if has_w else w_steps[:1]:
                 for sb in b_steps if has_b else b_steps[:1]:
-                    qs = [_quantize(f, sb if _kind(n) == "bias" else sw, max_value)
-                          for (n, _), f in zip(params, full)]
+                    qs = [
+                        _quantize(f, sb if _kind(n) == "bias" else sw, max_value)
+                        for (n, _), f in zip(params, full)
+                    ]
                     if any(q is None for q in qs):
                         skipped += 1
                         continue
@@ -286,9 +291,10 @@ def encode_parameters(model: nn.Module, result: QuantizationResult) -> bytes:
         params = _params(model, name)
         ws = _split(params, mq.weight_values, "weight")
         bs = _split(params, mq.bias_values, "bias")
-        if sum(a.size for a in ws) != mq.weight_values.size or sum(
-            a.size for a in bs
-        ) != mq.bias_values.size:
+        if (
+            sum(a.size for a in ws) != mq.weight_values.size
+            or sum(a.size for a in bs) != mq.bias_values.size
+        ):
             raise ValueError(f"module {name!r} does not have the parameters result describes")
         wi, bi = iter(ws), iter(bs)
         for n, p in params:
@@ -297,11 +303,18 @@ def encode_parameters(model: nn.Module, result: QuantizationResult) -> bytes:
                 raise ValueError(
                     f"{name}.{n} no longer holds its quantized values; run quantize_model again"
                 )
-        records.append(_param_stream.ModuleRecord(
-            name, mq.weight_step, mq.bias_step, mq.weight_k, mq.bias_k, _specs(params),
-            golomb.encode(mq.weight_values, mq.weight_k, result.signed),
-            golomb.encode(mq.bias_values, mq.bias_k, result.signed),
-        ))
+        records.append(
+            _param_stream.ModuleRecord(
+                name,
+                mq.weight_step,
+                mq.bias_step,
+                mq.weight_k,
+                mq.bias_k,
+                _specs(params),
+                golomb.encode(mq.weight_values, mq.weight_k, result.signed),
+                golomb.encode(mq.bias_values, mq.bias_k, result.signed),
+            )
+        )
     return _param_stream.write(result.signed, records)
 
 
@@ -339,9 +352,17 @@ def decode_parameters(data: Any, model: nn.Module) -> QuantizationResult:
         w = golomb.decode(rec.weight_payload, n_w, rec.weight_k, layout)
         b = golomb.decode(rec.bias_payload, n_b, rec.bias_k, layout)
         mq = ModuleQuantization(
-            rec.name, rec.weight_step, rec.bias_step, rec.weight_k, rec.bias_k,
-            golomb.nbits(w, rec.weight_k, layout), golomb.nbits(b, rec.bias_k, layout),
-            math.nan, 0, w, b,
+            rec.name,
+            rec.weight_step,
+            rec.bias_step,
+            rec.weight_k,
+            rec.bias_k,
+            golomb.nbits(w, rec.weight_k, layout),
+            golomb.nbits(b, rec.bias_k, layout),
+            math.nan,
+            0,
+            w,
+            b,
         )
         loads.append((params, mq))
         out[rec.name] = mq

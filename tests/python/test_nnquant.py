@@ -8,8 +8,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch import nn
-
 from fastrans import CorruptStreamError, _param_stream, golomb
 from fastrans.nnquant import (
     ArchitectureMismatchError,
@@ -18,6 +16,7 @@ from fastrans.nnquant import (
     encode_parameters,
     quantize_model,
 )
+from torch import nn
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +46,10 @@ def coolchic_bits(q: torch.Tensor, k: int) -> int:
 def net() -> nn.Sequential:
     torch.manual_seed(0)
     return nn.Sequential(
-        nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 3, 1), nn.Flatten(),
+        nn.Conv2d(2, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(4, 3, 1),
+        nn.Flatten(),
         nn.Linear(3 * 5 * 5, 6),
     )
 
@@ -133,7 +135,12 @@ def test_round_trip_is_bit_exact(signed: str) -> None:
     for name, mq in result.modules.items():
         got = back.modules[name]
         assert (got.weight_step, got.bias_step, got.weight_k, got.bias_k, got.bits) == (
-            mq.weight_step, mq.bias_step, mq.weight_k, mq.bias_k, mq.bits)
+            mq.weight_step,
+            mq.bias_step,
+            mq.weight_k,
+            mq.bias_k,
+            mq.bits,
+        )
         np.testing.assert_array_equal(got.weight_values, mq.weight_values)
         assert math.isnan(got.cost)
 
@@ -155,14 +162,20 @@ def test_too_small_step_is_skipped_not_clipped() -> None:
         lin.weight.copy_(torch.tensor([[1.0, -0.5]]))
         lin.bias.fill_(0.25)
     # 1.0 / 2^-70 = 2^70 > 2^62: that pair is not codable and must be skipped.
-    r = quantize_model(lin, lambda m, bits: float(bits), weight_steps=[2.0**-70, 0.5],
-                       bias_steps=[0.25])
+    r = quantize_model(
+        lin, lambda m, bits: float(bits), weight_steps=[2.0**-70, 0.5], bias_steps=[0.25]
+    )
     mq = r.modules[""]
     assert (mq.skipped, mq.weight_step) == (1, 0.5)
     assert mq.weight_values.tolist() == [2, -1]
     # A user bound (Cool-Chic's 65535): 1.0 / 2^-16 = 65536 is over it.
-    r = quantize_model(lin, lambda m, bits: -float(bits), weight_steps=[2.0**-16, 2.0**-15],
-                       bias_steps=[0.25], max_value=65535)
+    r = quantize_model(
+        lin,
+        lambda m, bits: -float(bits),
+        weight_steps=[2.0**-16, 2.0**-15],
+        bias_steps=[0.25],
+        max_value=65535,
+    )
     assert (r.modules[""].skipped, r.modules[""].weight_step) == (1, 2.0**-15)
     assert lin.weight.tolist() == [[1.0, -0.5]]
     with pytest.raises(ValueError, match="larger steps"):
@@ -179,8 +192,9 @@ def test_full_precision_restored_between_trials_and_modules() -> None:
     order = ["0", "2", "4"]
 
     def cost(m: nn.Module, bits: int) -> float:
-        changed = [n for n in order if not torch.equal(m.get_submodule(n).weight,
-                                                       full[f"{n}.weight"])]
+        changed = [
+            n for n in order if not torch.equal(m.get_submodule(n).weight, full[f"{n}.weight"])
+        ]
         # Modules are done in order: the changed ones are a prefix (later ones untouched).
         assert changed == order[: len(changed)] and changed
         # The module on trial holds round(full / step) * step for a grid step, never a
@@ -209,11 +223,13 @@ def test_full_precision_restored_between_trials_and_modules() -> None:
 
 def test_stream_for_another_architecture_is_rejected() -> None:
     model = net()
-    result = quantize_model(model, lambda m, bits: float(bits), weight_steps=[0.5],
-                            bias_steps=[0.5])
+    result = quantize_model(
+        model, lambda m, bits: float(bits), weight_steps=[0.5], bias_steps=[0.5]
+    )
     data = encode_parameters(model, result)
-    wider = nn.Sequential(nn.Conv2d(2, 5, 3, padding=1), nn.ReLU(), nn.Conv2d(5, 3, 1),
-                          nn.Flatten(), nn.Linear(75, 6))
+    wider = nn.Sequential(
+        nn.Conv2d(2, 5, 3, padding=1), nn.ReLU(), nn.Conv2d(5, 3, 1), nn.Flatten(), nn.Linear(75, 6)
+    )
     before = [p.detach().clone() for p in wider.parameters()]
     with pytest.raises(ArchitectureMismatchError, match="module '0'"):
         decode_parameters(data, wider)
@@ -227,8 +243,9 @@ def test_stream_for_another_architecture_is_rejected() -> None:
 
 def test_corrupt_stream_is_rejected() -> None:
     model = net()
-    result = quantize_model(model, lambda m, bits: float(bits), weight_steps=[0.25],
-                            bias_steps=[0.25])
+    result = quantize_model(
+        model, lambda m, bits: float(bits), weight_steps=[0.25], bias_steps=[0.25]
+    )
     data = encode_parameters(model, result)
     target = net()
     for i in range(0, len(data), max(1, len(data) // 40)):
