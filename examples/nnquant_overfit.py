@@ -15,9 +15,8 @@ import math
 import time
 
 import torch
-from torch import nn
-
 from fastrans.nnquant import decode_parameters, encode_parameters, quantize_model
+from torch import nn
 
 SIZE = 32
 LAMBDA = 1e-3  # weight of the rate (bits per pixel) against the MSE
