@@ -279,3 +279,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn i32_path_agrees_with_i64_path(
+        vals in prop_oneof![
+            // mixed: blocks with huge values take the f64 pass
+            prop::collection::vec(prop_oneof![any::<i32>(), -70i32..70, Just(i32::MIN), Just(i32::MAX)], 0..300),
+            // small: the f32 pass, up to its 2^24 edge
+            prop::collection::vec(prop_oneof![-70i32..70, (1 << 22) - 9..(1 << 22) + 9, -(1 << 23)..(1 << 23)], 0..300),
+            prop::collection::vec(prop_oneof![0i32..70, (1 << 24) - 70..(1 << 24) + 70], 0..5000),
+        ],
+        k in 0u32..=MAX_K,
+        layout in layout(),
+    ) {
+        let wide: Vec<i64> = vals.iter().map(|&v| i64::from(v)).collect();
+        let a = golomb::nbits_i32(&vals, k, layout);
+        let b = golomb::nbits(&wide, k, layout);
+        prop_assert_eq!(&a, &b);
+        let ks: Vec<u32> = (0..13).chain([k]).collect();
+        prop_assert_eq!(golomb::best_k_i32(&vals, &ks, layout), golomb::best_k(&wide, &ks, layout));
+    }
+}

@@ -11,7 +11,8 @@ Bits are written MSB-first within each byte and the last byte is padded with zer
 ``decode`` rejects non-zero padding and bytes left after ``count`` values, so each list of
 values has exactly one valid encoding. Values must satisfy ``|v| <= 2**62`` and ``k`` must be
 in ``0..=62`` (ValueError otherwise); values must have an integer dtype (TypeError
-otherwise). Work runs natively with the GIL released. See docs/golomb.md.
+otherwise). Work runs natively with the GIL released; ``nbits`` and ``best_k`` use a faster
+kernel for dtypes of 32 bits or less (same results). See docs/golomb.md.
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ def _values(values: Any) -> np.ndarray:
             "use a larger quantization step"
         )
     return np.ascontiguousarray(a, dtype=np.int64).reshape(-1)
+
+
+#: dtypes whose values always fit int32: sized by the faster 32-bit kernel.
+_NARROW = (np.int8, np.int16, np.int32, np.uint8, np.uint16)
+
+
+def _sized(values: Any) -> np.ndarray:
+    """Like ``_values``, but narrow integer dtypes become int32 instead of int64."""
+    a = _to_numpy(values, "values")
+    if a.size and a.dtype.type in _NARROW:
+        return np.ascontiguousarray(a, dtype=np.int32).reshape(-1)
+    return _values(a)
 
 
 def _k(k: Any, name: str = "k") -> int:
@@ -101,7 +114,10 @@ def nbits(values: Any, k: int, signed: str = "sign_magnitude") -> int:
     With ``signed="sign_magnitude"`` this is Cool-Chic's
     ``Σ 2⌊log2(|v|/2^k + 1)⌋ + k + 1 + [v≠0]``.
     """
-    return _native.golomb_nbits(_values(values), _k(k), _signed(signed))
+    a, k, signed = _sized(values), _k(k), _signed(signed)
+    if a.dtype == np.int32:
+        return _native.golomb_nbits_i32(a, k, signed)
+    return _native.golomb_nbits(a, k, signed)
 
 
 def best_k(
@@ -116,5 +132,7 @@ def best_k(
     k_list = [_k(k, "ks[i]") for k in ks]
     if not k_list:
         raise ValueError("ks is empty: pass at least one exp-Golomb order, e.g. range(13)")
-    k, bits = _native.golomb_best_k(_values(values), k_list, _signed(signed))
-    return k, bits
+    a, signed = _sized(values), _signed(signed)
+    if a.dtype == np.int32:
+        return _native.golomb_best_k_i32(a, k_list, signed)
+    return _native.golomb_best_k(a, k_list, signed)

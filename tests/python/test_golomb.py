@@ -65,6 +65,25 @@ def test_input_kinds_and_shapes() -> None:
     assert golomb.decode(bytearray(golomb.encode([9], 2)), 1, 2).tolist() == [9]
 
 
+@pytest.mark.parametrize("signed", [*SIGNED, "unsigned"])
+def test_narrow_dtypes_take_the_32_bit_kernel_with_the_same_result(signed: str) -> None:
+    rng = np.random.default_rng(2)
+    edges = [0, 1, 2**23, 2**24 - 1, 2**24, 2**31 - 1]
+    v = np.concatenate([rng.integers(-3000, 3000, 9000), edges, [-(2**31), -(2**24)]])
+    if signed == "unsigned":
+        v = np.abs(v.astype(np.int64)).clip(0, 2**31 - 1)
+    wide, narrow = v.astype(np.int64), v.astype(np.int32)
+    for k in (0, 5, 23, 24, 40, 62):
+        assert golomb.nbits(narrow, k, signed) == golomb.nbits(wide, k, signed)
+    assert golomb.best_k(narrow, signed=signed) == golomb.best_k(wide, signed=signed)
+    small = rng.integers(0, 100, 50)
+    for dt in (np.int8, np.uint8, np.int16, np.uint16):
+        assert golomb.nbits(small.astype(dt), 2, signed) == golomb.nbits(small, 2, signed)
+    if signed == "unsigned":
+        with pytest.raises(ValueError, match=r"values\[1\] = -4 is negative"):
+            golomb.nbits(np.array([3, -4], np.int32), 0, signed)
+
+
 def test_best_k() -> None:
     assert golomb.best_k(np.zeros(10, np.int64)) == (0, 20 // 2)
     v = np.arange(1000, 1100)

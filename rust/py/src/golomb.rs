@@ -71,3 +71,31 @@ pub fn golomb_best_k(
     let l = layout(signed)?;
     detached(py, || golomb::best_k(v, &ks, l))
 }
+
+/// `golomb_nbits` for int32 arrays (a faster kernel, same result).
+#[pyfunction]
+#[pyo3(signature = (values, k, signed))]
+pub fn golomb_nbits_i32(
+    py: Python<'_>,
+    values: PyReadonlyArray1<'_, i32>,
+    k: u32,
+    signed: &str,
+) -> PyResult<u64> {
+    let v = slice1(&values, "values")?;
+    let l = layout(signed)?;
+    detached(py, || golomb::nbits_i32(v, k, l))
+}
+
+/// `golomb_best_k` for int32 arrays.
+#[pyfunction]
+#[pyo3(signature = (values, ks, signed))]
+pub fn golomb_best_k_i32(
+    py: Python<'_>,
+    values: PyReadonlyArray1<'_, i32>,
+    ks: Vec<u32>,
+    signed: &str,
+) -> PyResult<(u32, u64)> {
+    let v = slice1(&values, "values")?;
+    let l = layout(signed)?;
+    detached(py, || golomb::best_k_i32(v, &ks, l))
+}

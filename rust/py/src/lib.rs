@@ -23,5 +23,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_nbits, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_best_k, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_nbits_i32, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_best_k_i32, m)?)?;
     Ok(())
 }
