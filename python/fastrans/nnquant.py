@@ -18,6 +18,7 @@ Conventions:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -251,7 +252,7 @@ def quantize_model(
                 f"module {name!r}: every step pair makes some |round(p / step)| exceed "
                 f"max_value={max_value}; add larger steps to weight_steps / bias_steps"
             )
-        best = ModuleQuantization(**{**best.__dict__, "skipped": skipped})
+        best = dataclasses.replace(best, skipped=skipped)
         _load(params, best)
         chosen[name] = best
         decided_bits += best.bits

@@ -194,7 +194,8 @@ fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool
 }
 
 /// [`length_sums_kernel`] compiled for AVX2 (4 u64 lanes instead of SSE2's 2, and the 64-bit
-/// compares SSE2 lacks): about 2.3x faster on 10^6 values (benches/python/bench_golomb.py).
+/// compares SSE2 lacks): measured 0.65 ms vs 1.15 ms for 10^6 values against the same loop
+/// built for baseline x86-64 (benches/python/bench_golomb.py times the shipped path).
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -303,7 +304,8 @@ fn length_sums_i32_kernel(values: &[i32], k: u32, layout: Layout) -> (u64, u64, 
     (sum_n, signs, neg)
 }
 
-/// [`length_sums_i32_kernel`] compiled for AVX2.
+/// [`length_sums_i32_kernel`] compiled for AVX2: measured 0.17-0.25 ms vs 0.41 ms for 10^6
+/// values against the same loop built for baseline x86-64.
 ///
 /// # Safety
 /// The CPU must support AVX2.
