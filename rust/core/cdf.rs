@@ -40,9 +40,7 @@ pub fn pmf_to_quantized_cdf(pmf: &[f32], precision: u32) -> Result<Vec<u32>> {
     check_precision(precision)?;
     let n = pmf.len();
     if n == 0 {
-        return Err(Error::invalid(
-            "pmf is empty: give at least one probability",
-        ));
+        return Err(Error::invalid("pmf is empty: give at least one probability"));
     }
     let one = 1u64 << precision;
     if n as u64 > one {

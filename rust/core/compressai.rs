@@ -114,9 +114,7 @@ fn get_symbol(x: &mut u64, r: &mut WordReader<'_>, table: &CdfTable, index: i32)
         raw |= (last as u64) << (j * CHUNK_BITS);
     }
     if n > 0 && last == 0 {
-        return Err(Error::corrupt(
-            "escape code with a zero top chunk (not minimal)",
-        ));
+        return Err(Error::corrupt("escape code with a zero top chunk (not minimal)"));
     }
     let half = (raw >> 1) as i64;
     let value = if raw & 1 == 1 {
@@ -226,9 +224,7 @@ impl StreamDecoder {
     pub fn new(data: &[u8]) -> Result<Self> {
         let mut r = WordReader::new(data)?;
         if data.is_empty() {
-            return Err(Error::corrupt(
-                "empty stream: even zero symbols take 8 bytes",
-            ));
+            return Err(Error::corrupt("empty stream: even zero symbols take 8 bytes"));
         }
         let state = dec_init(&mut r)?;
         Ok(StreamDecoder {
@@ -239,12 +235,7 @@ impl StreamDecoder {
     }
 
     /// Decode one symbol per index into `out`. On error the decoder is left unchanged.
-    pub fn decode_into(
-        &mut self,
-        table: &CdfTable,
-        indexes: &[i32],
-        out: &mut [i32],
-    ) -> Result<()> {
+    pub fn decode_into(&mut self, table: &CdfTable, indexes: &[i32], out: &mut [i32]) -> Result<()> {
         check_table(table)?;
         check_lengths(out, indexes)?;
         table.check_indexes(indexes)?;

@@ -19,9 +19,7 @@ impl ScaleIndexer {
     /// REQUIRES: a non-empty table of finite values and a finite bound.
     pub fn new(scale_table: &[f32], scale_bound: f32) -> Result<Self> {
         if scale_table.is_empty() {
-            return Err(Error::invalid(
-                "scale_table is empty: give at least one scale",
-            ));
+            return Err(Error::invalid("scale_table is empty: give at least one scale"));
         }
         if let Some(i) = scale_table.iter().position(|s| !s.is_finite()) {
             return Err(Error::invalid(format!(
@@ -55,11 +53,7 @@ impl ScaleIndexer {
     /// The row for one scale. REQUIRES: `scale` is not NaN (NaN maps to the last row).
     #[inline(always)]
     pub fn index(&self, scale: f32) -> i32 {
-        let s = if scale < self.bound {
-            self.bound
-        } else {
-            scale
-        };
+        let s = if scale < self.bound { self.bound } else { scale };
         let head = &self.table[..self.table.len() - 1];
         if self.ascending {
             head.partition_point(|&t| t < s) as i32
@@ -94,19 +88,7 @@ mod tests {
     fn matches_literal_count() {
         let table = [0.11f32, 0.2, 0.5, 1.0, 4.0];
         let ix = ScaleIndexer::new(&table, 0.11).unwrap();
-        for s in [
-            -1.0f32,
-            0.0,
-            0.11,
-            0.12,
-            0.2,
-            0.21,
-            1.0,
-            3.9,
-            4.0,
-            100.0,
-            f32::INFINITY,
-        ] {
+        for s in [-1.0f32, 0.0, 0.11, 0.12, 0.2, 0.21, 1.0, 3.9, 4.0, 100.0, f32::INFINITY] {
             let s2 = s.max(0.11);
             let count = table[..4].iter().filter(|&&t| s2 <= t).count() as i32;
             assert_eq!(ix.index(s), 4 - count, "scale {s}");

@@ -173,9 +173,7 @@ impl CdfTable {
             let valid = &row[..len as usize];
             check_row(i, valid, one)?;
             if table.cdf.len() + valid.len() > u32::MAX as usize {
-                return Err(Error::invalid(
-                    "tables too large: more than 2^32 CDF entries",
-                ));
+                return Err(Error::invalid("tables too large: more than 2^32 CDF entries"));
             }
             table.push_row(valid, offset);
         }
