@@ -15,7 +15,10 @@
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
 //! - [`threads`]: `threads=` → a rayon pool.
 //! - [`varint`]: strict LEB128 for the fastrans header and lane states.
+//! - [`bits`]: MSB-first bit writer and bounds-checked bit reader.
+//! - [`golomb`]: order-k exp-Golomb codes (unsigned, sign-magnitude, zigzag).
 
+pub mod bits;
 pub mod cdf;
 pub mod compressai;
 pub mod error;
@@ -23,6 +26,7 @@ pub mod escape;
 pub mod format;
 pub mod gaussian;
 pub mod lanes;
+pub mod golomb;
 pub mod rans;
 pub mod scale;
 pub mod scale_coder;
