@@ -9,7 +9,11 @@ against the model's estimate from its likelihoods), PSNR and the encode/decode t
 writes ``original.png``, ``reconstruction.png``, ``model.pt`` and ``image.ftdm`` to ``--out``.
 
 The model is trained on random crops of the very image it then compresses: this shows the
-pipeline, not a codec that generalises (that takes a dataset and hours).
+pipeline, not a codec that generalises (that takes a dataset and hours). The decoder runs
+the hyper-synthesis in float32 to find each element's scale (and so its table), so the
+round trip is exact on the machine (and torch build) that encoded; across machines, float
+convolutions may differ in the last bit, which is the usual hyperprior caveat, not a coding
+one.
 """
 
 from __future__ import annotations
