@@ -15,8 +15,9 @@ import math
 import time
 
 import torch
-from fastrans.nnquant import decode_parameters, encode_parameters, quantize_model
 from torch import nn
+
+from fastrans.nnquant import decode_parameters, encode_parameters, quantize_model
 
 SIZE = 32
 LAMBDA = 1e-3  # weight of the rate (bits per pixel) against the MSE

@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+
 from fastrans import golomb
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from fastrans import CorruptStreamError, golomb
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from fastrans import CorruptStreamError, golomb
 
 M = 2**62
 SIGNED = ("sign_magnitude", "zigzag")

@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from torch import nn
+
 from fastrans import CorruptStreamError, _param_stream, golomb
 from fastrans.nnquant import (
     ArchitectureMismatchError,
@@ -16,7 +18,6 @@ from fastrans.nnquant import (
     encode_parameters,
     quantize_model,
 )
-from torch import nn
 
 
 @pytest.fixture(autouse=True)
