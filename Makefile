@@ -49,7 +49,13 @@ lint: $(DEPS) build
 bench:
 	cargo bench --bench coding
 
-demo: build
+# The demo's photograph ships inside scikit-image (it falls back to a generated scene).
+DEMO_DEPS := $(VENV)/.demo-deps-installed
+$(DEMO_DEPS): | $(DEPS)
+	$(PIP) install -q scikit-image
+	touch $(DEMO_DEPS)
+
+demo: build $(DEMO_DEPS)
 	$(PY) -m fastrans demo
 
 # Release artefacts: the abi3 wheel and sdist in dist/, and the core crate's .crate file.

@@ -1,11 +1,36 @@
 # Hand-written stubs of the native module, checked by `python -m mypy.stubtest fastrans._native`.
+from typing import final
+
 import numpy as np
 import numpy.typing as npt
+
+__all__ = [
+    "FastransError",
+    "CorruptStreamError",
+    "TableMismatchError",
+    "CdfTable",
+    "pmf_to_quantized_cdf",
+    "BufferedEncoder",
+    "StreamDecoder",
+    "scale_indexes",
+    "encode_fastrans",
+    "decode_fastrans",
+    "gaussian_table",
+    "laplace_table",
+    "ScaleCoder",
+    "golomb_encode",
+    "golomb_decode",
+    "golomb_nbits",
+    "golomb_best_k",
+    "golomb_nbits_i32",
+    "golomb_best_k_i32",
+]
 
 class FastransError(ValueError): ...
 class CorruptStreamError(FastransError): ...
 class TableMismatchError(FastransError): ...
 
+@final
 class CdfTable:
     def __new__(
         cls,
@@ -47,6 +72,7 @@ def scale_indexes(
     scale_bound: float = 0.11,
 ) -> npt.NDArray[np.int32]: ...
 
+@final
 class BufferedEncoder:
     def __new__(cls) -> BufferedEncoder: ...
     def encode(
@@ -58,6 +84,7 @@ class BufferedEncoder:
     def __len__(self) -> int: ...
     def flush(self) -> bytes: ...
 
+@final
 class StreamDecoder:
     def __new__(cls, data: bytes) -> StreamDecoder: ...
     def decode(self, table: CdfTable, indexes: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]: ...
@@ -82,6 +109,7 @@ def laplace_table(
     scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
 ) -> CdfTable: ...
 
+@final
 class ScaleCoder:
     def __new__(
         cls, table: CdfTable, scale_table: npt.NDArray[np.float32], scale_bound: float
@@ -106,3 +134,11 @@ class ScaleCoder:
     def num_tables(self) -> int: ...
 
 # --- exp-Golomb (issue 5) ---
+def golomb_encode(values: npt.NDArray[np.int64], k: int, signed: str) -> bytes: ...
+def golomb_decode(data: bytes, count: int, k: int, signed: str) -> npt.NDArray[np.int64]: ...
+def golomb_nbits(values: npt.NDArray[np.int64], k: int, signed: str) -> int: ...
+def golomb_best_k(values: npt.NDArray[np.int64], ks: list[int], signed: str) -> tuple[int, int]: ...
+def golomb_nbits_i32(values: npt.NDArray[np.int32], k: int, signed: str) -> int: ...
+def golomb_best_k_i32(
+    values: npt.NDArray[np.int32], ks: list[int], signed: str
+) -> tuple[int, int]: ...

@@ -15,13 +15,17 @@
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
 //! - [`threads`]: `threads=` → a rayon pool.
 //! - [`varint`]: strict LEB128 for the fastrans header and lane states.
+//! - [`bits`]: MSB-first bit writer and bounds-checked bit reader.
+//! - [`golomb`]: order-k exp-Golomb codes (unsigned, sign-magnitude, zigzag).
 
+pub mod bits;
 pub mod cdf;
 pub mod compressai;
 pub mod error;
 pub mod escape;
 pub mod format;
 pub mod gaussian;
+pub mod golomb;
 pub mod lanes;
 pub mod rans;
 pub mod scale;

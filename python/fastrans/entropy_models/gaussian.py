@@ -233,8 +233,3 @@ class GaussianConditional(EntropyModel):
             s.float().cpu(), self.scale_table.float().cpu(), float(self.lower_bound_scale.bound)
         )
         return torch.from_numpy(idx).to(scales.device)
-
-    def compress(self, inputs: Tensor, indexes: Tensor, means: Tensor | None = None) -> list[bytes]:
-        """One stream per batch item; ``indexes`` from :meth:`build_indexes`."""
-        # TODO(lead): switch to the fused fastrans.ScaleCoder once it is merged.
-        return super().compress(inputs, indexes, means)

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 mod arrays;
 mod errors;
 mod fastrans_format;
+mod golomb;
 mod scale;
 mod scale_coder;
 mod stream;
@@ -25,5 +26,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fastrans_format::gaussian_table, m)?)?;
     m.add_function(wrap_pyfunction!(fastrans_format::laplace_table, m)?)?;
     m.add_class::<scale_coder::PyScaleCoder>()?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_nbits, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_best_k, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_nbits_i32, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_best_k_i32, m)?)?;
     Ok(())
 }

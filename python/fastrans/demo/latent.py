@@ -1,7 +1,8 @@
-"""``python -m fastrans demo``: code the reference latent W1 and show sizes and speeds.
+"""``python -m fastrans demo --latent``: code the reference latent W1 and show sizes and speeds.
 
 Builds the 64 Gaussian tables, rounds y - means to symbols, maps scales to table rows,
 then encodes and decodes in both stream formats and checks the round trip bit-exactly.
+Needs numpy only.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ def run(shape: tuple[int, ...] = (1, 320, 48, 64)) -> int:
     ok = True
     for fmt in ("compressai", "fastrans"):
         try:
-            te, data = _timed(lambda: table.encode(symbols, indexes, format=fmt))
+            te, data = _timed(lambda fmt=fmt: table.encode(symbols, indexes, format=fmt))
         except (NotImplementedError, AttributeError):
             print(f"  format={fmt:10}  not available in this build")
             continue
-        td, out = _timed(lambda: table.decode(data, indexes, format=fmt))
+        td, out = _timed(lambda d=data, fmt=fmt: table.decode(d, indexes, format=fmt))
         exact = bool(np.array_equal(out, symbols))
         ok &= exact
         print(

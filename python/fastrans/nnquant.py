@@ -1,0 +1,378 @@
+"""Quantize and code a network's own parameters, as overfitted codecs (Cool-Chic) do.
+
+Cool-Chic sends its decoder networks in the bitstream: each module's weights and biases are
+quantized with a per-module step, ``q = round(p / step)``, and the integers are written
+with exp-Golomb codes. :func:`quantize_model` generalises its greedy search to any
+``nn.Module``; :func:`encode_parameters` / :func:`decode_parameters` write and read the
+result in a self-describing, checksummed layout (``fastrans._param_stream``).
+
+Conventions:
+
+- A parameter whose own name is ``bias`` is a bias; every other parameter is a weight.
+  Each module codes all its weights as one exp-Golomb sequence (one step, one ``k``) and
+  all its biases as another, parameters in ``named_parameters()`` order, row-major.
+- Dequantization is ``(q as float64) * step`` cast to the parameter's dtype, on both sides,
+  so the receiver's tensors are bit-identical to the sender's.
+- Requires torch (``pip install fastrans[torch]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from fastrans import _param_stream, golomb
+from fastrans.errors import FastransError
+
+__all__ = [
+    "ArchitectureMismatchError",
+    "DEFAULT_BIAS_STEPS",
+    "DEFAULT_WEIGHT_STEPS",
+    "ModuleQuantization",
+    "QuantizationResult",
+    "decode_parameters",
+    "encode_parameters",
+    "quantize_model",
+]
+
+#: Cool-Chic's weight steps: 2^-12 .. 2^0.
+DEFAULT_WEIGHT_STEPS: tuple[float, ...] = tuple(2.0**e for e in range(-12, 1))
+#: Cool-Chic's bias steps: 2^-24 .. 2^0.
+DEFAULT_BIAS_STEPS: tuple[float, ...] = tuple(2.0**e for e in range(-24, 1))
+
+_DTYPES = {
+    torch.float32: "float32",
+    torch.float64: "float64",
+    torch.float16: "float16",
+    torch.bfloat16: "bfloat16",
+}
+
+
+class ArchitectureMismatchError(FastransError):
+    """The stream was made for a network with other modules, parameters or shapes."""
+
+
+@dataclass(frozen=True)
+class ModuleQuantization:
+    """The choice made for one module, and the integers it sends."""
+
+    name: str
+    weight_step: float
+    bias_step: float
+    weight_k: int
+    bias_k: int
+    weight_bits: int
+    bias_bits: int
+    #: RD cost of the chosen pair (NaN when read back by ``decode_parameters``).
+    cost: float
+    #: Step pairs skipped because a quantized value exceeded ``max_value``.
+    skipped: int
+    weight_values: np.ndarray = field(repr=False, compare=False)
+    bias_values: np.ndarray = field(repr=False, compare=False)
+
+    @property
+    def bits(self) -> int:
+        """Exact exp-Golomb bits of this module's parameters."""
+        return self.weight_bits + self.bias_bits
+
+
+@dataclass(frozen=True)
+class QuantizationResult:
+    """What :func:`quantize_model` chose, per module, in coding order."""
+
+    modules: dict[str, ModuleQuantization]
+    signed: str
+
+    @property
+    def total_bits(self) -> int:
+        """Exact exp-Golomb bits of all coded parameters (stream header not included)."""
+        return sum(m.bits for m in self.modules.values())
+
+
+def _kind(param_name: str) -> str:
+    return "bias" if param_name.rsplit(".", 1)[-1] == "bias" else "weight"
+
+
+def _params(model: nn.Module, name: str) -> list[tuple[str, nn.Parameter]]:
+    try:
+        module = model.get_submodule(name) if name else model
+    except AttributeError:
+        raise ValueError(f"modules: {name!r} is not a submodule of the model") from None
+    return list(module.named_parameters())
+
+
+def _default_modules(model: nn.Module) -> list[str]:
+    if any(True for _ in model.parameters(recurse=False)):
+        return [""]  # the model owns parameters itself: code it as one module
+    return [n for n, m in model.named_children() if any(True for _ in m.parameters())]
+
+
+def _check_steps(steps: Iterable[float], what: str) -> list[float]:
+    out = [float(s) for s in steps]
+    if not out:
+        raise ValueError(f"{what} is empty: pass at least one quantization step")
+    for s in out:
+        if not (math.isfinite(s) and s > 0):
+            raise ValueError(f"{what} holds {s}: steps must be finite and > 0")
+    return out
+
+
+def _quantize(p: torch.Tensor, step: float, max_value: int) -> np.ndarray | None:
+    """``round(p / step)`` as int64, or None when a value exceeds ``max_value``."""
+    q = torch.round(p.detach().to(torch.float64) / step)
+    if q.numel() and float(q.abs().max()) > max_value:
+        return None
+    return q.to(torch.int64).numpy().reshape(-1)
+
+
+def _dequantize(q: np.ndarray, step: float, like: torch.Tensor) -> torch.Tensor:
+    return (torch.from_numpy(q).to(torch.float64) * step).to(like.dtype).reshape(like.shape)
+
+
+def _split(
+    params: list[tuple[str, nn.Parameter]], values: np.ndarray, kind: str
+) -> list[np.ndarray]:
+    """``values`` of one kind cut back into one flat array per parameter of that kind."""
+    out, at = [], 0
+    for n, p in params:
+        if _kind(n) == kind:
+            out.append(values[at : at + p.numel()])
+            at += p.numel()
+    return out
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+@torch.no_grad()
+def quantize_model(
+    model: nn.Module,
+    rd_cost: Callable[[nn.Module, int], Any],
+    modules: Sequence[str] | None = None,
+    *,
+    weight_steps: Iterable[float] = DEFAULT_WEIGHT_STEPS,
+    bias_steps: Iterable[float] = DEFAULT_BIAS_STEPS,
+    ks: Iterable[int] = range(13),
+    signed: str = "sign_magnitude",
+    max_value: int = golomb.MAX_MAGNITUDE,
+) -> QuantizationResult:
+    """Choose a (weight step, bias step) pair per module by greedy RD search; quantize in place.
+
+    Modules (names for ``model.get_submodule``; default: the model itself if it owns
+    parameters, else its children that have parameters) are processed in order. For each,
+    every pair of ``weight_steps × bias_steps`` is tried: a pair for which some
+    ``|round(p / step)|`` exceeds ``max_value`` is skipped (never clipped); otherwise the
+    module is set to its quantized values, the best exp-Golomb order in ``ks`` is found for
+    weights and for biases, and ``rd_cost(model, rate_bits)`` is called, where ``rate_bits``
+    is the exact exp-Golomb size of the modules chosen so far plus this trial (modules not
+    yet processed are still full precision and count 0). The pair with the lowest cost wins
+    (the first on ties); full precision is restored between trials, and the winner is left
+    in the model. A module without biases (or weights) tries only the first bias (weight)
+    step. ``max_value`` defaults to the largest codable magnitude, 2**62 (Cool-Chic uses
+    65535).
+
+    Returns the per-module steps, orders, bits and the integers to send.
+    """
+    signed = golomb._signed(signed)
+    w_steps = _check_steps(weight_steps, "weight_steps")
+    b_steps = _check_steps(bias_steps, "bias_steps")
+    k_list = [golomb._k(k, "ks[i]") for k in ks]
+    if not k_list:
+        raise ValueError("ks is empty: pass at least one exp-Golomb order, e.g. range(13)")
+    if (
+        isinstance(max_value, bool)
+        or not isinstance(max_value, int)
+        or not (0 <= max_value <= golomb.MAX_MAGNITUDE)
+    ):
+        raise ValueError(f"max_value={max_value!r} must be an int in 0..=2**62")
+    names = list(_default_modules(model) if modules is None else modules)
+    if not names:
+        raise ValueError("no module to quantize: the model has no parameters")
+    seen: dict[int, str] = {}
+    for name in names:
+        params = _params(model, name)
+        if not params:
+            raise ValueError(f"modules: {name!r} has no parameters to send")
+        for n, p in params:
+            if p.dtype not in _DTYPES:
+                raise TypeError(f"{name}.{n} has dtype {p.dtype}; only float parameters are coded")
+            if not torch.isfinite(p).all():
+                raise ValueError(f"{name}.{n} holds NaN or infinity; it cannot be quantized")
+            if id(p) in seen:
+                raise ValueError(f"{name}.{n} is also in module {seen[id(p)]!r}: send it once")
+            seen[id(p)] = name
+
+    chosen: dict[str, ModuleQuantization] = {}
+    decided_bits = 0
+    for name in names:
+        params = _params(model, name)
+        full = [p.detach().clone() for _, p in params]
+        has_w = any(_kind(n) == "weight" for n, _ in params)
+        has_b = any(_kind(n) == "bias" for n, _ in params)
+        best: ModuleQuantization | None = None
+        skipped = 0
+        try:
+            for sw in w_steps if has_w else w_steps[:1]:
+                for sb in b_steps if has_b else b_steps[:1]:
+                    qs = [
+                        _quantize(f, sb if _kind(n) == "bias" else sw, max_value)
+                        for (n, _), f in zip(params, full)
+                    ]
+                    if any(q is None for q in qs):
+                        skipped += 1
+                        continue
+                    ints = [q for q in qs if q is not None]
+                    for (n, p), q in zip(params, ints):
+                        p.copy_(_dequantize(q, sb if _kind(n) == "bias" else sw, p))
+                    w = _concat([q for (n, _), q in zip(params, ints) if _kind(n) == "weight"])
+                    b = _concat([q for (n, _), q in zip(params, ints) if _kind(n) == "bias"])
+                    kw, bw = golomb.best_k(w, k_list, signed) if w.size else (k_list[0], 0)
+                    kb, bb = golomb.best_k(b, k_list, signed) if b.size else (k_list[0], 0)
+                    cost = float(rd_cost(model, decided_bits + bw + bb))
+                    if math.isnan(cost):
+                        raise ValueError(f"rd_cost returned NaN for module {name!r}")
+                    if best is None or cost < best.cost:
+                        best = ModuleQuantization(name, sw, sb, kw, kb, bw, bb, cost, 0, w, b)
+                    for (_, p), f in zip(params, full):
+                        p.copy_(f)
+        except BaseException:
+            for (_, p), f in zip(params, full):
+                p.copy_(f)
+            raise
+        if best is None:
+            raise ValueError(
+                f"module {name!r}: every step pair makes some |round(p / step)| exceed "
+                f"max_value={max_value}; add larger steps to weight_steps / bias_steps"
+            )
+        best = dataclasses.replace(best, skipped=skipped)
+        _load(params, best)
+        chosen[name] = best
+        decided_bits += best.bits
+    return QuantizationResult(chosen, signed)
+
+
+def _load(params: list[tuple[str, nn.Parameter]], mq: ModuleQuantization) -> None:
+    """Sets ``params`` to the dequantized values of ``mq``."""
+    ws = _split(params, mq.weight_values, "weight")
+    bs = _split(params, mq.bias_values, "bias")
+    wi, bi = iter(ws), iter(bs)
+    with torch.no_grad():
+        for n, p in params:
+            if _kind(n) == "bias":
+                p.copy_(_dequantize(next(bi), mq.bias_step, p))
+            else:
+                p.copy_(_dequantize(next(wi), mq.weight_step, p))
+
+
+def _specs(params: list[tuple[str, nn.Parameter]]) -> tuple[_param_stream.ParamSpec, ...]:
+    return tuple(
+        _param_stream.ParamSpec(n, _kind(n), _DTYPES.get(p.dtype, str(p.dtype)), tuple(p.shape))
+        for n, p in params
+    )
+
+
+def encode_parameters(model: nn.Module, result: QuantizationResult) -> bytes:
+    """The coded network: ``result``'s integers, steps and orders, with the architecture.
+
+    ``model`` must still hold the quantized values ``quantize_model`` left in it (a
+    ValueError says so otherwise).
+    """
+    if not isinstance(result, QuantizationResult):
+        raise TypeError(f"result must be what quantize_model returned, got {type(result).__name__}")
+    records = []
+    for name, mq in result.modules.items():
+        params = _params(model, name)
+        ws = _split(params, mq.weight_values, "weight")
+        bs = _split(params, mq.bias_values, "bias")
+        if (
+            sum(a.size for a in ws) != mq.weight_values.size
+            or sum(a.size for a in bs) != mq.bias_values.size
+        ):
+            raise ValueError(f"module {name!r} does not have the parameters result describes")
+        wi, bi = iter(ws), iter(bs)
+        for n, p in params:
+            step, q = (mq.bias_step, next(bi)) if _kind(n) == "bias" else (mq.weight_step, next(wi))
+            if not torch.equal(_dequantize(q, step, p), p.detach()):
+                raise ValueError(
+                    f"{name}.{n} no longer holds its quantized values; run quantize_model again"
+                )
+        records.append(
+            _param_stream.ModuleRecord(
+                name,
+                mq.weight_step,
+                mq.bias_step,
+                mq.weight_k,
+                mq.bias_k,
+                _specs(params),
+                golomb.encode(mq.weight_values, mq.weight_k, result.signed),
+                golomb.encode(mq.bias_values, mq.bias_k, result.signed),
+            )
+        )
+    return _param_stream.write(result.signed, records)
+
+
+def decode_parameters(data: Any, model: nn.Module) -> QuantizationResult:
+    """Loads the coded network ``data`` into ``model`` (bit-identical to the sender's).
+
+    Raises CorruptStreamError for damaged bytes and ArchitectureMismatchError when the
+    stream was made for other modules, parameter names, dtypes or shapes; ``model`` is left
+    untouched in both cases. Returns the steps, orders and bits read (cost is NaN).
+    """
+    from fastrans._arrays import as_bytes
+
+    layout, records = _param_stream.read(as_bytes(data))
+    loads = []
+    out: dict[str, ModuleQuantization] = {}
+    for rec in records:
+        try:
+            params = _params(model, rec.name)
+        except ValueError:
+            raise ArchitectureMismatchError(
+                f"the stream codes module {rec.name!r}, which this model does not have"
+            ) from None
+        mine = _specs(params)
+        if mine != rec.params:
+            raise ArchitectureMismatchError(
+                f"module {rec.name!r}: the stream was made for parameters "
+                f"{[(p.name, p.dtype, p.shape) for p in rec.params]}, this model has "
+                f"{[(p.name, p.dtype, p.shape) for p in mine]}"
+            )
+        for step in (rec.weight_step, rec.bias_step):
+            if not (math.isfinite(step) and step > 0):
+                raise _corrupt(f"module {rec.name!r} has step {step}")
+        n_w = sum(math.prod(p.shape) for p in rec.params if p.kind == "weight")
+        n_b = sum(math.prod(p.shape) for p in rec.params if p.kind == "bias")
+        w = golomb.decode(rec.weight_payload, n_w, rec.weight_k, layout)
+        b = golomb.decode(rec.bias_payload, n_b, rec.bias_k, layout)
+        mq = ModuleQuantization(
+            rec.name,
+            rec.weight_step,
+            rec.bias_step,
+            rec.weight_k,
+            rec.bias_k,
+            golomb.nbits(w, rec.weight_k, layout),
+            golomb.nbits(b, rec.bias_k, layout),
+            math.nan,
+            0,
+            w,
+            b,
+        )
+        loads.append((params, mq))
+        out[rec.name] = mq
+    for params, mq in loads:
+        _load(params, mq)
+    return QuantizationResult(out, layout)
+
+
+def _corrupt(msg: str) -> Exception:
+    from fastrans.errors import CorruptStreamError
+
+    return CorruptStreamError(f"corrupt stream: {msg}")

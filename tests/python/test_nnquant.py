@@ -1,0 +1,304 @@
+"""fastrans.nnquant: greedy choice vs brute force, exact rate, bit-exact round-trips."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from fastrans import CorruptStreamError, _param_stream, golomb
+from fastrans.nnquant import (
+    ArchitectureMismatchError,
+    QuantizationResult,
+    decode_parameters,
+    encode_parameters,
+    quantize_model,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():  # type: ignore[no-untyped-def]
+    """Tiny convolutions: torch's intra-op threads only thrash on a shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def mse_cost(x: torch.Tensor, ref: nn.Module, lmbda: float = 1e-4):  # type: ignore[no-untyped-def]
+    target = ref(x).detach()
+
+    def cost(model: nn.Module, bits: int) -> float:
+        return float(((model(x) - target) ** 2).mean().detach()) + lmbda * bits
+
+    return cost
+
+
+def coolchic_bits(q: torch.Tensor, k: int) -> int:
+    """Cool-Chic's formula, written independently of fastrans.golomb."""
+    q = q.double().reshape(-1)
+    return int((2 * torch.floor(torch.log2(q.abs() / 2**k + 1)) + k + 1 + (q != 0)).sum())
+
+
+def net() -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(4, 3, 1),
+        nn.Flatten(),
+        nn.Linear(3 * 5 * 5, 6),
+    )
+
+
+def test_greedy_matches_brute_force_on_a_tiny_module() -> None:
+    torch.manual_seed(1)
+    lin = nn.Linear(3, 2)
+    x = torch.randn(8, 3)
+    target = lin(x).detach()
+    lmbda = 3e-4
+
+    def cost(m: nn.Module, bits: int) -> float:
+        return float(((m(x) - target) ** 2).mean().detach()) + lmbda * bits
+
+    w_steps, b_steps, ks = [2.0**-e for e in range(0, 7)], [2.0**-e for e in range(0, 9)], range(5)
+    # Brute force over every (weight step, bias step, weight k, bias k), written apart from
+    # nnquant: quantize with torch, size with Cool-Chic's formula.
+    ref = nn.Linear(3, 2)
+    full_w, full_b = lin.weight.detach().clone(), lin.bias.detach().clone()
+    best = None
+    for sw, sb, kw, kb in itertools.product(w_steps, b_steps, ks, ks):
+        qw, qb = torch.round(full_w / sw), torch.round(full_b / sb)
+        with torch.no_grad():
+            ref.weight.copy_(qw * sw)
+            ref.bias.copy_(qb * sb)
+        bits = coolchic_bits(qw, kw) + coolchic_bits(qb, kb)
+        c = cost(ref, bits)
+        if best is None or c < best[0]:
+            best = (c, sw, sb, kw, kb, bits)
+    assert best is not None
+
+    result = quantize_model(lin, cost, [""], weight_steps=w_steps, bias_steps=b_steps, ks=ks)
+    mq = result.modules[""]
+    assert (mq.weight_step, mq.bias_step, mq.weight_k, mq.bias_k, mq.bits) == best[1:]
+    assert mq.cost == pytest.approx(best[0], rel=1e-12)
+    assert mq.skipped == 0
+    assert torch.equal(lin.weight, torch.round(full_w / mq.weight_step) * mq.weight_step)
+
+
+def test_reported_rate_is_the_bits_written() -> None:
+    model = net()
+    x = torch.randn(4, 2, 5, 5)
+    seen: list[int] = []
+    base = mse_cost(x, net())
+
+    def cost(m: nn.Module, bits: int) -> float:
+        seen.append(bits)
+        return base(m, bits)
+
+    result = quantize_model(model, cost)
+    assert set(result.modules) == {"0", "2", "4"}
+    data = encode_parameters(model, result)
+    layout, records = _param_stream.read(data)
+    assert layout == "sign_magnitude"
+    total = 0
+    for rec in records:
+        mq = result.modules[rec.name]
+        for payload, bits, k, values in (
+            (rec.weight_payload, mq.weight_bits, mq.weight_k, mq.weight_values),
+            (rec.bias_payload, mq.bias_bits, mq.bias_k, mq.bias_values),
+        ):
+            assert 8 * len(payload) - bits in range(8)  # only the last byte's padding
+            assert bits == coolchic_bits(torch.from_numpy(values), k)
+            n = values.size
+            assert golomb.nbits(golomb.decode(payload, n, k), k) == bits
+            total += bits
+    assert total == result.total_bits
+    assert max(seen) >= result.total_bits and result.total_bits in seen
+
+
+@pytest.mark.parametrize("signed", ["sign_magnitude", "zigzag"])
+def test_round_trip_is_bit_exact(signed: str) -> None:
+    model = net()
+    x = torch.randn(4, 2, 5, 5)
+    result = quantize_model(model, mse_cost(x, net()), signed=signed)
+    data = encode_parameters(model, result)
+    other = net()
+    for p in other.parameters():
+        nn.init.normal_(p)
+    back = decode_parameters(data, other)
+    for (n, a), (_, b) in zip(model.state_dict().items(), other.state_dict().items()):
+        assert torch.equal(a, b), n
+    for name, mq in result.modules.items():
+        got = back.modules[name]
+        assert (got.weight_step, got.bias_step, got.weight_k, got.bias_k, got.bits) == (
+            mq.weight_step,
+            mq.bias_step,
+            mq.weight_k,
+            mq.bias_k,
+            mq.bits,
+        )
+        np.testing.assert_array_equal(got.weight_values, mq.weight_values)
+        assert math.isnan(got.cost)
+
+
+def test_round_trip_float64_conv1d_without_bias() -> None:
+    model = nn.Sequential(nn.Conv1d(2, 3, 3, bias=False), nn.Linear(4, 2)).double()
+    x = torch.randn(2, 2, 6, dtype=torch.float64)
+    result = quantize_model(model, lambda m, bits: float(m(x).abs().mean()) + 1e-3 * bits)
+    assert result.modules["0"].bias_bits == 0 and result.modules["0"].bias_values.size == 0
+    other = nn.Sequential(nn.Conv1d(2, 3, 3, bias=False), nn.Linear(4, 2)).double()
+    decode_parameters(encode_parameters(model, result), other)
+    for a, b in zip(model.parameters(), other.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_too_small_step_is_skipped_not_clipped() -> None:
+    lin = nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, -0.5]]))
+        lin.bias.fill_(0.25)
+    # 1.0 / 2^-70 = 2^70 > 2^62: that pair is not codable and must be skipped.
+    r = quantize_model(
+        lin, lambda m, bits: float(bits), weight_steps=[2.0**-70, 0.5], bias_steps=[0.25]
+    )
+    mq = r.modules[""]
+    assert (mq.skipped, mq.weight_step) == (1, 0.5)
+    assert mq.weight_values.tolist() == [2, -1]
+    # A user bound (Cool-Chic's 65535): 1.0 / 2^-16 = 65536 is over it.
+    r = quantize_model(
+        lin,
+        lambda m, bits: -float(bits),
+        weight_steps=[2.0**-16, 2.0**-15],
+        bias_steps=[0.25],
+        max_value=65535,
+    )
+    assert (r.modules[""].skipped, r.modules[""].weight_step) == (1, 2.0**-15)
+    assert lin.weight.tolist() == [[1.0, -0.5]]
+    with pytest.raises(ValueError, match="larger steps"):
+        quantize_model(lin, lambda m, bits: 0.0, weight_steps=[2.0**-70], bias_steps=[1.0])
+    assert lin.weight.tolist() == [[1.0, -0.5]]  # left at full precision
+
+
+def test_full_precision_restored_between_trials_and_modules() -> None:
+    model = net()
+    full = {n: p.detach().clone() for n, p in model.named_parameters()}
+    x = torch.randn(2, 2, 5, 5)
+    base = mse_cost(x, net())
+    w_steps = [2.0**-6, 2.0**-3, 2.0**-5]
+    order = ["0", "2", "4"]
+
+    def cost(m: nn.Module, bits: int) -> float:
+        changed = [
+            n for n in order if not torch.equal(m.get_submodule(n).weight, full[f"{n}.weight"])
+        ]
+        # Modules are done in order: the changed ones are a prefix (later ones untouched).
+        assert changed == order[: len(changed)] and changed
+        # The module on trial holds round(full / step) * step for a grid step, never a
+        # re-quantization of an earlier trial.
+        w = m.get_submodule(changed[-1]).weight
+        f = full[f"{changed[-1]}.weight"]
+        assert any(torch.equal(w, torch.round(f / s) * s) for s in w_steps)
+        return base(m, bits)
+
+    quantize_model(model, cost, weight_steps=w_steps, bias_steps=[2.0**-8, 1.0])
+
+    calls = []
+
+    def failing(m: nn.Module, bits: int) -> float:
+        calls.append(bits)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return 0.0
+
+    model = net()
+    with pytest.raises(RuntimeError, match="boom"):
+        quantize_model(model, failing)
+    for n, p in model.named_parameters():
+        assert torch.equal(p, full[n]), n
+
+
+def test_stream_for_another_architecture_is_rejected() -> None:
+    model = net()
+    result = quantize_model(
+        model, lambda m, bits: float(bits), weight_steps=[0.5], bias_steps=[0.5]
+    )
+    data = encode_parameters(model, result)
+    wider = nn.Sequential(
+        nn.Conv2d(2, 5, 3, padding=1), nn.ReLU(), nn.Conv2d(5, 3, 1), nn.Flatten(), nn.Linear(75, 6)
+    )
+    before = [p.detach().clone() for p in wider.parameters()]
+    with pytest.raises(ArchitectureMismatchError, match="module '0'"):
+        decode_parameters(data, wider)
+    for a, b in zip(before, wider.parameters()):
+        assert torch.equal(a, b)  # untouched
+    with pytest.raises(ArchitectureMismatchError):
+        decode_parameters(data, nn.Sequential(nn.Linear(2, 2)))
+    with pytest.raises(ArchitectureMismatchError):
+        decode_parameters(data, net().double())
+
+
+def test_corrupt_stream_is_rejected() -> None:
+    model = net()
+    result = quantize_model(
+        model, lambda m, bits: float(bits), weight_steps=[0.25], bias_steps=[0.25]
+    )
+    data = encode_parameters(model, result)
+    target = net()
+    for i in range(0, len(data), max(1, len(data) // 40)):
+        bad = bytearray(data)
+        bad[i] ^= 0x10
+        with pytest.raises(CorruptStreamError):
+            decode_parameters(bytes(bad), target)
+    for cut in (0, 5, len(data) // 2, len(data) - 1):
+        with pytest.raises(CorruptStreamError):
+            decode_parameters(data[:cut], target)
+    with pytest.raises(CorruptStreamError):
+        decode_parameters(data + b"\x00", target)
+
+
+def test_bad_arguments() -> None:
+    model = net()
+
+    def zero(m: nn.Module, bits: int) -> float:
+        return 0.0
+
+    with pytest.raises(ValueError, match="weight_steps is empty"):
+        quantize_model(model, zero, weight_steps=[])
+    with pytest.raises(ValueError, match="bias_steps holds -1.0"):
+        quantize_model(model, zero, bias_steps=[-1.0])
+    with pytest.raises(ValueError, match="0..=62"):
+        quantize_model(model, zero, ks=[63])
+    with pytest.raises(ValueError, match="ks is empty"):
+        quantize_model(model, zero, ks=[])
+    with pytest.raises(ValueError, match="layout"):
+        quantize_model(model, zero, signed="twos")
+    with pytest.raises(ValueError, match="not a submodule"):
+        quantize_model(model, zero, ["nope"])
+    with pytest.raises(ValueError, match="no parameters"):
+        quantize_model(model, zero, ["1"])
+    with pytest.raises(ValueError, match="also in module"):
+        quantize_model(model, zero, ["", "0"])
+    with pytest.raises(ValueError, match="max_value"):
+        quantize_model(model, zero, max_value=2**63)
+    with pytest.raises(ValueError, match="NaN"):
+        quantize_model(model, lambda m, bits: math.nan)
+    with torch.no_grad():
+        model[0].bias[0] = math.inf
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        quantize_model(model, zero)
+    model = net()
+    result = quantize_model(model, zero, weight_steps=[0.5], bias_steps=[0.5])
+    with torch.no_grad():
+        model[4].weight.add_(1e-3)
+    with pytest.raises(ValueError, match="quantize_model again"):
+        encode_parameters(model, result)
+    with pytest.raises(TypeError, match="quantize_model returned"):
+        encode_parameters(model, {})  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        decode_parameters("not bytes", model)
+    assert isinstance(result, QuantizationResult)
