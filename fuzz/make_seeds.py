@@ -39,8 +39,11 @@ def write(target: str, name: str, data: bytes) -> None:
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    tables = {1: fastrans.gaussian_table(SMALL, 16, 1e-9), 3: fastrans.laplace_table(SMALL, 16, 1e-6),
-              4: fastrans.gaussian_table(SMALL, 8, 1e-3)}
+    tables = {
+        1: fastrans.gaussian_table(SMALL, 16, 1e-9),
+        3: fastrans.laplace_table(SMALL, 16, 1e-6),
+        4: fastrans.gaussian_table(SMALL, 8, 1e-3),
+    }
     for t, table in tables.items():
         for n, seed in ((0, 0), (1, 0), (40, 5), (300, 77)):
             idx = fuzz_indexes(5, n, seed)
@@ -53,18 +56,42 @@ def main() -> None:
             write("fastrans_stream", f"t{t}_n{n}", bytes([t, 0]) + head + data)
             write("fastrans_stream", f"t{t}_n{n}_fix", bytes([t, 1]) + head + data)
     # fastrans_header: mode, n:u16, lanes_log2, chunk_symbols:u16, k, k x len:u16, payload.
-    write("fastrans_header", "one_chunk", bytes([0]) + struct.pack("<HBHB", 40, 0, 40, 0) + b"\x01" * 8)
-    write("fastrans_header", "two_chunks", bytes([0]) + struct.pack("<HBHBH", 40, 1, 20, 1, 4) + b"\x01" * 8)
+    write(
+        "fastrans_header",
+        "one_chunk",
+        bytes([0]) + struct.pack("<HBHB", 40, 0, 40, 0) + b"\x01" * 8,
+    )
+    write(
+        "fastrans_header",
+        "two_chunks",
+        bytes([0]) + struct.pack("<HBHBH", 40, 1, 20, 1, 4) + b"\x01" * 8,
+    )
     write("fastrans_header", "wide", bytes([7]) + struct.pack("<QBQBQ", 1 << 40, 5, 1, 1, 1 << 62))
     # cdf_table: precision, rows, width, mode, seed, then numbers.
     write("cdf_table", "built", bytes([16, 2, 12, 1]) + struct.pack("<Q", 9) + rng.bytes(96))
-    write("cdf_table", "raw", bytes([16, 1, 4, 0]) + struct.pack("<Q", 9)
-          + struct.pack("<4iB", 0, 100, 65536, 0, 11) + b"\x01\x10\x00")
+    write(
+        "cdf_table",
+        "raw",
+        bytes([16, 1, 4, 0])
+        + struct.pack("<Q", 9)
+        + struct.pack("<4iB", 0, 100, 65536, 0, 11)
+        + b"\x01\x10\x00",
+    )
     write("cdf_table", "p1", bytes([1, 1, 3, 1]) + struct.pack("<Q", 3) + rng.bytes(16))
     # pmf_to_cdf: precision, mode, values.
-    write("pmf_to_cdf", "raw", bytes([16, 0]) + np.array([0.25, 0.5, 0.25, 0.0], np.float32).tobytes())
+    write(
+        "pmf_to_cdf", "raw", bytes([16, 0]) + np.array([0.25, 0.5, 0.25, 0.0], np.float32).tobytes()
+    )
     write("pmf_to_cdf", "bytes", bytes([12, 1]) + bytes([0, 0, 255, 3, 0, 1] * 8))
-    write("pmf_to_cdf", "sparse", bytes([16, 2]) + struct.pack("<H", 299) + bytes([7, 0, 64, 150, 0, 32]))
+    write(
+        "pmf_to_cdf",
+        "sparse",
+        bytes([16, 2]) + struct.pack("<H", 299) + bytes([7, 0, 64, 150, 0, 32]),
+    )
+    # golomb: k, layout (bit 7: 64-bit count), count, bits.
+    write("golomb", "eg0", bytes([0, 0]) + struct.pack("<H", 4) + bytes([0b10100110, 0b01000000]))
+    write("golomb", "eg2_sm", bytes([2, 1]) + struct.pack("<H", 3) + bytes([0xA5, 0x3C, 0x80]))
+    write("golomb", "zz_wide", bytes([1, 0x82]) + struct.pack("<Q", 1 << 40) + bytes([0x55] * 6))
 
 
 if __name__ == "__main__":

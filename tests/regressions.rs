@@ -27,3 +27,19 @@ fn from_pmfs_rows_times_width_overflow_is_an_error() {
         "{got:?}"
     );
 }
+
+/// From the `pmf_to_cdf` target's one timeout (a harness issue: its quadratic CompressAI
+/// reference took > 10 s on this input): a 65536-entry pmf with three non-zero entries at
+/// precision 16 leaves 65533 empty bins to fill, one steal each. The core's segment-tree
+/// steal handles it; this pins the exact result so the fast path stays right.
+#[test]
+fn wide_sparse_pmf_fills_every_empty_bin() {
+    let mut pmf = vec![0.0f32; 65536];
+    pmf[65535] = 255.0 / 64.0;
+    pmf[0x2b01] = 7.0 / 64.0;
+    pmf[0x9640] = 32.0 / 64.0;
+    let cdf = fastrans::pmf_to_quantized_cdf(&pmf, 16).unwrap();
+    assert_eq!(cdf.len(), 65537);
+    // 2^16 slots for 2^16 bins: every bin ends with frequency exactly 1.
+    assert!(cdf.iter().enumerate().all(|(i, &c)| c == i as u32));
+}

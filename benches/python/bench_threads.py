@@ -1,7 +1,8 @@
 """Does a decode release the GIL? One Python thread doing K independent decodes against
 two Python threads doing K/2 each (every call with ``threads=1``, so any speedup comes
 from the two Python threads running native code at once). Prints the times and the
-speedup; on 2 free cores it approaches 2x, with the GIL held it would be <= 1x.
+speedup and the CPU/wall ratio; on 2 free cores the speedup approaches 2x, with the GIL
+held both would stay <= 1x.
 
     PYTHONPATH=python python benches/python/bench_threads.py [--n 983040] [--calls 16]
 """
@@ -25,7 +26,10 @@ def w1(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return y, means, scales
 
 
-def timed(workers: int, calls: int, job: object) -> float:
+def timed(workers: int, calls: int, job: object) -> tuple[float, float]:
+    """Wall time of ``calls`` jobs spread over ``workers`` threads, and the process CPU
+    time over that wall time (> 1 only if threads ran native code at once: with the GIL
+    held it stays <= 1 whatever the machine's load)."""
     per = calls // workers
     barrier = threading.Barrier(workers + 1)
 
@@ -38,10 +42,31 @@ def timed(workers: int, calls: int, job: object) -> float:
     for t in threads:
         t.start()
     barrier.wait()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for t in threads:
         t.join()
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    return wall, (time.process_time() - c0) / wall
+
+
+def gil_probe(job: object) -> tuple[float, int]:
+    """Load-independent check: how far a pure-Python thread counts while ``job`` runs
+    once on this thread. With the GIL held during the native call it could not count."""
+    count, stop = [0], [False]
+
+    def spin() -> None:
+        while not stop[0]:
+            count[0] += 1
+
+    t = threading.Thread(target=spin)
+    t.start()
+    time.sleep(0.02)
+    c0, t0 = count[0], time.perf_counter()
+    job()  # type: ignore[operator]
+    wall, advanced = time.perf_counter() - t0, count[0] - c0
+    stop[0] = True
+    t.join()
+    return wall, advanced
 
 
 def main() -> None:
@@ -68,9 +93,11 @@ def main() -> None:
         one = min(timed(1, args.calls, job) for _ in range(args.repeats))
         two = min(timed(2, args.calls, job) for _ in range(args.repeats))
         print(
-            f"{name:30s} 1 thread {one * 1e3:7.1f} ms  2 threads {two * 1e3:7.1f} ms  "
-            f"speedup {one / two:.2f}x"
+            f"{name:30s} 1 thread {one[0] * 1e3:7.1f} ms  2 threads {two[0] * 1e3:7.1f} ms  "
+            f"speedup {one[0] / two[0]:.2f}x  cpu/wall {one[1]:.2f} -> {two[1]:.2f}"
         )
+        wall, advanced = gil_probe(job)
+        print(f"{'':30s} a Python thread counted {advanced} during one {wall * 1e3:.0f} ms decode")
 
 
 if __name__ == "__main__":

@@ -80,9 +80,15 @@ fuzz_target!(|input: &[u8]| {
         .collect();
     let threads = 1 + (seed % 2) as usize;
     let bytes = format::encode(&table, &symbols, &idx, threads).expect("encode fastrans");
-    assert_eq!(format::decode(&table, &bytes, &idx, threads).expect("decode fastrans"), symbols);
+    assert_eq!(
+        format::decode(&table, &bytes, &idx, threads).expect("decode fastrans"),
+        symbols
+    );
     if precision == 16 {
         let bytes = compressai::encode(&table, &symbols, &idx).expect("encode compressai");
-        assert_eq!(compressai::decode(&table, &bytes, &idx).expect("decode compressai"), symbols);
+        assert_eq!(
+            compressai::decode(&table, &bytes, &idx).expect("decode compressai"),
+            symbols
+        );
     }
 });

@@ -35,7 +35,11 @@ fuzz_target!(|input: &[u8]| {
         d.finish()?;
         Ok(out)
     });
-    assert_eq!(whole.is_ok(), split.is_ok(), "one-shot and streaming disagree");
+    assert_eq!(
+        whole.is_ok(),
+        split.is_ok(),
+        "one-shot and streaming disagree"
+    );
 
     let scales: Vec<f32> = idx.iter().map(|&i| fx.scales[i as usize]).collect();
     let floats = fx
@@ -48,6 +52,9 @@ fuzz_target!(|input: &[u8]| {
         let f = floats.unwrap();
         assert!(f.iter().zip(&symbols).all(|(&a, &s)| a == s as f32));
         let again = compressai::encode(table, &symbols, &idx).expect("re-encode");
-        assert_eq!(again, data, "accepted stream is not the encoder's stream of its symbols");
+        assert_eq!(
+            again, data,
+            "accepted stream is not the encoder's stream of its symbols"
+        );
     }
 });

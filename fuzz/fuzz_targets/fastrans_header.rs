@@ -33,7 +33,11 @@ fuzz_target!(|input: &[u8]| {
     let chunk_symbols = size(&mut c, mode & 2 == 2);
     let k = c.u8() as usize % 64;
 
-    let mut data = vec![if mode & 0x80 == 0 { format::VERSION } else { mode }];
+    let mut data = vec![if mode & 0x80 == 0 {
+        format::VERSION
+    } else {
+        mode
+    }];
     data.extend_from_slice(&format::fp32(table).to_le_bytes());
     varint::put(&mut data, n);
     if n > 0 {
@@ -50,7 +54,11 @@ fuzz_target!(|input: &[u8]| {
 
     assert_eq!(format::symbol_count(&data), Ok(n));
     // The caller's count: the stream's own when small enough to allocate, else a small one.
-    let count = if n <= 1 << 16 { n as usize } else { (mode >> 3) as usize };
+    let count = if n <= 1 << 16 {
+        n as usize
+    } else {
+        (mode >> 3) as usize
+    };
     let idx = vec![0i32; count];
     let got = format::decode(table, &data, &idx, 1);
     if data[0] == format::VERSION && count as u64 != n {

@@ -38,7 +38,9 @@ fuzz_target!(|input: &[u8]| {
         assert_eq!(got, par, "thread count changed the result");
     }
     let scales: Vec<f32> = idx.iter().map(|&i| fx.scales[i as usize]).collect();
-    let floats = fx.coder.decode(&data, &scales, None, StreamFormat::Fastrans, 1);
+    let floats = fx
+        .coder
+        .decode(&data, &scales, None, StreamFormat::Fastrans, 1);
     assert_eq!(got.is_ok(), floats.is_ok(), "ScaleCoder disagrees");
 
     let Ok(symbols) = got else { return };

@@ -82,8 +82,15 @@ fuzz_target!(|input: &[u8]| {
             assert_eq!(cdf.len(), pmf.len() + 1);
             assert_eq!(cdf[0], 0);
             assert_eq!(*cdf.last().unwrap(), 1 << precision);
-            assert!(cdf.windows(2).all(|w| w[0] < w[1]), "not strictly increasing");
-            assert_eq!(cdf, reference(&pmf, precision), "differs from CompressAI");
+            assert!(
+                cdf.windows(2).all(|w| w[0] < w[1]),
+                "not strictly increasing"
+            );
+            // The reference is quadratic (CompressAI's steal loop): 65536-entry pmfs would
+            // time out in it, so it checks pmfs of up to 2048 entries.
+            if pmf.len() <= 2048 {
+                assert_eq!(cdf, reference(&pmf, precision), "differs from CompressAI");
+            }
             let row: Vec<i32> = cdf.iter().map(|&v| v as i32).collect();
             CdfTable::from_rows(&[&row], &[row.len() as i32], &[0], precision)
                 .expect("a quantized CDF is a valid row");

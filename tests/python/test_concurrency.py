@@ -64,8 +64,12 @@ def test_cdf_table_shared_by_eight_threads() -> None:
         s, i = inputs[k]
         out = []
         for _ in range(3):
-            for fmt, threads in (("fastrans", None), ("fastrans", 1), ("fastrans", 2),
-                                 ("compressai", None)):
+            for fmt, threads in (
+                ("fastrans", None),
+                ("fastrans", 1),
+                ("fastrans", 2),
+                ("compressai", None),
+            ):
                 data = TABLE.encode(s, i, format=fmt, threads=threads)
                 out.append((data, TABLE.decode(expected[k][fmt], i, format=fmt, threads=threads)))
                 assert data == expected[k][fmt]

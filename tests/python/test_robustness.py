@@ -195,14 +195,20 @@ def test_crafted_headers_refused_before_allocating() -> None:
         # 1000 one-symbol chunks in 6 bytes: a chunk count the bytes cannot hold.
         (framed(varint(1000) + b"\x00" + varint(1) + b"\x01" * 5), idx, CorruptStreamError),
         # A chunk length pointing 2^62 bytes past the end.
-        (framed(varint(1000) + b"\x00" + varint(500) + varint(2**62) + b"\x01" * 8), idx,
-         CorruptStreamError),
+        (
+            framed(varint(1000) + b"\x00" + varint(500) + varint(2**62) + b"\x01" * 8),
+            idx,
+            CorruptStreamError,
+        ),
         # 33 lanes (lanes_log2 = 6) and lanes_log2 = 255.
         (framed(varint(1000) + b"\x06" + varint(1000) + b"\x01" * 8), idx, CorruptStreamError),
         (framed(varint(1000) + b"\xff" + varint(1000) + b"\x01" * 8), idx, CorruptStreamError),
         # Lane states claiming 2^62 symbols to cross / more words than present.
-        (framed(varint(1000) + b"\x00" + varint(1000) + varint(2**40) + varint(2**62)), idx,
-         CorruptStreamError),
+        (
+            framed(varint(1000) + b"\x00" + varint(1000) + varint(2**40) + varint(2**62)),
+            idx,
+            CorruptStreamError,
+        ),
         # A varint that never ends.
         (framed(b"\xff" * 20), idx, CorruptStreamError),
     ]
@@ -262,7 +268,9 @@ def test_degenerate_table_shapes_are_refused_not_panicking() -> None:
     st.lists(st.integers(-(2**31), 2**31 - 1), max_size=40),
     st.integers(-2, 18),
 )
-def test_arbitrary_table_arguments(rows: int, width: int, numbers: list[int], precision: int) -> None:
+def test_arbitrary_table_arguments(
+    rows: int, width: int, numbers: list[int], precision: int
+) -> None:
     """CdfTable / from_pmfs / pmf_to_quantized_cdf / gaussian_table / ScaleCoder on
     arbitrary arguments: a table or a documented exception (ValueError / TypeError)."""
     a = np.resize(np.array(numbers or [0], np.int64), rows * width).reshape(rows, width)
@@ -284,10 +292,72 @@ def test_arbitrary_table_arguments(rows: int, width: int, numbers: list[int], pr
             if data is not None:
                 np.testing.assert_array_equal(table.decode(data, i, format=fmt), s)
     pmfs = (a.astype(np.float64) / 2**31).astype(np.float32)
-    either(lambda: CdfTable.from_pmfs(pmfs, lengths, np.full(rows, 0.01, np.float32), offsets,
-                                      precision))
+    either(
+        lambda: CdfTable.from_pmfs(
+            pmfs, lengths, np.full(rows, 0.01, np.float32), offsets, precision
+        )
+    )
     either(lambda: fastrans.pmf_to_quantized_cdf(pmfs.reshape(-1), precision))
     scales = np.abs(pmfs.reshape(-1)) * 100
     either(lambda: fastrans.gaussian_table(scales, precision))
     either(lambda: fastrans.scale_indexes(scales, scales))
     either(lambda: ScaleCoder(TABLE, scales))
+
+
+@FAST
+@given(
+    st.binary(max_size=64),
+    st.one_of(st.integers(0, 600), st.integers(0, 2**63)),
+    st.integers(-1, 70),
+    st.sampled_from(["sign_magnitude", "zigzag", "unsigned"]),
+)
+def test_golomb_decode_arbitrary_bytes(data: bytes, count: int, k: int, signed: str) -> None:
+    from fastrans import golomb
+
+    values = documented(lambda: golomb.decode(data, count, k, signed))
+    if values is not None:
+        # An accepted stream is the encoder's stream of its values (one byte form each).
+        assert golomb.encode(values, k, signed) == data
+    if count > 8 * len(data):
+        with pytest.raises(ValueError):  # refused before allocating `count` values
+            golomb.decode(data, count, k, signed)
+
+
+def _coded_network() -> tuple[Any, bytes]:
+    import torch
+    from torch import nn
+
+    from fastrans import nnquant
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    result = nnquant.quantize_model(model, lambda m, bits: float(bits), ks=range(4))
+    return model, nnquant.encode_parameters(model, result)
+
+
+def test_network_parameters_bad_bytes() -> None:
+    """``nnquant.decode_parameters`` on truncated, bit-flipped, padded and random bytes
+    raises CorruptStreamError every time (the stream's CRC covers every byte), and on
+    another architecture ArchitectureMismatchError; the model is left untouched."""
+    import torch
+    from torch import nn
+
+    from fastrans import nnquant
+
+    model, data = _coded_network()
+    before = [p.detach().clone() for p in model.parameters()]
+    rng = np.random.default_rng(3)
+    bad = [data[:cut] for cut in range(0, len(data), max(1, len(data) // 40))]
+    for bit in rng.choice(8 * len(data), size=min(200, 8 * len(data)), replace=False):
+        flipped = bytearray(data)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        bad.append(bytes(flipped))
+    bad += [data + b"\x00", rng.bytes(len(data)), b""]
+    for b in bad:
+        with pytest.raises(CorruptStreamError):
+            nnquant.decode_parameters(b, model)
+    for p, q in zip(model.parameters(), before):
+        assert torch.equal(p, q)
+    with pytest.raises(nnquant.ArchitectureMismatchError):
+        nnquant.decode_parameters(data, nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 3)))
+    nnquant.decode_parameters(data, model)  # the intact stream still loads
