@@ -58,6 +58,11 @@ $(DEMO_DEPS): | $(DEPS)
 demo: build $(DEMO_DEPS)
 	$(PY) -m fastrans demo
 
+# Fuzz every target for FUZZ_SECONDS (default 60) each; see docs/FUZZING.md.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 # Release artefacts: the abi3 wheel and sdist in dist/, and the core crate's .crate file.
 package: $(DEPS)
 	rm -rf dist
