@@ -67,7 +67,7 @@ fuzz:
 package: $(DEPS)
 	rm -rf dist
 	$(VENV)/bin/maturin build --release --quiet -o dist
-	$(VENV)/bin/maturin sdist --quiet -o dist
+	$(VENV)/bin/maturin sdist -o dist
 	cargo package -p fastrans --quiet --allow-dirty
 
 # Install the wheel into a clean venv (numpy only) and run the smoke test there.
