@@ -54,7 +54,10 @@ def main() -> None:
     else:
         cgc = CGC(SCALE_TABLE)
         ceb = CEB(192)
-        ceb.load_state_dict({k: v for k, v in eb.state_dict().items()}, strict=False)
+        # Parameters only: CompressAI's own buffers resize only through a parent's override.
+        tables = ("_quantized_cdf", "_offset", "_cdf_length")
+        params = {k: v for k, v in eb.state_dict().items() if k not in tables}
+        ceb.load_state_dict(params, strict=False)
         theirs = {
             "GaussianConditional(64).update": best_of(cgc.update),
             "EntropyBottleneck(192).update": best_of(lambda: ceb.update(force=True)),
