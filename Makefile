@@ -18,8 +18,8 @@ $(PY):
 	$(PIP) install -q --upgrade pip
 
 # Test, torch and lint tools; torch (a large CUDA build from PyPI) is cached by pip.
-$(DEPS): pyproject.toml | $(PY)
-	$(PIP) install -q "maturin>=1.7,<2" "numpy>=1.21" "pytest>=7" "hypothesis>=6" "torch>=2.0" ruff mypy
+$(DEPS): pyproject.toml Makefile | $(PY)
+	$(PIP) install -q "maturin>=1.7,<2" "numpy>=1.21" "pytest>=7" "hypothesis>=6" "torch>=2.0" matplotlib ruff mypy
 	touch $(DEPS)
 
 venv: $(DEPS)

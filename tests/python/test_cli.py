@@ -229,3 +229,11 @@ def test_latent_demo_still_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--latent"]) == 0
     text = capsys.readouterr().out
     assert text.count("round trip exact") == 2  # both stream formats
+
+
+def test_bench_plot_writes_a_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")  # installed by `make test`; optional for users
+    out = tmp_path / "bench.png"
+    assert main(["bench", "--small", "--reps", "1", "--plot", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 1000
