@@ -74,6 +74,22 @@ def as_2d(x: Any, name: str, dtype: type) -> np.ndarray:
     return flat.reshape(a.shape)
 
 
+def symbols_and_indexes(symbols: Any, indexes: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Flat int32 ``symbols`` and ``indexes`` of equal size (one row index per symbol)."""
+    s = as_i32(symbols, "symbols")
+    i = as_i32(indexes, "indexes")
+    if s.size != i.size:
+        raise ValueError(
+            f"symbols has {s.size} elements but indexes has {i.size}: give one index per symbol"
+        )
+    return s, i
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of an array, tensor or nested sequence."""
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
 def as_bytes(data: Any, name: str = "data") -> bytes:
     """``bytes`` from bytes, bytearray, memoryview or a uint8 array."""
     if isinstance(data, bytes):

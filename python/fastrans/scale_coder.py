@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from fastrans import _native
-from fastrans._arrays import as_bytes, as_f32, threads_arg
+from fastrans._arrays import as_bytes, as_f32, shape_of, threads_arg
 from fastrans.tables import CdfTable, check_format, check_precision
 
 
@@ -110,7 +110,7 @@ class ScaleCoder:
         format: str = "fastrans",
         threads: int | None = None,
     ) -> np.ndarray:
-        shape = tuple(scales.shape) if hasattr(scales, "shape") else np.shape(scales)
+        shape = shape_of(scales)
         s = as_f32(scales, "scales")
         out = self._native.decode(
             as_bytes(data),

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from fastrans import _native
-from fastrans._arrays import as_bytes, as_i32
+from fastrans._arrays import as_bytes, as_i32, shape_of, symbols_and_indexes
 from fastrans.tables import CdfTable
 
 
@@ -43,12 +43,7 @@ class BufferedEncoder:
         self._native = _native.BufferedEncoder()
 
     def encode(self, symbols: Any, indexes: Any) -> None:
-        s = as_i32(symbols, "symbols")
-        i = as_i32(indexes, "indexes")
-        if s.size != i.size:
-            raise ValueError(
-                f"symbols has {s.size} elements but indexes has {i.size}: give one index per symbol"
-            )
+        s, i = symbols_and_indexes(symbols, indexes)
         self._native.encode(self._table._native, s, i)
 
     def __len__(self) -> int:
@@ -69,7 +64,7 @@ class StreamDecoder:
         self._native = _native.StreamDecoder(as_bytes(data))
 
     def decode(self, indexes: Any) -> np.ndarray:
-        shape = tuple(indexes.shape) if hasattr(indexes, "shape") else np.shape(indexes)
+        shape = shape_of(indexes)
         return self._native.decode(self._table._native, as_i32(indexes, "indexes")).reshape(shape)
 
     @property

@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 
 from fastrans import _native
-from fastrans._arrays import as_2d, as_bytes, as_f32, as_i32, threads_arg
+from fastrans._arrays import (
+    as_2d,
+    as_bytes,
+    as_f32,
+    as_i32,
+    shape_of,
+    symbols_and_indexes,
+    threads_arg,
+)
 
 FORMATS = ("fastrans", "compressai")
 
@@ -132,12 +140,7 @@ class CdfTable:
         threads: int | None = None,
     ) -> bytes:
         """Code ``symbols[i]`` with row ``indexes[i]`` (any shapes of equal size, C order)."""
-        s = as_i32(symbols, "symbols")
-        i = as_i32(indexes, "indexes")
-        if s.size != i.size:
-            raise ValueError(
-                f"symbols has {s.size} elements but indexes has {i.size}: give one index per symbol"
-            )
+        s, i = symbols_and_indexes(symbols, indexes)
         if check_format(format) == "compressai":
             threads_arg(threads)
             return self._native.encode_compressai(s, i)
@@ -152,7 +155,7 @@ class CdfTable:
         threads: int | None = None,
     ) -> np.ndarray:
         """Decode one symbol per index; the result has the shape of ``indexes``."""
-        shape = np.shape(indexes) if not hasattr(indexes, "shape") else tuple(indexes.shape)
+        shape = shape_of(indexes)
         i = as_i32(indexes, "indexes")
         raw = as_bytes(data)
         if check_format(format) == "compressai":
@@ -166,7 +169,7 @@ class CdfTable:
 def scale_indexes(scales: Any, scale_table: Any, scale_bound: float = 0.11) -> np.ndarray:
     """Table row for every scale, bit-exact with CompressAI's
     ``GaussianConditional.build_indexes`` (float32 comparisons). Shape of ``scales``."""
-    shape = tuple(scales.shape) if hasattr(scales, "shape") else np.shape(scales)
+    shape = shape_of(scales)
     out = _native.scale_indexes(
         as_f32(scales, "scales"), as_f32(scale_table, "scale_table"), float(scale_bound)
     )

@@ -92,7 +92,7 @@ pub fn get_symbol<R: Refill>(
 ) -> Result<i32> {
     let row = table.row(index);
     let slot = (*x & ((1u64 << precision) - 1)) as u32;
-    let (bin, start, freq) = table.find_bin(index, row, slot);
+    let (bin, start, freq) = table.find_bin(row, slot);
     dec_advance(x, r, start, freq, precision)?;
     if (bin as i32) < row.max_value {
         row.offset

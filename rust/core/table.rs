@@ -411,7 +411,7 @@ impl CdfTable {
     /// One bucket load and a branch-free choice answer almost every slot; a bucket in the
     /// far tails that spans several bins is finished by a short forward scan.
     #[inline(always)]
-    pub fn find_bin(&self, _row_index: usize, row: Row, slot: u32) -> (u32, u32, u32) {
+    pub fn find_bin(&self, row: Row, slot: u32) -> (u32, u32, u32) {
         let bk = self.lookup[row.lookup_base as usize + (slot >> row.lookup_shift) as usize];
         if bk.bin & Bucket::MULTI == 0 {
             let upper = slot >= bk.split;

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from fastrans import _native
-from fastrans._arrays import as_bytes, as_i32
+from fastrans._arrays import as_bytes, as_i32, symbols_and_indexes
 from fastrans.tables import CdfTable
 
 _CACHE_SIZE = 16
@@ -85,12 +85,7 @@ class BufferedRansEncoder:
         self, symbols: Any, indexes: Any, cdfs: Any, cdfs_sizes: Any, offsets: Any
     ) -> None:
         table = table_from(cdfs, cdfs_sizes, offsets)
-        s = as_i32(symbols, "symbols")
-        i = as_i32(indexes, "indexes")
-        if s.size != i.size:
-            raise ValueError(
-                f"symbols has {s.size} elements but indexes has {i.size}: give one index per symbol"
-            )
+        s, i = symbols_and_indexes(symbols, indexes)
         self._native.encode(table._native, s, i)
 
     def flush(self) -> bytes:

@@ -55,6 +55,21 @@ pub fn decode_fastrans<'py>(
     Ok(out.into_pyarray(py))
 }
 
+/// A parametric table built with the GIL released.
+fn parametric_table(
+    py: Python<'_>,
+    scale_table: PyReadonlyArray1<'_, f64>,
+    build: fn(&[f64], u32, f64) -> fastrans::Result<fastrans::CdfTable>,
+    precision: u32,
+    tail_mass: f64,
+) -> PyResult<PyCdfTable> {
+    let s = slice1(&scale_table, "scale_table")?;
+    let table = detached(py, || build(s, precision, tail_mass))?;
+    Ok(PyCdfTable {
+        inner: Arc::new(table),
+    })
+}
+
 /// Discretized zero-mean Gaussian per scale, CompressAI's `GaussianConditional` layout.
 #[pyfunction]
 pub fn gaussian_table(
@@ -63,11 +78,13 @@ pub fn gaussian_table(
     precision: u32,
     tail_mass: f64,
 ) -> PyResult<PyCdfTable> {
-    let s = slice1(&scale_table, "scale_table")?;
-    let table = detached(py, || gaussian::gaussian_table(s, precision, tail_mass))?;
-    Ok(PyCdfTable {
-        inner: Arc::new(table),
-    })
+    parametric_table(
+        py,
+        scale_table,
+        gaussian::gaussian_table,
+        precision,
+        tail_mass,
+    )
 }
 
 /// Discretized zero-mean Laplace per scale, same layout as `gaussian_table`.
@@ -78,9 +95,11 @@ pub fn laplace_table(
     precision: u32,
     tail_mass: f64,
 ) -> PyResult<PyCdfTable> {
-    let s = slice1(&scale_table, "scale_table")?;
-    let table = detached(py, || gaussian::laplace_table(s, precision, tail_mass))?;
-    Ok(PyCdfTable {
-        inner: Arc::new(table),
-    })
+    parametric_table(
+        py,
+        scale_table,
+        gaussian::laplace_table,
+        precision,
+        tail_mass,
+    )
 }
