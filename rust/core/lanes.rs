@@ -80,12 +80,12 @@ pub fn encode_chunk<S: EncodeSource>(
     out: &mut Vec<u8>,
 ) -> Result<()> {
     match chunk_lanes(lanes, m) {
-        1 => encode_n::<S, 1>(table, src, start, m, out),
-        2 => encode_n::<S, 2>(table, src, start, m, out),
-        4 => encode_n::<S, 4>(table, src, start, m, out),
-        8 => encode_n::<S, 8>(table, src, start, m, out),
-        16 => encode_n::<S, 16>(table, src, start, m, out),
-        _ => encode_n::<S, 32>(table, src, start, m, out),
+        1 => encode_p::<S, 1>(table, src, start, m, out),
+        2 => encode_p::<S, 2>(table, src, start, m, out),
+        4 => encode_p::<S, 4>(table, src, start, m, out),
+        8 => encode_p::<S, 8>(table, src, start, m, out),
+        16 => encode_p::<S, 16>(table, src, start, m, out),
+        _ => encode_p::<S, 32>(table, src, start, m, out),
     }
 }
 
@@ -120,14 +120,31 @@ impl WordSink for Probe<'_> {
     }
 }
 
-fn encode_n<S: EncodeSource, const N: usize>(
+/// Precision 16 (CompressAI's, and every table built with the defaults) gets its own
+/// instantiation so shifts and masks are immediates; other precisions are read at run time.
+fn encode_p<S: EncodeSource, const N: usize>(
     table: &CdfTable,
     src: &S,
     start: usize,
     m: usize,
     out: &mut Vec<u8>,
 ) -> Result<()> {
-    let p = table.precision();
+    if table.precision() == 16 {
+        encode_n::<S, N, 16>(table, src, start, m, out)
+    } else {
+        encode_n::<S, N, 0>(table, src, start, m, out)
+    }
+}
+
+/// `P` is the precision when known at compile time, 0 when it is read from the table.
+fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
+    table: &CdfTable,
+    src: &S,
+    start: usize,
+    m: usize,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let p = if P == 0 { table.precision() } else { P };
     let mut x = [LANE_START; N];
     let mut cross = [Crossing::default(); N];
     let mut words: Vec<u32> = Vec::with_capacity(m / 2 + 16);
@@ -225,16 +242,32 @@ pub fn decode_chunk<T: DecodeTarget>(
     out: &mut [T::Out],
 ) -> Result<()> {
     match chunk_lanes(lanes, out.len()) {
-        1 => decode_n::<T, 1>(table, tgt, start, data, out),
-        2 => decode_n::<T, 2>(table, tgt, start, data, out),
-        4 => decode_n::<T, 4>(table, tgt, start, data, out),
-        8 => decode_n::<T, 8>(table, tgt, start, data, out),
-        16 => decode_n::<T, 16>(table, tgt, start, data, out),
-        _ => decode_n::<T, 32>(table, tgt, start, data, out),
+        1 => decode_p::<T, 1>(table, tgt, start, data, out),
+        2 => decode_p::<T, 2>(table, tgt, start, data, out),
+        4 => decode_p::<T, 4>(table, tgt, start, data, out),
+        8 => decode_p::<T, 8>(table, tgt, start, data, out),
+        16 => decode_p::<T, 16>(table, tgt, start, data, out),
+        _ => decode_p::<T, 32>(table, tgt, start, data, out),
     }
 }
 
-fn decode_n<T: DecodeTarget, const N: usize>(
+/// See [`encode_p`].
+fn decode_p<T: DecodeTarget, const N: usize>(
+    table: &CdfTable,
+    tgt: &T,
+    start: usize,
+    data: &[u8],
+    out: &mut [T::Out],
+) -> Result<()> {
+    if table.precision() == 16 {
+        decode_n::<T, N, 16>(table, tgt, start, data, out)
+    } else {
+        decode_n::<T, N, 0>(table, tgt, start, data, out)
+    }
+}
+
+/// `P` as in [`encode_n`].
+fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
     table: &CdfTable,
     tgt: &T,
     start: usize,
@@ -242,7 +275,7 @@ fn decode_n<T: DecodeTarget, const N: usize>(
     out: &mut [T::Out],
 ) -> Result<()> {
     let m = out.len();
-    let p = table.precision();
+    let p = if P == 0 { table.precision() } else { P };
     let mut pos = 0usize;
     let mut x = [0u64; N];
     // Lane-local index of the crossing symbol (0 and e = 0 for a lane that never crossed:
