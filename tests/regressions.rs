@@ -43,3 +43,51 @@ fn wide_sparse_pmf_fills_every_empty_bin() {
     // 2^16 slots for 2^16 bins: every bin ends with frequency exactly 1.
     assert!(cdf.iter().enumerate().all(|(i, &c)| c == i as u32));
 }
+
+/// Found by the `fastrans_stream` fuzz target: with two corrupt chunks, decoding on one
+/// thread and on two reported different `CorruptStream` messages (rayon stopped at
+/// whichever chunk failed first). The error must not depend on the thread count: it is
+/// the first failing chunk's, as on one thread.
+#[test]
+fn errors_do_not_depend_on_the_thread_count() {
+    use fastrans::format;
+    let rows: Vec<Vec<i32>> = vec![vec![0, 20000, 45000, 65536]];
+    let table = CdfTable::from_rows(&rows, &[4], &[-1], 16).unwrap();
+    let chunk = 1 << 19; // four equal chunks of the largest size
+    let n = 4 * chunk;
+    let symbols: Vec<i32> = (0..n).map(|k| (k as i32 * 7919 % 5) - 2).collect();
+    let idx = vec![0i32; n];
+    let clean = format::encode(&table, &symbols, &idx, 1).unwrap();
+    // Chunk c's bytes are those of a stream of its symbols alone (same lanes): find them.
+    let locate = |c: usize| {
+        let part = c * chunk..(c + 1) * chunk;
+        let alone = format::encode(&table, &symbols[part.clone()], &idx[part], 1).unwrap();
+        (0..64)
+            .find_map(|h| {
+                let body = &alone[h..alone.len() - 4];
+                let at = clean.windows(body.len()).position(|w| w == body)?;
+                Some(at..at + body.len())
+            })
+            .expect("chunk found")
+    };
+    let (c1, c2) = (locate(1), locate(2));
+    let body = clean.len() - 4;
+    let mut disagreements = 0;
+    for k in 0..16usize {
+        let mut data = clean.clone();
+        // Damage chunk 1 near its end (found only when it finishes) and chunk 2 at its
+        // start (found at once; a pool that stops early may never start chunk 1), then
+        // reseal the CRC so the chunk decoders, not the checksum, find the damage.
+        data[c1.end - 1 - k % 8] ^= 0x5a;
+        data[c2.start + k % 4] = 0;
+        let crc = crc32c::crc32c(&data[..body]);
+        data[body..].copy_from_slice(&crc.to_le_bytes());
+        let one = format::decode(&table, &data, &idx, 1);
+        assert!(one.is_err(), "damage #{k} went unnoticed");
+        for threads in [2, 4] {
+            let many = format::decode(&table, &data, &idx, threads);
+            disagreements += usize::from(one != many);
+        }
+    }
+    assert_eq!(disagreements, 0, "the thread count changed the error");
+}
