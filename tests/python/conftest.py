@@ -42,3 +42,13 @@ def gc_table(vectors: Vectors):
     import fastrans
 
     return fastrans.CdfTable(vectors["gc_cdf"], vectors["gc_cdf_length"], vectors["gc_offset"])
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny tensors on a shared 2-core machine: torch's thread pool only adds contention."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

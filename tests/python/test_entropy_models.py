@@ -28,13 +28,7 @@ from fastrans.entropy_models import (
 SCALE_TABLE = torch.exp(torch.linspace(math.log(0.11), math.log(256), 64)).tolist()
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # Tiny tensors on a shared 2-core machine: torch's thread pool only adds contention.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 HAS_FASTRANS_FORMAT = hasattr(_native, "encode_fastrans")

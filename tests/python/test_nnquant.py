@@ -19,14 +19,7 @@ from fastrans.nnquant import (
     quantize_model,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():  # type: ignore[no-untyped-def]
-    """Tiny convolutions: torch's intra-op threads only thrash on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def mse_cost(x: torch.Tensor, ref: nn.Module, lmbda: float = 1e-4):  # type: ignore[no-untyped-def]
