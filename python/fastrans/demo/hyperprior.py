@@ -154,13 +154,19 @@ class LatentCoder:
 
 
 @dataclass
-class Encoded:
-    coded: CodedImage
+class Decoded:
     z_hat: Tensor
     y_hat: Tensor
     x_hat: Tensor
     seconds: float
     coding_seconds: float
+
+
+@dataclass
+class Encoded(Decoded):
+    """What the decoder will reconstruct, plus the file's contents."""
+
+    coded: CodedImage
 
 
 @torch.no_grad()
@@ -185,16 +191,7 @@ def encode(model: Hyperprior, x: Tensor, fmt: str) -> Encoded:
     x_hat = model.g_s(y_hat).clamp(0, 1)
     h, w = x.shape[2:]
     coded = CodedImage(h, w, fmt, model.identity(), z_strings[0], y_string)
-    return Encoded(coded, z_hat, y_hat, x_hat, seconds, coding)
-
-
-@dataclass
-class Decoded:
-    z_hat: Tensor
-    y_hat: Tensor
-    x_hat: Tensor
-    seconds: float
-    coding_seconds: float
+    return Encoded(z_hat, y_hat, x_hat, seconds, coding, coded=coded)
 
 
 @torch.no_grad()

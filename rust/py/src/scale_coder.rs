@@ -44,12 +44,7 @@ impl PyScaleCoder {
     ) -> PyResult<Bound<'py, PyBytes>> {
         let v = slice1(&values, "values")?;
         let s = slice1(&scales, "scales")?;
-        let m = match &means {
-            Some(a) => Some(slice1(a, "means")?),
-            None => None,
-        };
-        let fmt = guarded(|| StreamFormat::parse(format))?;
-        let threads = threads_arg(threads)?;
+        let (m, fmt, threads) = shared_args(&means, format, threads)?;
         let coder = &self.inner;
         let bytes = detached(py, || coder.encode(v, s, m, fmt, threads))?;
         Ok(PyBytes::new(py, &bytes))
@@ -66,12 +61,7 @@ impl PyScaleCoder {
         threads: i64,
     ) -> PyResult<Bound<'py, PyArray1<f32>>> {
         let s = slice1(&scales, "scales")?;
-        let m = match &means {
-            Some(a) => Some(slice1(a, "means")?),
-            None => None,
-        };
-        let fmt = guarded(|| StreamFormat::parse(format))?;
-        let threads = threads_arg(threads)?;
+        let (m, fmt, threads) = shared_args(&means, format, threads)?;
         let coder = &self.inner;
         let out = detached(py, || coder.decode(data, s, m, fmt, threads))?;
         Ok(out.into_pyarray(py))
@@ -82,4 +72,18 @@ impl PyScaleCoder {
     fn num_tables(&self) -> usize {
         self.inner.table().num_tables()
     }
+}
+
+/// The arguments `encode` and `decode` share: optional means, stream format, thread count.
+fn shared_args<'a>(
+    means: &'a Option<PyReadonlyArray1<'_, f32>>,
+    format: &str,
+    threads: i64,
+) -> PyResult<(Option<&'a [f32]>, StreamFormat, usize)> {
+    let m = means.as_ref().map(|a| slice1(a, "means")).transpose()?;
+    Ok((
+        m,
+        guarded(|| StreamFormat::parse(format))?,
+        threads_arg(threads)?,
+    ))
 }
