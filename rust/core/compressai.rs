@@ -89,14 +89,61 @@ pub fn decode(table: &CdfTable, data: &[u8], indexes: &[i32]) -> Result<Vec<i32>
     Ok(out)
 }
 
-/// [`decode`] into a caller's buffer (`out.len() == indexes.len()`).
+/// [`decode`] into a caller's buffer (`out.len() == indexes.len()`). Reads `data` in
+/// place (no copy, unlike [`StreamDecoder`]).
 pub fn decode_into(table: &CdfTable, data: &[u8], indexes: &[i32], out: &mut [i32]) -> Result<()> {
     check_table(table)?;
     check_lengths(out, indexes)?;
     table.check_indexes(indexes)?;
-    let mut dec = StreamDecoder::new(data)?;
-    dec.decode_into(table, indexes, out)?;
-    dec.finish()
+    let (mut r, mut x) = open_stream(data)?;
+    decode_symbols(table, &mut r, &mut x, indexes, out)?;
+    check_end(r.remaining_words(), x)
+}
+
+/// A reader past the initial state, and that state.
+fn open_stream(data: &[u8]) -> Result<(WordReader<'_>, u64)> {
+    let mut r = WordReader::new(data)?;
+    if data.is_empty() {
+        return Err(Error::corrupt(
+            "empty stream: even zero symbols take 8 bytes",
+        ));
+    }
+    let x = dec_init(&mut r)?;
+    Ok((r, x))
+}
+
+/// The decoding loop. REQUIRES: checked table and indexes, `out.len() == indexes.len()`.
+/// The state and reader are copied into locals so they live in registers.
+fn decode_symbols(
+    table: &CdfTable,
+    r: &mut WordReader<'_>,
+    x: &mut u64,
+    indexes: &[i32],
+    out: &mut [i32],
+) -> Result<()> {
+    let (mut lx, mut lr) = (*x, r.clone());
+    for (o, &i) in out.iter_mut().zip(indexes) {
+        *o = get_symbol(&mut lx, &mut lr, table, i)?;
+    }
+    (*x, *r) = (lx, lr);
+    Ok(())
+}
+
+/// A complete, uncorrupted stream is consumed exactly and ends in the encoder's initial
+/// state.
+fn check_end(remaining_words: usize, x: u64) -> Result<()> {
+    if remaining_words != 0 {
+        return Err(Error::corrupt(format!(
+            "{} bytes left after the last symbol (trailing data, or fewer indexes than symbols encoded)",
+            4 * remaining_words
+        )));
+    }
+    if x != RANS_L {
+        return Err(Error::corrupt(
+            "final state differs from the encoder's initial state (corrupt stream or wrong indexes/tables)",
+        ));
+    }
+    Ok(())
 }
 
 /// CompressAI's `BufferedRansEncoder`: collects (symbol, index) pairs over many calls,
@@ -174,13 +221,7 @@ pub struct StreamDecoder {
 impl StreamDecoder {
     /// Start decoding `data` (its first two words are the initial state).
     pub fn new(data: &[u8]) -> Result<Self> {
-        let mut r = WordReader::new(data)?;
-        if data.is_empty() {
-            return Err(Error::corrupt(
-                "empty stream: even zero symbols take 8 bytes",
-            ));
-        }
-        let state = dec_init(&mut r)?;
+        let (_, state) = open_stream(data)?;
         Ok(StreamDecoder {
             data: data.to_vec(),
             pos: 8,
@@ -201,9 +242,7 @@ impl StreamDecoder {
         let mut r = WordReader::new(&self.data)?;
         r.skip_words(self.pos / 4);
         let mut x = self.state;
-        for (o, &i) in out.iter_mut().zip(indexes) {
-            *o = get_symbol(&mut x, &mut r, table, i)?;
-        }
+        decode_symbols(table, &mut r, &mut x, indexes, out)?;
         self.pos = self.data.len() - 4 * r.remaining_words();
         self.state = x;
         Ok(())
@@ -217,17 +256,6 @@ impl StreamDecoder {
     /// Succeeds when the stream was consumed exactly and ended in the encoder's initial
     /// state, which every complete, uncorrupted stream does.
     pub fn finish(&self) -> Result<()> {
-        if self.remaining_words() != 0 {
-            return Err(Error::corrupt(format!(
-                "{} bytes left after the last symbol (trailing data, or fewer indexes than symbols encoded)",
-                self.data.len() - self.pos
-            )));
-        }
-        if self.state != RANS_L {
-            return Err(Error::corrupt(
-                "final state differs from the encoder's initial state (corrupt stream or wrong indexes/tables)",
-            ));
-        }
-        Ok(())
+        check_end(self.remaining_words(), self.state)
     }
 }

@@ -176,7 +176,7 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
         }
     }
     // Every lane is in the ordinary regime now: finish the partial round, then whole rounds.
-    while j % N != 0 {
+    while !j.is_multiple_of(N) {
         j -= 1;
         let (s, row) = src.get(start + j, &mut bad);
         put_symbol(&mut x[j % N], &mut words, table, s, row, p);
@@ -215,12 +215,13 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
 }
 
 /// Renormalises as usual for the first `left` steps, then never.
-struct Limited<'a, 'b> {
-    r: &'a mut WordReader<'b>,
+#[derive(Clone)]
+struct Limited<'a> {
+    r: WordReader<'a>,
     left: u32,
 }
 
-impl Refill for Limited<'_, '_> {
+impl Refill for Limited<'_> {
     #[inline]
     fn refill(&mut self, x: &mut u64) -> Result<()> {
         if self.left == 0 {
@@ -339,8 +340,10 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
             get_symbol(&mut x[k], &mut r, table, row, p)?
         } else {
             let left = if q == tail_q[k] { tail_e[k] } else { 0 };
-            let mut lim = Limited { r: &mut r, left };
-            get_symbol(&mut x[k], &mut lim, table, row, p)?
+            let mut lim = Limited { r: r.clone(), left };
+            let s = get_symbol(&mut x[k], &mut lim, table, row, p)?;
+            r = lim.r;
+            s
         };
         *o = tgt.value(start + j, s);
     }

@@ -129,7 +129,7 @@ impl ScaleIndex {
         if span > MAX_SPAN {
             first.clear();
         }
-        head.extend(std::iter::repeat(f32::INFINITY).take(MAX_SPAN));
+        head.extend(std::iter::repeat_n(f32::INFINITY, MAX_SPAN));
         Ok(ScaleIndex {
             exact,
             bound,

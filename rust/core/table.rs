@@ -26,18 +26,24 @@ const MAX_LOOKUP_BITS: u32 = 12;
 
 /// A decode bucket: the bins holding its slots, when there are at most two of them.
 ///
-/// `start..split` is the bin `bin` holding the bucket's first slot; when the bucket also
-/// reaches into the next bin, that bin is `split..end` (otherwise `end == split`). The
-/// decoder picks between the two with a compare and two conditional moves, no branch.
+/// The bin `bin` holds the bucket's first slot and starts at `start`; it has `freq_lo`
+/// slots. When the bucket also reaches into the next bin, that bin starts at `split` and
+/// has `freq_hi` slots (otherwise `split` is past the bucket and `freq_hi` unused). The
+/// frequencies are stored rather than the bins' ends so the decoder can compute both
+/// candidate states while the compare `slot >= split` resolves, then pick one with a
+/// conditional move: the state's dependency chain is load, multiply, add, select.
 /// Buckets spanning three or more bins (only in the far tails, where bins are narrower
-/// than a bucket) set the `MULTI` bit of `bin`, and the decoder scans forward instead.
+/// than a bucket) set the `MULTI` bit of `freq_hi`, and the decoder scans the CDF forward
+/// from `bin` instead. `bin` fits 16 bits: a row has at most `2^16` bins (precision <= 16,
+/// every frequency >= 1), so at most 65535 is a first bin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(16))]
 struct Bucket {
-    start: u32,
     split: u32,
-    end: u32,
-    bin: u32,
+    start: u16,
+    bin: u16,
+    freq_lo: u32,
+    freq_hi: u32,
 }
 
 impl Bucket {
@@ -325,30 +331,21 @@ impl CdfTable {
                 bin += 1;
             }
             let (start, split) = (valid[bin] as u32, valid[bin + 1] as u32);
-            let bin32 = bin as u32;
-            let bucket = if split > last {
-                Bucket {
-                    start,
-                    split,
-                    end: split,
-                    bin: bin32,
-                }
-            } else if valid.get(bin + 2).is_some_and(|&e| e as u32 > last) {
-                Bucket {
-                    start,
-                    split,
-                    end: valid[bin + 2] as u32,
-                    bin: bin32,
-                }
+            let freq_hi = if split > last {
+                0
+            } else if let Some(&end) = valid.get(bin + 2).filter(|&&e| e as u32 > last) {
+                end as u32 - split
             } else {
-                Bucket {
-                    start,
-                    split,
-                    end: split,
-                    bin: bin32 | Bucket::MULTI,
-                }
+                Bucket::MULTI
             };
-            self.lookup.push(bucket);
+            self.lookup.push(Bucket {
+                split,
+                // start < 2^precision <= 2^16 and bin < 2^16 (see Bucket).
+                start: start as u16,
+                bin: bin as u16,
+                freq_lo: split - start,
+                freq_hi,
+            });
         }
     }
 
@@ -407,32 +404,48 @@ impl CdfTable {
         &self.symbols[(row.base + bin) as usize]
     }
 
-    /// The bin of `row` that holds `slot` (< 2^precision), with its start and frequency.
-    /// One bucket load and a branch-free choice answer almost every slot; a bucket in the
-    /// far tails that spans several bins is finished by a short forward scan.
+    /// One rANS decoding step before renormalisation: the bin of `row` holding the slot
+    /// `x mod 2^precision`, and the state after removing that bin,
+    /// `freq * (x >> precision) + slot - start`. One bucket load answers almost every slot, and both candidate
+    /// states are computed while the bucket's compare resolves (see [`Bucket`]); a bucket
+    /// in the far tails that spans several bins is finished by a short forward scan.
     #[inline(always)]
-    pub fn find_bin(&self, row: Row, slot: u32) -> (u32, u32, u32) {
+    pub fn decode_step(&self, row: Row, x: u64, precision: u32) -> (u32, u64) {
+        let slot = (x & ((1u64 << precision) - 1)) as u32;
+        let high = x >> precision;
         let bk = self.lookup[row.lookup_base as usize + (slot >> row.lookup_shift) as usize];
-        if bk.bin & Bucket::MULTI == 0 {
+        if bk.freq_hi & Bucket::MULTI == 0 {
             let upper = slot >= bk.split;
-            let start = if upper { bk.split } else { bk.start };
-            let end = if upper { bk.end } else { bk.split };
-            return (bk.bin + upper as u32, start, end - start);
+            let x_lo = bk.freq_lo as u64 * high + (slot - bk.start as u32) as u64;
+            let x_hi = (bk.freq_hi as u64 * high + slot as u64).wrapping_sub(bk.split as u64);
+            let x = std::hint::select_unpredictable(upper, x_hi, x_lo);
+            return (bk.bin as u32 + upper as u32, x);
         }
         let base = row.base as usize;
         let cdf = &self.cdf[base..base + row.max_value as usize + 2];
-        let mut bin = (bk.bin & !Bucket::MULTI) as usize;
+        let mut bin = bk.bin as usize;
         // Terminates: cdf[last] = 2^precision > slot.
         while cdf[bin + 1] <= slot {
             bin += 1;
         }
-        (bin as u32, cdf[bin], cdf[bin + 1] - cdf[bin])
+        let (start, freq) = (cdf[bin], cdf[bin + 1] - cdf[bin]);
+        (bin as u32, freq as u64 * high + (slot - start) as u64)
     }
 
     /// Checks that every index names a row; the coders rely on it.
     pub fn check_indexes(&self, indexes: &[i32]) -> Result<()> {
         let n = self.rows.len();
-        if let Some(pos) = indexes.iter().position(|&i| i < 0 || i as usize >= n) {
+        // A branch-free pass first (it vectorises: about 0.1 cycle per index instead of 3);
+        // the position is looked up only when there is something to report.
+        let limit = n.min(u32::MAX as usize) as u32;
+        if indexes
+            .iter()
+            .fold(false, |bad, &i| bad | (i as u32 >= limit))
+        {
+            let pos = indexes
+                .iter()
+                .position(|&i| i < 0 || i as usize >= n)
+                .unwrap_or(0);
             return Err(Error::invalid(format!(
                 "indexes[{pos}] = {} is out of range: the table has {n} rows (0..{n})",
                 indexes[pos]
