@@ -38,12 +38,14 @@ pub fn put_symbol<S: WordSink>(
     if value >= 0 && value < row.max_value as i64 {
         enc_put(x, out, table.enc_symbol(row, value as u32), precision);
     } else {
+        cold();
         put_escape(x, out, table, row, value, precision);
     }
 }
 
-#[cold]
-#[inline(never)]
+/// Inlined (behind a cold branch) rather than called: a call would take the address of the
+/// caller's state and word sink and pin them in memory for the whole coding loop.
+#[inline(always)]
 fn put_escape<S: WordSink>(
     x: &mut u64,
     out: &mut S,
@@ -80,6 +82,11 @@ fn put_escape<S: WordSink>(
     );
 }
 
+/// Marks the branch that calls it as unlikely.
+#[cold]
+#[inline(never)]
+fn cold() {}
+
 /// Decode one symbol. REQUIRES: `index < table.num_tables()` and
 /// `precision == table.precision()`.
 #[inline(always)]
@@ -94,6 +101,15 @@ pub fn get_symbol<R: Refill + Clone>(
     let (bin, next) = table.decode_step(row, *x, precision);
     *x = next;
     r.refill(x)?;
+    finish_symbol(x, r, row, bin)
+}
+
+/// The symbol of `bin` in `row`, after its decoding step and renormalisation: the bin's
+/// own symbol, or the escaped value read next. Split from [`get_symbol`] so that the lanes
+/// decoder can make the steps of all lanes first (they read no words), then renormalise
+/// and finish each lane in stream order.
+#[inline(always)]
+pub fn finish_symbol<R: Refill + Clone>(x: &mut u64, r: &mut R, row: Row, bin: u32) -> Result<i32> {
     if (bin as i32) < row.max_value {
         row.offset
             .checked_add(bin as i32)

@@ -25,9 +25,9 @@
 //! the words, little-endian, in decode order.
 
 use crate::error::{Error, Result};
-use crate::escape::{get_symbol, put_symbol};
+use crate::escape::{finish_symbol, get_symbol, put_symbol};
 use crate::rans::{Refill, WordReader, WordSink, RANS_L};
-use crate::table::CdfTable;
+use crate::table::{CdfTable, Row};
 use crate::varint;
 
 /// Most lanes a chunk may have.
@@ -99,9 +99,65 @@ struct Crossing {
     e: u32,
 }
 
+/// The lanes' shared word stack. Renormalisation is branch-free: the low word is always
+/// stored at the top and the top moves up only when the state really emits, because with
+/// many independent lanes a mispredicted branch (one symbol in ten emits) costs more than
+/// the store. The buffer is kept one free word ahead of the top, so the store never
+/// reallocates.
+#[derive(Debug, Default)]
+struct LaneWords {
+    buf: Vec<u32>,
+    len: usize,
+}
+
+impl LaneWords {
+    fn with_capacity(words: usize) -> Self {
+        LaneWords {
+            buf: vec![0; words.max(1)],
+            len: 0,
+        }
+    }
+
+    /// Keep a free word above the top.
+    #[inline(always)]
+    fn reserve_one(&mut self) {
+        if self.len == self.buf.len() {
+            self.grow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        let more = self.buf.len();
+        self.buf.resize(self.buf.len() + more, 0);
+    }
+
+    fn words(&self) -> &[u32] {
+        &self.buf[..self.len]
+    }
+}
+
+impl WordSink for LaneWords {
+    #[inline(always)]
+    fn push_word(&mut self, w: u32) {
+        self.reserve_one();
+        self.buf[self.len] = w;
+        self.len += 1;
+    }
+    #[inline(always)]
+    fn renorm(&mut self, x: &mut u64, x_max: u64) {
+        self.reserve_one();
+        let emit = *x >= x_max;
+        self.buf[self.len] = *x as u32;
+        self.len += usize::from(emit);
+        *x = std::hint::select_unpredictable(emit, *x >> 32, *x);
+    }
+}
+
 /// A word sink that counts steps and notes the first one leaving the state `>= L`.
 struct Probe<'a> {
-    out: &'a mut Vec<u32>,
+    out: &'a mut LaneWords,
     steps: u32,
     crossed_at: Option<u32>,
 }
@@ -109,7 +165,7 @@ struct Probe<'a> {
 impl WordSink for Probe<'_> {
     #[inline]
     fn push_word(&mut self, w: u32) {
-        self.out.push(w);
+        self.out.push_word(w);
     }
     #[inline]
     fn step_done(&mut self, x: u64) {
@@ -147,7 +203,7 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     let p = if P == 0 { table.precision() } else { P };
     let mut x = [LANE_START; N];
     let mut cross = [Crossing::default(); N];
-    let mut words: Vec<u32> = Vec::with_capacity(m / 2 + 16);
+    let mut words = LaneWords::with_capacity(m / 2 + 16);
     let mut bad = false;
     let mut uncrossed = N;
     let mut j = m;
@@ -181,22 +237,11 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
         let (s, row) = src.get(start + j, &mut bad);
         put_symbol(&mut x[j % N], &mut words, table, s, row, p);
     }
-    // Whole rounds: first the N (symbol, row) pairs, which are independent (the float
-    // work of a fused source overlaps freely), then the N state updates.
-    for r in (0..j / N).rev() {
-        let base = start + r * N;
-        let mut syms = [0i32; N];
-        let mut rows = [0usize; N];
-        for k in 0..N {
-            (syms[k], rows[k]) = src.get(base + k, &mut bad);
-        }
-        for k in (0..N).rev() {
-            put_symbol(&mut x[k], &mut words, table, syms[k], rows[k], p);
-        }
-    }
+    encode_rounds::<S, N, P>(table, src, start, j / N, &mut x, &mut words, &mut bad);
     if bad {
         return Err(src.error(start, m));
     }
+    let words = words.words();
     out.reserve(N * 10 + words.len() * 4);
     for k in 0..N {
         varint::put(out, x[k]);
@@ -211,6 +256,73 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     for w in words.iter().rev() {
         out.extend_from_slice(&w.to_le_bytes());
     }
+    Ok(())
+}
+
+/// The hot loop of [`encode_n`]: rounds `rounds - 1` down to 0, every lane in the
+/// ordinary regime. Each round first gets its `N` (symbol, row) pairs, which are
+/// independent (the float work of a fused source overlaps freely), then makes the `N`
+/// state updates. A function of its own so its state and stack live in registers.
+#[inline(never)]
+fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
+    table: &CdfTable,
+    src: &S,
+    start: usize,
+    rounds: usize,
+    x: &mut [u64; N],
+    words: &mut LaneWords,
+    bad: &mut bool,
+) {
+    let p = if P == 0 { table.precision() } else { P };
+    let (mut lx, mut lw, mut lbad) = (*x, std::mem::take(words), *bad);
+    for r in (0..rounds).rev() {
+        let base = start + r * N;
+        let mut syms = [0i32; N];
+        let mut rows = [0usize; N];
+        for k in 0..N {
+            (syms[k], rows[k]) = src.get(base + k, &mut lbad);
+        }
+        for k in (0..N).rev() {
+            put_symbol(&mut lx[k], &mut lw, table, syms[k], rows[k], p);
+        }
+    }
+    (*x, *words, *bad) = (lx, lw, lbad);
+}
+
+/// The hot loop of [`decode_n`]: whole rounds (`out.len()` a multiple of `N`) with every
+/// lane in the ordinary regime. Each round looks up its `N` rows, makes the `N` decoding
+/// steps (independent, and they read no words, so their table loads overlap), then
+/// renormalises and finishes the lanes in stream order. A function of its own so its
+/// state and reader live in registers.
+#[inline(never)]
+fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
+    table: &CdfTable,
+    tgt: &T,
+    start: usize,
+    x: &mut [u64; N],
+    r: &mut WordReader<'_>,
+    out: &mut [T::Out],
+    bad: &mut bool,
+) -> Result<()> {
+    let p = if P == 0 { table.precision() } else { P };
+    let (mut lx, mut lr, mut lbad) = (*x, r.clone(), *bad);
+    for (q, dst) in out.chunks_exact_mut(N).enumerate() {
+        let base = start + q * N;
+        let mut rows = [Row::default(); N];
+        for (k, row) in rows.iter_mut().enumerate() {
+            *row = table.row(tgt.row(base + k, &mut lbad));
+        }
+        let mut bins = [0u32; N];
+        for k in 0..N {
+            (bins[k], lx[k]) = table.decode_step(rows[k], lx[k], p);
+        }
+        for (k, o) in dst.iter_mut().enumerate() {
+            lr.refill(&mut lx[k])?;
+            let s = finish_symbol(&mut lx[k], &mut lr, rows[k], bins[k])?;
+            *o = tgt.value(base + k, s);
+        }
+    }
+    (*x, *r, *bad) = (lx, lr, lbad);
     Ok(())
 }
 
@@ -319,20 +431,15 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
     let mut bad = false;
     let rounds = m / N;
     let fast = tail_q.iter().copied().min().unwrap_or(0).min(rounds);
-    for (q, dst) in out.chunks_exact_mut(N).take(fast).enumerate() {
-        let base = start + q * N;
-        let mut rows = [0usize; N];
-        for (k, row) in rows.iter_mut().enumerate() {
-            *row = tgt.row(base + k, &mut bad);
-        }
-        let mut syms = [0i32; N];
-        for k in 0..N {
-            syms[k] = get_symbol(&mut x[k], &mut r, table, rows[k], p)?;
-        }
-        for (k, o) in dst.iter_mut().enumerate() {
-            *o = tgt.value(base + k, syms[k]);
-        }
-    }
+    decode_rounds::<T, N, P>(
+        table,
+        tgt,
+        start,
+        &mut x,
+        &mut r,
+        &mut out[..fast * N],
+        &mut bad,
+    )?;
     for (j, o) in out.iter_mut().enumerate().skip(fast * N) {
         let (k, q) = (j % N, j / N);
         let row = tgt.row(start + j, &mut bad);

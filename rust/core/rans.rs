@@ -27,6 +27,16 @@ pub trait WordSink {
     /// Called after every encoding step with the new state; a no-op by default.
     #[inline(always)]
     fn step_done(&mut self, _x: u64) {}
+    /// Before a step: when `x >= x_max`, push the low word of `x` and shift it out. The
+    /// default branches (good for one serial state, where a predicted branch takes the
+    /// test off the state's dependency chain); `lanes.rs` overrides it branch-free.
+    #[inline(always)]
+    fn renorm(&mut self, x: &mut u64, x_max: u64) {
+        if *x >= x_max {
+            self.push_word(*x as u32);
+            *x >>= 32;
+        }
+    }
 }
 
 impl WordSink for Vec<u32> {
@@ -41,10 +51,7 @@ impl WordSink for Vec<u32> {
 pub fn enc_put<S: WordSink>(x: &mut u64, out: &mut S, sym: &EncSymbol, precision: u32) {
     // x_max = ((L >> p) << 32) * freq: the largest state that stays below 2^63 after coding.
     let x_max = (sym.freq as u64) << (63 - precision);
-    if *x >= x_max {
-        out.push_word(*x as u32);
-        *x >>= 32;
-    }
+    out.renorm(x, x_max);
     // x / freq by multiplication (see EncSymbol's invariant), then
     // x = (x / freq) << p + x % freq + start == x + bias + q * (2^p - freq).
     let q = (((*x as u128) * (sym.rcp as u128)) >> 64) as u64 >> sym.shift;

@@ -99,7 +99,7 @@ impl EncSymbol {
 }
 
 /// Per-row facts the coders need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Row {
     /// Index of this row's first entry in the flattened `cdf` / `symbols` arrays.
     pub base: u32,
