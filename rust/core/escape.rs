@@ -50,7 +50,7 @@ fn put_escape<S: WordSink>(
     x: &mut u64,
     out: &mut S,
     table: &CdfTable,
-    row: Row,
+    row: &Row,
     value: i64,
     precision: u32,
 ) {
@@ -109,7 +109,12 @@ pub fn get_symbol<R: Refill + Clone>(
 /// decoder can make the steps of all lanes first (they read no words), then renormalise
 /// and finish each lane in stream order.
 #[inline(always)]
-pub fn finish_symbol<R: Refill + Clone>(x: &mut u64, r: &mut R, row: Row, bin: u32) -> Result<i32> {
+pub fn finish_symbol<R: Refill + Clone>(
+    x: &mut u64,
+    r: &mut R,
+    row: &Row,
+    bin: u32,
+) -> Result<i32> {
     if (bin as i32) < row.max_value {
         row.offset
             .checked_add(bin as i32)
@@ -128,7 +133,7 @@ pub fn finish_symbol<R: Refill + Clone>(x: &mut u64, r: &mut R, row: Row, bin: u
 
 #[cold]
 #[inline(never)]
-fn get_escape<R: Refill>(x: &mut u64, r: &mut R, row: Row) -> Result<i32> {
+fn get_escape<R: Refill>(x: &mut u64, r: &mut R, row: &Row) -> Result<i32> {
     let mut n = 0u32;
     loop {
         let c = dec_get_bits(x, r, CHUNK_BITS)?;

@@ -83,12 +83,12 @@ struct Arrays<'a> {
 }
 
 impl EncodeSource for Arrays<'_> {
-    #[inline(always)]
-    fn get(&self, i: usize, _bad: &mut bool) -> (i32, usize) {
-        (self.symbols[i], self.indexes[i] as usize)
+    fn check(&self, _start: usize, _len: usize) -> Result<()> {
+        Ok(()) // the indexes were checked whole before coding
     }
-    fn error(&self, _start: usize, _len: usize) -> Error {
-        Error::invalid("unreachable: plain arrays are checked before coding")
+    #[inline(always)]
+    fn get(&self, i: usize) -> (i32, usize) {
+        (self.symbols[i], self.indexes[i] as usize)
     }
 }
 
@@ -97,16 +97,16 @@ struct Indexes<'a>(&'a [i32]);
 
 impl DecodeTarget for Indexes<'_> {
     type Out = i32;
+    fn check(&self, _start: usize, _len: usize) -> Result<()> {
+        Ok(()) // checked whole before decoding
+    }
     #[inline(always)]
-    fn row(&self, i: usize, _bad: &mut bool) -> usize {
+    fn row(&self, i: usize) -> usize {
         self.0[i] as usize
     }
     #[inline(always)]
     fn value(&self, _i: usize, symbol: i32) -> i32 {
         symbol
-    }
-    fn error(&self, _start: usize, _len: usize) -> Error {
-        Error::invalid("unreachable: plain indexes are checked before coding")
     }
 }
 

@@ -27,7 +27,7 @@
 use crate::error::{Error, Result};
 use crate::escape::{finish_symbol, get_symbol, put_symbol};
 use crate::rans::{Refill, WordReader, WordSink, RANS_L};
-use crate::table::{CdfTable, Row};
+use crate::table::CdfTable;
 use crate::varint;
 
 /// Most lanes a chunk may have.
@@ -36,26 +36,28 @@ pub const MAX_LANES: usize = 32;
 pub const LANE_START: u64 = 1;
 
 /// Where an encoder gets its symbols: position `i` of the stream → (symbol, table row).
+///
+/// Inputs are checked once per chunk, in a pass of their own (it vectorises), so the
+/// coding loop carries no per-element validity flags.
 pub trait EncodeSource: Sync {
-    /// Symbol and row of position `i`; set `*bad` (never clear it) when the inputs at `i`
-    /// are unusable. The row must be a valid row even then.
-    fn get(&self, i: usize, bad: &mut bool) -> (i32, usize);
-    /// The error for the first bad position in `start..start + len` (called only after
-    /// `get` flagged one there).
-    fn error(&self, start: usize, len: usize) -> Error;
+    /// The error for the first unusable position in `start..start + len`, if any. Called
+    /// before those positions are coded.
+    fn check(&self, start: usize, len: usize) -> Result<()>;
+    /// Symbol and row of position `i`. REQUIRES: `check` passed for `i`.
+    fn get(&self, i: usize) -> (i32, usize);
 }
 
 /// Where a decoder gets rows and puts its results.
 pub trait DecodeTarget: Sync {
     /// What one decoded position becomes.
     type Out: Copy + Send + Sync + Default;
-    /// Row of position `i`; set `*bad` when the inputs at `i` are unusable (the row must
-    /// be valid even then).
-    fn row(&self, i: usize, bad: &mut bool) -> usize;
+    /// The error for the first unusable position in `start..start + len`, if any. Called
+    /// before those positions are decoded.
+    fn check(&self, start: usize, len: usize) -> Result<()>;
+    /// Row of position `i`. REQUIRES: `check` passed for `i`.
+    fn row(&self, i: usize) -> usize;
     /// The output for symbol `symbol` at position `i`.
     fn value(&self, i: usize, symbol: i32) -> Self::Out;
-    /// The error for the first bad position in `start..start + len`.
-    fn error(&self, start: usize, len: usize) -> Error;
 }
 
 /// Lanes a chunk of `m` symbols actually uses: the largest power of two `<= min(lanes, m)`.
@@ -203,15 +205,15 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     let p = if P == 0 { table.precision() } else { P };
     let mut x = [LANE_START; N];
     let mut cross = [Crossing::default(); N];
+    src.check(start, m)?;
     let mut words = LaneWords::with_capacity(m / 2 + 16);
-    let mut bad = false;
     let mut uncrossed = N;
     let mut j = m;
     // Encoder order is last symbol first; lanes start small, so watch for crossings.
     while j > 0 && uncrossed > 0 {
         j -= 1;
         let k = j % N;
-        let (s, row) = src.get(start + j, &mut bad);
+        let (s, row) = src.get(start + j);
         if cross[k].crossed {
             put_symbol(&mut x[k], &mut words, table, s, row, p);
         } else {
@@ -234,13 +236,10 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     // Every lane is in the ordinary regime now: finish the partial round, then whole rounds.
     while !j.is_multiple_of(N) {
         j -= 1;
-        let (s, row) = src.get(start + j, &mut bad);
+        let (s, row) = src.get(start + j);
         put_symbol(&mut x[j % N], &mut words, table, s, row, p);
     }
-    encode_rounds::<S, N, P>(table, src, start, j / N, &mut x, &mut words, &mut bad);
-    if bad {
-        return Err(src.error(start, m));
-    }
+    encode_rounds::<S, N, P>(table, src, start, j / N, &mut x, &mut words);
     let words = words.words();
     out.reserve(N * 10 + words.len() * 4);
     for k in 0..N {
@@ -271,22 +270,21 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     rounds: usize,
     x: &mut [u64; N],
     words: &mut LaneWords,
-    bad: &mut bool,
 ) {
     let p = if P == 0 { table.precision() } else { P };
-    let (mut lx, mut lw, mut lbad) = (*x, std::mem::take(words), *bad);
+    let (mut lx, mut lw) = (*x, std::mem::take(words));
     for r in (0..rounds).rev() {
         let base = start + r * N;
         let mut syms = [0i32; N];
         let mut rows = [0usize; N];
         for k in 0..N {
-            (syms[k], rows[k]) = src.get(base + k, &mut lbad);
+            (syms[k], rows[k]) = src.get(base + k);
         }
         for k in (0..N).rev() {
             put_symbol(&mut lx[k], &mut lw, table, syms[k], rows[k], p);
         }
     }
-    (*x, *words, *bad) = (lx, lw, lbad);
+    (*x, *words) = (lx, lw);
 }
 
 /// The hot loop of [`decode_n`]: whole rounds (`out.len()` a multiple of `N`) with every
@@ -302,27 +300,26 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     x: &mut [u64; N],
     r: &mut WordReader<'_>,
     out: &mut [T::Out],
-    bad: &mut bool,
 ) -> Result<()> {
     let p = if P == 0 { table.precision() } else { P };
-    let (mut lx, mut lr, mut lbad) = (*x, r.clone(), *bad);
+    let (mut lx, mut lr) = (*x, r.clone());
     for (q, dst) in out.chunks_exact_mut(N).enumerate() {
         let base = start + q * N;
-        let mut rows = [Row::default(); N];
+        let mut rows = [0usize; N];
         for (k, row) in rows.iter_mut().enumerate() {
-            *row = table.row(tgt.row(base + k, &mut lbad));
+            *row = tgt.row(base + k);
         }
         let mut bins = [0u32; N];
         for k in 0..N {
-            (bins[k], lx[k]) = table.decode_step(rows[k], lx[k], p);
+            (bins[k], lx[k]) = table.decode_step(table.row(rows[k]), lx[k], p);
         }
         for (k, o) in dst.iter_mut().enumerate() {
             lr.refill(&mut lx[k])?;
-            let s = finish_symbol(&mut lx[k], &mut lr, rows[k], bins[k])?;
+            let s = finish_symbol(&mut lx[k], &mut lr, table.row(rows[k]), bins[k])?;
             *o = tgt.value(base + k, s);
         }
     }
-    (*x, *r, *bad) = (lx, lr, lbad);
+    (*x, *r) = (lx, lr);
     Ok(())
 }
 
@@ -427,22 +424,14 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
             }
         }
     }
+    tgt.check(start, m)?;
     let mut r = WordReader::new(&data[pos..])?;
-    let mut bad = false;
     let rounds = m / N;
     let fast = tail_q.iter().copied().min().unwrap_or(0).min(rounds);
-    decode_rounds::<T, N, P>(
-        table,
-        tgt,
-        start,
-        &mut x,
-        &mut r,
-        &mut out[..fast * N],
-        &mut bad,
-    )?;
+    decode_rounds::<T, N, P>(table, tgt, start, &mut x, &mut r, &mut out[..fast * N])?;
     for (j, o) in out.iter_mut().enumerate().skip(fast * N) {
         let (k, q) = (j % N, j / N);
-        let row = tgt.row(start + j, &mut bad);
+        let row = tgt.row(start + j);
         let s = if q < tail_q[k] {
             get_symbol(&mut x[k], &mut r, table, row, p)?
         } else {
@@ -453,9 +442,6 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
             s
         };
         *o = tgt.value(start + j, s);
-    }
-    if bad {
-        return Err(tgt.error(start, m));
     }
     if r.remaining_words() != 0 {
         return Err(Error::corrupt(format!(

@@ -56,7 +56,9 @@ pub fn round_half_even(x: f32) -> f32 {
     }
 }
 
-/// `true` when a rounded value converts to `i32` exactly (false for NaN).
+/// `true` when a rounded value converts to `i32` exactly (false for NaN). For any `f32`
+/// `d`, `fits_i32(d) == fits_i32(round_half_even(d))`: floats near `2^31` are multiples
+/// of 128, so rounding never crosses either end of the range.
 #[inline(always)]
 fn fits_i32(r: f32) -> bool {
     (-2_147_483_648.0..2_147_483_648.0).contains(&r)
@@ -181,20 +183,63 @@ struct FloatSource<'a> {
     index: &'a ScaleIndex,
 }
 
+/// `round_half_even(d) as i32` for `d` that fits `i32`. Below `2^22` in magnitude,
+/// `d + 1.5 * 2^23` lands in `[2^23, 2^24)`, where floats are the integers: the addition
+/// itself rounds half to even, and the integer sits in the low mantissa bits.
+#[inline(always)]
+fn symbol_of(d: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23, bits 0x4B40_0000
+    if d.abs() < 4_194_304.0 {
+        (d + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32
+    } else {
+        round_half_even(d) as i32
+    }
+}
+
+/// `true` when no element of `flags` is set, without a branch per element.
+#[inline(always)]
+fn none_set(flags: impl Iterator<Item = bool>) -> bool {
+    !flags.fold(false, |any, f| any | f)
+}
+
 impl EncodeSource for FloatSource<'_> {
+    fn check(&self, start: usize, len: usize) -> Result<()> {
+        let (v, sc) = (
+            &self.values[start..start + len],
+            &self.scales[start..start + len],
+        );
+        // fits_i32(d) == fits_i32(round(d)) for every f32 d (see fits_i32).
+        let ok = match self.means {
+            Some(m) => none_set(
+                v.iter()
+                    .zip(&m[start..start + len])
+                    .zip(sc)
+                    .map(|((&v, &m), &s)| !fits_i32(v - m) | s.is_nan()),
+            ),
+            None => none_set(v.iter().zip(sc).map(|(&v, &s)| !fits_i32(v) | s.is_nan())),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(first_bad_input(
+                self.values,
+                self.scales,
+                self.means,
+                start,
+                len,
+            ))
+        }
+    }
     #[inline(always)]
-    fn get(&self, i: usize, bad: &mut bool) -> (i32, usize) {
+    fn get(&self, i: usize) -> (i32, usize) {
         let mean = match self.means {
             Some(m) => m[i],
             None => 0.0,
         };
-        let r = round_half_even(self.values[i] - mean);
-        let s = self.scales[i];
-        *bad |= !fits_i32(r) | s.is_nan();
-        (r as i32, self.index.get(s))
-    }
-    fn error(&self, start: usize, len: usize) -> Error {
-        first_bad_input(self.values, self.scales, self.means, start, len)
+        (
+            symbol_of(self.values[i] - mean),
+            self.index.get(self.scales[i]),
+        )
     }
 }
 
@@ -207,15 +252,25 @@ struct FloatTarget<'a> {
 
 impl DecodeTarget for FloatTarget<'_> {
     type Out = f32;
-    #[inline(always)]
-    fn row(&self, i: usize, bad: &mut bool) -> usize {
-        let s = self.scales[i];
-        let m = match self.means {
-            Some(m) => m[i],
-            None => 0.0,
+    fn check(&self, start: usize, len: usize) -> Result<()> {
+        let sc = &self.scales[start..start + len];
+        let ok = match self.means {
+            Some(m) => none_set(
+                sc.iter()
+                    .zip(&m[start..start + len])
+                    .map(|(&s, &m)| s.is_nan() | m.is_nan()),
+            ),
+            None => none_set(sc.iter().map(|s| s.is_nan())),
         };
-        *bad |= s.is_nan() | m.is_nan();
-        self.index.get(s)
+        if ok {
+            Ok(())
+        } else {
+            Err(first_bad_input(&[], self.scales, self.means, start, len))
+        }
+    }
+    #[inline(always)]
+    fn row(&self, i: usize) -> usize {
+        self.index.get(self.scales[i])
     }
     #[inline(always)]
     fn value(&self, i: usize, symbol: i32) -> f32 {
@@ -223,9 +278,6 @@ impl DecodeTarget for FloatTarget<'_> {
             Some(m) => symbol as f32 + m[i],
             None => symbol as f32,
         }
-    }
-    fn error(&self, start: usize, len: usize) -> Error {
-        first_bad_input(&[], self.scales, self.means, start, len)
     }
 }
 
@@ -326,16 +378,13 @@ impl ScaleCoder {
         match format {
             StreamFormat::Fastrans => format::encode_with(&self.table, &src, n, threads),
             StreamFormat::CompressAi => {
-                let mut bad = false;
+                src.check(0, n)?;
                 let (symbols, rows): (Vec<i32>, Vec<i32>) = (0..n)
                     .map(|i| {
-                        let (s, r) = src.get(i, &mut bad);
+                        let (s, r) = src.get(i);
                         (s, r as i32)
                     })
                     .unzip();
-                if bad {
-                    return Err(src.error(0, n));
-                }
                 compressai::encode(&self.table, &symbols, &rows)
             }
         }
@@ -362,11 +411,8 @@ impl ScaleCoder {
         match format {
             StreamFormat::Fastrans => format::decode_with(&self.table, data, &tgt, n, threads),
             StreamFormat::CompressAi => {
-                let mut bad = false;
-                let rows: Vec<i32> = (0..n).map(|i| tgt.row(i, &mut bad) as i32).collect();
-                if bad {
-                    return Err(tgt.error(0, n));
-                }
+                tgt.check(0, n)?;
+                let rows: Vec<i32> = (0..n).map(|i| tgt.row(i) as i32).collect();
                 let symbols = compressai::decode(&self.table, data, &rows)?;
                 Ok(symbols
                     .iter()
@@ -399,6 +445,42 @@ mod tests {
             let a = round_half_even(v);
             let b = v.round_ties_even();
             assert!(a == b || (a.is_nan() && b.is_nan()), "{v}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn symbol_of_rounds_half_to_even() {
+        let mut x = 0x9e37_79b9u32;
+        let mut vals = vec![
+            0.0f32,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            4_194_303.5,
+            -4_194_303.5,
+            4_194_304.0,
+            -4_194_304.0,
+            4_194_302.5,
+            2_147_483_520.0,
+            -2_147_483_648.0,
+            8_388_609.0,
+        ];
+        for t in [4_194_304.0f32, 1.0, 0.5] {
+            vals.push(f32::from_bits(t.to_bits() - 1));
+            vals.push(-f32::from_bits(t.to_bits() - 1));
+        }
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            vals.push((x as f32 / 512.0) - 4_194_304.0);
+            vals.push(f32::from_bits(x & 0xcfff_ffff)); // |v| < 2^32 or tiny
+        }
+        for v in vals.into_iter().filter(|v| fits_i32(*v)) {
+            assert_eq!(symbol_of(v), v.round_ties_even() as i32, "{v}");
         }
     }
 

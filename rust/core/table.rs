@@ -17,25 +17,25 @@ use crate::error::{Error, Result};
 
 /// Decode buckets per row: about `BUCKETS_PER_BIN` per bin (a power of two, at most
 /// `2^MAX_LOOKUP_BITS` and at most one per slot). Sizing by the bin count keeps a typical
-/// hyperprior's lookups (mostly narrow rows) small: profiling W1 showed a fixed 2^11
-/// buckets per row spending most decode time on cache misses. Measured on W1 (cycles per
-/// decoded symbol): 1 bucket/bin 40, 2 → 37, 4 → 40; 4-byte buckets finished by three
-/// compares against the CDF: 42.
-const BUCKETS_PER_BIN: usize = 2;
+/// hyperprior's lookups (mostly narrow rows) small, and the decoder's time is mostly the
+/// latency of the bucket load, so a smaller table is a faster one. With each bucket
+/// holding its best pair of bins (see [`Bucket`]), one bucket per bin leaves 0.4% of W1's
+/// symbols to the slow path (2 per bin: 0.15% for twice the memory, 80 -> 160 KB; the
+/// earlier "first two bins" rule needed 2 per bin and still sent 4.5% there).
+const BUCKETS_PER_BIN: usize = 1;
 const MAX_LOOKUP_BITS: u32 = 12;
 
-/// A decode bucket: the bins holding its slots, when there are at most two of them.
+/// A decode bucket: the adjacent pair of bins that covers most of its slots.
 ///
-/// The bin `bin` holds the bucket's first slot and starts at `start`; it has `freq_lo`
-/// slots. When the bucket also reaches into the next bin, that bin starts at `split` and
-/// has `freq_hi` slots (otherwise `split` is past the bucket and `freq_hi` unused). The
-/// frequencies are stored rather than the bins' ends so the decoder can compute both
-/// candidate states while the compare `slot >= split` resolves, then pick one with a
-/// conditional move: the state's dependency chain is load, multiply, add, select.
-/// Buckets spanning three or more bins (only in the far tails, where bins are narrower
-/// than a bucket) set the `MULTI` bit of `freq_hi`, and the decoder scans the CDF forward
-/// from `bin` instead. `bin` fits 16 bits: a row has at most `2^16` bins (precision <= 16,
-/// every frequency >= 1), so at most 65535 is a first bin.
+/// The pair is bin `bin`, starting at `start` with `freq_lo` slots, and bin `bin + 1`,
+/// starting at `split` with `freq_hi` slots (`freq_hi = 0` when the bucket lies inside one
+/// bin; `split` is then past the bucket). The frequencies are stored rather than the bins'
+/// ends so the decoder can compute both candidate states while the compare
+/// `slot >= split` resolves, then pick one with a conditional move: the state's dependency
+/// chain is load, multiply, add, select. A slot outside the pair (only in buckets spanning
+/// three or more bins, i.e. the far tails, where bins are narrower than a bucket) is found
+/// by a short scan down or up the CDF from the pair. `bin` fits 16 bits: a row has at most
+/// `2^16` bins (precision <= 16, every frequency >= 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(16))]
 struct Bucket {
@@ -44,10 +44,6 @@ struct Bucket {
     bin: u16,
     freq_lo: u32,
     freq_hi: u32,
-}
-
-impl Bucket {
-    const MULTI: u32 = 1 << 31;
 }
 
 /// One bin ready for the division-free rANS encoder.
@@ -323,26 +319,34 @@ impl CdfTable {
         }
         self.symbols.push(EncSymbol::default());
         // Bucket b covers slots first..=last with first = b << lookup_shift.
-        let mut bin = 0usize;
+        let cdf = |j: usize| valid[j] as u32;
+        let mut b0 = 0usize;
         for b in 0..1u32 << lookup_bits {
             let first = b << lookup_shift;
             let last = first + (1 << lookup_shift) - 1;
-            while valid[bin + 1] as u32 <= first {
-                bin += 1;
+            while cdf(b0 + 1) <= first {
+                b0 += 1;
             }
-            let (start, split) = (valid[bin] as u32, valid[bin + 1] as u32);
-            let freq_hi = if split > last {
-                0
-            } else if let Some(&end) = valid.get(bin + 2).filter(|&&e| e as u32 > last) {
-                end as u32 - split
+            let mut b1 = b0;
+            while cdf(b1 + 1) <= last {
+                b1 += 1;
+            }
+            // The pair (j, j + 1) covering the most of first..=last; bins b0..=b1 do.
+            let covered = |j: usize| cdf(j + 2).min(last + 1) - cdf(j).max(first);
+            let pair = if b1 == b0 {
+                b0
             } else {
-                Bucket::MULTI
+                (b0..b1)
+                    .max_by_key(|&j| (covered(j), usize::MAX - j))
+                    .unwrap_or(b0)
             };
+            let (start, split) = (cdf(pair), cdf(pair + 1));
+            let freq_hi = if pair < b1 { cdf(pair + 2) - split } else { 0 };
             self.lookup.push(Bucket {
                 split,
-                // start < 2^precision <= 2^16 and bin < 2^16 (see Bucket).
+                // start < 2^precision <= 2^16 and pair < 2^16 (see Bucket).
                 start: start as u16,
-                bin: bin as u16,
+                bin: pair as u16,
                 freq_lo: split - start,
                 freq_hi,
             });
@@ -380,8 +384,8 @@ impl CdfTable {
     }
     /// Facts of row `i`. REQUIRES: `i < num_tables()` (use [`CdfTable::check_indexes`]).
     #[inline]
-    pub fn row(&self, i: usize) -> Row {
-        self.rows[i]
+    pub fn row(&self, i: usize) -> &Row {
+        &self.rows[i]
     }
     /// The valid CDF entries of row `i` (`lengths[i]` of them).
     pub fn row_cdf(&self, i: usize) -> &[u32] {
@@ -400,31 +404,43 @@ impl CdfTable {
 
     /// Encoder form of `bin` in `row`. REQUIRES: `bin <= row.max_value`.
     #[inline]
-    pub fn enc_symbol(&self, row: Row, bin: u32) -> &EncSymbol {
+    pub fn enc_symbol(&self, row: &Row, bin: u32) -> &EncSymbol {
         &self.symbols[(row.base + bin) as usize]
     }
 
     /// One rANS decoding step before renormalisation: the bin of `row` holding the slot
     /// `x mod 2^precision`, and the state after removing that bin,
-    /// `freq * (x >> precision) + slot - start`. One bucket load answers almost every slot, and both candidate
-    /// states are computed while the bucket's compare resolves (see [`Bucket`]); a bucket
-    /// in the far tails that spans several bins is finished by a short forward scan.
+    /// `freq * (x >> precision) + slot - start`. One bucket load answers almost every
+    /// slot, and both candidate states are computed while the bucket's compare resolves
+    /// (see [`Bucket`]); a slot outside the bucket's pair of bins is found by a short scan.
     #[inline(always)]
-    pub fn decode_step(&self, row: Row, x: u64, precision: u32) -> (u32, u64) {
+    pub fn decode_step(&self, row: &Row, x: u64, precision: u32) -> (u32, u64) {
         let slot = (x & ((1u64 << precision) - 1)) as u32;
         let high = x >> precision;
         let bk = self.lookup[row.lookup_base as usize + (slot >> row.lookup_shift) as usize];
-        if bk.freq_hi & Bucket::MULTI == 0 {
+        let start = bk.start as u32;
+        if slot.wrapping_sub(start) < bk.freq_lo + bk.freq_hi {
             let upper = slot >= bk.split;
-            let x_lo = bk.freq_lo as u64 * high + (slot - bk.start as u32) as u64;
+            let x_lo = bk.freq_lo as u64 * high + (slot - start) as u64;
             let x_hi = (bk.freq_hi as u64 * high + slot as u64).wrapping_sub(bk.split as u64);
             let x = std::hint::select_unpredictable(upper, x_hi, x_lo);
             return (bk.bin as u32 + upper as u32, x);
         }
+        self.decode_step_scan(row, bk.bin as usize, slot, high)
+    }
+
+    /// [`CdfTable::decode_step`] for a slot outside its bucket's pair of bins `pair`,
+    /// `pair + 1`: scan down or up from the pair.
+    #[cold]
+    #[inline(never)]
+    fn decode_step_scan(&self, row: &Row, pair: usize, slot: u32, high: u64) -> (u32, u64) {
         let base = row.base as usize;
         let cdf = &self.cdf[base..base + row.max_value as usize + 2];
-        let mut bin = bk.bin as usize;
-        // Terminates: cdf[last] = 2^precision > slot.
+        let mut bin = pair;
+        // Both scans terminate: cdf[0] = 0 <= slot < 2^precision = cdf[last].
+        while cdf[bin] > slot {
+            bin -= 1;
+        }
         while cdf[bin + 1] <= slot {
             bin += 1;
         }
