@@ -537,6 +537,59 @@ mod tests {
         }
     }
 
+    /// Every slot of rows of every shape (a dominant bin with narrow tails, many equal
+    /// bins, a single bin, random widths) decodes to the bin a linear search finds.
+    #[test]
+    fn decode_step_matches_linear_search() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut rows: Vec<Vec<i32>> = vec![
+            vec![0, 65536],
+            vec![0, 1, 2, 65534, 65535, 65536],
+            (0..=256).map(|i| i * 256).collect(),
+            (0..=4096).map(|i| i * 16).collect(),
+        ];
+        for _ in 0..40 {
+            let bins = 1 + (next() % 700) as usize;
+            let mut cuts: Vec<i32> = (0..bins - 1)
+                .map(|_| match next() % 3 {
+                    0 => 1 + (next() % 64) as i32,      // a narrow tail bin
+                    1 => 30_000 + (next() % 30) as i32, // near the middle
+                    _ => 1 + (next() % 65_535) as i32,
+                })
+                .collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut row = vec![0];
+            row.extend(cuts);
+            row.push(65536);
+            rows.push(row);
+        }
+        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
+        let offsets = vec![0; rows.len()];
+        let table = CdfTable::from_rows(&rows, &lengths, &offsets, 16).unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            let r = table.row(i);
+            for slot in 0..65536u32 {
+                let high = 1 + (next() >> 20);
+                let x = (high << 16) | slot as u64;
+                let bin = row.iter().rposition(|&c| c as u32 <= slot).unwrap();
+                let (start, end) = (row[bin] as u64, row[bin + 1] as u64);
+                let want = (end - start) * high + slot as u64 - start;
+                assert_eq!(
+                    table.decode_step(r, x, 16),
+                    (bin as u32, want),
+                    "row {i} slot {slot}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn rejects_bad_rows() {
         let ok = [0, 10, 65536, 0];
