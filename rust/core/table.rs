@@ -83,7 +83,7 @@ impl EncSymbol {
         // freq > 2^(shift - 1). Then floor(x / freq) = mulhi(x, rcp) >> (shift - 1) for all
         // x < 2^63: the rounding error of rcp adds less than 1/freq to x / freq.
         let shift = 32 - (freq - 1).leading_zeros();
-        let rcp = (1u128 << (63 + shift)).div_ceil(freq as u128);
+        let rcp = reciprocal(freq as u64, shift);
         EncSymbol {
             rcp: rcp as u64,
             bias: start,
@@ -92,6 +92,17 @@ impl EncSymbol {
             freq,
         }
     }
+}
+
+/// `ceil(2^(63 + shift) / freq)` for `2 <= freq <= 2^16` and `shift = ceil(log2 freq)`,
+/// without a 128-bit division (a software `__udivti3` call): with `2^63 = q freq + r`,
+/// `2^(63 + shift) = (q << shift) freq + (r << shift)`, and `r << shift < 2^32` is divided
+/// exactly. Checked against the 128-bit formula for every such `freq` in the tests.
+#[inline]
+fn reciprocal(freq: u64, shift: u32) -> u64 {
+    let q = (1u64 << 63) / freq;
+    let r = (1u64 << 63) - q * freq;
+    (q << shift) + (r << shift).div_ceil(freq)
 }
 
 /// Per-row facts the coders need.
@@ -587,6 +598,15 @@ mod tests {
                     "row {i} slot {slot}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn reciprocal_equals_the_128_bit_formula_for_every_frequency() {
+        for freq in 2u32..=1 << 16 {
+            let shift = 32 - (freq - 1).leading_zeros();
+            let want = (1u128 << (63 + shift)).div_ceil(freq as u128);
+            assert_eq!(reciprocal(freq as u64, shift) as u128, want, "freq={freq}");
         }
     }
 
