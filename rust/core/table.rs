@@ -85,7 +85,7 @@ impl EncSymbol {
         let shift = 32 - (freq - 1).leading_zeros();
         let rcp = reciprocal(freq as u64, shift);
         EncSymbol {
-            rcp: rcp as u64,
+            rcp,
             bias: start,
             cmpl_freq: one - freq,
             shift: shift - 1,
