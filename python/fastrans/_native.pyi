@@ -17,6 +17,7 @@ __all__ = [
     "decode_fastrans",
     "gaussian_table",
     "laplace_table",
+    "table_from_edges",
     "ScaleCoder",
     "golomb_encode",
     "golomb_decode",
@@ -107,6 +108,9 @@ def gaussian_table(
 ) -> CdfTable: ...
 def laplace_table(
     scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
+) -> CdfTable: ...
+def table_from_edges(
+    edges: npt.NDArray[np.float32], centers: npt.NDArray[np.int32], precision: int = 16
 ) -> CdfTable: ...
 
 @final

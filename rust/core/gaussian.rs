@@ -11,6 +11,11 @@
 //!
 //! Differences from CompressAI's float32 torch code are in the last bits of the pmf only
 //! (ours is the more accurate); the layout is identical.
+//!
+//! [`table_from_edges`] is the other route, for tables that must equal CompressAI's bit
+//! for bit (`fastrans.entropy_models`): the caller evaluates the CDF at the bin edges with
+//! CompressAI's own float32 torch ops, and the pmf differences, the mirroring and the tail
+//! are done here in `f32`, exactly as torch does them, with no padded 2-D grid in between.
 
 use crate::cdf::check_precision;
 use crate::error::{Error, Result};
@@ -173,6 +178,57 @@ fn build(family: Family, scales: &[f64], precision: u32, tail_mass: f64) -> Resu
     })
 }
 
+/// CompressAI's `GaussianConditional.update()` tables from the CDF `F` at the upper bin
+/// edges: row `r` (center `c = centers[r]`) owns the `c + 2` entries of `edges` that follow
+/// the previous rows', `edges[.. + v] = F((0.5 - v) / s_r)` for `v = 0 ..= c + 1`.
+///
+/// Row `r` is CompressAI's row to the bit: its bin `i` (`0 <= i <= 2c`, distance
+/// `v = |i - c|` from the mean) has mass `F((0.5 - v) / s) - F((-0.5 - v) / s)`, and since
+/// `-0.5 - v == 0.5 - (v + 1)` exactly in `f32`, that is `edge[v] - edge[v + 1]`, the same
+/// `f32` subtraction torch does; the escape bin gets `2 F((-0.5 - c) / s) = 2 edge[c + 1]`;
+/// the offset is `-c`. So the table depends only on the edge values, however they were
+/// computed (no padded `[rows, 2 max(c) + 1]` grid is ever built).
+///
+/// REQUIRES (checked, `InvalidArgument` otherwise): `centers` non-empty, every center
+/// `>= 0` with `2 c + 2 <= 2^precision`, `edges.len() = sum(c + 2)`, and edges that make
+/// each row's masses finite and non-negative (decreasing in `v`).
+pub fn table_from_edges(edges: &[f32], centers: &[i32], precision: u32) -> Result<CdfTable> {
+    check_precision(precision)?;
+    if centers.is_empty() {
+        return Err(Error::invalid("centers is empty: give at least one row"));
+    }
+    let mut starts = Vec::with_capacity(centers.len());
+    let mut total = 0usize;
+    for (r, &c) in centers.iter().enumerate() {
+        // 2c + 2 bins (with the escape bin) must fit the 2^precision slots.
+        if c < 0 || 2 * c as i64 + 2 > 1i64 << precision {
+            return Err(Error::invalid(format!(
+                "centers[{r}] = {c}: centers must be in 0..={} at precision={precision}",
+                (1i64 << (precision - 1)) - 1
+            )));
+        }
+        starts.push(total);
+        total += c as usize + 2;
+    }
+    if edges.len() != total {
+        return Err(Error::invalid(format!(
+            "edges has {} entries but the centers need {total} (center + 2 per row)",
+            edges.len()
+        )));
+    }
+    let offsets: Vec<i32> = centers.iter().map(|&c| -c).collect();
+    CdfTable::from_pmf_fn(centers.len(), &offsets, precision, |r| {
+        let c = centers[r] as usize;
+        let edge = &edges[starts[r]..starts[r] + c + 2];
+        let mut pmf = Vec::with_capacity(2 * c + 2);
+        // Bins c, c-1, ..., 0 then 1, ..., c of distance: the row is symmetric.
+        pmf.extend((0..=c).rev().map(|v| edge[v] - edge[v + 1]));
+        pmf.extend((1..=c).map(|v| edge[v] - edge[v + 1]));
+        pmf.push(2.0 * edge[c + 1]);
+        Ok(pmf)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,7 +248,54 @@ mod tests {
         assert_eq!(t.offsets(), vec![-1, -7, -62]);
         assert_eq!(t.lengths(), vec![5, 17, 127]);
         let l = laplace_table(&[1.0], 16, 1e-9).unwrap();
+        // table_from_edges lays rows out the same way.
+        let edges: Vec<f32> = [(1usize, 0.11f64), (7, 1.0), (62, 10.0)]
+            .iter()
+            .flat_map(|&(c, s)| (0..c + 2).map(move |v| normal_cdf((0.5 - v as f64) / s) as f32))
+            .collect();
+        let e = table_from_edges(&edges, &[1, 7, 62], 16).unwrap();
+        assert_eq!(e.offsets(), t.offsets());
+        assert_eq!(e.lengths(), t.lengths());
         // -ln(1e-9) = 20.72 -> center 21.
         assert_eq!(l.offsets(), vec![-21]);
+    }
+
+    #[test]
+    fn table_from_edges_rows_are_the_mirrored_differences() {
+        // Two rows: center 2 (4 edges) and center 0 (2 edges).
+        let edges = [0.6f32, 0.3, 0.1, 0.01, 0.55, 0.2];
+        let t = table_from_edges(&edges, &[2, 0], 16).unwrap();
+        let row0 = [
+            0.1f32 - 0.01,
+            0.3 - 0.1,
+            0.6 - 0.3,
+            0.3 - 0.1,
+            0.1 - 0.01,
+            2.0 * 0.01,
+        ];
+        let want0 = crate::pmf_to_quantized_cdf(&row0, 16).unwrap();
+        assert_eq!(t.row_cdf(0), want0.as_slice());
+        let want1 = crate::pmf_to_quantized_cdf(&[0.55f32 - 0.2, 2.0 * 0.2], 16).unwrap();
+        assert_eq!(t.row_cdf(1), want1.as_slice());
+        assert_eq!(t.offsets(), vec![-2, 0]);
+        assert_eq!(t.lengths(), vec![7, 3]);
+    }
+
+    #[test]
+    fn table_from_edges_rejects_bad_inputs() {
+        let edges = [0.6f32, 0.3, 0.1, 0.01];
+        assert!(table_from_edges(&edges, &[2], 16).is_ok());
+        assert!(table_from_edges(&edges, &[], 16).is_err()); // no rows
+        assert!(table_from_edges(&edges, &[1], 16).is_err()); // too many edges
+        assert!(table_from_edges(&edges, &[3], 16).is_err()); // too few edges
+        assert!(table_from_edges(&edges, &[-1, 1], 16).is_err()); // negative center
+        assert!(table_from_edges(&edges, &[2], 17).is_err()); // precision
+        assert!(table_from_edges(&edges, &[2], 2).is_err()); // 6 bins > 2^2 slots
+        let rising = [0.1f32, 0.3, 0.6, 0.7];
+        assert!(table_from_edges(&rising, &[2], 16).is_err()); // negative masses
+        let nan = [0.6f32, f32::NAN, 0.1, 0.01];
+        assert!(table_from_edges(&nan, &[2], 16).is_err());
+        let huge = vec![0.5f32; (1 << 15) + 2];
+        assert!(table_from_edges(&huge, &[1 << 15], 16).is_err()); // 2^16 + 2 bins
     }
 }

@@ -3,10 +3,11 @@ bins of width ``step``, coded with one table per entry of a scale table.
 
 Why this module: it is CompressAI's ``GaussianConditional`` (constructor, buffers,
 state_dict keys, likelihoods and update() arithmetic, so its tables and compressai-format
-streams are CompressAI's) with three changes: the table build is one native
-``CdfTable.from_pmfs`` call, a bin width ``step`` is honoured everywhere (the element is
-standardized to ``(x - mean) / step`` with scale ``scale / step``, so the unit-bin tables
-serve every step), and bad scales raise instead of being clamped silently.
+streams are CompressAI's) with three changes: update() evaluates only the CDF values its
+tables need (with CompressAI's torch ops) and builds them in one native call, a bin width
+``step`` is honoured everywhere (the element is standardized to ``(x - mean) / step`` with
+scale ``scale / step``, so the unit-bin tables serve every step), and bad scales raise
+instead of being clamped silently.
 :class:`fastrans.entropy_models.LaplaceConditional` reuses all of it with another CDF.
 """
 
@@ -21,13 +22,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from fastrans import _native
+from fastrans._arrays import as_f32, as_i32
 from fastrans.entropy_models._base import (
     _TABLE_BUFFERS,
     EntropyModel,
     check_broadcasts,
     check_positive,
     check_tensor,
-    to_cpu_i32,
 )
 from fastrans.parametrizers import LowerBound
 from fastrans.tables import CdfTable, scale_indexes
@@ -180,32 +182,26 @@ class GaussianConditional(EntropyModel):
         if not force and not self.tables_are_stale():
             return False
         # CompressAI's arithmetic, value for value, so the tables are its tables. CompressAI
-        # evaluates the CDF on a full [rows, max_length] grid at both edges of every bin;
-        # only distances 0..center+1 of each row are used and each edge is shared by two
-        # bins ((-0.5 - v) == (0.5 - (v + 1)) exactly), so each edge is evaluated once on
-        # the same float32 inputs and gathered: identical values, far fewer erfc calls.
+        # evaluates the CDF on a padded [rows, max_length] grid at both edges of every bin,
+        # then takes pmf = upper - lower and tail = 2 * lower[:, 0]. Each row is symmetric
+        # (only distances 0..center + 1 occur) and each edge is shared by two bins
+        # ((-0.5 - v) == (0.5 - (v + 1)) exactly in float32), so we evaluate each row's
+        # upper edges once, on the same float32 inputs with the same torch ops (the CDF is
+        # elementwise, so the values do not depend on the tensor's shape), and the native
+        # table_from_edges does the float32 subtractions, mirroring and tail exactly as
+        # torch would, then quantizes every row: identical tables, no padded grid.
         multiplier = -self._standardized_quantile(self.tail_mass / 2)
-        pmf_center = torch.ceil(self.scale_table * multiplier).int()
-        pmf_length = 2 * pmf_center + 1
-        max_length = int(torch.max(pmf_length))
-        centers = pmf_center.cpu().long()
+        pmf_center = torch.ceil(self.scale_table * multiplier).int().cpu()
         scales = self.scale_table.float().cpu()
-        counts = centers + 2  # distances 0 ..= center + 1
-        base = torch.cumsum(counts, 0) - counts
+        counts = pmf_center.long() + 2  # upper edges at distances 0 ..= center + 1
         rows = torch.repeat_interleave(torch.arange(len(counts)), counts)
-        dist = (torch.arange(int(counts.sum())) - base[rows]).int().float()
-        edge = self._standardized_cumulative((0.5 - dist) / scales[rows])
-        j = torch.arange(max_length)
-        v = torch.minimum(torch.abs(j[None, :] - centers[:, None]), centers[:, None])
-        mass = edge[:-1] - edge[1:]  # mass[base_r + v] = bin at distance v in row r
-        pmf = mass[base[:, None] + v]
-        tail_mass = 2 * edge[base + centers + 1][:, None]
-        table = CdfTable.from_pmfs(
-            pmf.cpu().numpy(),
-            to_cpu_i32(pmf_length),
-            tail_mass[:, 0].cpu().numpy(),
-            to_cpu_i32(-pmf_center),
-            self.entropy_coder_precision,
+        starts = torch.cumsum(counts, 0) - counts
+        dist = (torch.arange(int(counts.sum())) - starts[rows]).float()
+        edges = self._standardized_cumulative((0.5 - dist) / scales[rows])
+        table = CdfTable._wrap(
+            _native.table_from_edges(
+                as_f32(edges, "edges"), as_i32(pmf_center, "centers"), self.entropy_coder_precision
+            )
         )
         self._set_tables(table)
         return True

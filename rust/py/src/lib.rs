@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod arrays;
+mod entropy_models;
 mod errors;
 mod fastrans_format;
 mod golomb;
@@ -25,6 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fastrans_format::decode_fastrans, m)?)?;
     m.add_function(wrap_pyfunction!(fastrans_format::gaussian_table, m)?)?;
     m.add_function(wrap_pyfunction!(fastrans_format::laplace_table, m)?)?;
+    m.add_function(wrap_pyfunction!(entropy_models::table_from_edges, m)?)?;
     m.add_class::<scale_coder::PyScaleCoder>()?;
     m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
