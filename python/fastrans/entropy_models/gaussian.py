@@ -23,13 +23,14 @@ import torch
 from torch import Tensor
 
 from fastrans import _native
-from fastrans._arrays import as_f32, as_i32
+from fastrans._arrays import as_f32
 from fastrans.entropy_models._base import (
     _TABLE_BUFFERS,
     EntropyModel,
     check_broadcasts,
     check_positive,
     check_tensor,
+    to_cpu_i32,
 )
 from fastrans.parametrizers import LowerBound
 from fastrans.tables import CdfTable, scale_indexes
@@ -186,22 +187,21 @@ class GaussianConditional(EntropyModel):
         # then takes pmf = upper - lower and tail = 2 * lower[:, 0]. Each row is symmetric
         # (only distances 0..center + 1 occur) and each edge is shared by two bins
         # ((-0.5 - v) == (0.5 - (v + 1)) exactly in float32), so we evaluate each row's
-        # upper edges once, on the same float32 inputs with the same torch ops (the CDF is
-        # elementwise, so the values do not depend on the tensor's shape), and the native
-        # table_from_edges does the float32 subtractions, mirroring and tail exactly as
-        # torch would, then quantizes every row: identical tables, no padded grid.
+        # upper edges once: the same float32 inputs (exact subtraction, IEEE division: numpy
+        # does these without torch's per-op overhead) through the same torch CDF, which is
+        # elementwise, so its values do not depend on the tensor's shape. The native
+        # table_from_edges then does the float32 subtractions, mirroring and tail exactly
+        # as torch would and quantizes every row: identical tables, no padded grid.
         multiplier = -self._standardized_quantile(self.tail_mass / 2)
-        pmf_center = torch.ceil(self.scale_table * multiplier).int().cpu()
-        scales = self.scale_table.float().cpu()
-        counts = pmf_center.long() + 2  # upper edges at distances 0 ..= center + 1
-        rows = torch.repeat_interleave(torch.arange(len(counts)), counts)
-        starts = torch.cumsum(counts, 0) - counts
-        dist = (torch.arange(int(counts.sum())) - starts[rows]).float()
-        edges = self._standardized_cumulative((0.5 - dist) / scales[rows])
+        centers = to_cpu_i32(torch.ceil(self.scale_table * multiplier))
+        scales = self.scale_table.detach().to("cpu", torch.float32).numpy()
+        counts = centers + 2  # upper edges at distances 0 ..= center + 1
+        ends = np.cumsum(counts)
+        dist = np.arange(ends[-1], dtype=np.int32) - np.repeat(ends - counts, counts)
+        inputs = (np.float32(0.5) - dist.astype(np.float32)) / np.repeat(scales, counts)
+        edges = self._standardized_cumulative(torch.from_numpy(inputs))
         table = CdfTable._wrap(
-            _native.table_from_edges(
-                as_f32(edges, "edges"), as_i32(pmf_center, "centers"), self.entropy_coder_precision
-            )
+            _native.table_from_edges(as_f32(edges, "edges"), centers, self.entropy_coder_precision)
         )
         self._set_tables(table)
         return True
