@@ -194,16 +194,10 @@ impl CdfTable {
             return Err(Error::invalid("cdfs has no rows: give at least one CDF"));
         }
         let one = 1i64 << precision;
-        let total: usize = lengths.iter().map(|&l| l.max(0) as usize).sum();
-        let mut table = CdfTable {
-            precision,
-            rows: Vec::with_capacity(lengths.len()),
-            cdf: Vec::with_capacity(total),
-            symbols: Vec::with_capacity(total),
-            lookup: Vec::new(),
-            fingerprint: 0,
-        };
-        for (i, ((row, &len), &offset)) in rows_cdf.iter().zip(lengths).zip(offsets).enumerate() {
+        // Every row is checked first, so the layout below cannot fail half way.
+        let mut valid: Vec<&[i32]> = Vec::with_capacity(lengths.len());
+        let mut total = 0usize;
+        for (i, (row, &len)) in rows_cdf.iter().zip(lengths).enumerate() {
             let row = row.as_ref();
             if len < 2 || len as usize > row.len() {
                 return Err(Error::invalid(format!(
@@ -211,16 +205,85 @@ impl CdfTable {
                     row.len()
                 )));
             }
-            let valid = &row[..len as usize];
-            check_row(i, valid, one)?;
-            if table.cdf.len() + valid.len() > u32::MAX as usize {
+            let entries = &row[..len as usize];
+            check_row(i, entries, one)?;
+            total += entries.len();
+            if total > u32::MAX as usize {
                 return Err(Error::invalid(
                     "tables too large: more than 2^32 CDF entries",
                 ));
             }
-            table.push_row(valid, offset);
+            valid.push(entries);
         }
-        table.fingerprint = table.compute_fingerprint();
+        let lay_out = |rows: &[&[i32]], offsets: &[i32], entries: usize| {
+            let mut table = CdfTable {
+                precision,
+                rows: Vec::with_capacity(rows.len()),
+                cdf: Vec::with_capacity(entries),
+                symbols: Vec::with_capacity(entries),
+                lookup: Vec::new(),
+                fingerprint: 0,
+            };
+            for (row, &offset) in rows.iter().zip(offsets) {
+                table.push_row(row, offset);
+            }
+            table
+        };
+        // Below this many entries one thread is quicker than two.
+        const PARALLEL_MIN_ENTRIES: usize = 8192;
+        if total < PARALLEL_MIN_ENTRIES {
+            let mut table = lay_out(&valid, offsets, total);
+            table.fingerprint = Self::compute_fingerprint(precision, &valid, offsets);
+            return Ok(table);
+        }
+        // Large tables (a 64-scale table has 27k entries) are laid out as two halves of
+        // about equal size on two threads, with the (serial) fingerprint on a third task;
+        // the second half is then appended with its indexes shifted. Same table as one
+        // push_row after another.
+        let (mut split, mut head) = (0, 0);
+        while head < total / 2 {
+            head += valid[split].len();
+            split += 1;
+        }
+        let ((mut table, tail), fingerprint) = rayon::join(
+            || {
+                rayon::join(
+                    || lay_out(&valid[..split], &offsets[..split], total),
+                    || lay_out(&valid[split..], &offsets[split..], total - head),
+                )
+            },
+            || Self::compute_fingerprint(precision, &valid, offsets),
+        );
+        // Exhaustive patterns: a new field must be considered here before this compiles.
+        let CdfTable {
+            precision: _,
+            rows,
+            cdf,
+            symbols,
+            lookup,
+            fingerprint: _,
+        } = tail;
+        let (base_shift, lookup_shift_by) = (table.cdf.len() as u32, table.lookup.len() as u32);
+        table.rows.extend(rows.into_iter().map(|row| {
+            let Row {
+                base,
+                max_value,
+                offset,
+                lookup_base,
+                lookup_shift,
+            } = row;
+            Row {
+                base: base + base_shift,
+                max_value,
+                offset,
+                lookup_base: lookup_base + lookup_shift_by,
+                lookup_shift,
+            }
+        }));
+        table.cdf.extend(cdf);
+        table.symbols.extend(symbols);
+        table.lookup.extend(lookup);
+        table.fingerprint = fingerprint;
         Ok(table)
     }
 
@@ -366,16 +429,17 @@ impl CdfTable {
 
     /// FNV-1a (64-bit) over the little-endian bytes of precision, row count, and for every
     /// row its length, offset and valid CDF entries: the same value on every platform.
-    fn compute_fingerprint(&self) -> u64 {
+    /// Computed from the validated input rows (entries >= 0), so it can run beside the
+    /// layout.
+    fn compute_fingerprint(precision: u32, rows: &[&[i32]], offsets: &[i32]) -> u64 {
         let mut h = Fnv1a::new();
-        h.word(self.precision);
-        h.word(self.rows.len() as u32);
-        for (i, row) in self.rows.iter().enumerate() {
-            let entries = self.row_cdf(i);
+        h.word(precision);
+        h.word(rows.len() as u32);
+        for (entries, &offset) in rows.iter().zip(offsets) {
             h.word(entries.len() as u32);
-            h.word(row.offset as u32);
-            for &c in entries {
-                h.word(c);
+            h.word(offset as u32);
+            for &c in entries.iter() {
+                h.word(c as u32);
             }
         }
         h.finish()
@@ -608,6 +672,45 @@ mod tests {
             let want = (1u128 << (63 + shift)).div_ceil(freq as u128);
             assert_eq!(reciprocal(freq as u64, shift) as u128, want, "freq={freq}");
         }
+    }
+
+    #[test]
+    fn parallel_layout_equals_one_row_after_another() {
+        // Rows of many widths, > PARALLEL_MIN_ENTRIES entries in all: split across threads.
+        let rows: Vec<Vec<i32>> = (0..60i32)
+            .map(|i| {
+                let bins = 2 + (i * 37) % 700;
+                let mut row: Vec<i32> = (0..bins).map(|b| b * (i % 5 + 1)).collect();
+                row.push(65536);
+                row
+            })
+            .collect();
+        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
+        let offsets: Vec<i32> = (0..60).map(|i| -i).collect();
+        assert!(lengths.iter().sum::<i32>() > 8192 * 2);
+        let table = CdfTable::from_rows(&rows, &lengths, &offsets, 16).unwrap();
+        let mut serial = CdfTable {
+            precision: 16,
+            rows: Vec::new(),
+            cdf: Vec::new(),
+            symbols: Vec::new(),
+            lookup: Vec::new(),
+            fingerprint: 0,
+        };
+        let mut h = Fnv1a::new();
+        h.word(16);
+        h.word(rows.len() as u32);
+        for (row, &offset) in rows.iter().zip(&offsets) {
+            serial.push_row(row, offset);
+            h.word(row.len() as u32);
+            h.word(offset as u32);
+            row.iter().for_each(|&c| h.word(c as u32));
+        }
+        assert_eq!(table.rows, serial.rows);
+        assert_eq!(table.cdf, serial.cdf);
+        assert_eq!(table.symbols, serial.symbols);
+        assert_eq!(table.lookup, serial.lookup);
+        assert_eq!(table.fingerprint, h.finish());
     }
 
     #[test]
