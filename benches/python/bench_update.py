@@ -19,7 +19,9 @@ from fastrans.entropy_models import EntropyBottleneck, GaussianConditional
 SCALE_TABLE = torch.exp(torch.linspace(math.log(0.11), math.log(256), 64)).tolist()
 
 
-def best_of(fn: Callable[[], object], repeat: int = 7) -> float:
+def best_of(fn: Callable[[], object], repeat: int = 25) -> float:
+    """Best of ``repeat`` timed calls after a warm-up: on a shared machine the minimum is
+    the stable statistic (interference only ever adds time)."""
     fn()
     times = []
     for _ in range(repeat):
