@@ -50,7 +50,7 @@ pub fn pmf_to_quantized_cdf(pmf: &[f32], precision: u32) -> Result<Vec<u32>> {
 /// [`pmf_to_quantized_cdf`] written into `cdf`, which must hold `pmf.len() + 1` entries
 /// (an `InvalidArgument` error otherwise); no allocation. `cdf[1..]` holds the bin
 /// frequencies until the final prefix sum.
-pub fn quantized_cdf_into(pmf: &[f32], precision: u32, cdf: &mut [u32]) -> Result<()> {
+pub(crate) fn quantized_cdf_into(pmf: &[f32], precision: u32, cdf: &mut [u32]) -> Result<()> {
     check_precision(precision)?;
     let n = pmf.len();
     if n == 0 {
