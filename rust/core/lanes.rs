@@ -45,6 +45,14 @@ pub trait EncodeSource: Sync {
     fn check(&self, start: usize, len: usize) -> Result<()>;
     /// Symbol and row of position `i`. REQUIRES: `check` passed for `i`.
     fn get(&self, i: usize) -> (i32, usize);
+    /// [`EncodeSource::get`] for positions `base .. base + N`, the hot loop's batch (a
+    /// source can hoist its bounds checks and fields out of the per-element work).
+    #[inline(always)]
+    fn get_round<const N: usize>(&self, base: usize, syms: &mut [i32; N], rows: &mut [usize; N]) {
+        for k in 0..N {
+            (syms[k], rows[k]) = self.get(base + k);
+        }
+    }
 }
 
 /// Where a decoder gets rows and puts its results.
@@ -56,6 +64,14 @@ pub trait DecodeTarget: Sync {
     fn check(&self, start: usize, len: usize) -> Result<()>;
     /// Row of position `i`. REQUIRES: `check` passed for `i`.
     fn row(&self, i: usize) -> usize;
+    /// [`DecodeTarget::row`] for positions `base .. base + N` (see
+    /// [`EncodeSource::get_round`]).
+    #[inline(always)]
+    fn rows<const N: usize>(&self, base: usize, rows: &mut [usize; N]) {
+        for (k, row) in rows.iter_mut().enumerate() {
+            *row = self.row(base + k);
+        }
+    }
     /// The output for symbol `symbol` at position `i`.
     fn value(&self, i: usize, symbol: i32) -> Self::Out;
 }
@@ -277,9 +293,7 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
         let base = start + r * N;
         let mut syms = [0i32; N];
         let mut rows = [0usize; N];
-        for k in 0..N {
-            (syms[k], rows[k]) = src.get(base + k);
-        }
+        src.get_round(base, &mut syms, &mut rows);
         for k in (0..N).rev() {
             put_symbol(&mut lx[k], &mut lw, table, syms[k], rows[k], p);
         }
@@ -306,9 +320,7 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     for (q, dst) in out.chunks_exact_mut(N).enumerate() {
         let base = start + q * N;
         let mut rows = [0usize; N];
-        for (k, row) in rows.iter_mut().enumerate() {
-            *row = tgt.row(base + k);
-        }
+        tgt.rows(base, &mut rows);
         let mut bins = [0u32; N];
         for k in 0..N {
             (bins[k], lx[k]) = table.decode_step(table.row(rows[k]), lx[k], p);

@@ -169,6 +169,59 @@ impl ScaleIndex {
     }
 }
 
+impl ScaleIndex {
+    /// The one-comparison fast path as a small `Copy` view, when it applies (every real
+    /// scale table): a loop holding it keeps its fields in registers.
+    #[inline(always)]
+    fn one_compare(&self) -> Option<OneCompare<'_>> {
+        (!self.first.is_empty() && self.span <= 1).then_some(OneCompare {
+            first: &self.first,
+            head: &self.head,
+            bound: self.bound,
+            shift: self.shift,
+        })
+    }
+
+    /// The rows of `scales` into `rows` (same length).
+    #[inline(always)]
+    fn get_all(&self, scales: &[f32], rows: &mut [usize]) {
+        match self.one_compare() {
+            Some(ix) => {
+                for (r, &s) in rows.iter_mut().zip(scales) {
+                    *r = ix.get(s);
+                }
+            }
+            None => {
+                for (r, &s) in rows.iter_mut().zip(scales) {
+                    *r = self.get(s);
+                }
+            }
+        }
+    }
+}
+
+/// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
+#[derive(Clone, Copy)]
+struct OneCompare<'a> {
+    first: &'a [u16],
+    head: &'a [f32],
+    bound: f32,
+    shift: u32,
+}
+
+impl OneCompare<'_> {
+    #[inline(always)]
+    fn get(self, scale: f32) -> usize {
+        let s = if scale < self.bound {
+            self.bound
+        } else {
+            scale
+        };
+        let base = self.first[(s.to_bits() >> self.shift) as usize] as usize;
+        base + usize::from(self.head[base] < s)
+    }
+}
+
 /// A table whose rows stand for the entries of a scale table (see the module doc).
 #[derive(Debug, Clone)]
 pub struct ScaleCoder {
@@ -242,6 +295,23 @@ impl EncodeSource for FloatSource<'_> {
             self.index.get(self.scales[i]),
         )
     }
+    #[inline(always)]
+    fn get_round<const N: usize>(&self, base: usize, syms: &mut [i32; N], rows: &mut [usize; N]) {
+        let v = &self.values[base..base + N];
+        match self.means {
+            Some(m) => {
+                for ((o, &v), &m) in syms.iter_mut().zip(v).zip(&m[base..base + N]) {
+                    *o = symbol_of(v - m);
+                }
+            }
+            None => {
+                for (o, &v) in syms.iter_mut().zip(v) {
+                    *o = symbol_of(v);
+                }
+            }
+        }
+        self.index.get_all(&self.scales[base..base + N], rows);
+    }
 }
 
 /// Scales and means as a [`DecodeTarget`] producing `symbol + mean`.
@@ -272,6 +342,10 @@ impl DecodeTarget for FloatTarget<'_> {
     #[inline(always)]
     fn row(&self, i: usize) -> usize {
         self.index.get(self.scales[i])
+    }
+    #[inline(always)]
+    fn rows<const N: usize>(&self, base: usize, rows: &mut [usize; N]) {
+        self.index.get_all(&self.scales[base..base + N], rows);
     }
     #[inline(always)]
     fn value(&self, i: usize, symbol: i32) -> f32 {
@@ -483,6 +557,29 @@ mod tests {
         for v in vals.into_iter().filter(|v| fits_i32(*v)) {
             assert_eq!(symbol_of(v), v.round_ties_even() as i32, "{v}");
         }
+    }
+
+    #[test]
+    fn batch_rows_match_single_rows() {
+        let ascending: Vec<f32> = (0..64).map(|i| 0.11 * 1.13f32.powi(i)).collect();
+        let mut descending = ascending.clone();
+        descending.reverse();
+        let probes: Vec<f32> = (0..4096).map(|i| i as f32 * 0.01 - 1.0).collect();
+        // One comparison (the fast view), bound 0 (the exact fallback), unsorted.
+        for (table, bound) in [(&ascending, 0.11), (&ascending, 0.0), (&descending, 0.11)] {
+            let ix = ScaleIndex::new(table, bound).unwrap();
+            let mut rows = vec![0usize; probes.len()];
+            ix.get_all(&probes, &mut rows);
+            for (&s, &r) in probes.iter().zip(&rows) {
+                assert_eq!(r, ix.get(s), "scale {s}");
+            }
+        }
+        let ix = ScaleIndex::new(&ascending, 0.11).unwrap();
+        assert!(ix.one_compare().is_some());
+        assert!(ScaleIndex::new(&ascending, 0.0)
+            .unwrap()
+            .one_compare()
+            .is_none());
     }
 
     #[test]
