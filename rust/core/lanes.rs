@@ -74,6 +74,14 @@ pub trait DecodeTarget: Sync {
     }
     /// The output for symbol `symbol` at position `i`.
     fn value(&self, i: usize, symbol: i32) -> Self::Out;
+    /// [`DecodeTarget::value`] for positions `base .. base + N` (see
+    /// [`EncodeSource::get_round`]). REQUIRES: `out.len() == N`.
+    #[inline(always)]
+    fn values<const N: usize>(&self, base: usize, symbols: &[i32; N], out: &mut [Self::Out]) {
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = self.value(base + k, symbols[k]);
+        }
+    }
 }
 
 /// Lanes a chunk of `m` symbols actually uses: the largest power of two `<= min(lanes, m)`.
@@ -325,11 +333,12 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
         for k in 0..N {
             (bins[k], lx[k]) = table.decode_step(table.row(rows[k]), lx[k], p);
         }
-        for (k, o) in dst.iter_mut().enumerate() {
+        let mut syms = [0i32; N];
+        for k in 0..N {
             lr.refill(&mut lx[k])?;
-            let s = finish_symbol(&mut lx[k], &mut lr, table.row(rows[k]), bins[k])?;
-            *o = tgt.value(base + k, s);
+            syms[k] = finish_symbol(&mut lx[k], &mut lr, table.row(rows[k]), bins[k])?;
         }
+        tgt.values(base, &syms, dst);
     }
     (*x, *r) = (lx, lr);
     Ok(())

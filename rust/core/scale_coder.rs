@@ -354,6 +354,21 @@ impl DecodeTarget for FloatTarget<'_> {
             None => symbol as f32,
         }
     }
+    #[inline(always)]
+    fn values<const N: usize>(&self, base: usize, symbols: &[i32; N], out: &mut [f32]) {
+        match self.means {
+            Some(m) => {
+                for ((o, &s), &m) in out.iter_mut().zip(symbols).zip(&m[base..base + N]) {
+                    *o = s as f32 + m;
+                }
+            }
+            None => {
+                for (o, &s) in out.iter_mut().zip(symbols) {
+                    *o = s as f32;
+                }
+            }
+        }
+    }
 }
 
 /// The error for the first bad element in `start..start + len` (values may be empty).
