@@ -65,10 +65,7 @@ pub fn enc_put<S: WordSink>(x: &mut u64, out: &mut S, sym: &EncSymbol, precision
 #[inline(always)]
 pub fn enc_put_bits<S: WordSink>(x: &mut u64, out: &mut S, val: u32, nbits: u32) {
     debug_assert!(nbits <= 16 && val < (1 << nbits));
-    if *x >= 1u64 << (63 - nbits) {
-        out.push_word(*x as u32);
-        *x >>= 32;
-    }
+    out.renorm(x, 1u64 << (63 - nbits));
     *x = (*x << nbits) | val as u64;
     out.step_done(*x);
 }

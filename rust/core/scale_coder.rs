@@ -149,27 +149,24 @@ impl ScaleIndex {
         if self.first.is_empty() {
             return self.exact.index(scale) as usize;
         }
+        if let Some(ix) = self.one_compare() {
+            return ix.get(scale);
+        }
         let s = if scale < self.bound {
             self.bound
         } else {
             scale
         };
-        let b = (s.to_bits() >> self.shift) as usize;
-        let base = self.first[b] as usize;
+        let base = self.first[(s.to_bits() >> self.shift) as usize] as usize;
         // Entries past the bucket's range compare false (sorted, +inf padded), so a fixed
         // number of comparisons is exact and branch-free.
-        if self.span <= 1 {
-            return base + usize::from(self.head[base] < s);
-        }
         let mut idx = base;
         for j in 0..self.span {
             idx += usize::from(self.head[base + j] < s);
         }
         idx
     }
-}
 
-impl ScaleIndex {
     /// The one-comparison fast path as a small `Copy` view, when it applies (every real
     /// scale table): a loop holding it keeps its fields in registers.
     #[inline(always)]
