@@ -84,6 +84,30 @@ pub trait DecodeTarget: Sync {
     }
 }
 
+/// Whether the vectorised decoder (`lanes_avx2.rs`) may run, where the CPU has it: on
+/// unless the environment variable `FASTRANS_SIMD` is `0` (read once), or the calling
+/// thread is inside [`with_scalar_lanes`]. The two decoders give the same results; the
+/// switch exists to compare them.
+fn simd_enabled() -> bool {
+    static FROM_ENV: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FROM_ENV.get_or_init(|| std::env::var("FASTRANS_SIMD").map_or(true, |v| v != "0"))
+        && !FORCE_SCALAR.with(|f| f.get())
+}
+
+thread_local! {
+    static FORCE_SCALAR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the calling thread's lane decoding forced scalar (for tests and
+/// benchmarks that compare the two decoders; chunks decoded on other threads are not
+/// affected).
+pub fn with_scalar_lanes<R>(f: impl FnOnce() -> R) -> R {
+    let before = FORCE_SCALAR.with(|c| c.replace(true));
+    let out = f();
+    FORCE_SCALAR.with(|c| c.set(before));
+    out
+}
+
 /// Lanes a chunk of `m` symbols actually uses: the largest power of two `<= min(lanes, m)`.
 pub fn chunk_lanes(lanes: usize, m: usize) -> usize {
     let n = lanes.min(m).clamp(1, MAX_LANES);
@@ -323,25 +347,46 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     r: &mut WordReader<'_>,
     out: &mut [T::Out],
 ) -> Result<()> {
+    #[cfg(target_arch = "x86_64")]
+    if N.is_multiple_of(8) && simd_enabled() && crate::lanes_avx2::usable(table) {
+        // SAFETY: `usable` checked the CPU and the table; `decode_n` checked the target
+        // for these positions.
+        return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, start, x, r, out) };
+    }
     let p = if P == 0 { table.precision() } else { P };
     let (mut lx, mut lr) = (*x, r.clone());
     for (q, dst) in out.chunks_exact_mut(N).enumerate() {
         let base = start + q * N;
         let mut rows = [0usize; N];
         tgt.rows(base, &mut rows);
-        let mut bins = [0u32; N];
-        for k in 0..N {
-            (bins[k], lx[k]) = table.decode_step(table.row(rows[k]), lx[k], p);
-        }
-        let mut syms = [0i32; N];
-        for k in 0..N {
-            lr.refill(&mut lx[k])?;
-            syms[k] = finish_symbol(&mut lx[k], &mut lr, table.row(rows[k]), bins[k])?;
-        }
+        let syms = decode_round(table, &rows, &mut lx, &mut lr, p)?;
         tgt.values(base, &syms, dst);
     }
     (*x, *r) = (lx, lr);
     Ok(())
+}
+
+/// One round of `M` lanes in the ordinary regime, rows given: the `M` decoding steps
+/// (independent, and they read no words, so their table loads overlap), then the
+/// renormalisations and escapes in stream order.
+#[inline(always)]
+pub(crate) fn decode_round<const M: usize>(
+    table: &CdfTable,
+    rows: &[usize; M],
+    x: &mut [u64; M],
+    r: &mut WordReader<'_>,
+    p: u32,
+) -> Result<[i32; M]> {
+    let mut bins = [0u32; M];
+    for k in 0..M {
+        (bins[k], x[k]) = table.decode_step(table.row(rows[k]), x[k], p);
+    }
+    let mut syms = [0i32; M];
+    for k in 0..M {
+        r.refill(&mut x[k])?;
+        syms[k] = finish_symbol(&mut x[k], r, table.row(rows[k]), bins[k])?;
+    }
+    Ok(syms)
 }
 
 /// Renormalises as usual for the first `left` steps, then never.

@@ -10,6 +10,7 @@
 //! - [`error`]: the crate's one error type.
 //! - [`escape`]: one symbol through a row with CompressAI's escape rule (both formats).
 //! - [`lanes`]: interleaved rANS lanes, one chunk of the fastrans stream.
+//! - `lanes_avx2`: the lanes decoder eight lanes at a time (x86-64 with AVX2).
 //! - [`format`]: the fastrans stream: header, chunks, CRC32C (see docs/FORMAT.md).
 //! - [`gaussian`]: discretized Gaussian / Laplace tables, portable.
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
@@ -27,6 +28,8 @@ pub mod format;
 pub mod gaussian;
 pub mod golomb;
 pub mod lanes;
+#[cfg(target_arch = "x86_64")]
+mod lanes_avx2;
 pub mod rans;
 pub mod scale;
 pub mod scale_coder;

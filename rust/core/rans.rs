@@ -134,6 +134,20 @@ impl<'a> WordReader<'a> {
         Ok(())
     }
 
+    /// The bytes not read yet.
+    #[inline(always)]
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        &self.data[self.pos..]
+    }
+
+    /// Move past `n` words the caller has read through [`WordReader::rest`].
+    /// REQUIRES: `n <= remaining_words()`.
+    #[inline(always)]
+    pub(crate) fn advance(&mut self, n: usize) {
+        debug_assert!(n <= self.remaining_words());
+        self.pos += 4 * n;
+    }
+
     /// Skip `n` words (clamped to the end of the data).
     pub fn skip_words(&mut self, n: usize) {
         self.pos = (self.pos + 4 * n).min(self.data.len() - self.data.len() % 4);

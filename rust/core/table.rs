@@ -38,7 +38,7 @@ const MAX_LOOKUP_BITS: u32 = 12;
 /// `2^16` bins (precision <= 16, every frequency >= 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(16))]
-struct Bucket {
+pub(crate) struct Bucket {
     split: u32,
     start: u16,
     bin: u16,
@@ -120,11 +120,30 @@ pub struct Row {
     lookup_shift: u32,
 }
 
+/// What the vectorised lanes decoder (`lanes_avx2.rs`) gathers per row: one 16-byte
+/// record, read a field at a time for 8 lanes by one gather each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub(crate) struct LaneRow {
+    /// [`Row`]'s `lookup_base`.
+    pub lookup_base: u32,
+    /// [`Row`]'s `lookup_shift`.
+    pub lookup_shift: u32,
+    /// Bins below this decode to `offset + bin` without an escape and without leaving
+    /// `i32`: `min(max_value, i32::MAX - offset + 1)`, at least 0. Others take the
+    /// scalar path.
+    pub fast_max: i32,
+    /// [`Row`]'s `offset`.
+    pub offset: i32,
+}
+
 /// Many CDFs, validated once, immutable and `Sync`.
 #[derive(Debug, Clone)]
 pub struct CdfTable {
     precision: u32,
     rows: Vec<Row>,
+    /// `rows` again, in the vectorised decoder's layout.
+    lane_rows: Vec<LaneRow>,
     /// Flattened CDF entries, `lengths[i]` per row starting at `rows[i].base`.
     cdf: Vec<u32>,
     /// Flattened encoder symbols, same indexing as `cdf` (last entry of a row unused).
@@ -227,6 +246,7 @@ impl CdfTable {
         let mut table = CdfTable {
             precision,
             rows: Vec::with_capacity(valid.len()),
+            lane_rows: Vec::with_capacity(valid.len()),
             cdf: Vec::with_capacity(total),
             symbols: Vec::with_capacity(total),
             lookup: Vec::with_capacity(buckets),
@@ -345,12 +365,20 @@ impl CdfTable {
             .min(MAX_LOOKUP_BITS)
             .min(self.precision);
         let lookup_shift = self.precision - lookup_bits;
-        self.rows.push(Row {
+        let row = Row {
             base,
             max_value: bins as i32 - 1,
             offset,
             lookup_base: self.lookup.len() as u32,
             lookup_shift,
+        };
+        self.rows.push(row);
+        let no_overflow = (i32::MAX as i64 - offset as i64 + 1).max(0);
+        self.lane_rows.push(LaneRow {
+            lookup_base: row.lookup_base,
+            lookup_shift,
+            fast_max: (row.max_value as i64).min(no_overflow) as i32,
+            offset,
         });
         self.cdf.extend(valid.iter().map(|&c| c as u32));
         for w in valid.windows(2) {
@@ -428,6 +456,14 @@ impl CdfTable {
     #[inline]
     pub fn row(&self, i: usize) -> &Row {
         &self.rows[i]
+    }
+    /// The rows in the vectorised decoder's layout (same indexing as [`CdfTable::row`]).
+    pub(crate) fn lane_rows(&self) -> &[LaneRow] {
+        &self.lane_rows
+    }
+    /// The decode buckets, every row's (see [`Row`]'s `lookup_base`).
+    pub(crate) fn buckets(&self) -> &[Bucket] {
+        &self.lookup
     }
     /// The valid CDF entries of row `i` (`lengths[i]` of them).
     pub fn row_cdf(&self, i: usize) -> &[u32] {
@@ -659,6 +695,7 @@ mod tests {
         let mut serial = CdfTable {
             precision: 16,
             rows: Vec::new(),
+            lane_rows: Vec::new(),
             cdf: Vec::new(),
             symbols: Vec::new(),
             lookup: Vec::new(),
@@ -677,6 +714,7 @@ mod tests {
         assert_eq!(table.cdf, serial.cdf);
         assert_eq!(table.symbols, serial.symbols);
         assert_eq!(table.lookup, serial.lookup);
+        assert_eq!(table.lane_rows, serial.lane_rows);
         assert_eq!(table.fingerprint, h.finish());
     }
 

@@ -1,0 +1,221 @@
+//! The vectorised lanes decoder (`lanes_avx2.rs`) against the scalar one: the same
+//! symbols for every stream, and the same error for every damaged one. On a CPU without
+//! AVX2 both runs are scalar and the tests still check the round trips.
+//!
+//! The cases aim at each reason a group of eight lanes leaves the vector path: slots outside
+//! their bucket's pair of bins (rows with many tiny tail bins), escapes (symbols far outside
+//! the rows), symbols next to `i32::MAX` (rows whose offset would overflow), and the last
+//! rounds of a chunk (fewer than eight words left). Lane counts 8, 16 and 32, precisions
+//! 16 and below.
+
+use fastrans::lanes::{decode_chunk, encode_chunk, with_scalar_lanes, DecodeTarget, EncodeSource};
+use fastrans::{CdfTable, Result};
+use proptest::prelude::*;
+
+/// xorshift64*: deterministic test data without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+struct Symbols<'a> {
+    symbols: &'a [i32],
+    rows: &'a [usize],
+}
+
+impl EncodeSource for Symbols<'_> {
+    fn check(&self, _start: usize, _len: usize) -> Result<()> {
+        Ok(())
+    }
+    fn get(&self, i: usize) -> (i32, usize) {
+        (self.symbols[i], self.rows[i])
+    }
+}
+
+struct Rows<'a>(&'a [usize]);
+
+impl DecodeTarget for Rows<'_> {
+    type Out = i32;
+    fn check(&self, _start: usize, _len: usize) -> Result<()> {
+        Ok(())
+    }
+    fn row(&self, i: usize) -> usize {
+        self.0[i]
+    }
+    fn value(&self, _i: usize, symbol: i32) -> i32 {
+        symbol
+    }
+}
+
+/// A CDF of `bins` bins at `precision`: a dominant centre and tails of frequency-1 bins
+/// when `peaked` (buckets there straddle many bins: the scan fallback), else random.
+fn cdf_row(rng: &mut Rng, bins: usize, precision: u32, peaked: bool) -> Vec<i32> {
+    let total = 1u64 << precision;
+    let mut freqs: Vec<u64> = if peaked {
+        let mut f = vec![1u64; bins];
+        f[bins / 2] = total - (bins as u64 - 1);
+        f
+    } else {
+        let mut f: Vec<u64> = (0..bins).map(|_| 1 + rng.below(1000)).collect();
+        let sum: u64 = f.iter().sum();
+        for v in f.iter_mut() {
+            *v = (*v * (total - bins as u64) / sum).max(1);
+        }
+        let sum: u64 = f.iter().sum();
+        f[0] += total - sum;
+        f
+    };
+    if freqs.iter().sum::<u64>() != total {
+        freqs[0] = total - freqs[1..].iter().sum::<u64>();
+    }
+    let mut cdf = vec![0i32];
+    for f in freqs {
+        cdf.push(cdf.last().copied().unwrap_or(0) + f as i32);
+    }
+    cdf
+}
+
+/// Rows of every shape: one bin (escape only), narrow and wide, peaked, and offsets that
+/// put bins next to `i32::MAX` and `i32::MIN`.
+fn table(rng: &mut Rng, precision: u32) -> CdfTable {
+    let max_bins = (1usize << precision).min(300);
+    let mut rows = Vec::new();
+    let mut offsets = Vec::new();
+    for r in 0..24 {
+        let bins = match r {
+            0 => 1,
+            1 => 2,
+            _ => 2 + rng.below(max_bins as u64 - 1) as usize,
+        }
+        .min(max_bins);
+        rows.push(cdf_row(rng, bins, precision, r % 3 == 0 && bins > 2));
+        offsets.push(match r {
+            4 => i32::MAX - 3,
+            5 => i32::MIN,
+            6 => i32::MAX - bins as i32 + 2,
+            _ => -(bins as i32) / 2,
+        });
+    }
+    let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
+    CdfTable::from_rows(&rows, &lengths, &offsets, precision).expect("valid rows")
+}
+
+/// Symbols for `rows`: mostly inside each row, some escapes, some extremes.
+fn symbols(rng: &mut Rng, table: &CdfTable, rows: &[usize], escapes: u64) -> Vec<i32> {
+    let offsets = table.offsets();
+    let lengths = table.lengths();
+    rows.iter()
+        .map(|&r| {
+            let (off, len) = (offsets[r] as i64, lengths[r] as i64);
+            let v = match rng.below(1000) {
+                k if k < escapes => rng.next() as i32 as i64,
+                k if k < 2 * escapes => [i32::MIN as i64, i32::MAX as i64][k as usize % 2],
+                _ => off + rng.below((len - 2).max(1) as u64) as i64,
+            };
+            v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+        })
+        .collect()
+}
+
+/// Decodes `data` both ways and checks they agree; returns the vector decoder's answer.
+fn decode_both(table: &CdfTable, data: &[u8], rows: &[usize], lanes: usize) -> Result<Vec<i32>> {
+    let decode = || {
+        let mut out = vec![0i32; rows.len()];
+        decode_chunk(table, &Rows(rows), 0, data, lanes, &mut out).map(|()| out)
+    };
+    let vector = decode();
+    let scalar = with_scalar_lanes(decode);
+    match (&vector, &scalar) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "decoders disagree"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "different errors"),
+        _ => panic!("one decoder failed: vector {vector:?}, scalar {scalar:?}"),
+    }
+    vector
+}
+
+#[test]
+fn vector_and_scalar_decoders_agree_on_valid_streams() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for precision in [16, 14, 12, 9] {
+        let table = table(&mut rng, precision);
+        for &lanes in &[8usize, 16, 32] {
+            for &m in &[8usize, 9, 31, 64, 65, 200, 1000, 4099, 20_000] {
+                for escapes in [0u64, 5, 100] {
+                    let rows: Vec<usize> = (0..m).map(|_| rng.below(24) as usize).collect();
+                    let syms = symbols(&mut rng, &table, &rows, escapes);
+                    let mut data = Vec::new();
+                    let src = Symbols {
+                        symbols: &syms,
+                        rows: &rows,
+                    };
+                    encode_chunk(&table, &src, 0, m, lanes, &mut data).expect("encode");
+                    let back = decode_both(&table, &data, &rows, lanes).expect("decode");
+                    assert_eq!(
+                        back, syms,
+                        "p={precision} lanes={lanes} m={m} esc={escapes}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_symbol_past_i32_max_is_an_error_both_ways() {
+    // Row 0 has 4 bins at offset i32::MAX - 1: bins 0 and 1 are i32::MAX - 1 and
+    // i32::MAX; decoding bin 2 with offset i32::MAX instead would overflow. Encode with
+    // offset i32::MAX - 1, then decode with a table whose offset is i32::MAX - 0.
+    let rows_cdf = vec![vec![0, 20_000, 40_000, 60_000, 65_536]; 1];
+    let enc = CdfTable::from_rows(&rows_cdf, &[5], &[i32::MAX - 2], 16).expect("valid");
+    let dec = CdfTable::from_rows(&rows_cdf, &[5], &[i32::MAX], 16).expect("valid");
+    let m = 4096;
+    let mut rng = Rng(7);
+    let rows = vec![0usize; m];
+    let syms: Vec<i32> = (0..m).map(|_| i32::MAX - 2 + rng.below(3) as i32).collect();
+    let mut data = Vec::new();
+    let src = Symbols {
+        symbols: &syms,
+        rows: &rows,
+    };
+    encode_chunk(&enc, &src, 0, m, 8, &mut data).expect("encode");
+    let err = decode_both(&dec, &data, &rows, 8).expect_err("overflow");
+    assert!(err.to_string().contains("int32"), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Damaged chunks: both decoders give the same symbols or the same error.
+    #[test]
+    fn vector_and_scalar_decoders_agree_on_damaged_streams(
+        seed in any::<u64>(),
+        lanes in prop::sample::select(vec![8usize, 16, 32]),
+        m in 8usize..3000,
+        edits in prop::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+    ) {
+        let mut rng = Rng(seed | 1);
+        let table = table(&mut rng, 16);
+        let rows: Vec<usize> = (0..m).map(|_| rng.below(24) as usize).collect();
+        let syms = symbols(&mut rng, &table, &rows, 10);
+        let mut data = Vec::new();
+        let src = Symbols { symbols: &syms, rows: &rows };
+        encode_chunk(&table, &src, 0, m, lanes, &mut data).expect("encode");
+        for (at, byte) in edits {
+            let i = at % data.len();
+            data[i] ^= byte | 1;
+        }
+        let _ = decode_both(&table, &data, &rows, lanes);
+        // Different rows than the encoder's are damage too.
+        let shifted: Vec<usize> = rows.iter().map(|&r| (r + 1) % 24).collect();
+        let _ = decode_both(&table, &data, &shifted, lanes);
+    }
+}
