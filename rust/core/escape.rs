@@ -35,7 +35,8 @@ pub fn put_symbol<S: WordSink>(
 ) {
     let row = table.row(index);
     let value = symbol as i64 - row.offset as i64;
-    if value >= 0 && value < row.max_value as i64 {
+    // 0 <= value < max_value in one unsigned compare (max_value >= 0).
+    if (value as u64) < row.max_value as u64 {
         enc_put(x, out, table.enc_symbol(row, value as u32), precision);
     } else {
         cold();

@@ -172,20 +172,23 @@ impl LaneWords {
     #[inline(always)]
     fn reserve_one(&mut self) {
         if self.len == self.buf.len() {
-            self.grow();
+            self.buf = grown(std::mem::take(&mut self.buf));
         }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn grow(&mut self) {
-        let more = self.buf.len();
-        self.buf.resize(self.buf.len() + more, 0);
     }
 
     fn words(&self) -> &[u32] {
         &self.buf[..self.len]
     }
+}
+
+/// `buf` twice as long. It takes and returns the buffer by value: a `&mut self` method here
+/// would take the word stack's address and pin its top in memory for the whole loop.
+#[cold]
+#[inline(never)]
+fn grown(mut buf: Vec<u32>) -> Vec<u32> {
+    let more = buf.len().max(1);
+    buf.resize(buf.len() + more, 0);
+    buf
 }
 
 impl WordSink for LaneWords {

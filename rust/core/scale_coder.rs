@@ -239,12 +239,21 @@ struct FloatSource<'a> {
 /// itself rounds half to even, and the integer sits in the low mantissa bits.
 #[inline(always)]
 fn symbol_of(d: f32) -> i32 {
-    const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23, bits 0x4B40_0000
-    if d.abs() < 4_194_304.0 {
-        (d + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32
+    if d.abs() < SMALL {
+        small_symbol_of(d)
     } else {
         round_half_even(d) as i32
     }
+}
+
+/// Below this magnitude [`small_symbol_of`] is exact: 2^22.
+const SMALL: f32 = 4_194_304.0;
+
+/// [`symbol_of`] for `|d| < SMALL`.
+#[inline(always)]
+fn small_symbol_of(d: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23, bits 0x4B40_0000
+    (d + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32
 }
 
 /// `true` when no element of `flags` is set, without a branch per element.
@@ -295,16 +304,24 @@ impl EncodeSource for FloatSource<'_> {
     #[inline(always)]
     fn get_round<const N: usize>(&self, base: usize, syms: &mut [i32; N], rows: &mut [usize; N]) {
         let v = &self.values[base..base + N];
+        let mut d = [0f32; N];
         match self.means {
             Some(m) => {
-                for ((o, &v), &m) in syms.iter_mut().zip(v).zip(&m[base..base + N]) {
-                    *o = symbol_of(v - m);
+                for ((d, &v), &m) in d.iter_mut().zip(v).zip(&m[base..base + N]) {
+                    *d = v - m;
                 }
             }
-            None => {
-                for (o, &v) in syms.iter_mut().zip(v) {
-                    *o = symbol_of(v);
-                }
+            None => d.copy_from_slice(v),
+        }
+        // The magic-number rounding for the whole round at once (branch-free, it
+        // vectorises); the rare round holding a large difference goes element by element.
+        if none_set(d.iter().map(|d| d.abs() >= SMALL)) {
+            for (o, &d) in syms.iter_mut().zip(&d) {
+                *o = small_symbol_of(d);
+            }
+        } else {
+            for (o, &d) in syms.iter_mut().zip(&d) {
+                *o = symbol_of(d);
             }
         }
         self.index.get_all(&self.scales[base..base + N], rows);
@@ -568,6 +585,40 @@ mod tests {
         }
         for v in vals.into_iter().filter(|v| fits_i32(*v)) {
             assert_eq!(symbol_of(v), v.round_ties_even() as i32, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_round_of_symbols_matches_single_symbols() {
+        let table: Vec<f32> = (0..64).map(|i| 0.11 * 1.13f32.powi(i)).collect();
+        let index = ScaleIndex::new(&table, 0.11).unwrap();
+        // Rounds of 8 with no, one, or all differences at or above 2^22 (the
+        // element-by-element path), with and without means.
+        let mut values: Vec<f32> = (0..64).map(|i| i as f32 * 0.37 - 9.5).collect();
+        values[11] = 4_194_304.5;
+        values[20] = -2_147_483_520.0;
+        values[24..32].fill(4_194_303.5);
+        let means: Vec<f32> = (0..64).map(|i| (i % 7) as f32 * 0.25 - 0.5).collect();
+        let scales: Vec<f32> = (0..64).map(|i| 0.05 + i as f32 * 0.3).collect();
+        for means in [None, Some(&means[..])] {
+            let src = FloatSource {
+                values: &values,
+                scales: &scales,
+                means,
+                index: &index,
+            };
+            for base in (0..64).step_by(8) {
+                let (mut syms, mut rows) = ([0i32; 8], [0usize; 8]);
+                src.get_round(base, &mut syms, &mut rows);
+                for k in 0..8 {
+                    assert_eq!(
+                        (syms[k], rows[k]),
+                        src.get(base + k),
+                        "position {}",
+                        base + k
+                    );
+                }
+            }
         }
     }
 
