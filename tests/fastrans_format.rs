@@ -11,6 +11,9 @@ use fastrans::scale_coder::{round_half_even, ScaleCoder, StreamFormat};
 use fastrans::{compressai, varint, CdfTable, Error};
 use proptest::prelude::*;
 
+mod common;
+use common::Rng;
+
 /// CompressAI's default scale table: 64 log-spaced scales from 0.11 to 256.
 fn scale_table() -> Vec<f64> {
     (0..64)
@@ -20,25 +23,6 @@ fn scale_table() -> Vec<f64> {
 
 fn table() -> CdfTable {
     gaussian_table(&scale_table(), 16, 1e-9).expect("valid scale table")
-}
-
-/// xorshift64*: deterministic test data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.unit().max(1e-300), self.unit());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
 }
 
 /// W1-like floats: scales log-uniform 0.12..30, means ~N(0, 3), y = means + scales * N(0,1).

@@ -12,20 +12,8 @@ use fastrans::lanes::{decode_chunk, encode_chunk, with_scalar_lanes, DecodeTarge
 use fastrans::{CdfTable, Result};
 use proptest::prelude::*;
 
-/// xorshift64*: deterministic test data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+mod common;
+use common::Rng;
 
 struct Symbols<'a> {
     symbols: &'a [i32],
