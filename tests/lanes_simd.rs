@@ -207,3 +207,37 @@ proptest! {
         let _ = decode_both(&table, &data, &shifted, lanes);
     }
 }
+
+#[test]
+fn a_target_returning_rows_out_of_range_panics_both_ways() {
+    // Targets promise rows below `num_tables()`; one that breaks the promise must meet a
+    // bounds check (a panic), in the vector decoder as in the scalar one, never an
+    // unchecked load.
+    let mut rng = Rng(99);
+    let table = table(&mut rng, 16);
+    let m = 4096;
+    let rows: Vec<usize> = (0..m).map(|_| rng.below(24) as usize).collect();
+    let syms = symbols(&mut rng, &table, &rows, 0);
+    let mut data = Vec::new();
+    let src = Symbols {
+        symbols: &syms,
+        rows: &rows,
+    };
+    encode_chunk(&table, &src, 0, m, 8, &mut data).expect("encode");
+    let mut bad = rows.clone();
+    bad[2000] = 1 << 40;
+    for scalar in [false, true] {
+        let run = || {
+            let mut out = vec![0i32; m];
+            decode_chunk(&table, &Rows(&bad), 0, &data, 8, &mut out)
+        };
+        let caught = std::panic::catch_unwind(|| {
+            if scalar {
+                with_scalar_lanes(run)
+            } else {
+                run()
+            }
+        });
+        assert!(caught.is_err(), "scalar={scalar}: no panic");
+    }
+}

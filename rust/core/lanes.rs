@@ -352,8 +352,7 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if N.is_multiple_of(8) && simd_enabled() && crate::lanes_avx2::usable(table) {
-        // SAFETY: `usable` checked the CPU and the table; `decode_n` checked the target
-        // for these positions.
+        // SAFETY: `usable` checked the CPU and the table.
         return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, start, x, r, out) };
     }
     let p = if P == 0 { table.precision() } else { P };

@@ -31,7 +31,9 @@ const GROUP: usize = 8;
 /// `true` when this CPU can run [`decode_rounds`] for `table` (bucket indexes are
 /// computed in 32 bits).
 pub(crate) fn usable(table: &CdfTable) -> bool {
-    is_x86_feature_detected!("avx2") && table.buckets().len() <= u32::MAX as usize
+    is_x86_feature_detected!("avx2")
+        && is_x86_feature_detected!("popcnt")
+        && table.buckets().len() <= u32::MAX as usize
 }
 
 /// For each 8-bit mask of the lanes that need a word: lane `i` takes word number
@@ -104,6 +106,12 @@ unsafe fn load_records(base: *const __m128i, ix: &[usize; GROUP]) -> [__m256i; 4
     ]
 }
 
+/// `true` when every row is below `num_rows`, without a branch per row.
+#[inline(always)]
+fn rows_in_range(rows: &[usize; GROUP], num_rows: usize) -> bool {
+    rows.iter().fold(true, |ok, &r| ok & (r < num_rows))
+}
+
 /// `f * h + c` for four lanes: `f < 2^17` and `c` zero-extended 32-bit, `h < 2^47`
 /// (a state shifted right by the precision), the result below 2^63 as in the scalar step.
 #[target_feature(enable = "avx2")]
@@ -118,8 +126,8 @@ fn mul_add(f: __m256i, h: __m256i, c: __m256i) -> __m256i {
 /// for the contract: whole rounds, every lane in the ordinary regime).
 ///
 /// # Safety
-/// The CPU has AVX2 and [`usable`] returned `true` for `table`; `tgt.check` passed for
-/// every position decoded (so every row is below `table.num_tables()`).
+/// The CPU has AVX2 and POPCNT, and [`usable`] returned `true` for `table`. (Rows are
+/// checked here: a target returning a row out of range gets the scalar path's panic.)
 #[target_feature(enable = "avx2,popcnt")]
 pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     table: &CdfTable,
@@ -137,6 +145,7 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     let low16 = _mm256_set1_epi32(0xffff);
     let ones = _mm256_set1_epi32(-1);
     let below_l = _mm256_set1_epi64x(RANS_L as i64);
+    let num_rows = table.lane_rows().len();
     // The states live in registers, two vectors of four per group of eight lanes (at
     // most 32 lanes); they go through memory only around a scalar fallback.
     let mut xv = [_mm256_setzero_si256(); 2 * MAX_LANES / GROUP];
@@ -157,28 +166,42 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
             tgt.rows(base, &mut rows);
             let (xa, xb) = (xv[g / 4], xv[g / 4 + 1]);
             let slot = _mm256_and_si256(low_halves(xa, xb), slot_mask);
-            // SAFETY: every row is below `num_tables()` (the target was checked).
-            let [lookup_base, lookup_shift, fast_max, offset] =
-                unsafe { load_records(lane_rows, &rows) };
-            let bucket = _mm256_add_epi32(lookup_base, _mm256_srlv_epi32(slot, lookup_shift));
-            let mut bucket_ix = [0u32; GROUP];
-            // SAFETY: `bucket_ix` is 8 u32 (32 bytes).
-            unsafe { _mm256_storeu_si256(bucket_ix.as_mut_ptr() as *mut __m256i, bucket) };
-            // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket
-            // count and every `bucket_ix` is inside `buckets`.
-            let [split, start_bin, freq_lo, freq_hi] =
-                unsafe { load_records(buckets, &bucket_ix.map(|b| b as usize)) };
-            // All of these are below 2^17, so signed compares are exact.
-            let from_start = _mm256_sub_epi32(slot, _mm256_and_si256(start_bin, low16));
-            let in_pair = _mm256_andnot_si256(
-                _mm256_cmpgt_epi32(_mm256_setzero_si256(), from_start),
-                _mm256_cmpgt_epi32(_mm256_add_epi32(freq_lo, freq_hi), from_start),
-            );
-            let upper = _mm256_xor_si256(_mm256_cmpgt_epi32(split, slot), ones);
-            let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(start_bin), upper);
-            let fast = _mm256_and_si256(in_pair, _mm256_cmpgt_epi32(fast_max, bin));
-            let enough_words = r.remaining_words() >= GROUP;
-            if _mm256_movemask_ps(_mm256_castsi256_ps(fast)) != 0xff || !enough_words {
+            // The vector step's inputs, or `None` when the group takes the scalar round.
+            let step = 'step: {
+                // `DecodeTarget` is a public trait: a target that breaks its contract with
+                // a row out of range goes to the scalar round, whose indexing panics,
+                // rather than to an unchecked load.
+                if !rows_in_range(&rows, num_rows) {
+                    break 'step None;
+                }
+                // SAFETY: every row is below `num_tables()` (just checked).
+                let [lookup_base, lookup_shift, fast_max, offset] =
+                    unsafe { load_records(lane_rows, &rows) };
+                let bucket = _mm256_add_epi32(lookup_base, _mm256_srlv_epi32(slot, lookup_shift));
+                let mut bucket_ix = [0u32; GROUP];
+                // SAFETY: `bucket_ix` is 8 u32 (32 bytes).
+                unsafe { _mm256_storeu_si256(bucket_ix.as_mut_ptr() as *mut __m256i, bucket) };
+                // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket
+                // count and every `bucket_ix` is inside `buckets`.
+                let [split, start_bin, freq_lo, freq_hi] =
+                    unsafe { load_records(buckets, &bucket_ix.map(|b| b as usize)) };
+                // All of these are below 2^17, so signed compares are exact.
+                let from_start = _mm256_sub_epi32(slot, _mm256_and_si256(start_bin, low16));
+                let in_pair = _mm256_andnot_si256(
+                    _mm256_cmpgt_epi32(_mm256_setzero_si256(), from_start),
+                    _mm256_cmpgt_epi32(_mm256_add_epi32(freq_lo, freq_hi), from_start),
+                );
+                let upper = _mm256_xor_si256(_mm256_cmpgt_epi32(split, slot), ones);
+                let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(start_bin), upper);
+                let fast = _mm256_and_si256(in_pair, _mm256_cmpgt_epi32(fast_max, bin));
+                if _mm256_movemask_ps(_mm256_castsi256_ps(fast)) != 0xff
+                    || r.remaining_words() < GROUP
+                {
+                    break 'step None;
+                }
+                Some((split, freq_lo, freq_hi, from_start, upper, bin, offset))
+            };
+            let Some((split, freq_lo, freq_hi, from_start, upper, bin, offset)) = step else {
                 let mut lanes = [0u64; GROUP];
                 store(&[xa, xb], &mut lanes);
                 let syms = decode_round(table, &rows, &mut lanes, r, p)?;
@@ -189,7 +212,7 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
                 };
                 tgt.values(base, &syms, &mut dst[g..g + GROUP]);
                 continue;
-            }
+            };
             let freq = _mm256_blendv_epi8(freq_lo, freq_hi, upper);
             let rest = _mm256_blendv_epi8(from_start, _mm256_sub_epi32(slot, split), upper);
             let (fa, fb) = widen(freq);
@@ -205,7 +228,7 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
                 | (_mm256_movemask_pd(_mm256_castsi256_pd(need_b)) << 4))
                 as usize;
             let words = r.rest();
-            // SAFETY: at least 8 words (32 bytes) are left (`enough_words`); the permute
+            // SAFETY: at least 8 words (32 bytes) are left (checked above); the permute
             // table row is 8 bytes.
             let (words, perm) = unsafe {
                 (
