@@ -8,7 +8,10 @@
 //! rounds of a chunk (fewer than eight words left). Lane counts 8, 16 and 32, precisions
 //! 16 and below.
 
-use fastrans::lanes::{decode_chunk, encode_chunk, with_scalar_lanes, DecodeTarget, EncodeSource};
+use fastrans::lanes::{
+    chunk_lanes, decode_chunk, decode_chunk_pair, decode_chunks_interleaved, encode_chunk,
+    with_scalar_lanes, DecodeTarget, EncodeSource,
+};
 use fastrans::{CdfTable, Result};
 use proptest::prelude::*;
 
@@ -239,5 +242,77 @@ fn a_target_returning_rows_out_of_range_panics_both_ways() {
             }
         });
         assert!(caught.is_err(), "scalar={scalar}: no panic");
+    }
+}
+
+/// Two chunks decoded as a pair give what two single decodes give: the same symbols, or
+/// the first error in stream order. Chunk `a` holds positions `..split`, `b` the rest.
+fn check_pair(table: &CdfTable, rows: &[usize], split: usize, a: &[u8], b: &[u8], lanes: usize) {
+    let mut pair = vec![0i32; rows.len()];
+    let (pa, pb) = pair.split_at_mut(split);
+    let got = decode_chunk_pair(table, &Rows(rows), (0, a, pa), (split, b, pb), lanes);
+    let mut single = vec![0i32; rows.len()];
+    let (sa, sb) = single.split_at_mut(split);
+    let want = decode_chunk(table, &Rows(rows), 0, a, lanes, sa)
+        .and_then(|()| decode_chunk(table, &Rows(rows), split, b, lanes, sb));
+    match (&got, &want) {
+        (Ok(()), Ok(())) => assert_eq!(pair, single),
+        (Err(x), Err(y)) => assert_eq!(x.to_string(), y.to_string()),
+        _ => panic!("pair {got:?} but single {want:?}"),
+    }
+}
+
+#[test]
+fn a_pair_of_chunks_decodes_like_two_chunks() {
+    let mut rng = Rng(0x5EED);
+    let table = table(&mut rng, 16);
+    // Equal and unequal chunk sizes, the same and different lane counts (b shorter than
+    // its lanes: the kernel then runs a and b one after the other).
+    for &(ma, mb, lanes) in &[
+        (4000usize, 4000usize, 8usize),
+        (5000, 3333, 8),
+        (3000, 7, 8),
+        (6000, 6000, 16),
+        (2048, 100, 32),
+        (9000, 9000, 32),
+    ] {
+        let m = ma + mb;
+        let rows: Vec<usize> = (0..m).map(|_| rng.below(24) as usize).collect();
+        let syms = symbols(&mut rng, &table, &rows, 5);
+        let src = Symbols {
+            symbols: &syms,
+            rows: &rows,
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        encode_chunk(&table, &src, 0, ma, lanes, &mut a).expect("encode a");
+        encode_chunk(&table, &src, ma, mb, lanes, &mut b).expect("encode b");
+        check_pair(&table, &rows, ma, &a, &b, lanes);
+        // The interleaved path itself (no fallback) decodes valid chunks, wherever it runs.
+        let mut out = vec![0i32; m];
+        let (oa, ob) = out.split_at_mut(ma);
+        let interleaved =
+            decode_chunks_interleaved(&table, &Rows(&rows), (0, &a, oa), (ma, &b, ob), lanes);
+        let same_lanes = chunk_lanes(lanes, ma) == chunk_lanes(lanes, mb);
+        if same_lanes && std::arch::is_x86_feature_detected!("avx2") {
+            assert!(matches!(interleaved, Some(Ok(()))), "{interleaved:?}");
+            assert_eq!(out, syms);
+        } else {
+            assert!(interleaved.is_none());
+        }
+        // Damage in a, in b, in both: the first error in stream order wins.
+        for (da, db) in [(true, false), (false, true), (true, true)] {
+            for _ in 0..20 {
+                let (mut a2, mut b2) = (a.clone(), b.clone());
+                if da {
+                    let i = rng.below(a2.len() as u64) as usize;
+                    a2[i] ^= 1 << rng.below(8);
+                }
+                if db {
+                    let i = rng.below(b2.len() as u64) as usize;
+                    b2[i] ^= 1 << rng.below(8);
+                }
+                check_pair(&table, &rows, ma, &a2, &b2, lanes);
+            }
+        }
     }
 }

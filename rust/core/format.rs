@@ -17,7 +17,9 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::lanes::{decode_chunk, encode_chunk, DecodeTarget, EncodeSource, MAX_LANES};
+use crate::lanes::{
+    decode_chunk, decode_chunk_pair, encode_chunk, DecodeTarget, EncodeSource, MAX_LANES,
+};
 use crate::table::CdfTable;
 use crate::threads;
 use crate::varint;
@@ -295,15 +297,40 @@ pub fn decode_with<T: DecodeTarget>(
         let (a, b) = layout.chunks[c];
         decode_chunk(table, tgt, c * cs, &data[a..b], lanes, slice)
     };
+    // Chunks `2i` and `2i + 1` decode together when a thread has more than one chunk to
+    // do (see `decode_chunk_pair`): `piece` is their slice of the output.
+    let decode_two = |(i, piece): (usize, &mut [T::Out])| -> Result<()> {
+        if piece.len() <= cs {
+            return decode_one((2 * i, piece));
+        }
+        let (a, b) = piece.split_at_mut(cs);
+        let ((a0, a1), (b0, b1)) = (layout.chunks[2 * i], layout.chunks[2 * i + 1]);
+        decode_chunk_pair(
+            table,
+            tgt,
+            (2 * i * cs, &data[a0..a1], a),
+            ((2 * i + 1) * cs, &data[b0..b1], b),
+            lanes,
+        )
+    };
     if threads == 1 || layout.chunks.len() <= 1 {
-        out.chunks_mut(cs.max(1))
+        out.chunks_mut(2 * cs.max(1))
             .enumerate()
-            .try_for_each(decode_one)?;
+            .try_for_each(decode_two)?;
     } else {
         // As in `encode_with`: the first error in chunk order, whatever the thread count
         // (found by the fastrans_stream fuzz target: two corrupt chunks reported either).
         let each: Vec<Result<()>> = threads::run(threads, || {
-            out.par_chunks_mut(cs).enumerate().map(decode_one).collect()
+            // Pairs only when every thread still gets a pair: two chunks on two threads
+            // run one each.
+            if layout.chunks.len() >= 2 * rayon::current_num_threads() {
+                out.par_chunks_mut(2 * cs)
+                    .enumerate()
+                    .map(decode_two)
+                    .collect()
+            } else {
+                out.par_chunks_mut(cs).enumerate().map(decode_one).collect()
+            }
         })?;
         each.into_iter().collect::<Result<()>>()?;
     }

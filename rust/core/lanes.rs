@@ -94,6 +94,12 @@ fn simd_enabled() -> bool {
         && !FORCE_SCALAR.with(|f| f.get())
 }
 
+/// Whether chunks of `N` lanes decode with the vector kernel.
+#[cfg(target_arch = "x86_64")]
+fn vector_lanes<const N: usize>(table: &CdfTable) -> bool {
+    N.is_multiple_of(8) && simd_enabled() && crate::lanes_avx2::usable(table)
+}
+
 thread_local! {
     static FORCE_SCALAR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -351,9 +357,10 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     out: &mut [T::Out],
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
-    if N.is_multiple_of(8) && simd_enabled() && crate::lanes_avx2::usable(table) {
-        // SAFETY: `usable` checked the CPU and the table.
-        return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, start, x, r, out) };
+    if vector_lanes::<N>(table) {
+        let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
+        // SAFETY: `vector_lanes` checked the CPU and the table.
+        return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, c) };
     }
     let p = if P == 0 { table.precision() } else { P };
     let (mut lx, mut lr) = (*x, r.clone());
@@ -444,16 +451,25 @@ fn decode_p<T: DecodeTarget, const N: usize>(
     }
 }
 
-/// `P` as in [`encode_n`].
-fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
-    table: &CdfTable,
+/// A chunk whose lane records are read and whose target positions are checked.
+struct OpenChunk<'d, const N: usize> {
+    x: [u64; N],
+    /// Lane-local index of each lane's crossing symbol, and its renormalising steps.
+    tail_q: [usize; N],
+    tail_e: [u32; N],
+    r: WordReader<'d>,
+    /// Whole rounds before any lane's crossing symbol: the hot loop's share.
+    fast: usize,
+}
+
+/// Reads the lane records of a chunk of `m` symbols and checks the target's positions
+/// `start .. start + m`.
+fn open_chunk<'d, T: DecodeTarget, const N: usize>(
     tgt: &T,
     start: usize,
-    data: &[u8],
-    out: &mut [T::Out],
-) -> Result<()> {
-    let m = out.len();
-    let p = if P == 0 { table.precision() } else { P };
+    data: &'d [u8],
+    m: usize,
+) -> Result<OpenChunk<'d, N>> {
     let mut pos = 0usize;
     let mut x = [0u64; N];
     // Lane-local index of the crossing symbol (0 and e = 0 for a lane that never crossed:
@@ -493,20 +509,38 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
         }
     }
     tgt.check(start, m)?;
-    let mut r = WordReader::new(&data[pos..])?;
-    let rounds = m / N;
-    let fast = tail_q.iter().copied().min().unwrap_or(0).min(rounds);
-    decode_rounds::<T, N, P>(table, tgt, start, &mut x, &mut r, &mut out[..fast * N])?;
-    for (j, o) in out.iter_mut().enumerate().skip(fast * N) {
+    let r = WordReader::new(&data[pos..])?;
+    let fast = tail_q.iter().copied().min().unwrap_or(0).min(m / N);
+    Ok(OpenChunk {
+        x,
+        tail_q,
+        tail_e,
+        r,
+        fast,
+    })
+}
+
+/// Decodes the rounds after the hot loop's (`c.fast` of them are done), then checks that
+/// the chunk ends where it should.
+fn finish_chunk<T: DecodeTarget, const N: usize, const P: u32>(
+    table: &CdfTable,
+    tgt: &T,
+    start: usize,
+    c: &mut OpenChunk<'_, N>,
+    out: &mut [T::Out],
+) -> Result<()> {
+    let p = if P == 0 { table.precision() } else { P };
+    let (x, r) = (&mut c.x, &mut c.r);
+    for (j, o) in out.iter_mut().enumerate().skip(c.fast * N) {
         let (k, q) = (j % N, j / N);
         let row = tgt.row(start + j);
-        let s = if q < tail_q[k] {
-            get_symbol(&mut x[k], &mut r, table, row, p)?
+        let s = if q < c.tail_q[k] {
+            get_symbol(&mut x[k], r, table, row, p)?
         } else {
-            let left = if q == tail_q[k] { tail_e[k] } else { 0 };
+            let left = if q == c.tail_q[k] { c.tail_e[k] } else { 0 };
             let mut lim = Limited { r: r.clone(), left };
             let s = get_symbol(&mut x[k], &mut lim, table, row, p)?;
-            r = lim.r;
+            *r = lim.r;
             s
         };
         *o = tgt.value(start + j, s);
@@ -523,4 +557,109 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
         ));
     }
     Ok(())
+}
+
+/// `P` as in [`encode_n`].
+fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
+    table: &CdfTable,
+    tgt: &T,
+    start: usize,
+    data: &[u8],
+    out: &mut [T::Out],
+) -> Result<()> {
+    let mut c = open_chunk::<T, N>(tgt, start, data, out.len())?;
+    let hot = &mut out[..c.fast * N];
+    decode_rounds::<T, N, P>(table, tgt, start, &mut c.x, &mut c.r, hot)?;
+    finish_chunk::<T, N, P>(table, tgt, start, &mut c, out)
+}
+
+/// Decodes two chunks (`a` then `b` in stream order), interleaving their hot loops when
+/// both have the same lane count and the vector kernel runs: with 8 lanes, one chunk alone
+/// leaves the kernel waiting on one round's latency. The result is exactly that of
+/// [`decode_chunk`] on `a`, then on `b` (the first error in stream order).
+pub fn decode_chunk_pair<T: DecodeTarget>(
+    table: &CdfTable,
+    tgt: &T,
+    a: (usize, &[u8], &mut [T::Out]),
+    b: (usize, &[u8], &mut [T::Out]),
+    lanes: usize,
+) -> Result<()> {
+    let paired = decode_chunks_interleaved(
+        table,
+        tgt,
+        (a.0, a.1, &mut *a.2),
+        (b.0, b.1, &mut *b.2),
+        lanes,
+    );
+    // Any error: decode the chunks one by one, so the first error in stream order is the
+    // one reported, exactly as without pairing.
+    if let Some(Ok(())) = paired {
+        return Ok(());
+    }
+    decode_chunk(table, tgt, a.0, a.1, lanes, a.2)?;
+    decode_chunk(table, tgt, b.0, b.1, lanes, b.2)
+}
+
+/// The interleaved decode behind [`decode_chunk_pair`], without its fallback: `None` when
+/// it does not apply (the chunks' lane counts differ or are below 8, or the vector kernel
+/// cannot run); an error may come from either chunk. Public for the tests, which must
+/// see the interleaved path itself succeed.
+#[doc(hidden)]
+pub fn decode_chunks_interleaved<T: DecodeTarget>(
+    table: &CdfTable,
+    tgt: &T,
+    a: (usize, &[u8], &mut [T::Out]),
+    b: (usize, &[u8], &mut [T::Out]),
+    lanes: usize,
+) -> Option<Result<()>> {
+    let n = chunk_lanes(lanes, a.2.len());
+    if n != chunk_lanes(lanes, b.2.len()) {
+        return None;
+    }
+    #[cfg(target_arch = "x86_64")]
+    match n {
+        8 => decode_pair_n::<T, 8>(table, tgt, a, b),
+        16 => decode_pair_n::<T, 16>(table, tgt, a, b),
+        32 => decode_pair_n::<T, 32>(table, tgt, a, b),
+        _ => None,
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (table, tgt, a, b);
+        None
+    }
+}
+
+/// The interleaved decode of [`decode_chunk_pair`], or `None` when the kernel cannot run.
+#[cfg(target_arch = "x86_64")]
+fn decode_pair_n<T: DecodeTarget, const N: usize>(
+    table: &CdfTable,
+    tgt: &T,
+    a: (usize, &[u8], &mut [T::Out]),
+    b: (usize, &[u8], &mut [T::Out]),
+) -> Option<Result<()>> {
+    if !vector_lanes::<N>(table) {
+        return None;
+    }
+    let mut run = || -> Result<()> {
+        let mut ca = open_chunk::<T, N>(tgt, a.0, a.1, a.2.len())?;
+        let mut cb = open_chunk::<T, N>(tgt, b.0, b.1, b.2.len())?;
+        let lanes_a = crate::lanes_avx2::ChunkLanes {
+            start: a.0,
+            x: &mut ca.x,
+            r: &mut ca.r,
+            out: &mut a.2[..ca.fast * N],
+        };
+        let lanes_b = crate::lanes_avx2::ChunkLanes {
+            start: b.0,
+            x: &mut cb.x,
+            r: &mut cb.r,
+            out: &mut b.2[..cb.fast * N],
+        };
+        // SAFETY: `vector_lanes` checked the CPU and the table.
+        unsafe { crate::lanes_avx2::decode_rounds_pair::<T, N>(table, tgt, lanes_a, lanes_b)? };
+        finish_chunk::<T, N, 0>(table, tgt, a.0, &mut ca, a.2)?;
+        finish_chunk::<T, N, 0>(table, tgt, b.0, &mut cb, b.2)
+    };
+    Some(run())
 }

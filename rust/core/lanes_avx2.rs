@@ -122,6 +122,243 @@ fn mul_add(f: __m256i, h: __m256i, c: __m256i) -> __m256i {
     _mm256_add_epi64(_mm256_add_epi64(lo, hi), c)
 }
 
+/// One table's constants for the kernel.
+#[derive(Clone, Copy)]
+struct Kernel<'t> {
+    table: &'t CdfTable,
+    p: u32,
+    lane_rows: *const __m128i,
+    buckets: *const __m128i,
+    num_rows: usize,
+    slot_mask: __m256i,
+    shift_p: __m128i,
+    below_l: __m256i,
+}
+
+/// What a group's vector step computed before renormalising (see [`Kernel::plan`]).
+#[derive(Clone, Copy)]
+struct Plan {
+    /// The eight states after the decoding step, before renormalisation.
+    na: __m256i,
+    nb: __m256i,
+    /// The eight symbols.
+    symbols: __m256i,
+}
+
+/// Two vectors of four states: eight lanes.
+type States = (__m256i, __m256i);
+
+impl Kernel<'_> {
+    /// The decoding step of eight lanes, or `None` when the group must take the scalar
+    /// round: a row out of range (a target breaking its contract meets the scalar
+    /// path's bounds check, not an unchecked load), a slot outside its bucket's pair of
+    /// bins, an escape, or a symbol leaving `i32`. Reads no words, so the steps of
+    /// several groups can be planned before any of them renormalises.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn plan(&self, xa: __m256i, xb: __m256i, rows: &[usize; GROUP]) -> Option<Plan> {
+        if !rows_in_range(rows, self.num_rows) {
+            return None;
+        }
+        let slot = _mm256_and_si256(low_halves(xa, xb), self.slot_mask);
+        // SAFETY: every row is below `num_tables()` (just checked).
+        let [lookup_base, lookup_shift, fast_max, offset] =
+            unsafe { load_records(self.lane_rows, rows) };
+        let bucket = _mm256_add_epi32(lookup_base, _mm256_srlv_epi32(slot, lookup_shift));
+        let mut bucket_ix = [0u32; GROUP];
+        // SAFETY: `bucket_ix` is 8 u32 (32 bytes).
+        unsafe { _mm256_storeu_si256(bucket_ix.as_mut_ptr() as *mut __m256i, bucket) };
+        // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket count
+        // and every `bucket_ix` is inside `buckets`.
+        let [split, start_bin, freq_lo, freq_hi] =
+            unsafe { load_records(self.buckets, &bucket_ix.map(|b| b as usize)) };
+        // All of these are below 2^17, so signed compares are exact.
+        let from_start =
+            _mm256_sub_epi32(slot, _mm256_and_si256(start_bin, _mm256_set1_epi32(0xffff)));
+        let in_pair = _mm256_andnot_si256(
+            _mm256_cmpgt_epi32(_mm256_setzero_si256(), from_start),
+            _mm256_cmpgt_epi32(_mm256_add_epi32(freq_lo, freq_hi), from_start),
+        );
+        let upper = _mm256_xor_si256(_mm256_cmpgt_epi32(split, slot), _mm256_set1_epi32(-1));
+        let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(start_bin), upper);
+        let fast = _mm256_and_si256(in_pair, _mm256_cmpgt_epi32(fast_max, bin));
+        if _mm256_movemask_ps(_mm256_castsi256_ps(fast)) != 0xff {
+            return None;
+        }
+        let freq = _mm256_blendv_epi8(freq_lo, freq_hi, upper);
+        let rest = _mm256_blendv_epi8(from_start, _mm256_sub_epi32(slot, split), upper);
+        let (fa, fb) = widen(freq);
+        let (ca, cb) = widen(rest);
+        Some(Plan {
+            na: mul_add(fa, _mm256_srl_epi64(xa, self.shift_p), ca),
+            nb: mul_add(fb, _mm256_srl_epi64(xb, self.shift_p), cb),
+            symbols: _mm256_add_epi32(offset, bin),
+        })
+    }
+
+    /// Finish a group: renormalise a planned step (the lanes below L take the next
+    /// words, in lane order), or run the scalar round from the group's states `x` when
+    /// there is no plan or fewer than eight words are left. Returns the eight symbols and
+    /// the new states. (States go in and out by value: references to them would keep
+    /// them in memory.)
+    #[target_feature(enable = "avx2,popcnt")]
+    #[inline]
+    fn commit(
+        &self,
+        plan: Option<Plan>,
+        x: States,
+        rows: &[usize; GROUP],
+        r: &mut WordReader<'_>,
+    ) -> Result<([i32; GROUP], States)> {
+        let Some(plan) = plan.filter(|_| r.remaining_words() >= GROUP) else {
+            return scalar_group(self.table, self.p, x, rows, r);
+        };
+        let (na, nb) = (plan.na, plan.nb);
+        let (need_a, need_b) = (
+            _mm256_cmpgt_epi64(self.below_l, na),
+            _mm256_cmpgt_epi64(self.below_l, nb),
+        );
+        let need = (_mm256_movemask_pd(_mm256_castsi256_pd(need_a))
+            | (_mm256_movemask_pd(_mm256_castsi256_pd(need_b)) << 4)) as usize;
+        let words = r.rest();
+        let mut syms = [0i32; GROUP];
+        // SAFETY: at least 8 words (32 bytes) are left (checked above); the permute
+        // table row is 8 bytes; `syms` is 8 i32 (32 bytes).
+        let (words, perm) = unsafe {
+            _mm256_storeu_si256(syms.as_mut_ptr() as *mut __m256i, plan.symbols);
+            (
+                _mm256_loadu_si256(words.as_ptr() as *const __m256i),
+                _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                    WORD_PERMUTES[need].as_ptr() as *const __m128i
+                )),
+            )
+        };
+        let (wa, wb) = widen(_mm256_permutevar8x32_epi32(words, perm));
+        let xa = _mm256_blendv_epi8(na, _mm256_or_si256(_mm256_slli_epi64::<32>(na), wa), need_a);
+        let xb = _mm256_blendv_epi8(nb, _mm256_or_si256(_mm256_slli_epi64::<32>(nb), wb), need_b);
+        r.advance(need.count_ones() as usize);
+        Ok((syms, (xa, xb)))
+    }
+}
+
+/// A group through the scalar round, from its states (out of line: it is rare, and
+/// inlined it would keep [`Kernel::commit`] from being inlined).
+#[cold]
+#[inline(never)]
+#[target_feature(enable = "avx2")]
+fn scalar_group(
+    table: &CdfTable,
+    p: u32,
+    x: States,
+    rows: &[usize; GROUP],
+    r: &mut WordReader<'_>,
+) -> Result<([i32; GROUP], States)> {
+    let mut lanes = [0u64; GROUP];
+    // SAFETY: `lanes` is 8 u64 (64 bytes).
+    unsafe {
+        let lp = lanes.as_mut_ptr() as *mut __m256i;
+        _mm256_storeu_si256(lp, x.0);
+        _mm256_storeu_si256(lp.add(1), x.1);
+    }
+    let syms = decode_round(table, rows, &mut lanes, r, p)?;
+    // SAFETY: as above.
+    let x = unsafe {
+        let lp = lanes.as_ptr() as *const __m256i;
+        (_mm256_loadu_si256(lp), _mm256_loadu_si256(lp.add(1)))
+    };
+    Ok((syms, x))
+}
+
+/// The kernel's constants for `table`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn kernel(table: &CdfTable) -> Kernel<'_> {
+    let p = table.precision();
+    Kernel {
+        table,
+        p,
+        lane_rows: table.lane_rows().as_ptr() as *const __m128i,
+        buckets: table.buckets().as_ptr() as *const __m128i,
+        num_rows: table.lane_rows().len(),
+        slot_mask: _mm256_set1_epi32(((1u64 << p) - 1) as i32),
+        shift_p: _mm_cvtsi32_si128(p as i32),
+        below_l: _mm256_set1_epi64x(RANS_L as i64),
+    }
+}
+
+/// `N` lanes' states as vectors of four (at most 32 lanes), and back.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn load_states<const N: usize>(x: &[u64; N]) -> [__m256i; MAX_LANES / 4] {
+    let mut xv = [_mm256_setzero_si256(); MAX_LANES / 4];
+    for (v, lanes) in xv.iter_mut().zip(x.chunks_exact(4)) {
+        // SAFETY: `lanes` is 4 u64 (32 bytes).
+        *v = unsafe { _mm256_loadu_si256(lanes.as_ptr() as *const __m256i) };
+    }
+    xv
+}
+
+/// See [`load_states`].
+#[target_feature(enable = "avx2")]
+#[inline]
+fn store_states<const N: usize>(xv: &[__m256i; MAX_LANES / 4], x: &mut [u64; N]) {
+    for (v, lanes) in xv.iter().zip(x.chunks_exact_mut(4)) {
+        // SAFETY: `lanes` is 4 u64 (32 bytes).
+        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, *v) };
+    }
+}
+
+/// One chunk's part in the decoder: its target positions, states, reader and outputs.
+pub(crate) struct ChunkLanes<'c, 'd, T: DecodeTarget, const N: usize> {
+    /// Stream position of `out[0]`.
+    pub start: usize,
+    pub x: &'c mut [u64; N],
+    pub r: &'c mut WordReader<'d>,
+    /// Whole rounds to decode.
+    pub out: &'c mut [T::Out],
+}
+
+/// Decodes round `q` of a chunk, group pair by group pair: the steps of two groups are
+/// planned before either renormalises, so their load latencies overlap.
+#[target_feature(enable = "avx2,popcnt")]
+#[inline]
+fn round<T: DecodeTarget, const N: usize>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    start: usize,
+    q: usize,
+    xv: &mut [__m256i; MAX_LANES / 4],
+    r: &mut WordReader<'_>,
+    dst: &mut [T::Out],
+) -> Result<()> {
+    let mut g = 0;
+    while g < N {
+        let (i, base) = (g / 4, start + q * N + g);
+        let mut rows = [0usize; GROUP];
+        tgt.rows(base, &mut rows);
+        if g + GROUP < N {
+            let mut rows2 = [0usize; GROUP];
+            tgt.rows(base + GROUP, &mut rows2);
+            let (x1, x2) = ((xv[i], xv[i + 1]), (xv[i + 2], xv[i + 3]));
+            let (p1, p2) = (k.plan(x1.0, x1.1, &rows), k.plan(x2.0, x2.1, &rows2));
+            let (s1, x1) = k.commit(p1, x1, &rows, r)?;
+            tgt.values(base, &s1, &mut dst[g..g + GROUP]);
+            let (s2, x2) = k.commit(p2, x2, &rows2, r)?;
+            tgt.values(base + GROUP, &s2, &mut dst[g + GROUP..g + 2 * GROUP]);
+            (xv[i], xv[i + 1], xv[i + 2], xv[i + 3]) = (x1.0, x1.1, x2.0, x2.1);
+            g += 2 * GROUP;
+        } else {
+            let x1 = (xv[i], xv[i + 1]);
+            let p1 = k.plan(x1.0, x1.1, &rows);
+            let (s1, x1) = k.commit(p1, x1, &rows, r)?;
+            tgt.values(base, &s1, &mut dst[g..g + GROUP]);
+            (xv[i], xv[i + 1]) = x1;
+            g += GROUP;
+        }
+    }
+    Ok(())
+}
+
 /// The hot loop of the lanes decoder for `N` a multiple of 8 (see `lanes::decode_rounds`
 /// for the contract: whole rounds, every lane in the ordinary regime).
 ///
@@ -132,130 +369,65 @@ fn mul_add(f: __m256i, h: __m256i, c: __m256i) -> __m256i {
 pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     table: &CdfTable,
     tgt: &T,
-    start: usize,
-    x: &mut [u64; N],
-    r: &mut WordReader<'_>,
-    out: &mut [T::Out],
+    c: ChunkLanes<'_, '_, T, N>,
 ) -> Result<()> {
-    let p = table.precision();
-    let lane_rows = table.lane_rows().as_ptr() as *const __m128i;
-    let buckets = table.buckets().as_ptr() as *const __m128i;
-    let slot_mask = _mm256_set1_epi32(((1u64 << p) - 1) as i32);
-    let shift_p = _mm_cvtsi32_si128(p as i32);
-    let low16 = _mm256_set1_epi32(0xffff);
-    let ones = _mm256_set1_epi32(-1);
-    let below_l = _mm256_set1_epi64x(RANS_L as i64);
-    let num_rows = table.lane_rows().len();
-    // The states live in registers, two vectors of four per group of eight lanes (at
-    // most 32 lanes); they go through memory only around a scalar fallback.
-    let mut xv = [_mm256_setzero_si256(); 2 * MAX_LANES / GROUP];
-    let store = |xv: &[__m256i], x: &mut [u64]| {
-        for (v, lanes) in xv.iter().zip(x.chunks_exact_mut(4)) {
-            // SAFETY: `lanes` is 4 u64 (32 bytes).
-            unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, *v) };
-        }
-    };
-    for (v, lanes) in xv.iter_mut().zip(x.chunks_exact(4)) {
-        // SAFETY: `lanes` is 4 u64 (32 bytes).
-        *v = unsafe { _mm256_loadu_si256(lanes.as_ptr() as *const __m256i) };
+    let k = kernel(table);
+    let mut xv = load_states(c.x);
+    for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
+        round::<T, N>(&k, tgt, c.start, q, &mut xv, c.r, dst)?;
     }
-    for (q, dst) in out.chunks_exact_mut(N).enumerate() {
-        for g in (0..N).step_by(GROUP) {
-            let base = start + q * N + g;
-            let mut rows = [0usize; GROUP];
-            tgt.rows(base, &mut rows);
-            let (xa, xb) = (xv[g / 4], xv[g / 4 + 1]);
-            let slot = _mm256_and_si256(low_halves(xa, xb), slot_mask);
-            // The vector step's inputs, or `None` when the group takes the scalar round.
-            let step = 'step: {
-                // `DecodeTarget` is a public trait: a target that breaks its contract with
-                // a row out of range goes to the scalar round, whose indexing panics,
-                // rather than to an unchecked load.
-                if !rows_in_range(&rows, num_rows) {
-                    break 'step None;
-                }
-                // SAFETY: every row is below `num_tables()` (just checked).
-                let [lookup_base, lookup_shift, fast_max, offset] =
-                    unsafe { load_records(lane_rows, &rows) };
-                let bucket = _mm256_add_epi32(lookup_base, _mm256_srlv_epi32(slot, lookup_shift));
-                let mut bucket_ix = [0u32; GROUP];
-                // SAFETY: `bucket_ix` is 8 u32 (32 bytes).
-                unsafe { _mm256_storeu_si256(bucket_ix.as_mut_ptr() as *mut __m256i, bucket) };
-                // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket
-                // count and every `bucket_ix` is inside `buckets`.
-                let [split, start_bin, freq_lo, freq_hi] =
-                    unsafe { load_records(buckets, &bucket_ix.map(|b| b as usize)) };
-                // All of these are below 2^17, so signed compares are exact.
-                let from_start = _mm256_sub_epi32(slot, _mm256_and_si256(start_bin, low16));
-                let in_pair = _mm256_andnot_si256(
-                    _mm256_cmpgt_epi32(_mm256_setzero_si256(), from_start),
-                    _mm256_cmpgt_epi32(_mm256_add_epi32(freq_lo, freq_hi), from_start),
-                );
-                let upper = _mm256_xor_si256(_mm256_cmpgt_epi32(split, slot), ones);
-                let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(start_bin), upper);
-                let fast = _mm256_and_si256(in_pair, _mm256_cmpgt_epi32(fast_max, bin));
-                if _mm256_movemask_ps(_mm256_castsi256_ps(fast)) != 0xff
-                    || r.remaining_words() < GROUP
-                {
-                    break 'step None;
-                }
-                Some((split, freq_lo, freq_hi, from_start, upper, bin, offset))
-            };
-            let Some((split, freq_lo, freq_hi, from_start, upper, bin, offset)) = step else {
-                let mut lanes = [0u64; GROUP];
-                store(&[xa, xb], &mut lanes);
-                let syms = decode_round(table, &rows, &mut lanes, r, p)?;
-                // SAFETY: `lanes` is 8 u64 (64 bytes).
-                (xv[g / 4], xv[g / 4 + 1]) = unsafe {
-                    let lp = lanes.as_ptr() as *const __m256i;
-                    (_mm256_loadu_si256(lp), _mm256_loadu_si256(lp.add(1)))
-                };
-                tgt.values(base, &syms, &mut dst[g..g + GROUP]);
-                continue;
-            };
-            let freq = _mm256_blendv_epi8(freq_lo, freq_hi, upper);
-            let rest = _mm256_blendv_epi8(from_start, _mm256_sub_epi32(slot, split), upper);
-            let (fa, fb) = widen(freq);
-            let (ca, cb) = widen(rest);
-            let na = mul_add(fa, _mm256_srl_epi64(xa, shift_p), ca);
-            let nb = mul_add(fb, _mm256_srl_epi64(xb, shift_p), cb);
-            // Renormalise: the lanes below L take the next words, in lane order.
-            let (need_a, need_b) = (
-                _mm256_cmpgt_epi64(below_l, na),
-                _mm256_cmpgt_epi64(below_l, nb),
-            );
-            let need = (_mm256_movemask_pd(_mm256_castsi256_pd(need_a))
-                | (_mm256_movemask_pd(_mm256_castsi256_pd(need_b)) << 4))
-                as usize;
-            let words = r.rest();
-            // SAFETY: at least 8 words (32 bytes) are left (checked above); the permute
-            // table row is 8 bytes.
-            let (words, perm) = unsafe {
-                (
-                    _mm256_loadu_si256(words.as_ptr() as *const __m256i),
-                    _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-                        WORD_PERMUTES[need].as_ptr() as *const __m128i
-                    )),
-                )
-            };
-            let (wa, wb) = widen(_mm256_permutevar8x32_epi32(words, perm));
-            let na =
-                _mm256_blendv_epi8(na, _mm256_or_si256(_mm256_slli_epi64::<32>(na), wa), need_a);
-            let nb =
-                _mm256_blendv_epi8(nb, _mm256_or_si256(_mm256_slli_epi64::<32>(nb), wb), need_b);
-            r.advance(need.count_ones() as usize);
-            (xv[g / 4], xv[g / 4 + 1]) = (na, nb);
-            let mut syms = [0i32; GROUP];
-            // SAFETY: `syms` is 8 i32 (32 bytes).
-            unsafe {
-                _mm256_storeu_si256(
-                    syms.as_mut_ptr() as *mut __m256i,
-                    _mm256_add_epi32(offset, bin),
-                )
-            };
-            tgt.values(base, &syms, &mut dst[g..g + GROUP]);
+    store_states(&xv, c.x);
+    Ok(())
+}
+
+/// [`decode_rounds`] for two chunks with the same lane count at once, round by round,
+/// for a thread that has more than one chunk to decode: with eight lanes per chunk
+/// (W1), one chunk alone leaves the decoder waiting on one round's latency.
+///
+/// # Safety
+/// As [`decode_rounds`].
+#[target_feature(enable = "avx2,popcnt")]
+pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
+    table: &CdfTable,
+    tgt: &T,
+    a: ChunkLanes<'_, '_, T, N>,
+    b: ChunkLanes<'_, '_, T, N>,
+) -> Result<()> {
+    let k = kernel(table);
+    let (mut xa, mut xb) = (load_states(a.x), load_states(b.x));
+    let rounds = a.out.len().min(b.out.len()) / N;
+    let (a_out, a_rest) = a.out.split_at_mut(rounds * N);
+    let (b_out, b_rest) = b.out.split_at_mut(rounds * N);
+    for (q, (da, db)) in a_out
+        .chunks_exact_mut(N)
+        .zip(b_out.chunks_exact_mut(N))
+        .enumerate()
+    {
+        if N == GROUP {
+            // One group per chunk: plan both chunks' steps, then renormalise each.
+            let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+            let (mut rows_a, mut rows_b) = ([0usize; GROUP], [0usize; GROUP]);
+            tgt.rows(base_a, &mut rows_a);
+            tgt.rows(base_b, &mut rows_b);
+            let (pa, pb) = (k.plan(xa[0], xa[1], &rows_a), k.plan(xb[0], xb[1], &rows_b));
+            let (sa, x) = k.commit(pa, (xa[0], xa[1]), &rows_a, a.r)?;
+            (xa[0], xa[1]) = x;
+            tgt.values(base_a, &sa, da);
+            let (sb, x) = k.commit(pb, (xb[0], xb[1]), &rows_b, b.r)?;
+            (xb[0], xb[1]) = x;
+            tgt.values(base_b, &sb, db);
+        } else {
+            round::<T, N>(&k, tgt, a.start, q, &mut xa, a.r, da)?;
+            round::<T, N>(&k, tgt, b.start, q, &mut xb, b.r, db)?;
         }
     }
-    store(&xv[..N / 4], x);
+    for (q, dst) in a_rest.chunks_exact_mut(N).enumerate() {
+        round::<T, N>(&k, tgt, a.start, rounds + q, &mut xa, a.r, dst)?;
+    }
+    for (q, dst) in b_rest.chunks_exact_mut(N).enumerate() {
+        round::<T, N>(&k, tgt, b.start, rounds + q, &mut xb, b.r, dst)?;
+    }
+    store_states(&xa, a.x);
+    store_states(&xb, b.x);
     Ok(())
 }
