@@ -26,7 +26,7 @@
 
 use crate::error::{Error, Result};
 use crate::escape::{finish_symbol, get_symbol, put_symbol};
-use crate::rans::{Refill, WordReader, WordSink, RANS_L};
+use crate::rans::{enc_put, Refill, WordReader, WordSink, RANS_L};
 use crate::table::CdfTable;
 use crate::varint;
 
@@ -336,10 +336,33 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
         let mut rows = [0usize; N];
         src.get_round(base, &mut syms, &mut rows);
         for k in (0..N).rev() {
-            put_symbol(&mut lx[k], &mut lw, table, syms[k], rows[k], p);
+            let row = table.row(rows[k]);
+            let value = syms[k] as i64 - row.offset as i64;
+            if (value as u64) < row.max_value as u64 {
+                enc_put(&mut lx[k], &mut lw, table.enc_symbol(row, value as u32), p);
+            } else {
+                (lx[k], lw) = put_escaped(lx[k], lw, table, syms[k], rows[k], p);
+            }
         }
     }
     (*x, *words) = (lx, lw);
+}
+
+/// [`put_symbol`] out of line for the hot loop's escapes. State and word stack go in and
+/// out by value: passing references would pin the loop's states and stack top in memory,
+/// and inlined, the escape code keeps the compiler from unrolling the loop over lanes.
+#[cold]
+#[inline(never)]
+fn put_escaped(
+    mut x: u64,
+    mut words: LaneWords,
+    table: &CdfTable,
+    symbol: i32,
+    row: usize,
+    p: u32,
+) -> (u64, LaneWords) {
+    put_symbol(&mut x, &mut words, table, symbol, row, p);
+    (x, words)
 }
 
 /// The hot loop of [`decode_n`]: whole rounds (`out.len()` a multiple of `N`) with every
