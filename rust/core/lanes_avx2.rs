@@ -2,18 +2,26 @@
 //!
 //! The scalar decoder (`lanes.rs`) spends about 100 instructions per symbol, and with
 //! eight or more independent lanes it is bound by that count, not by latency. Here a
-//! group of eight lanes goes through the decoding step together: the eight rows' records
-//! ([`LaneRow`]) and the eight buckets are fetched by gathers, the compares, selects and
-//! the 64-bit state update run eight or four wide, and the renormalisation reads the
-//! group's words with one unaligned load and one permute (the lanes that need a word take
-//! consecutive words, in lane order, exactly as the scalar decoder reads them).
+//! group of eight lanes goes through the decoding step together. The eight rows' records
+//! ([`LaneRow`](crate::table::LaneRow)) and the eight buckets are fetched by 16-byte loads
+//! and a transpose (gathers were slower on Zen 3). The compares and selects run eight
+//! wide, and the 64-bit state update four wide. The renormalisation reads the group's
+//! words with one unaligned load and one permute: the lanes that need a word take
+//! consecutive words, in lane order, exactly as the scalar decoder reads them.
+//!
+//! A group's step is split in two. [`Kernel::plan`] makes the step and its checks and
+//! reads no words; [`Kernel::commit`] renormalises. So two groups can be in flight: the
+//! two halves of a 16- or 32-lane round, or the same round of two chunks
+//! ([`decode_rounds_pair`], for a thread with several chunks to do). With one group of
+//! eight, the kernel waits on one round's latency.
 //!
 //! Only the common case is vectorised. A group falls back to the scalar round
-//! ([`decode_round`]), from the same states, when any of its lanes has a slot outside its
-//! bucket's pair of bins, an escape bin, a symbol that would leave `i32`, or when fewer
-//! than eight words are left in the chunk. So the two decoders agree by construction, and
-//! every error comes from the scalar code. Chosen at run time: the wheel is built for
-//! baseline x86-64, and CPUs without AVX2 keep the scalar decoder.
+//! ([`decode_round`]), from the same states, in several cases: a row out of range (a
+//! broken target), a slot outside its bucket's pair of bins, an escape bin, a symbol that
+//! would leave `i32`, or fewer than eight words left in the chunk. So the two decoders
+//! agree by construction, and every error comes from the scalar code. The kernel is
+//! chosen at run time: the wheel is built for baseline x86-64, and CPUs without AVX2
+//! keep the scalar decoder.
 //!
 //! Encoding stays scalar: the encoder's reciprocal needs a 64x64 → 128-bit multiply per
 //! symbol, which AVX2 lacks.
