@@ -83,6 +83,9 @@ struct ScaleIndex {
     head: Vec<f32>,
     /// First candidate row per bucket; empty when the fast path does not apply.
     first: Vec<u16>,
+    /// When every bucket spans at most one entry: per bucket, its first candidate row and
+    /// that row's upper limit, side by side, so a lookup is one load and one compare.
+    one: Vec<OneEntry>,
     /// Comparisons needed after `first` (the largest span of any bucket).
     span: usize,
     /// Bucket = `bits >> shift`.
@@ -133,11 +136,23 @@ impl ScaleIndex {
             first.clear();
         }
         head.extend(std::iter::repeat_n(f32::INFINITY, MAX_SPAN));
+        let one = if !first.is_empty() && span <= 1 {
+            first
+                .iter()
+                .map(|&f| OneEntry {
+                    limit: head[f as usize],
+                    row: f as u32,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(ScaleIndex {
             exact,
             bound,
             head,
             first,
+            one,
             span,
             shift,
         })
@@ -171,9 +186,8 @@ impl ScaleIndex {
     /// scale table): a loop holding it keeps its fields in registers.
     #[inline(always)]
     fn one_compare(&self) -> Option<OneCompare<'_>> {
-        (!self.first.is_empty() && self.span <= 1).then_some(OneCompare {
-            first: &self.first,
-            head: &self.head,
+        (!self.one.is_empty()).then_some(OneCompare {
+            one: &self.one,
             bound: self.bound,
             shift: self.shift,
         })
@@ -197,11 +211,17 @@ impl ScaleIndex {
     }
 }
 
+/// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`.
+#[derive(Debug, Clone, Copy)]
+struct OneEntry {
+    limit: f32,
+    row: u32,
+}
+
 /// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
 #[derive(Clone, Copy)]
 struct OneCompare<'a> {
-    first: &'a [u16],
-    head: &'a [f32],
+    one: &'a [OneEntry],
     bound: f32,
     shift: u32,
 }
@@ -214,8 +234,8 @@ impl OneCompare<'_> {
         } else {
             scale
         };
-        let base = self.first[(s.to_bits() >> self.shift) as usize] as usize;
-        base + usize::from(self.head[base] < s)
+        let e = self.one[(s.to_bits() >> self.shift) as usize];
+        e.row as usize + usize::from(e.limit < s)
     }
 }
 
