@@ -309,8 +309,11 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
             }
         }
     }
-    for w in words.iter().rev() {
-        out.extend_from_slice(&w.to_le_bytes());
+    // Sized once, then filled: a push per word re-checks the capacity every time.
+    let at = out.len();
+    out.resize(at + 4 * words.len(), 0);
+    for (dst, w) in out[at..].chunks_exact_mut(4).zip(words.iter().rev()) {
+        dst.copy_from_slice(&w.to_le_bytes());
     }
     Ok(())
 }
