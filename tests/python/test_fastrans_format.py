@@ -211,3 +211,43 @@ def test_scale_coder_rejects_bad_construction():
         _native.ScaleCoder(TABLE, SCALES32[:3], 0.11)
     with pytest.raises(ValueError, match="scale_bound"):
         _native.ScaleCoder(TABLE, SCALES32, float("nan"))
+
+
+def test_scalar_decoder_switch_gives_the_same_results():
+    """FASTRANS_SIMD=0 (read once per process) selects the scalar lanes decoder; a fresh
+    interpreter with it decodes a multi-chunk stream, a damaged one and a mismatched one
+    exactly as this process does."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import hashlib, numpy as np
+from fastrans import _native
+st = np.exp(np.linspace(np.log(0.11), np.log(256.0), 64))
+table = _native.gaussian_table(st, 16, 1e-9)
+rng = np.random.default_rng(5)
+n = 1_200_000
+idx = rng.integers(0, 64, size=n).astype(np.int32)
+sym = np.rint(rng.normal(0, 1, size=n) * st[idx]).astype(np.int32)
+data = _native.encode_fastrans(table, sym, idx, 1)
+out = [hashlib.sha256(_native.decode_fastrans(table, data, idx, 1).tobytes()).hexdigest()]
+bad = bytearray(data); bad[len(bad) // 2] ^= 4
+for d, ix in ((bytes(bad), idx), (data, (idx + 1) % 64)):
+    try:
+        _native.decode_fastrans(table, d, ix, 1)
+        out.append("ok")
+    except Exception as e:
+        out.append(type(e).__name__ + ": " + str(e))
+print("|".join(out))
+"""
+    runs = []
+    for simd in ("1", "0"):
+        env = dict(os.environ, FASTRANS_SIMD=simd)
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        runs.append(done.stdout.strip())
+    assert runs[0] == runs[1]
+    assert runs[0].split("|")[0] != hashlib.sha256(b"").hexdigest()
