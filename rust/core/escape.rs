@@ -34,14 +34,28 @@ pub fn put_symbol<S: WordSink>(
     precision: u32,
 ) {
     let row = table.row(index);
+    match direct_bin(row, symbol) {
+        Some(bin) => enc_put(x, out, table.enc_symbol(row, bin), precision),
+        None => {
+            cold();
+            put_escape(
+                x,
+                out,
+                table,
+                row,
+                symbol as i64 - row.offset as i64,
+                precision,
+            );
+        }
+    }
+}
+
+/// The bin of `row` that codes `symbol` directly, or `None` when it is escaped.
+#[inline(always)]
+pub fn direct_bin(row: &Row, symbol: i32) -> Option<u32> {
     let value = symbol as i64 - row.offset as i64;
     // 0 <= value < max_value in one unsigned compare (max_value >= 0).
-    if (value as u64) < row.max_value as u64 {
-        enc_put(x, out, table.enc_symbol(row, value as u32), precision);
-    } else {
-        cold();
-        put_escape(x, out, table, row, value, precision);
-    }
+    ((value as u64) < row.max_value as u64).then_some(value as u32)
 }
 
 /// Inlined (behind a cold branch) rather than called: a call would take the address of the

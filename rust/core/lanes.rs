@@ -25,7 +25,7 @@
 //! the words, little-endian, in decode order.
 
 use crate::error::{Error, Result};
-use crate::escape::{finish_symbol, get_symbol, put_symbol};
+use crate::escape::{direct_bin, finish_symbol, get_symbol, put_symbol};
 use crate::rans::{enc_put, Refill, WordReader, WordSink, RANS_L};
 use crate::table::CdfTable;
 use crate::varint;
@@ -340,11 +340,9 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
         src.get_round(base, &mut syms, &mut rows);
         for k in (0..N).rev() {
             let row = table.row(rows[k]);
-            let value = syms[k] as i64 - row.offset as i64;
-            if (value as u64) < row.max_value as u64 {
-                enc_put(&mut lx[k], &mut lw, table.enc_symbol(row, value as u32), p);
-            } else {
-                (lx[k], lw) = put_escaped(lx[k], lw, table, syms[k], rows[k], p);
+            match direct_bin(row, syms[k]) {
+                Some(bin) => enc_put(&mut lx[k], &mut lw, table.enc_symbol(row, bin), p),
+                None => (lx[k], lw) = put_escaped(lx[k], lw, table, syms[k], rows[k], p),
             }
         }
     }

@@ -147,8 +147,7 @@ struct Kernel<'t> {
 #[derive(Clone, Copy)]
 struct Plan {
     /// The eight states after the decoding step, before renormalisation.
-    na: __m256i,
-    nb: __m256i,
+    next: States,
     /// The eight symbols.
     symbols: __m256i,
 }
@@ -164,7 +163,7 @@ impl Kernel<'_> {
     /// several groups can be planned before any of them renormalises.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn plan(&self, xa: __m256i, xb: __m256i, rows: &[usize; GROUP]) -> Option<Plan> {
+    fn plan(&self, (xa, xb): States, rows: &[usize; GROUP]) -> Option<Plan> {
         if !rows_in_range(rows, self.num_rows) {
             return None;
         }
@@ -198,8 +197,10 @@ impl Kernel<'_> {
         let (fa, fb) = widen(freq);
         let (ca, cb) = widen(rest);
         Some(Plan {
-            na: mul_add(fa, _mm256_srl_epi64(xa, self.shift_p), ca),
-            nb: mul_add(fb, _mm256_srl_epi64(xb, self.shift_p), cb),
+            next: (
+                mul_add(fa, _mm256_srl_epi64(xa, self.shift_p), ca),
+                mul_add(fb, _mm256_srl_epi64(xb, self.shift_p), cb),
+            ),
             symbols: _mm256_add_epi32(offset, bin),
         })
     }
@@ -221,7 +222,7 @@ impl Kernel<'_> {
         let Some(plan) = plan.filter(|_| r.remaining_words() >= GROUP) else {
             return scalar_group(self.table, self.p, x, rows, r);
         };
-        let (na, nb) = (plan.na, plan.nb);
+        let (na, nb) = plan.next;
         let (need_a, need_b) = (
             _mm256_cmpgt_epi64(self.below_l, na),
             _mm256_cmpgt_epi64(self.below_l, nb),
@@ -262,19 +263,10 @@ fn scalar_group(
     r: &mut WordReader<'_>,
 ) -> Result<([i32; GROUP], States)> {
     let mut lanes = [0u64; GROUP];
-    // SAFETY: `lanes` is 8 u64 (64 bytes).
-    unsafe {
-        let lp = lanes.as_mut_ptr() as *mut __m256i;
-        _mm256_storeu_si256(lp, x.0);
-        _mm256_storeu_si256(lp.add(1), x.1);
-    }
+    store4(x.0, &mut lanes[..4]);
+    store4(x.1, &mut lanes[4..]);
     let syms = decode_round(table, rows, &mut lanes, r, p)?;
-    // SAFETY: as above.
-    let x = unsafe {
-        let lp = lanes.as_ptr() as *const __m256i;
-        (_mm256_loadu_si256(lp), _mm256_loadu_si256(lp.add(1)))
-    };
-    Ok((syms, x))
+    Ok((syms, (load4(&lanes[..4]), load4(&lanes[4..]))))
 }
 
 /// The kernel's constants for `table`.
@@ -294,14 +286,31 @@ fn kernel(table: &CdfTable) -> Kernel<'_> {
     }
 }
 
+/// Four states from `lanes` (at least 4 long).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn load4(lanes: &[u64]) -> __m256i {
+    assert!(lanes.len() >= 4);
+    // SAFETY: `lanes` holds at least 4 u64 (32 bytes).
+    unsafe { _mm256_loadu_si256(lanes.as_ptr() as *const __m256i) }
+}
+
+/// Four states into `lanes` (at least 4 long).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn store4(v: __m256i, lanes: &mut [u64]) {
+    assert!(lanes.len() >= 4);
+    // SAFETY: `lanes` holds at least 4 u64 (32 bytes).
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, v) }
+}
+
 /// `N` lanes' states as vectors of four (at most 32 lanes), and back.
 #[target_feature(enable = "avx2")]
 #[inline]
 fn load_states<const N: usize>(x: &[u64; N]) -> [__m256i; MAX_LANES / 4] {
     let mut xv = [_mm256_setzero_si256(); MAX_LANES / 4];
     for (v, lanes) in xv.iter_mut().zip(x.chunks_exact(4)) {
-        // SAFETY: `lanes` is 4 u64 (32 bytes).
-        *v = unsafe { _mm256_loadu_si256(lanes.as_ptr() as *const __m256i) };
+        *v = load4(lanes);
     }
     xv
 }
@@ -311,8 +320,7 @@ fn load_states<const N: usize>(x: &[u64; N]) -> [__m256i; MAX_LANES / 4] {
 #[inline]
 fn store_states<const N: usize>(xv: &[__m256i; MAX_LANES / 4], x: &mut [u64; N]) {
     for (v, lanes) in xv.iter().zip(x.chunks_exact_mut(4)) {
-        // SAFETY: `lanes` is 4 u64 (32 bytes).
-        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, *v) };
+        store4(*v, lanes);
     }
 }
 
@@ -348,7 +356,7 @@ fn round<T: DecodeTarget, const N: usize>(
             let mut rows2 = [0usize; GROUP];
             tgt.rows(base + GROUP, &mut rows2);
             let (x1, x2) = ((xv[i], xv[i + 1]), (xv[i + 2], xv[i + 3]));
-            let (p1, p2) = (k.plan(x1.0, x1.1, &rows), k.plan(x2.0, x2.1, &rows2));
+            let (p1, p2) = (k.plan(x1, &rows), k.plan(x2, &rows2));
             let (s1, x1) = k.commit(p1, x1, &rows, r)?;
             tgt.values(base, &s1, &mut dst[g..g + GROUP]);
             let (s2, x2) = k.commit(p2, x2, &rows2, r)?;
@@ -357,8 +365,7 @@ fn round<T: DecodeTarget, const N: usize>(
             g += 2 * GROUP;
         } else {
             let x1 = (xv[i], xv[i + 1]);
-            let p1 = k.plan(x1.0, x1.1, &rows);
-            let (s1, x1) = k.commit(p1, x1, &rows, r)?;
+            let (s1, x1) = k.commit(k.plan(x1, &rows), x1, &rows, r)?;
             tgt.values(base, &s1, &mut dst[g..g + GROUP]);
             (xv[i], xv[i + 1]) = x1;
             g += GROUP;
@@ -417,13 +424,13 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
             let (mut rows_a, mut rows_b) = ([0usize; GROUP], [0usize; GROUP]);
             tgt.rows(base_a, &mut rows_a);
             tgt.rows(base_b, &mut rows_b);
-            let (pa, pb) = (k.plan(xa[0], xa[1], &rows_a), k.plan(xb[0], xb[1], &rows_b));
-            let (sa, x) = k.commit(pa, (xa[0], xa[1]), &rows_a, a.r)?;
-            (xa[0], xa[1]) = x;
+            let (x1, x2) = ((xa[0], xa[1]), (xb[0], xb[1]));
+            let (pa, pb) = (k.plan(x1, &rows_a), k.plan(x2, &rows_b));
+            let (sa, x1) = k.commit(pa, x1, &rows_a, a.r)?;
             tgt.values(base_a, &sa, da);
-            let (sb, x) = k.commit(pb, (xb[0], xb[1]), &rows_b, b.r)?;
-            (xb[0], xb[1]) = x;
+            let (sb, x2) = k.commit(pb, x2, &rows_b, b.r)?;
             tgt.values(base_b, &sb, db);
+            (xa[0], xa[1], xb[0], xb[1]) = (x1.0, x1.1, x2.0, x2.1);
         } else {
             round::<T, N>(&k, tgt, a.start, q, &mut xa, a.r, da)?;
             round::<T, N>(&k, tgt, b.start, q, &mut xb, b.r, db)?;
