@@ -50,7 +50,7 @@ impl WordSink for Vec<u32> {
 #[inline(always)]
 pub fn enc_put<S: WordSink>(x: &mut u64, out: &mut S, sym: &EncSymbol, precision: u32) {
     // x_max = ((L >> p) << 32) * freq: the largest state that stays below 2^63 after coding.
-    let x_max = (sym.freq as u64) << (63 - precision);
+    let x_max = (sym.freq(precision) as u64) << (63 - precision);
     out.renorm(x, x_max);
     // x / freq by multiplication (see EncSymbol's invariant), then
     // x = (x / freq) << p + x % freq + start == x + bias + q * (2^p - freq).

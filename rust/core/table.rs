@@ -46,37 +46,42 @@ pub(crate) struct Bucket {
     freq_hi: u32,
 }
 
-/// One bin ready for the division-free rANS encoder.
+/// One bin ready for the division-free rANS encoder, in 16 bytes.
 ///
 /// Invariant: `freq >= 1`; `rcp`/`shift`/`bias` satisfy, for every state `x < 2^63`,
 /// `bias + x + (mulhi(x, rcp) >> shift) * cmpl_freq == ((x / freq) << p) + x % freq + start`.
+///
+/// The frequency itself is not stored: it is `2^p - cmpl_freq` ([`EncSymbol::freq`]). At 16
+/// bytes, aligned, a record never straddles a cache line and the encoder's working set on
+/// W1 (the bins near each row's centre) is a third smaller than with the 24-byte layout
+/// that also stored `freq`; that working set is what the encoder's L1 misses come from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(C, align(16))]
 pub struct EncSymbol {
     /// Reciprocal of `freq` (Alverson's method), or `2^64 - 1` when `freq == 1`.
     pub rcp: u64,
     /// `start`, or `start + 2^p - 1` when `freq == 1` (see the invariant).
     pub bias: u32,
-    /// `2^p - freq`.
-    pub cmpl_freq: u32,
+    /// `2^p - freq` (below `2^16`, since `p <= 16` and `freq >= 1`).
+    pub cmpl_freq: u16,
     /// Right shift applied to `mulhi(x, rcp)`.
-    pub shift: u32,
-    /// Frequency of the bin, `1 ..= 2^p`.
-    pub freq: u32,
+    pub shift: u8,
 }
 
 impl EncSymbol {
     /// Precomputes the division-free form of bin `[start, start + freq)` at `precision`.
     pub fn new(start: u32, freq: u32, precision: u32) -> Self {
-        debug_assert!(freq >= 1 && precision <= 16);
+        debug_assert!(freq >= 1 && precision <= 16 && freq <= 1 << precision);
         let one = 1u32 << precision;
+        // `one - freq < 2^16` for `1 <= freq <= 2^p <= 2^16`.
+        let cmpl_freq = (one - freq) as u16;
         if freq == 1 {
             // mulhi(x, 2^64 - 1) = x - 1 for x >= 1, so the update becomes x * 2^p + start.
             return EncSymbol {
                 rcp: u64::MAX,
                 bias: start + one - 1,
-                cmpl_freq: one - 1,
+                cmpl_freq,
                 shift: 0,
-                freq,
             };
         }
         // shift = ceil(log2 freq); rcp = ceil(2^(63 + shift) / freq) < 2^64 because
@@ -87,10 +92,15 @@ impl EncSymbol {
         EncSymbol {
             rcp,
             bias: start,
-            cmpl_freq: one - freq,
-            shift: shift - 1,
-            freq,
+            cmpl_freq,
+            shift: (shift - 1) as u8,
         }
+    }
+
+    /// The bin's frequency, `1 ..= 2^precision`.
+    #[inline(always)]
+    pub fn freq(&self, precision: u32) -> u32 {
+        (1u32 << precision) - self.cmpl_freq as u32
     }
 }
 
