@@ -59,9 +59,15 @@ fn w1(n: usize, seed: u64) -> (Vec<i32>, Vec<i32>) {
     (symbols, indexes)
 }
 
+/// `format::decode` with its output poisoned first (`with_poisoned_output`), so a position
+/// the decoder never wrote cannot pass for a decoded zero.
+fn decode(table: &CdfTable, data: &[u8], indexes: &[i32], threads: usize) -> Vec<i32> {
+    format::with_poisoned_output(|| format::decode(table, data, indexes, threads)).expect("decode")
+}
+
 fn round_trip(table: &CdfTable, symbols: &[i32], indexes: &[i32]) -> Vec<u8> {
     let data = format::encode(table, symbols, indexes, 1).expect("encode");
-    let back = format::decode(table, &data, indexes, 1).expect("decode");
+    let back = decode(table, &data, indexes, 1);
     assert_eq!(back, symbols, "n = {}", symbols.len());
     data
 }
@@ -97,7 +103,7 @@ fn round_trips_at_every_boundary_and_thread_count() {
                 data,
                 "n={n} threads={threads}"
             );
-            assert_eq!(format::decode(&t, &data, i, threads).unwrap(), s, "n={n}");
+            assert_eq!(decode(&t, &data, i, threads), s, "n={n}");
         }
     }
 }
@@ -465,6 +471,42 @@ fn parametric_tables_reject_bad_arguments() {
 
 fn coder() -> ScaleCoder {
     ScaleCoder::new(Arc::new(table()), &scale_table_f32(), 0.11).unwrap()
+}
+
+/// The decoders write every output position: decoded into poisoned memory, a multi-chunk
+/// stream (pairs of chunks on one thread, one chunk per thread on two, a short last
+/// chunk) comes back exactly, through the vector and (on one thread) the scalar lanes.
+#[test]
+fn every_output_position_is_written() {
+    let c = coder();
+    let n = 2 * MAX_CHUNK_SYMBOLS + 3 * MIN_LANE_SYMBOLS + 5;
+    let (y, means, scales) = w1_floats(n, 33);
+    let data = c
+        .encode(&y, &scales, Some(&means), StreamFormat::Fastrans, 1)
+        .unwrap();
+    let want: Vec<f32> = y
+        .iter()
+        .zip(&means)
+        .map(|(&v, &m)| (v - m).round_ties_even() + m)
+        .collect();
+    for threads in [1, 2, 3] {
+        let dec = || {
+            c.decode(
+                &data,
+                &scales,
+                Some(&means),
+                StreamFormat::Fastrans,
+                threads,
+            )
+        };
+        let vector = format::with_poisoned_output(dec).unwrap();
+        assert!(vector == want, "threads={threads}");
+        if threads == 1 {
+            // (`with_scalar_lanes` holds for the calling thread only.)
+            let scalar = format::with_poisoned_output(|| fastrans::lanes::with_scalar_lanes(dec));
+            assert!(scalar.unwrap() == want, "scalar lanes");
+        }
+    }
 }
 
 #[test]

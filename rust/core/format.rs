@@ -14,11 +14,14 @@
 //! (other tables → `TableMismatch`), then bounds every size before allocating.
 //! docs/FORMAT.md is the full specification.
 
+use std::cell::Cell;
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::lanes::{
-    decode_chunk, decode_chunk_pair, encode_chunk, DecodeTarget, EncodeSource, MAX_LANES,
+    decode_chunk_into, decode_chunk_pair_into, encode_chunk, DecodeTarget, EncodeSource, MAX_LANES,
 };
 use crate::table::CdfTable;
 use crate::threads;
@@ -290,22 +293,31 @@ pub fn decode_with<T: DecodeTarget>(
 ) -> Result<Vec<T::Out>> {
     threads::check(threads)?;
     let layout = parse(table, data, n)?;
-    let mut out = vec![T::Out::default(); n];
+    // Decoded straight into fresh memory: zero-filling it first was a serial pass over
+    // the output (and its page faults) before any chunk started, the serial part that
+    // held a two-thread decode back.
+    let mut out: Vec<T::Out> = Vec::with_capacity(n);
+    let slots: &mut [MaybeUninit<T::Out>] = &mut out.spare_capacity_mut()[..n];
+    if POISON_OUTPUT.with(Cell::get) {
+        // SAFETY: `n` elements of `slots` are in bounds, and any bytes are a valid
+        // `MaybeUninit`.
+        unsafe { std::ptr::write_bytes(slots.as_mut_ptr(), 0xA5, n) };
+    }
     let cs = layout.params.chunk_symbols;
     let lanes = layout.params.lanes;
-    let decode_one = |(c, slice): (usize, &mut [T::Out])| -> Result<()> {
+    let decode_one = |(c, slice): (usize, &mut [MaybeUninit<T::Out>])| -> Result<()> {
         let (a, b) = layout.chunks[c];
-        decode_chunk(table, tgt, c * cs, &data[a..b], lanes, slice)
+        decode_chunk_into(table, tgt, c * cs, &data[a..b], lanes, slice)
     };
     // Chunks `2i` and `2i + 1` decode together when a thread has more than one chunk to
     // do (see `decode_chunk_pair`): `piece` is their slice of the output.
-    let decode_two = |(i, piece): (usize, &mut [T::Out])| -> Result<()> {
+    let decode_two = |(i, piece): (usize, &mut [MaybeUninit<T::Out>])| -> Result<()> {
         if piece.len() <= cs {
             return decode_one((2 * i, piece));
         }
         let (a, b) = piece.split_at_mut(cs);
         let ((a0, a1), (b0, b1)) = (layout.chunks[2 * i], layout.chunks[2 * i + 1]);
-        decode_chunk_pair(
+        decode_chunk_pair_into(
             table,
             tgt,
             (2 * i * cs, &data[a0..a1], a),
@@ -314,7 +326,8 @@ pub fn decode_with<T: DecodeTarget>(
         )
     };
     if threads == 1 || layout.chunks.len() <= 1 {
-        out.chunks_mut(2 * cs.max(1))
+        slots
+            .chunks_mut(2 * cs.max(1))
             .enumerate()
             .try_for_each(decode_two)?;
     } else {
@@ -324,17 +337,43 @@ pub fn decode_with<T: DecodeTarget>(
             // Pairs only when every thread still gets a pair: two chunks on two threads
             // run one each.
             if layout.chunks.len() >= 2 * rayon::current_num_threads() {
-                out.par_chunks_mut(2 * cs)
+                slots
+                    .par_chunks_mut(2 * cs)
                     .enumerate()
                     .map(decode_two)
                     .collect()
             } else {
-                out.par_chunks_mut(cs).enumerate().map(decode_one).collect()
+                slots
+                    .par_chunks_mut(cs)
+                    .enumerate()
+                    .map(decode_one)
+                    .collect()
             }
         })?;
         each.into_iter().collect::<Result<()>>()?;
     }
+    // SAFETY: `slots` is `out`'s first `n` elements of capacity. The chunks partition it
+    // (`parse` checked that their sizes add up to `n`), every chunk's decode returned `Ok`
+    // (an error returned above, dropping `out` with length 0), and a decode that returns
+    // `Ok` has written every element of its slots (`decode_chunk_into`).
+    unsafe { out.set_len(n) };
     Ok(out)
+}
+
+thread_local! {
+    static POISON_OUTPUT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with [`decode_with`] filling its fresh output with `0xA5` bytes before
+/// decoding, on this thread: a position the decoder failed to write would then show up as
+/// a wrong value rather than as whatever the allocator returned (often zeros, which look
+/// like decoded symbols). A test hook: the tests decode under it.
+#[doc(hidden)]
+pub fn with_poisoned_output<R>(f: impl FnOnce() -> R) -> R {
+    let before = POISON_OUTPUT.with(|p| p.replace(true));
+    let out = f();
+    POISON_OUTPUT.with(|p| p.set(before));
+    out
 }
 
 /// The number of symbols a fastrans stream says it holds (header only, after its CRC is

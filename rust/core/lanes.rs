@@ -24,6 +24,8 @@
 //! `x_k >= 2^31`, `varint(2 t_k + [e_k > 0])` followed by one byte `e_k` when non-zero; then
 //! the words, little-endian, in decode order.
 
+use std::mem::MaybeUninit;
+
 use crate::error::{Error, Result};
 use crate::escape::{direct_bin, finish_symbol, get_symbol, put_symbol};
 use crate::rans::{enc_put, Refill, WordReader, WordSink, RANS_L};
@@ -75,11 +77,18 @@ pub trait DecodeTarget: Sync {
     /// The output for symbol `symbol` at position `i`.
     fn value(&self, i: usize, symbol: i32) -> Self::Out;
     /// [`DecodeTarget::value`] for positions `base .. base + N` (see
-    /// [`EncodeSource::get_round`]). REQUIRES: `out.len() == N`.
+    /// [`EncodeSource::get_round`]), written into `out`. REQUIRES: `out.len() == N`; an
+    /// implementation must write every element of `out` (the decoder hands out
+    /// uninitialised memory and relies on it; see [`decode_chunk_into`]).
     #[inline(always)]
-    fn values<const N: usize>(&self, base: usize, symbols: &[i32; N], out: &mut [Self::Out]) {
+    fn values<const N: usize>(
+        &self,
+        base: usize,
+        symbols: &[i32; N],
+        out: &mut [MaybeUninit<Self::Out>],
+    ) {
         for (k, o) in out.iter_mut().enumerate() {
-            *o = self.value(base + k, symbols[k]);
+            o.write(self.value(base + k, symbols[k]));
         }
     }
 }
@@ -431,7 +440,7 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     start: usize,
     x: &mut [u64; N],
     r: &mut WordReader<'_>,
-    out: &mut [T::Out],
+    out: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if vector_lanes::<N>(table) {
@@ -503,6 +512,22 @@ pub fn decode_chunk<T: DecodeTarget>(
     lanes: usize,
     out: &mut [T::Out],
 ) -> Result<()> {
+    decode_chunk_into(table, tgt, start, data, lanes, slots(out))
+}
+
+/// [`decode_chunk`] into memory that need not be initialised: when it returns `Ok`, every
+/// element of `out` has been written (each output position is written exactly once by the
+/// path that decodes it: the hot rounds cover `..fast * N`, `finish_chunk` the rest); on
+/// an error, any part of `out` may be unwritten. `format::decode_with` relies on this to
+/// skip zero-filling its output.
+pub(crate) fn decode_chunk_into<T: DecodeTarget>(
+    table: &CdfTable,
+    tgt: &T,
+    start: usize,
+    data: &[u8],
+    lanes: usize,
+    out: &mut [MaybeUninit<T::Out>],
+) -> Result<()> {
     match chunk_lanes(lanes, out.len()) {
         1 => decode_p::<T, 1>(table, tgt, start, data, out),
         2 => decode_p::<T, 2>(table, tgt, start, data, out),
@@ -513,13 +538,22 @@ pub fn decode_chunk<T: DecodeTarget>(
     }
 }
 
+/// An initialised slice seen as output slots, for the public entry points.
+#[inline]
+fn slots<O>(out: &mut [O]) -> &mut [MaybeUninit<O>] {
+    // SAFETY: `MaybeUninit<O>` has the layout of `O`, and the decoders only ever store
+    // initialised values through the slots (`MaybeUninit::write`), never `uninit()`, so
+    // `out` is still initialised whatever they do.
+    unsafe { &mut *(out as *mut [O] as *mut [MaybeUninit<O>]) }
+}
+
 /// See [`encode_p`].
 fn decode_p<T: DecodeTarget, const N: usize>(
     table: &CdfTable,
     tgt: &T,
     start: usize,
     data: &[u8],
-    out: &mut [T::Out],
+    out: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     if table.precision() == 16 {
         decode_n::<T, N, 16>(table, tgt, start, data, out)
@@ -604,7 +638,7 @@ fn finish_chunk<T: DecodeTarget, const N: usize, const P: u32>(
     tgt: &T,
     start: usize,
     c: &mut OpenChunk<'_, N>,
-    out: &mut [T::Out],
+    out: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     let p = if P == 0 { table.precision() } else { P };
     let (x, r) = (&mut c.x, &mut c.r);
@@ -620,7 +654,7 @@ fn finish_chunk<T: DecodeTarget, const N: usize, const P: u32>(
             *r = lim.r;
             s
         };
-        *o = tgt.value(start + j, s);
+        o.write(tgt.value(start + j, s));
     }
     if r.remaining_words() != 0 {
         return Err(Error::corrupt(format!(
@@ -642,7 +676,7 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
     tgt: &T,
     start: usize,
     data: &[u8],
-    out: &mut [T::Out],
+    out: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     let mut c = open_chunk::<T, N>(tgt, start, data, out.len())?;
     let hot = &mut out[..c.fast * N];
@@ -661,7 +695,25 @@ pub fn decode_chunk_pair<T: DecodeTarget>(
     b: (usize, &[u8], &mut [T::Out]),
     lanes: usize,
 ) -> Result<()> {
-    let paired = decode_chunks_interleaved(
+    decode_chunk_pair_into(
+        table,
+        tgt,
+        (a.0, a.1, slots(a.2)),
+        (b.0, b.1, slots(b.2)),
+        lanes,
+    )
+}
+
+/// [`decode_chunk_pair`] into output slots, with [`decode_chunk_into`]'s guarantee for
+/// both chunks' slots.
+pub(crate) fn decode_chunk_pair_into<T: DecodeTarget>(
+    table: &CdfTable,
+    tgt: &T,
+    a: (usize, &[u8], &mut [MaybeUninit<T::Out>]),
+    b: (usize, &[u8], &mut [MaybeUninit<T::Out>]),
+    lanes: usize,
+) -> Result<()> {
+    let paired = decode_chunks_interleaved_into(
         table,
         tgt,
         (a.0, a.1, &mut *a.2),
@@ -673,8 +725,8 @@ pub fn decode_chunk_pair<T: DecodeTarget>(
     if let Some(Ok(())) = paired {
         return Ok(());
     }
-    decode_chunk(table, tgt, a.0, a.1, lanes, a.2)?;
-    decode_chunk(table, tgt, b.0, b.1, lanes, b.2)
+    decode_chunk_into(table, tgt, a.0, a.1, lanes, a.2)?;
+    decode_chunk_into(table, tgt, b.0, b.1, lanes, b.2)
 }
 
 /// The interleaved decode behind [`decode_chunk_pair`], without its fallback: `None` when
@@ -687,6 +739,22 @@ pub fn decode_chunks_interleaved<T: DecodeTarget>(
     tgt: &T,
     a: (usize, &[u8], &mut [T::Out]),
     b: (usize, &[u8], &mut [T::Out]),
+    lanes: usize,
+) -> Option<Result<()>> {
+    decode_chunks_interleaved_into(
+        table,
+        tgt,
+        (a.0, a.1, slots(a.2)),
+        (b.0, b.1, slots(b.2)),
+        lanes,
+    )
+}
+
+fn decode_chunks_interleaved_into<T: DecodeTarget>(
+    table: &CdfTable,
+    tgt: &T,
+    a: (usize, &[u8], &mut [MaybeUninit<T::Out>]),
+    b: (usize, &[u8], &mut [MaybeUninit<T::Out>]),
     lanes: usize,
 ) -> Option<Result<()>> {
     let n = chunk_lanes(lanes, a.2.len());
@@ -712,8 +780,8 @@ pub fn decode_chunks_interleaved<T: DecodeTarget>(
 fn decode_pair_n<T: DecodeTarget, const N: usize>(
     table: &CdfTable,
     tgt: &T,
-    a: (usize, &[u8], &mut [T::Out]),
-    b: (usize, &[u8], &mut [T::Out]),
+    a: (usize, &[u8], &mut [MaybeUninit<T::Out>]),
+    b: (usize, &[u8], &mut [MaybeUninit<T::Out>]),
 ) -> Option<Result<()>> {
     if !vector_lanes::<N>(table) {
         return None;

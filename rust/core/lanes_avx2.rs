@@ -27,6 +27,7 @@
 //! symbol, which AVX2 lacks.
 
 use std::arch::x86_64::*;
+use std::mem::MaybeUninit;
 
 use crate::error::Result;
 use crate::lanes::{decode_round, DecodeTarget, MAX_LANES};
@@ -331,7 +332,7 @@ pub(crate) struct ChunkLanes<'c, 'd, T: DecodeTarget, const N: usize> {
     pub x: &'c mut [u64; N],
     pub r: &'c mut WordReader<'d>,
     /// Whole rounds to decode.
-    pub out: &'c mut [T::Out],
+    pub out: &'c mut [MaybeUninit<T::Out>],
 }
 
 /// Decodes round `q` of a chunk, group pair by group pair: the steps of two groups are
@@ -345,7 +346,7 @@ fn round<T: DecodeTarget, const N: usize>(
     q: usize,
     xv: &mut [__m256i; MAX_LANES / 4],
     r: &mut WordReader<'_>,
-    dst: &mut [T::Out],
+    dst: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     let mut g = 0;
     while g < N {

@@ -13,6 +13,7 @@
 //! Scales map to rows through a bucket table over the `f32` bit pattern (positive floats
 //! order like their bits), then at most a few branch-free comparisons.
 
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use crate::compressai;
@@ -389,16 +390,21 @@ impl DecodeTarget for FloatTarget<'_> {
         }
     }
     #[inline(always)]
-    fn values<const N: usize>(&self, base: usize, symbols: &[i32; N], out: &mut [f32]) {
+    fn values<const N: usize>(
+        &self,
+        base: usize,
+        symbols: &[i32; N],
+        out: &mut [MaybeUninit<f32>],
+    ) {
         match self.means {
             Some(m) => {
                 for ((o, &s), &m) in out.iter_mut().zip(symbols).zip(&m[base..base + N]) {
-                    *o = s as f32 + m;
+                    o.write(s as f32 + m);
                 }
             }
             None => {
                 for (o, &s) in out.iter_mut().zip(symbols) {
-                    *o = s as f32;
+                    o.write(s as f32);
                 }
             }
         }
