@@ -538,6 +538,14 @@ pub(crate) fn decode_chunk_into<T: DecodeTarget>(
     }
 }
 
+/// A chunk argument of the pair decoders (start, bytes, outputs) with its outputs as slots.
+#[inline]
+fn chunk_slots<'a, O>(
+    c: (usize, &'a [u8], &'a mut [O]),
+) -> (usize, &'a [u8], &'a mut [MaybeUninit<O>]) {
+    (c.0, c.1, slots(c.2))
+}
+
 /// An initialised slice seen as output slots, for the public entry points.
 #[inline]
 fn slots<O>(out: &mut [O]) -> &mut [MaybeUninit<O>] {
@@ -695,13 +703,7 @@ pub fn decode_chunk_pair<T: DecodeTarget>(
     b: (usize, &[u8], &mut [T::Out]),
     lanes: usize,
 ) -> Result<()> {
-    decode_chunk_pair_into(
-        table,
-        tgt,
-        (a.0, a.1, slots(a.2)),
-        (b.0, b.1, slots(b.2)),
-        lanes,
-    )
+    decode_chunk_pair_into(table, tgt, chunk_slots(a), chunk_slots(b), lanes)
 }
 
 /// [`decode_chunk_pair`] into output slots, with [`decode_chunk_into`]'s guarantee for
@@ -741,13 +743,7 @@ pub fn decode_chunks_interleaved<T: DecodeTarget>(
     b: (usize, &[u8], &mut [T::Out]),
     lanes: usize,
 ) -> Option<Result<()>> {
-    decode_chunks_interleaved_into(
-        table,
-        tgt,
-        (a.0, a.1, slots(a.2)),
-        (b.0, b.1, slots(b.2)),
-        lanes,
-    )
+    decode_chunks_interleaved_into(table, tgt, chunk_slots(a), chunk_slots(b), lanes)
 }
 
 fn decode_chunks_interleaved_into<T: DecodeTarget>(
