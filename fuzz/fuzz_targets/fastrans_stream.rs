@@ -4,8 +4,8 @@
 //! Input: `table:u8  mode:u8  n:u16  seed:u64  stream…`. Mode bit 0 patches the stream's
 //! fingerprint and CRC so the fuzzer gets past the checksum into the header, chunk and lane
 //! parsers; bit 1 also decodes on 2 threads. Oracles: no panic; the thread count and
-//! the ScaleCoder path never change the result; a stream that decodes re-encodes to a
-//! stream that decodes to the same symbols.
+//! the ScaleCoder path (decoding into poisoned memory) never change the result; a stream
+//! that decodes re-encodes to a stream that decodes to the same symbols.
 
 #![no_main]
 
@@ -38,9 +38,11 @@ fuzz_target!(|input: &[u8]| {
         assert_eq!(got, par, "thread count changed the result");
     }
     let scales: Vec<f32> = idx.iter().map(|&i| fx.scales[i as usize]).collect();
-    let floats = fx
-        .coder
-        .decode(&data, &scales, None, StreamFormat::Fastrans, 1);
+    // Poisoned: an output position the decoder never wrote would differ from `got`.
+    let floats = format::with_poisoned_output(|| {
+        fx.coder
+            .decode(&data, &scales, None, StreamFormat::Fastrans, 1)
+    });
     assert_eq!(got.is_ok(), floats.is_ok(), "ScaleCoder disagrees");
 
     let Ok(symbols) = got else { return };
