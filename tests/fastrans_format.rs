@@ -543,6 +543,135 @@ fn scale_coder_matches_the_array_path_in_both_formats() {
     }
 }
 
+/// Inputs are checked a block at a time as they are coded (`lanes::CHECK_BLOCK`), yet the
+/// error is the one a check of each chunk first would give: the first bad position in
+/// stream order, and within a chunk a bad input before damage to the stream. Positions
+/// straddle blocks and chunks; the encoder codes from the end, so a late bad position is
+/// met first.
+#[test]
+fn block_wise_checks_report_the_first_bad_input() {
+    use fastrans::lanes::CHECK_BLOCK;
+    let c = coder();
+    let n = MAX_CHUNK_SYMBOLS + 5 * CHECK_BLOCK + 3;
+    let (y, means, scales) = w1_floats(n, 41);
+    let data = c
+        .encode(&y, &scales, Some(&means), StreamFormat::Fastrans, 1)
+        .unwrap();
+    let message = |r: fastrans::Result<Vec<u8>>, what: &str| match r {
+        Err(Error::InvalidArgument(m)) => m,
+        other => panic!("{what}: expected InvalidArgument, got {other:?}"),
+    };
+    let first_bad = [
+        3,
+        CHECK_BLOCK - 1,
+        CHECK_BLOCK,
+        3 * CHECK_BLOCK + 7,
+        MAX_CHUNK_SYMBOLS - 1,
+        MAX_CHUNK_SYMBOLS + CHECK_BLOCK + 1,
+    ];
+    for &at in &first_bad {
+        let mut bad = scales.clone();
+        bad[at] = f32::NAN;
+        bad[n - 1] = f32::NAN;
+        if at + CHECK_BLOCK < n {
+            bad[at + CHECK_BLOCK] = f32::NAN;
+        }
+        let want = format!("scales[{at}] is NaN");
+        for threads in [1, 2] {
+            let what = format!("at={at} threads={threads}");
+            let enc = c.encode(&y, &bad, Some(&means), StreamFormat::Fastrans, threads);
+            let enc = message(enc, &what);
+            assert!(enc.starts_with(&want), "encode, at={at}: {enc}");
+            let dec = c.decode(&data, &bad, Some(&means), StreamFormat::Fastrans, threads);
+            let dec = message(dec.map(|_| Vec::new()), &what);
+            assert!(dec.starts_with(&want), "decode, at={at}: {dec}");
+        }
+        // Damage in the last chunk's words, at or after every bad input's chunk: still
+        // the input's error (chunks report in stream order, inputs first within one).
+        let mut damaged = data.clone();
+        let late = damaged.len() - 64;
+        damaged[late] ^= 0x10;
+        let body = damaged.len() - 4;
+        let crc = crc32c::crc32c(&damaged[..body]);
+        damaged[body..].copy_from_slice(&crc.to_le_bytes());
+        assert!(matches!(
+            c.decode(&damaged, &scales, Some(&means), StreamFormat::Fastrans, 1),
+            Err(Error::CorruptStream(_))
+        ));
+        let dec = c.decode(&damaged, &bad, Some(&means), StreamFormat::Fastrans, 1);
+        let dec = message(dec.map(|_| Vec::new()), &format!("damaged, at={at}"));
+        assert!(dec.starts_with(&want), "damaged, at={at}: {dec}");
+    }
+}
+
+/// Rows for every position; the positions from `bad` on are unusable inputs.
+struct BadFrom {
+    rows: Vec<usize>,
+    bad: usize,
+}
+
+impl fastrans::lanes::DecodeTarget for BadFrom {
+    type Out = i32;
+    fn check(&self, start: usize, len: usize) -> fastrans::Result<()> {
+        if start + len > self.bad {
+            let at = start.max(self.bad);
+            return Err(Error::InvalidArgument(format!("position {at} is bad")));
+        }
+        Ok(())
+    }
+    fn row(&self, i: usize) -> usize {
+        self.rows[i]
+    }
+    fn value(&self, _i: usize, symbol: i32) -> i32 {
+        symbol
+    }
+}
+
+/// Damage early in a chunk's words and a bad input late in the same chunk: the decoder
+/// meets the damage first, block by block, yet reports the input (a check of the whole
+/// chunk first would have). Every symbol is an escape (a one-bin row), so damaged words
+/// fail within a few symbols rather than at the chunk's end.
+#[test]
+fn a_bad_input_outranks_earlier_damage_in_its_chunk() {
+    use fastrans::lanes::{decode_chunk, encode_chunk, EncodeSource, CHECK_BLOCK};
+    struct Src(Vec<i32>);
+    impl EncodeSource for Src {
+        fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> {
+            Ok(())
+        }
+        fn get(&self, i: usize) -> (i32, usize) {
+            (self.0[i], 0)
+        }
+    }
+    let table = CdfTable::new(&[0, 1 << 16], 2, &[2], &[0], 16).unwrap();
+    let m = 3 * CHECK_BLOCK + 5;
+    let mut rng = Rng(99);
+    let symbols: Vec<i32> = (0..m).map(|_| rng.below(2001) as i32 - 1000).collect();
+    let mut data = Vec::new();
+    encode_chunk(&table, &Src(symbols.clone()), 0, m, 8, &mut data).unwrap();
+    data[100] ^= 0x44;
+    let bad = 2 * CHECK_BLOCK + 1;
+    for simd in [true, false] {
+        let dec = |bad: usize| {
+            let tgt = BadFrom {
+                rows: vec![0; m],
+                bad,
+            };
+            let run = || decode_chunk(&table, &tgt, 0, &data, 8, &mut vec![0i32; m]);
+            if simd {
+                run()
+            } else {
+                fastrans::lanes::with_scalar_lanes(run)
+            }
+        };
+        assert!(matches!(dec(m), Err(Error::CorruptStream(_))), "damage");
+        match dec(bad) {
+            Err(Error::InvalidArgument(msg)) => assert_eq!(msg, format!("position {bad} is bad")),
+            other => panic!("expected the bad input's error, got {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn scale_coder_rejects_bad_floats() {
     let c = coder();
