@@ -8,8 +8,9 @@
 //! (CompressAI's `dequantize`).
 //!
 //! Bad inputs (NaN anywhere, non-finite values, rounded values outside `i32`) are noticed by
-//! one branch-free pass over each chunk's inputs before it is coded (it vectorises); the
-//! error is then located by a second, cold scan. The coding loop itself checks nothing.
+//! a branch-free pass over each block of a chunk's inputs just before it is coded (it
+//! vectorises; see `lanes::CHECK_BLOCK`); the error is then located by a second, cold scan.
+//! The coding loop itself checks nothing.
 //! Scales map to rows through a bucket table over the `f32` bit pattern (positive floats
 //! order like their bits), then at most a few branch-free comparisons.
 
