@@ -37,7 +37,8 @@ use crate::varint;
 /// the coding. A whole chunk at once (up to 2^19 positions, 6 MiB of inputs) was a second
 /// pass over memory: removing it entirely made W1 6% faster to encode and 11% faster to
 /// decode (best of 12 interleaved runs), and a pass over memory is what two threads
-/// contend for. A multiple of every lane count.
+/// contend for. A multiple of every lane count. (512 and 8192 were measured too: encode
+/// 13% and 11% more cycles per symbol, decode 6% more and the same.)
 pub const CHECK_BLOCK: usize = 2048;
 
 /// `check(lo, hi - lo)` for a block of a chunk's positions `start .. start + m`, whose
