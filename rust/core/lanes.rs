@@ -102,19 +102,20 @@ pub trait DecodeTarget: Sync {
     /// The output for symbol `symbol` at position `i`.
     fn value(&self, i: usize, symbol: i32) -> Self::Out;
     /// [`DecodeTarget::value`] for positions `base .. base + N` (see
-    /// [`EncodeSource::get_round`]), written into `out`. REQUIRES: `out.len() == N`; an
-    /// implementation must write every element of `out` (the decoder hands out
-    /// uninitialised memory and relies on it; see [`decode_chunk_into`]).
+    /// [`EncodeSource::get_round`]). The decoder itself stores them: its output may be
+    /// uninitialised memory, so which slots get written must not rest on a target.
     #[inline(always)]
-    fn values<const N: usize>(
-        &self,
-        base: usize,
-        symbols: &[i32; N],
-        out: &mut [MaybeUninit<Self::Out>],
-    ) {
-        for (k, o) in out.iter_mut().enumerate() {
-            o.write(self.value(base + k, symbols[k]));
-        }
+    fn values<const N: usize>(&self, base: usize, symbols: &[i32; N]) -> [Self::Out; N] {
+        std::array::from_fn(|k| self.value(base + k, symbols[k]))
+    }
+}
+
+/// Stores a round's outputs `vals` into its slots `dst` (the same length): every output
+/// position is written here or in `finish_chunk`, by this module, never by a target.
+#[inline(always)]
+pub(crate) fn put_values<O: Copy, const N: usize>(dst: &mut [MaybeUninit<O>], vals: [O; N]) {
+    for (o, v) in dst.iter_mut().zip(vals) {
+        o.write(v);
     }
 }
 
@@ -496,7 +497,7 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
         let mut rows = [0usize; N];
         tgt.rows(base, &mut rows);
         let syms = decode_round(table, &rows, &mut lx, &mut lr, p)?;
-        tgt.values(base, &syms, dst);
+        put_values(dst, tgt.values(base, &syms));
     }
     (*x, *r) = (lx, lr);
     Ok(())
@@ -557,10 +558,11 @@ pub fn decode_chunk<T: DecodeTarget>(
 }
 
 /// [`decode_chunk`] into memory that need not be initialised: when it returns `Ok`, every
-/// element of `out` has been written (each output position is written exactly once by the
-/// path that decodes it: the hot rounds cover `..fast * N`, `finish_chunk` the rest); on
-/// an error, any part of `out` may be unwritten. `format::decode_with` relies on this to
-/// skip zero-filling its output.
+/// element of `out` has been written (each output position is written by the path that
+/// decodes it, in this module and `lanes_avx2.rs`, never by the target: the hot rounds
+/// cover `..fast * N` through [`put_values`], `finish_chunk` the rest); on an error, any
+/// part of `out` may be unwritten. `format::decode_with` relies on this to skip
+/// zero-filling its output.
 pub(crate) fn decode_chunk_into<T: DecodeTarget>(
     table: &CdfTable,
     tgt: &T,
@@ -591,8 +593,9 @@ fn chunk_slots<'a, O>(
 #[inline]
 fn slots<O>(out: &mut [O]) -> &mut [MaybeUninit<O>] {
     // SAFETY: `MaybeUninit<O>` has the layout of `O`, and the decoders only ever store
-    // initialised values through the slots (`MaybeUninit::write`), never `uninit()`, so
-    // `out` is still initialised whatever they do.
+    // initialised values through the slots (`MaybeUninit::write` in `put_values` and
+    // `finish_chunk`; targets never see the slots), never `uninit()`, so `out` is still
+    // initialised whatever happens.
     unsafe { &mut *(out as *mut [O] as *mut [MaybeUninit<O>]) }
 }
 

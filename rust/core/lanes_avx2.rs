@@ -30,7 +30,7 @@ use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
 use crate::error::Result;
-use crate::lanes::{decode_round, DecodeTarget, MAX_LANES};
+use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
 use crate::rans::{WordReader, RANS_L};
 use crate::table::CdfTable;
 
@@ -359,15 +359,18 @@ fn round<T: DecodeTarget, const N: usize>(
             let (x1, x2) = ((xv[i], xv[i + 1]), (xv[i + 2], xv[i + 3]));
             let (p1, p2) = (k.plan(x1, &rows), k.plan(x2, &rows2));
             let (s1, x1) = k.commit(p1, x1, &rows, r)?;
-            tgt.values(base, &s1, &mut dst[g..g + GROUP]);
+            put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
             let (s2, x2) = k.commit(p2, x2, &rows2, r)?;
-            tgt.values(base + GROUP, &s2, &mut dst[g + GROUP..g + 2 * GROUP]);
+            put_values(
+                &mut dst[g + GROUP..g + 2 * GROUP],
+                tgt.values(base + GROUP, &s2),
+            );
             (xv[i], xv[i + 1], xv[i + 2], xv[i + 3]) = (x1.0, x1.1, x2.0, x2.1);
             g += 2 * GROUP;
         } else {
             let x1 = (xv[i], xv[i + 1]);
             let (s1, x1) = k.commit(k.plan(x1, &rows), x1, &rows, r)?;
-            tgt.values(base, &s1, &mut dst[g..g + GROUP]);
+            put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
             (xv[i], xv[i + 1]) = x1;
             g += GROUP;
         }
@@ -428,9 +431,9 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
             let (x1, x2) = ((xa[0], xa[1]), (xb[0], xb[1]));
             let (pa, pb) = (k.plan(x1, &rows_a), k.plan(x2, &rows_b));
             let (sa, x1) = k.commit(pa, x1, &rows_a, a.r)?;
-            tgt.values(base_a, &sa, da);
+            put_values(da, tgt.values(base_a, &sa));
             let (sb, x2) = k.commit(pb, x2, &rows_b, b.r)?;
-            tgt.values(base_b, &sb, db);
+            put_values(db, tgt.values(base_b, &sb));
             (xa[0], xa[1], xb[0], xb[1]) = (x1.0, x1.1, x2.0, x2.1);
         } else {
             round::<T, N>(&k, tgt, a.start, q, &mut xa, a.r, da)?;

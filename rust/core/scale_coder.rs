@@ -14,7 +14,6 @@
 //! Scales map to rows through a bucket table over the `f32` bit pattern (positive floats
 //! order like their bits), then at most a few branch-free comparisons.
 
-use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use crate::compressai;
@@ -391,24 +390,21 @@ impl DecodeTarget for FloatTarget<'_> {
         }
     }
     #[inline(always)]
-    fn values<const N: usize>(
-        &self,
-        base: usize,
-        symbols: &[i32; N],
-        out: &mut [MaybeUninit<f32>],
-    ) {
+    fn values<const N: usize>(&self, base: usize, symbols: &[i32; N]) -> [f32; N] {
+        let mut out = [0f32; N];
         match self.means {
             Some(m) => {
                 for ((o, &s), &m) in out.iter_mut().zip(symbols).zip(&m[base..base + N]) {
-                    o.write(s as f32 + m);
+                    *o = s as f32 + m;
                 }
             }
             None => {
                 for (o, &s) in out.iter_mut().zip(symbols) {
-                    o.write(s as f32);
+                    *o = s as f32;
                 }
             }
         }
+        out
     }
 }
 
