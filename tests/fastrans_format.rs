@@ -588,12 +588,10 @@ fn block_wise_checks_report_the_first_bad_input() {
         }
         // Damage in the last chunk's words, at or after every bad input's chunk: still
         // the input's error (chunks report in stream order, inputs first within one).
-        let mut damaged = data.clone();
-        let late = damaged.len() - 64;
-        damaged[late] ^= 0x10;
-        let body = damaged.len() - 4;
-        let crc = crc32c::crc32c(&damaged[..body]);
-        damaged[body..].copy_from_slice(&crc.to_le_bytes());
+        let mut body = data[..data.len() - 4].to_vec();
+        let late = body.len() - 60;
+        body[late] ^= 0x10;
+        let damaged = seal(body);
         assert!(matches!(
             c.decode(&damaged, &scales, Some(&means), StreamFormat::Fastrans, 1),
             Err(Error::CorruptStream(_))

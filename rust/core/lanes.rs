@@ -41,18 +41,24 @@ use crate::varint;
 /// 13% and 11% more cycles per symbol, decode 6% more and the same.)
 pub const CHECK_BLOCK: usize = 2048;
 
-/// `check(lo, hi - lo)` for a block of a chunk's positions `start .. start + m`, whose
-/// error is the chunk's first, as one check of the whole chunk would report it: a failed
-/// block makes the whole chunk be checked again (a cold path), so which error a bad input
-/// gets does not depend on the block size or the coding order.
-fn check_block(
+/// The error to report for a chunk (positions `start .. start + m`) that failed with `e`:
+/// the chunk's first bad input if it has one, else `e`. A failed block check, or any error
+/// while decoding, goes through here (a cold path), so which error a bad input gets does not
+/// depend on the block size or the coding order, and a bad input outranks damage to the
+/// stream in its chunk, as when each chunk was checked whole before coding.
+fn chunk_error(
     check: impl Fn(usize, usize) -> Result<()>,
     start: usize,
     m: usize,
-    lo: usize,
-    hi: usize,
-) -> Result<()> {
-    check(start + lo, hi - lo).map_err(|e| check(start, m).err().unwrap_or(e))
+    e: Error,
+) -> Error {
+    check(start, m).err().unwrap_or(e)
+}
+
+/// Positions `lo .. lo + CHECK_BLOCK` clipped to `..end`: a block of a chunk's hot rounds.
+#[inline]
+fn block(lo: usize, end: usize) -> (usize, usize) {
+    (lo.min(end), (lo + CHECK_BLOCK).min(end))
 }
 
 /// Most lanes a chunk may have.
@@ -339,19 +345,24 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     let mut x = [LANE_START; N];
     let mut cross = [Crossing::default(); N];
     let check = |at: usize, len: usize| src.check(at, len);
-    // Positions `checked .. m` are checked; blocks are aligned to multiples of CHECK_BLOCK.
+    // Positions `checked .. m` are checked. `cover(pos)` checks the rest of the aligned
+    // block holding `pos` (the encoder goes from the last position to the first).
     let mut checked = m;
+    let mut cover = |pos: usize| -> Result<()> {
+        if pos < checked {
+            let lo = pos - pos % CHECK_BLOCK;
+            check(start + lo, checked - lo).map_err(|e| chunk_error(check, start, m, e))?;
+            checked = lo;
+        }
+        Ok(())
+    };
     let mut words = LaneWords::with_capacity(m / 2 + 16);
     let mut uncrossed = N;
     let mut j = m;
     // Encoder order is last symbol first; lanes start small, so watch for crossings.
     while j > 0 && uncrossed > 0 {
         j -= 1;
-        if j < checked {
-            let lo = j - j % CHECK_BLOCK;
-            check_block(check, start, m, lo, checked)?;
-            checked = lo;
-        }
+        cover(j)?;
         let k = j % N;
         let (s, row) = src.get(start + j);
         if cross[k].crossed {
@@ -382,10 +393,7 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     }
     while j > 0 {
         let lo = (j - 1) - (j - 1) % CHECK_BLOCK;
-        if lo < checked {
-            check_block(check, start, m, lo, checked)?;
-            checked = lo;
-        }
+        cover(lo)?;
         encode_rounds::<S, N, P>(table, src, start + lo, (j - lo) / N, &mut x, &mut words);
         j = lo;
     }
@@ -674,7 +682,8 @@ fn open_chunk<'d, T: DecodeTarget, const N: usize>(
     // The target's positions are checked block by block as they are decoded (see
     // CHECK_BLOCK); a bad input still comes before the stream errors found after the lane
     // records, as when the whole chunk was checked here.
-    let r = WordReader::new(&data[pos..]).map_err(|e| tgt.check(start, m).err().unwrap_or(e))?;
+    let r = WordReader::new(&data[pos..])
+        .map_err(|e| chunk_error(|at, len| tgt.check(at, len), start, m, e))?;
     let fast = tail_q.iter().copied().min().unwrap_or(0).min(m / N);
     Ok(OpenChunk {
         x,
@@ -737,7 +746,7 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
     let mut decode = || -> Result<()> {
         let hot = c.fast * N;
         for lo in (0..hot).step_by(CHECK_BLOCK) {
-            let hi = (lo + CHECK_BLOCK).min(hot);
+            let (lo, hi) = block(lo, hot);
             tgt.check(start + lo, hi - lo)?;
             let (x, r) = (&mut c.x, &mut c.r);
             decode_rounds::<T, N, P>(table, tgt, start + lo, x, r, &mut out[lo..hi])?;
@@ -745,9 +754,7 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
         tgt.check(start + hot, m - hot)?;
         finish_chunk::<T, N, P>(table, tgt, start, &mut c, out)
     };
-    // Any error: the chunk's first bad input, if it has one, is the error (as when the
-    // whole chunk was checked before decoding).
-    decode().map_err(|e| tgt.check(start, m).err().unwrap_or(e))
+    decode().map_err(|e| chunk_error(|at, len| tgt.check(at, len), start, m, e))
 }
 
 /// Decodes two chunks (`a` then `b` in stream order), interleaving their hot loops when
@@ -847,8 +854,7 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
         // Block by block, as `decode_n` (the errors need no care here: any error sends
         // the pair to the one-by-one decode).
         for lo in (0..hot_a.max(hot_b)).step_by(CHECK_BLOCK) {
-            let (la, ha) = (lo.min(hot_a), (lo + CHECK_BLOCK).min(hot_a));
-            let (lb, hb) = (lo.min(hot_b), (lo + CHECK_BLOCK).min(hot_b));
+            let ((la, ha), (lb, hb)) = (block(lo, hot_a), block(lo, hot_b));
             tgt.check(a.0 + la, ha - la)?;
             tgt.check(b.0 + lb, hb - lb)?;
             let lanes_a = crate::lanes_avx2::ChunkLanes {
