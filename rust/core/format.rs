@@ -21,7 +21,8 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::lanes::{
-    decode_chunk_into, decode_chunk_pair_into, encode_chunk, DecodeTarget, EncodeSource, MAX_LANES,
+    self, decode_chunk_into, decode_chunk_pair_into, encode_chunk, DecodeTarget, EncodeSource,
+    SourceArrays, MAX_LANES,
 };
 use crate::table::CdfTable;
 use crate::threads;
@@ -94,6 +95,12 @@ impl EncodeSource for Arrays<'_> {
     #[inline(always)]
     fn get(&self, i: usize) -> (i32, usize) {
         (self.symbols[i], self.indexes[i] as usize)
+    }
+    fn arrays(&self) -> Option<SourceArrays<'_>> {
+        Some(SourceArrays(lanes::Arrays::Ints {
+            symbols: self.symbols,
+            rows: self.indexes,
+        }))
     }
 }
 

@@ -85,6 +85,35 @@ pub trait EncodeSource: Sync {
             (syms[k], rows[k]) = self.get(base + k);
         }
     }
+    /// The source's inputs as plain arrays, when it has them: the vectorised encoder
+    /// (`encode_avx512.rs`) then reads them itself instead of calling
+    /// [`EncodeSource::get_round`]. Only this crate's sources can make a [`SourceArrays`];
+    /// others keep the default, `None`.
+    #[doc(hidden)]
+    fn arrays(&self) -> Option<SourceArrays<'_>> {
+        None
+    }
+}
+
+/// What [`EncodeSource::arrays`] returns: an opaque description of a source made in this
+/// crate.
+#[doc(hidden)]
+pub struct SourceArrays<'a>(pub(crate) Arrays<'a>);
+
+/// The inputs of this crate's sources, as the vectorised encoder reads them. REQUIRES (of
+/// whoever makes one): the same symbols and rows as the source's
+/// [`EncodeSource::get`], for every position that passed its check.
+pub(crate) enum Arrays<'a> {
+    /// Symbol `i` is `symbols[i]`, its row `rows[i]`.
+    Ints { symbols: &'a [i32], rows: &'a [i32] },
+    /// Symbol `i` is `values[i] - means[i]` rounded half to even, its row is
+    /// `lookup.get(scales[i])` (`ScaleCoder`'s fused source).
+    Floats {
+        values: &'a [f32],
+        means: Option<&'a [f32]>,
+        scales: &'a [f32],
+        lookup: crate::scale_coder::OneCompare<'a>,
+    },
 }
 
 /// Where a decoder gets rows and puts its results. Positions are checked a block of
@@ -139,6 +168,12 @@ fn simd_enabled() -> bool {
 #[cfg(target_arch = "x86_64")]
 fn vector_lanes<const N: usize>(table: &CdfTable) -> bool {
     N.is_multiple_of(8) && simd_enabled() && crate::lanes_avx2::usable(table)
+}
+
+/// Whether chunks of `N` lanes encode with the vector kernel (`encode_avx512.rs`).
+#[cfg(target_arch = "x86_64")]
+fn vector_encoder<const N: usize>(table: &CdfTable) -> bool {
+    N.is_multiple_of(8) && simd_enabled() && crate::encode_avx512::usable(table)
 }
 
 thread_local! {
@@ -202,9 +237,10 @@ struct Crossing {
 /// the store. The buffer is kept one free word ahead of the top, so the store never
 /// reallocates.
 #[derive(Debug, Default)]
-struct LaneWords {
+pub(crate) struct LaneWords {
     buf: Vec<u32>,
-    len: usize,
+    /// The stack's top: words `..len` are pushed.
+    pub(crate) len: usize,
 }
 
 impl LaneWords {
@@ -231,7 +267,7 @@ impl LaneWords {
     /// round of `N` lanes emits at most `N` words, so [`RoundWords`] writes them there
     /// without a capacity or bounds check per word.
     #[inline(always)]
-    fn window<const N: usize>(&mut self) -> &mut [u32; N] {
+    pub(crate) fn window<const N: usize>(&mut self) -> &mut [u32; N] {
         if self.buf.len() - self.len < N {
             self.buf = grown(std::mem::take(&mut self.buf), N);
         }
@@ -259,9 +295,9 @@ fn grown(mut buf: Vec<u32>, at_least: usize) -> Vec<u32> {
 /// emitted at most `k` words, so `count < N` at every store. The caller adds `count` to the
 /// stack's top when the round is done. (Masking the index with `N - 1` instead of the
 /// bounds check was measured: one instruction more per symbol, and no faster.)
-struct RoundWords<'a, const N: usize> {
-    win: &'a mut [u32; N],
-    count: usize,
+pub(crate) struct RoundWords<'a, const N: usize> {
+    pub(crate) win: &'a mut [u32; N],
+    pub(crate) count: usize,
 }
 
 impl<const N: usize> WordSink for RoundWords<'_, N> {
@@ -384,6 +420,8 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
             }
         }
     }
+    #[cfg(target_arch = "x86_64")]
+    let vector_encoder = vector_encoder::<N>(table);
     // Every lane is in the ordinary regime now: finish the partial round (checked with the
     // crossing's block: CHECK_BLOCK is a multiple of N), then whole rounds, block by block.
     while !j.is_multiple_of(N) {
@@ -394,7 +432,24 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     while j > 0 {
         let lo = (j - 1) - (j - 1) % CHECK_BLOCK;
         cover(lo)?;
-        encode_rounds::<S, N, P>(table, src, start + lo, (j - lo) / N, &mut x, &mut words);
+        let rounds = (j - lo) / N;
+        #[cfg(target_arch = "x86_64")]
+        if vector_encoder {
+            // SAFETY: `vector_encoder` checked the CPU and the table.
+            unsafe {
+                crate::encode_avx512::encode_rounds::<S, N>(
+                    table,
+                    src,
+                    start + lo,
+                    rounds,
+                    &mut x,
+                    &mut words,
+                )
+            };
+            j = lo;
+            continue;
+        }
+        encode_rounds::<S, N, P>(table, src, start + lo, rounds, &mut x, &mut words);
         j = lo;
     }
     let words = words.words();
@@ -466,7 +521,7 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
 /// and inlined, the escape code keeps the compiler from unrolling the loop over lanes.
 #[cold]
 #[inline(never)]
-fn put_escaped(
+pub(crate) fn put_escaped(
     mut x: u64,
     mut words: LaneWords,
     table: &CdfTable,

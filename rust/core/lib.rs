@@ -8,6 +8,7 @@
 //! - [`compressai`]: CompressAI's stream, byte for byte.
 //! - [`scale`]: CompressAI's `build_indexes`, scales → table rows.
 //! - [`error`]: the crate's one error type.
+//! - `encode_avx512`: the lanes encoder eight lanes at a time (x86-64 with AVX-512).
 //! - [`escape`]: one symbol through a row with CompressAI's escape rule (both formats).
 //! - [`lanes`]: interleaved rANS lanes, one chunk of the fastrans stream.
 //! - `lanes_avx2`: the lanes decoder eight lanes at a time (x86-64 with AVX2).
@@ -23,6 +24,8 @@ pub mod bits;
 pub mod cdf;
 pub mod compressai;
 pub mod error;
+#[cfg(target_arch = "x86_64")]
+mod encode_avx512;
 pub mod escape;
 pub mod format;
 pub mod gaussian;

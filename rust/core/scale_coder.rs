@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::compressai;
 use crate::error::{Error, Result};
 use crate::format;
-use crate::lanes::{DecodeTarget, EncodeSource};
+use crate::lanes::{Arrays, DecodeTarget, EncodeSource, SourceArrays};
 use crate::scale::ScaleIndexer;
 use crate::table::CdfTable;
 
@@ -213,18 +213,21 @@ impl ScaleIndex {
 }
 
 /// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`.
+/// (`repr(C)`: the vectorised encoder gathers the pair as one 8-byte word, `limit` low.)
 #[derive(Debug, Clone, Copy)]
-struct OneEntry {
-    limit: f32,
-    row: u32,
+#[repr(C)]
+pub(crate) struct OneEntry {
+    pub(crate) limit: f32,
+    pub(crate) row: u32,
 }
 
 /// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
 #[derive(Clone, Copy)]
-struct OneCompare<'a> {
-    one: &'a [OneEntry],
-    bound: f32,
-    shift: u32,
+pub(crate) struct OneCompare<'a> {
+    /// `2^(32 - shift)` buckets: every `bits >> shift` of an `f32` has one.
+    pub(crate) one: &'a [OneEntry],
+    pub(crate) bound: f32,
+    pub(crate) shift: u32,
 }
 
 impl OneCompare<'_> {
@@ -346,6 +349,14 @@ impl EncodeSource for FloatSource<'_> {
             }
         }
         self.index.get_all(&self.scales[base..base + N], rows);
+    }
+    fn arrays(&self) -> Option<SourceArrays<'_>> {
+        Some(SourceArrays(Arrays::Floats {
+            values: self.values,
+            means: self.means,
+            scales: self.scales,
+            lookup: self.index.one_compare()?,
+        }))
     }
 }
 

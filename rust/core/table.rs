@@ -66,6 +66,9 @@ pub struct EncSymbol {
     pub cmpl_freq: u16,
     /// Right shift applied to `mulhi(x, rcp)`.
     pub shift: u8,
+    /// Always 0: the record has no padding, so the vectorised encoder may load its last
+    /// eight bytes whole (`encode_avx512.rs`).
+    zero: u8,
 }
 
 impl EncSymbol {
@@ -82,6 +85,7 @@ impl EncSymbol {
                 bias: start + one - 1,
                 cmpl_freq,
                 shift: 0,
+                zero: 0,
             };
         }
         // shift = ceil(log2 freq); rcp = ceil(2^(63 + shift) / freq) < 2^64 because
@@ -94,6 +98,7 @@ impl EncSymbol {
             bias: start,
             cmpl_freq,
             shift: (shift - 1) as u8,
+            zero: 0,
         }
     }
 
@@ -470,6 +475,15 @@ impl CdfTable {
     /// The rows in the vectorised decoder's layout (same indexing as [`CdfTable::row`]).
     pub(crate) fn lane_rows(&self) -> &[LaneRow] {
         &self.lane_rows
+    }
+    /// Every row's facts (indexed as [`CdfTable::row`]), for the vectorised encoder's
+    /// gathers.
+    pub(crate) fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+    /// Every bin's [`EncSymbol`] (`row.base + bin`, as [`CdfTable::enc_symbol`]).
+    pub(crate) fn enc_symbols(&self) -> &[EncSymbol] {
+        &self.symbols
     }
     /// The decode buckets, every row's (see [`Row`]'s `lookup_base`).
     pub(crate) fn buckets(&self) -> &[Bucket] {

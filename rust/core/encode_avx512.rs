@@ -1,0 +1,462 @@
+//! The lanes encoder with AVX-512: eight lanes per instruction.
+//!
+//! The scalar encoder (`lanes.rs`) spends about 70 instructions per symbol, and its step is
+//! a chain the CPU cannot shorten: the `EncSymbol` load, a 64x64 → 128-bit multiply for the
+//! division by the frequency, a shift, a multiply and an add. AVX-512 has what AVX2 lacks
+//! for doing eight of those at once: unsigned 64-bit compares into mask registers,
+//! `vpcompressd` for the words, and enough 32x32 → 64-bit multiplies per cycle to build
+//! the high half of the 64x64 product from four of them. So a group of eight lanes makes
+//! its step together: the rows' facts and the bins' `EncSymbol`s are gathered, the
+//! renormalising lanes' low words are packed in the scalar encoder's order (lane 7 first)
+//! into the round's word window, and the state update `x + bias + (mulhi(x, rcp) >> shift)
+//! * cmpl_freq` is the scalar one, bit for bit. The bytes are therefore the scalar
+//! encoder's, whichever encoder runs (tests/lanes_simd.rs checks this).
+//!
+//! A group takes the scalar step instead, lane by lane and from the same states, when a
+//! symbol is escaped or a row is out of range (a source breaking its contract meets the
+//! scalar path's bounds check, never an unchecked gather). The kernel is chosen at run time
+//! (the wheel is built for baseline x86-64): CPUs without AVX-512 keep the scalar encoder,
+//! and `FASTRANS_SIMD=0` / `lanes::with_scalar_lanes` turn it off.
+
+use std::arch::x86_64::*;
+use std::mem::{offset_of, size_of};
+
+use crate::escape::direct_bin;
+use crate::lanes::{
+    put_escaped, Arrays, EncodeSource, LaneWords, RoundWords, SourceArrays, MAX_LANES,
+};
+use crate::rans::enc_put;
+use crate::scale_coder::OneCompare;
+use crate::table::{CdfTable, EncSymbol, Row};
+
+/// Lanes per vector group.
+const GROUP: usize = 8;
+/// Most groups a round has.
+const MAX_GROUPS: usize = MAX_LANES / GROUP;
+/// A [`Row`] in 32-bit words: the stride of the row gathers.
+const ROW_WORDS: usize = size_of::<Row>() / 4;
+const _: () = assert!(size_of::<Row>() % 4 == 0 && size_of::<EncSymbol>() == 16);
+
+/// `true` when this CPU can run [`encode_rounds`] for `table`: gather indexes are signed
+/// 32-bit (`row * ROW_WORDS` and `2 * symbol index` must fit).
+pub(crate) fn usable(table: &CdfTable) -> bool {
+    is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512vl")
+        && is_x86_feature_detected!("avx512dq")
+        && is_x86_feature_detected!("popcnt")
+        && table.num_tables() <= i32::MAX as usize / ROW_WORDS
+        && table.enc_symbols().len() <= i32::MAX as usize / 2
+}
+
+/// For each 8-bit mask, the mask with its bits in reverse order (lane 7 ↔ lane 0).
+const REVERSED: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut m = 0;
+    while m < 256 {
+        t[m] = (m as u8).reverse_bits();
+        m += 1;
+    }
+    t
+};
+
+/// One table's constants for the kernel.
+struct Kernel {
+    /// Field pointers into `table.rows()`, one per gathered field.
+    row_base: *const i32,
+    row_max: *const i32,
+    row_offset: *const i32,
+    /// `table.enc_symbols()`: the reciprocals, and the 8 bytes after each.
+    rcp: *const i64,
+    meta: *const i64,
+    num_rows: __m256i,
+    /// `2^p`, eight times.
+    one: __m512i,
+    /// `63 - p`: `x_max = freq << (63 - p)`.
+    shl_max: __m128i,
+}
+
+impl Kernel {
+    #[target_feature(enable = "avx512f")]
+    fn new(table: &CdfTable) -> Kernel {
+        let rows = table.rows().as_ptr();
+        let syms = table.enc_symbols().as_ptr();
+        let p = table.precision();
+        // `wrapping_byte_add`: field addresses inside the first row (or one past an empty
+        // table's end: never dereferenced then, every row index is checked first).
+        let field = |off: usize| rows.wrapping_byte_add(off) as *const i32;
+        Kernel {
+            row_base: field(offset_of!(Row, base)),
+            row_max: field(offset_of!(Row, max_value)),
+            row_offset: field(offset_of!(Row, offset)),
+            rcp: syms.wrapping_byte_add(offset_of!(EncSymbol, rcp)) as *const i64,
+            meta: syms.wrapping_byte_add(offset_of!(EncSymbol, bias)) as *const i64,
+            num_rows: _mm256_set1_epi32(table.num_tables() as i32),
+            one: _mm512_set1_epi64(1i64 << p),
+            shl_max: _mm_set_epi64x(0, 63 - p as i64),
+        }
+    }
+
+    /// The state-free half of a group's step: the eight bins' `EncSymbol`s for `syms`
+    /// with `rows`, or `None` when the group must take the scalar step (a row out of
+    /// range, or an escape). Nothing here waits on the states, so the encoder prepares
+    /// the next round while this one's states update.
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq")]
+    #[inline]
+    fn prepare(&self, syms: __m256i, rows: __m256i) -> Option<Bins> {
+        if _mm256_cmpge_epu32_mask(rows, self.num_rows) != 0 {
+            return None;
+        }
+        // Below num_tables() <= i32::MAX / ROW_WORDS (`usable`): the products fit.
+        let rix = _mm256_mullo_epi32(rows, _mm256_set1_epi32(ROW_WORDS as i32));
+        // SAFETY: every row index is below `num_tables()` (checked above), so each gather
+        // reads an `i32` field of an existing `Row`.
+        let (base, max_value, offset) = unsafe {
+            (
+                _mm256_i32gather_epi32::<4>(self.row_base, rix),
+                _mm256_i32gather_epi32::<4>(self.row_max, rix),
+                _mm256_i32gather_epi32::<4>(self.row_offset, rix),
+            )
+        };
+        // value = symbol - offset, direct when 0 <= value < max_value as in `direct_bin`
+        // (which subtracts in 64 bits): in 32 bits a subtraction that overflows is never
+        // direct. Overflow of s - o = v: (s ^ o) & (s ^ v) has its sign bit set.
+        let value = _mm256_sub_epi32(syms, offset);
+        let overflow = _mm256_movepi32_mask(_mm256_ternarylogic_epi32::<0x18>(syms, offset, value));
+        let direct = _mm256_cmplt_epu32_mask(value, max_value) & !overflow;
+        if direct != 0xff {
+            return None;
+        }
+        // `base + value` indexes a bin of an existing row: below enc_symbols().len(), and
+        // twice that fits i32 (`usable`). A record is two 8-byte words.
+        let ix = _mm256_add_epi32(base, value);
+        let ix2 = _mm256_add_epi32(ix, ix);
+        // SAFETY: each index names an existing 16-byte `EncSymbol`; `rcp` and `meta` point
+        // at its two 8-byte halves (no padding: its last byte is the `zero` field).
+        let (rcp, meta) = unsafe {
+            (
+                _mm512_i32gather_epi64::<8>(ix2, self.rcp),
+                _mm512_i32gather_epi64::<8>(ix2, self.meta),
+            )
+        };
+        Some(Bins { rcp, meta })
+    }
+
+    /// The other half: lanes `0..8` of `x` code `bins`. The words of the lanes that
+    /// renormalise go to `dst[..count]`, lane 7's first, as the scalar encoder pushes them.
+    /// Returns the new states and `count`.
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,popcnt")]
+    #[inline]
+    fn commit(&self, x: __m512i, bins: Bins, dst: &mut [u32; GROUP]) -> (__m512i, usize) {
+        let Bins { rcp, meta } = bins;
+        let low32 = _mm512_set1_epi64(0xffff_ffff);
+        let bias = _mm512_and_si512(meta, low32);
+        let cmpl = _mm512_and_si512(_mm512_srli_epi64::<32>(meta), _mm512_set1_epi64(0xffff));
+        let shift = _mm512_srli_epi64::<48>(meta);
+        // Renormalise: x_max = freq << (63 - p); lanes at or above it emit their low word.
+        let x_max = _mm512_sll_epi64(_mm512_sub_epi64(self.one, cmpl), self.shl_max);
+        let emit = _mm512_cmpge_epu64_mask(x, x_max);
+        let reversed = _mm256_permutexvar_epi32(
+            _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0),
+            _mm512_cvtepi64_epi32(x),
+        );
+        let packed = _mm256_maskz_compress_epi32(REVERSED[emit as usize], reversed);
+        // SAFETY: `dst` is 8 u32 (32 bytes).
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, packed) };
+        let x = _mm512_mask_srli_epi64::<32>(x, emit, x);
+        // x = x + bias + (mulhi(x, rcp) >> shift) * cmpl_freq, as `rans::enc_put`.
+        let q = _mm512_srlv_epi64(mulhi(x, rcp), shift);
+        // q < 2^47 and cmpl < 2^16: q * cmpl from two 32x32 products.
+        let qc = _mm512_add_epi64(
+            _mm512_mul_epu32(q, cmpl),
+            _mm512_slli_epi64::<32>(_mm512_mul_epu32(_mm512_srli_epi64::<32>(q), cmpl)),
+        );
+        let x = _mm512_add_epi64(_mm512_add_epi64(x, bias), qc);
+        (x, emit.count_ones() as usize)
+    }
+}
+
+/// A group's eight bins, ready for the state update: each one's `EncSymbol` as its two
+/// 8-byte halves (the reciprocal; bias, complement frequency and shift).
+#[derive(Clone, Copy)]
+struct Bins {
+    rcp: __m512i,
+    meta: __m512i,
+}
+
+/// One group of a round, prepared ahead of its state update: its inputs (kept for the
+/// scalar step) and its bins when the vector step applies.
+#[derive(Clone, Copy)]
+struct Prepared {
+    syms: __m256i,
+    rows: __m256i,
+    bins: Option<Bins>,
+}
+
+/// The high 64 bits of `a * b` for eight unsigned 64-bit lanes, from four 32x32 → 64-bit
+/// products: `a b = hh 2^64 + (lh + hl) 2^32 + ll`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn mulhi(a: __m512i, b: __m512i) -> __m512i {
+    let (ah, bh) = (_mm512_srli_epi64::<32>(a), _mm512_srli_epi64::<32>(b));
+    let ll = _mm512_mul_epu32(a, b);
+    let lh = _mm512_mul_epu32(a, bh);
+    let hl = _mm512_mul_epu32(ah, b);
+    let hh = _mm512_mul_epu32(ah, bh);
+    let low32 = _mm512_set1_epi64(0xffff_ffff);
+    // The carry out of the low 64 bits: ll's high half plus the low halves of lh and hl
+    // (below 3 * 2^32, no overflow).
+    let mid = _mm512_add_epi64(
+        _mm512_srli_epi64::<32>(ll),
+        _mm512_add_epi64(_mm512_and_si512(lh, low32), _mm512_and_si512(hl, low32)),
+    );
+    _mm512_add_epi64(
+        _mm512_add_epi64(hh, _mm512_srli_epi64::<32>(mid)),
+        _mm512_add_epi64(_mm512_srli_epi64::<32>(lh), _mm512_srli_epi64::<32>(hl)),
+    )
+}
+
+/// Where a group's eight symbols and rows come from: positions `pos .. pos + 8`.
+/// Rows are `u32`; one that does not fit is `u32::MAX`, which fails the kernel's range
+/// check like any other row out of range.
+trait GroupInput {
+    /// # Safety
+    /// The CPU has the kernel's features; `pos + 8` is within the source's length and its
+    /// positions passed the source's check.
+    unsafe fn group(&self, pos: usize) -> (__m256i, __m256i);
+}
+
+/// Any source, through [`EncodeSource::get_round`].
+struct ByRound<'a, S>(&'a S);
+
+impl<S: EncodeSource> GroupInput for ByRound<'_, S> {
+    #[inline(always)]
+    unsafe fn group(&self, pos: usize) -> (__m256i, __m256i) {
+        let (mut syms, mut rows) = ([0i32; GROUP], [0usize; GROUP]);
+        self.0.get_round(pos, &mut syms, &mut rows);
+        // SAFETY: 8 i32 and 8 usize (u64 on x86-64); the caller has the features.
+        unsafe {
+            (
+                _mm256_loadu_si256(syms.as_ptr() as *const __m256i),
+                _mm512_cvtusepi64_epi32(_mm512_loadu_si512(rows.as_ptr() as *const __m512i)),
+            )
+        }
+    }
+}
+
+/// Checked symbol and row arrays (`format::encode`).
+struct Ints<'a> {
+    symbols: &'a [i32],
+    rows: &'a [i32],
+}
+
+impl GroupInput for Ints<'_> {
+    #[inline(always)]
+    unsafe fn group(&self, pos: usize) -> (__m256i, __m256i) {
+        let (s, r) = (&self.symbols[pos..pos + GROUP], &self.rows[pos..pos + GROUP]);
+        // SAFETY: 8 i32 each; the caller has the features. (Negative rows read as
+        // unsigned fail the range check.)
+        unsafe {
+            (
+                _mm256_loadu_si256(s.as_ptr() as *const __m256i),
+                _mm256_loadu_si256(r.as_ptr() as *const __m256i),
+            )
+        }
+    }
+}
+
+/// `ScaleCoder`'s floats: symbols `values - means` rounded half to even, rows from the
+/// scale lookup's buckets, eight at a time.
+struct Floats<'a> {
+    values: &'a [f32],
+    means: Option<&'a [f32]>,
+    scales: &'a [f32],
+    lookup: OneCompare<'a>,
+}
+
+impl GroupInput for Floats<'_> {
+    #[inline(always)]
+    unsafe fn group(&self, pos: usize) -> (__m256i, __m256i) {
+        let v = &self.values[pos..pos + GROUP];
+        let sc = &self.scales[pos..pos + GROUP];
+        let m = self.means.map(|m| &m[pos..pos + GROUP]);
+        // SAFETY: 8 f32 each; the caller has the features (avx512f, avx512vl).
+        unsafe {
+            let mut d = _mm256_loadu_ps(v.as_ptr());
+            if let Some(m) = m {
+                d = _mm256_sub_ps(d, _mm256_loadu_ps(m.as_ptr()));
+            }
+            // Round half to even whatever MXCSR says (imm: nearest, no exceptions), then
+            // an exact conversion: the source's check keeps every `d` inside `i32`.
+            let syms = _mm256_cvttps_epi32(_mm256_roundscale_ps::<0x08>(d));
+            // `OneCompare::get`: clamp to the bound (scales are not NaN: checked), bucket by
+            // the bit pattern, one compare against the bucket's limit.
+            let s = _mm256_max_ps(_mm256_loadu_ps(sc.as_ptr()), _mm256_set1_ps(self.lookup.bound));
+            let bucket = _mm256_srl_epi32(
+                _mm256_castps_si256(s),
+                _mm_set_epi64x(0, self.lookup.shift as i64),
+            );
+            // SAFETY: `one` has 2^(32 - shift) buckets, one for every `bits >> shift`
+            // (below 2^17, so the indexes are positive i32).
+            let e = _mm512_i32gather_epi64::<8>(bucket, self.lookup.one.as_ptr() as *const i64);
+            let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
+            let row = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(e));
+            let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, s);
+            (syms, _mm256_mask_sub_epi32(row, above, row, _mm256_set1_epi32(-1)))
+        }
+    }
+}
+
+/// Whole rounds `rounds - 1` down to 0 of positions `start ..`, every lane in the ordinary
+/// regime: `lanes::encode_rounds` eight lanes at a time. `N` is 8, 16 or 32.
+///
+/// # Safety
+/// [`usable`] returned `true` for `table`.
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,popcnt")]
+pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
+    table: &CdfTable,
+    src: &S,
+    start: usize,
+    rounds: usize,
+    x: &mut [u64; N],
+    words: &mut LaneWords,
+) {
+    match src.arrays() {
+        Some(SourceArrays(Arrays::Ints { symbols, rows })) => {
+            rounds_from::<_, N>(table, &Ints { symbols, rows }, start, rounds, x, words)
+        }
+        Some(SourceArrays(Arrays::Floats {
+            values,
+            means,
+            scales,
+            lookup,
+        })) => {
+            let input = Floats {
+                values,
+                means,
+                scales,
+                lookup,
+            };
+            rounds_from::<_, N>(table, &input, start, rounds, x, words)
+        }
+        None => rounds_from::<_, N>(table, &ByRound(src), start, rounds, x, words),
+    }
+}
+
+/// [`encode_rounds`] with the inputs from `input`.
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,popcnt")]
+fn rounds_from<I: GroupInput, const N: usize>(
+    table: &CdfTable,
+    input: &I,
+    start: usize,
+    rounds: usize,
+    x: &mut [u64; N],
+    words: &mut LaneWords,
+) {
+    let groups = N / GROUP;
+    let kernel = Kernel::new(table);
+    let p = table.precision();
+    let mut lx = [_mm512_setzero_si512(); MAX_GROUPS];
+    for (g, v) in lx.iter_mut().enumerate().take(groups) {
+        // SAFETY: lanes 8g .. 8g + 8 exist (N is a multiple of 8).
+        *v = unsafe { _mm512_loadu_si512(x[g * GROUP..].as_ptr() as *const __m512i) };
+    }
+    let mut lw = std::mem::take(words);
+    // Round r's bins are gathered while round r + 1's states update: the gathers' latency
+    // (rows, then bins) is off the states' path.
+    let prepare = |r: usize| -> [Prepared; MAX_GROUPS] {
+        let base = start + r * N;
+        std::array::from_fn(|g| {
+            if g >= groups {
+                return Prepared {
+                    syms: _mm256_setzero_si256(),
+                    rows: _mm256_setzero_si256(),
+                    bins: None,
+                };
+            }
+            // SAFETY: the caller's positions were checked; we have the features.
+            let (syms, rows) = unsafe { input.group(base + g * GROUP) };
+            Prepared {
+                syms,
+                rows,
+                bins: kernel.prepare(syms, rows),
+            }
+        })
+    };
+    let mut next = if rounds > 0 { Some(prepare(rounds - 1)) } else { None };
+    for r in (0..rounds).rev() {
+        let Some(this) = next else { break };
+        next = if r > 0 { Some(prepare(r - 1)) } else { None };
+        // Words of this round written above the stack's top, not yet counted in it.
+        let mut count = 0;
+        for g in (0..groups).rev() {
+            // A group writes at most 8 words and the window holds N: the groups above
+            // this one wrote at most 8 each since the window was last reserved.
+            let Some(dst) = lw.window::<N>()[count..].first_chunk_mut::<GROUP>() else {
+                unreachable!("a round's window holds 8 words per group")
+            };
+            let Prepared { syms, rows, bins } = this[g];
+            match bins {
+                Some(bins) => {
+                    let (nx, c) = kernel.commit(lx[g], bins, dst);
+                    lx[g] = nx;
+                    count += c;
+                }
+                None => {
+                    let (mut xs, mut sy, mut rw) = ([0u64; GROUP], [0i32; GROUP], [0u32; GROUP]);
+                    // SAFETY: 8 u64, 8 i32 and 8 u32.
+                    unsafe {
+                        _mm512_storeu_si512(xs.as_mut_ptr() as *mut __m512i, lx[g]);
+                        _mm256_storeu_si256(sy.as_mut_ptr() as *mut __m256i, syms);
+                        _mm256_storeu_si256(rw.as_mut_ptr() as *mut __m256i, rows);
+                    }
+                    (xs, lw, count) = scalar_group::<N>(table, p, &sy, &rw, xs, lw, count);
+                    // SAFETY: 8 u64.
+                    lx[g] = unsafe { _mm512_loadu_si512(xs.as_ptr() as *const __m512i) };
+                }
+            }
+        }
+        lw.len += count;
+    }
+    for (g, v) in lx.iter().enumerate().take(groups) {
+        // SAFETY: lanes 8g .. 8g + 8 exist.
+        unsafe { _mm512_storeu_si512(x[g * GROUP..].as_mut_ptr() as *mut __m512i, *v) };
+    }
+    *words = lw;
+}
+
+/// A group through the scalar step, lane 7 first, from states `x`, with `count` words of
+/// the round already above the stack's top (escapes go out of line, as in
+/// `lanes::encode_rounds`). Rare, so out of line. Returns the states, the stack and the
+/// round's count of uncounted words.
+#[cold]
+#[inline(never)]
+fn scalar_group<const N: usize>(
+    table: &CdfTable,
+    p: u32,
+    syms: &[i32; GROUP],
+    rows: &[u32; GROUP],
+    mut x: [u64; GROUP],
+    mut lw: LaneWords,
+    mut count: usize,
+) -> ([u64; GROUP], LaneWords, usize) {
+    for i in (0..GROUP).rev() {
+        // Out of range (a broken source): the bounds check here, as in the scalar encoder.
+        let row = table.row(rows[i] as usize);
+        match direct_bin(row, syms[i]) {
+            Some(bin) => {
+                let mut sink = RoundWords {
+                    win: lw.window::<N>(),
+                    count,
+                };
+                enc_put(&mut x[i], &mut sink, table.enc_symbol(row, bin), p);
+                count = sink.count;
+            }
+            None => {
+                lw.len += count;
+                (x[i], lw) = put_escaped(x[i], lw, table, syms[i], rows[i] as usize, p);
+                count = 0;
+            }
+        }
+    }
+    (x, lw, count)
+}
