@@ -8,9 +8,9 @@
 //! the high half of the 64x64 product from four of them. So a group of eight lanes makes
 //! its step together: the rows' facts and the bins' `EncSymbol`s are gathered, the
 //! renormalising lanes' low words are packed in the scalar encoder's order (lane 7 first)
-//! into the round's word window, and the state update `x + bias + (mulhi(x, rcp) >> shift)
-//! * cmpl_freq` is the scalar one, bit for bit. The bytes are therefore the scalar
-//! encoder's, whichever encoder runs (tests/lanes_simd.rs checks this).
+//! into the round's word window, and the state update
+//! `x + bias + (mulhi(x, rcp) >> shift) · cmpl_freq` is the scalar one, bit for bit. The bytes are therefore the scalar
+//! encoder's, whichever encoder runs (tests/encode_simd.rs checks this).
 //!
 //! A group takes the scalar step instead, lane by lane and from the same states, when a
 //! symbol is escaped or a row is out of range (a source breaking its contract meets the
@@ -35,7 +35,7 @@ const GROUP: usize = 8;
 const MAX_GROUPS: usize = MAX_LANES / GROUP;
 /// A [`Row`] in 32-bit words: the stride of the row gathers.
 const ROW_WORDS: usize = size_of::<Row>() / 4;
-const _: () = assert!(size_of::<Row>() % 4 == 0 && size_of::<EncSymbol>() == 16);
+const _: () = assert!(size_of::<Row>().is_multiple_of(4) && size_of::<EncSymbol>() == 16);
 
 /// `true` when this CPU can run [`encode_rounds`] for `table`: gather indexes are signed
 /// 32-bit (`row * ROW_WORDS` and `2 * symbol index` must fit).
@@ -47,6 +47,9 @@ pub(crate) fn usable(table: &CdfTable) -> bool {
         && table.num_tables() <= i32::MAX as usize / ROW_WORDS
         && table.enc_symbols().len() <= i32::MAX as usize / 2
 }
+
+/// Tables with at most this many rows keep their rows' fields in registers.
+const SMALL_ROWS: usize = 64;
 
 /// For each 8-bit mask, the mask with its bits in reverse order (lane 7 ↔ lane 0).
 const REVERSED: [u8; 256] = {
@@ -65,6 +68,10 @@ struct Kernel {
     row_base: *const i32,
     row_max: *const i32,
     row_offset: *const i32,
+    /// For tables of at most [`SMALL_ROWS`] rows, the three fields of every row in
+    /// registers (`base`, `max_value`, `offset`; 16 rows a vector): permutes instead of
+    /// the three gathers.
+    small: Option<[[__m512i; 4]; 3]>,
     /// `table.enc_symbols()`: the reciprocals, and the 8 bytes after each.
     rcp: *const i64,
     meta: *const i64,
@@ -84,7 +91,21 @@ impl Kernel {
         // `wrapping_byte_add`: field addresses inside the first row (or one past an empty
         // table's end: never dereferenced then, every row index is checked first).
         let field = |off: usize| rows.wrapping_byte_add(off) as *const i32;
+        let small = (table.num_tables() <= SMALL_ROWS).then(|| {
+            let fields: [fn(&Row) -> i32; 3] = [|r| r.base as i32, |r| r.max_value, |r| r.offset];
+            fields.map(|f| {
+                let mut v = [0i32; SMALL_ROWS];
+                for (d, r) in v.iter_mut().zip(table.rows()) {
+                    *d = f(r);
+                }
+                // SAFETY: 16 i32 from each quarter of `v`.
+                std::array::from_fn(|q| unsafe {
+                    _mm512_loadu_si512(v[16 * q..].as_ptr() as *const __m512i)
+                })
+            })
+        });
         Kernel {
+            small,
             row_base: field(offset_of!(Row, base)),
             row_max: field(offset_of!(Row, max_value)),
             row_offset: field(offset_of!(Row, offset)),
@@ -106,16 +127,28 @@ impl Kernel {
         if _mm256_cmpge_epu32_mask(rows, self.num_rows) != 0 {
             return None;
         }
-        // Below num_tables() <= i32::MAX / ROW_WORDS (`usable`): the products fit.
-        let rix = _mm256_mullo_epi32(rows, _mm256_set1_epi32(ROW_WORDS as i32));
-        // SAFETY: every row index is below `num_tables()` (checked above), so each gather
-        // reads an `i32` field of an existing `Row`.
-        let (base, max_value, offset) = unsafe {
-            (
-                _mm256_i32gather_epi32::<4>(self.row_base, rix),
-                _mm256_i32gather_epi32::<4>(self.row_max, rix),
-                _mm256_i32gather_epi32::<4>(self.row_offset, rix),
-            )
+        // Below num_tables() <= i32::MAX / ROW_WORDS (`usable`): the gather offsets fit.
+        let (base, max_value, offset) = match &self.small {
+            Some([b, m, o]) => {
+                let ix = _mm512_castsi256_si512(rows);
+                let upper = _mm512_test_epi32_mask(ix, _mm512_set1_epi32(32));
+                let pick = |f: &[__m512i; 4]| {
+                    let lo = _mm512_permutex2var_epi32(f[0], ix, f[1]);
+                    let hi = _mm512_permutex2var_epi32(f[2], ix, f[3]);
+                    _mm512_castsi512_si256(_mm512_mask_mov_epi32(lo, upper, hi))
+                };
+                (pick(b), pick(m), pick(o))
+            }
+            // SAFETY: every row index is below `num_tables()` (checked above), so each
+            // gather reads an `i32` field of an existing `Row`.
+            None => unsafe {
+                let rix = _mm256_mullo_epi32(rows, _mm256_set1_epi32(ROW_WORDS as i32));
+                (
+                    _mm256_i32gather_epi32::<4>(self.row_base, rix),
+                    _mm256_i32gather_epi32::<4>(self.row_max, rix),
+                    _mm256_i32gather_epi32::<4>(self.row_offset, rix),
+                )
+            },
         };
         // value = symbol - offset, direct when 0 <= value < max_value as in `direct_bin`
         // (which subtracts in 64 bits): in 32 bits a subtraction that overflows is never
@@ -252,7 +285,10 @@ struct Ints<'a> {
 impl GroupInput for Ints<'_> {
     #[inline(always)]
     unsafe fn group(&self, pos: usize) -> (__m256i, __m256i) {
-        let (s, r) = (&self.symbols[pos..pos + GROUP], &self.rows[pos..pos + GROUP]);
+        let (s, r) = (
+            &self.symbols[pos..pos + GROUP],
+            &self.rows[pos..pos + GROUP],
+        );
         // SAFETY: 8 i32 each; the caller has the features. (Negative rows read as
         // unsigned fail the range check.)
         unsafe {
@@ -290,7 +326,10 @@ impl GroupInput for Floats<'_> {
             let syms = _mm256_cvttps_epi32(_mm256_roundscale_ps::<0x08>(d));
             // `OneCompare::get`: clamp to the bound (scales are not NaN: checked), bucket by
             // the bit pattern, one compare against the bucket's limit.
-            let s = _mm256_max_ps(_mm256_loadu_ps(sc.as_ptr()), _mm256_set1_ps(self.lookup.bound));
+            let s = _mm256_max_ps(
+                _mm256_loadu_ps(sc.as_ptr()),
+                _mm256_set1_ps(self.lookup.bound),
+            );
             let bucket = _mm256_srl_epi32(
                 _mm256_castps_si256(s),
                 _mm_set_epi64x(0, self.lookup.shift as i64),
@@ -301,7 +340,10 @@ impl GroupInput for Floats<'_> {
             let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
             let row = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(e));
             let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, s);
-            (syms, _mm256_mask_sub_epi32(row, above, row, _mm256_set1_epi32(-1)))
+            (
+                syms,
+                _mm256_mask_sub_epi32(row, above, row, _mm256_set1_epi32(-1)),
+            )
         }
     }
 }
@@ -382,7 +424,11 @@ fn rounds_from<I: GroupInput, const N: usize>(
             }
         })
     };
-    let mut next = if rounds > 0 { Some(prepare(rounds - 1)) } else { None };
+    let mut next = if rounds > 0 {
+        Some(prepare(rounds - 1))
+    } else {
+        None
+    };
     for r in (0..rounds).rev() {
         let Some(this) = next else { break };
         next = if r > 0 { Some(prepare(r - 1)) } else { None };

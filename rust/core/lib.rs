@@ -23,9 +23,9 @@
 pub mod bits;
 pub mod cdf;
 pub mod compressai;
-pub mod error;
 #[cfg(target_arch = "x86_64")]
 mod encode_avx512;
+pub mod error;
 pub mod escape;
 pub mod format;
 pub mod gaussian;
