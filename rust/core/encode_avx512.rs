@@ -337,8 +337,13 @@ impl GroupInput for Floats<'_> {
             // SAFETY: `one` has 2^(32 - shift) buckets, one for every `bits >> shift`
             // (below 2^17, so the indexes are positive i32).
             let e = _mm512_i32gather_epi64::<8>(bucket, self.lookup.one.as_ptr() as *const i64);
-            let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
-            let row = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(e));
+            // The eight limits (even words) to the low half, the eight rows (odd) to the high.
+            let split = _mm512_permutexvar_epi32(
+                _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15),
+                e,
+            );
+            let limit = _mm256_castsi256_ps(_mm512_castsi512_si256(split));
+            let row = _mm512_extracti64x4_epi64::<1>(split);
             let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, s);
             (
                 syms,
@@ -394,6 +399,9 @@ fn rounds_from<I: GroupInput, const N: usize>(
     x: &mut [u64; N],
     words: &mut LaneWords,
 ) {
+    if rounds == 0 {
+        return;
+    }
     let groups = N / GROUP;
     let kernel = Kernel::new(table);
     let p = table.precision();
@@ -405,33 +413,16 @@ fn rounds_from<I: GroupInput, const N: usize>(
     let mut lw = std::mem::take(words);
     // Round r's bins are gathered while round r + 1's states update: the gathers' latency
     // (rows, then bins) is off the states' path.
-    let prepare = |r: usize| -> [Prepared; MAX_GROUPS] {
-        let base = start + r * N;
-        std::array::from_fn(|g| {
-            if g >= groups {
-                return Prepared {
-                    syms: _mm256_setzero_si256(),
-                    rows: _mm256_setzero_si256(),
-                    bins: None,
-                };
-            }
-            // SAFETY: the caller's positions were checked; we have the features.
-            let (syms, rows) = unsafe { input.group(base + g * GROUP) };
-            Prepared {
-                syms,
-                rows,
-                bins: kernel.prepare(syms, rows),
-            }
-        })
-    };
-    let mut next = if rounds > 0 {
-        Some(prepare(rounds - 1))
-    } else {
-        None
-    };
+    // SAFETY (each prepared round is below `rounds`): we have the features, and the
+    // caller's positions were checked. (Direct calls, not a closure: a closure would not
+    // have the features.)
+    let mut next = unsafe { prepare_round::<I, N>(&kernel, input, start + (rounds - 1) * N) };
     for r in (0..rounds).rev() {
-        let Some(this) = next else { break };
-        next = if r > 0 { Some(prepare(r - 1)) } else { None };
+        let this = next;
+        if r > 0 {
+            // SAFETY: as above.
+            next = unsafe { prepare_round::<I, N>(&kernel, input, start + (r - 1) * N) };
+        }
         // Words of this round written above the stack's top, not yet counted in it.
         let mut count = 0;
         for g in (0..groups).rev() {
@@ -468,6 +459,38 @@ fn rounds_from<I: GroupInput, const N: usize>(
         unsafe { _mm512_storeu_si512(x[g * GROUP..].as_mut_ptr() as *mut __m512i, *v) };
     }
     *words = lw;
+}
+
+/// The groups of the round at positions `base .. base + N`, prepared. (A function with
+/// always inlined into [`rounds_from`], whose features it then has; a closure would not
+/// be, and a call would pass the prepared round through memory.)
+///
+/// # Safety
+/// The CPU has the kernel's features; positions `base .. base + N` passed the source's
+/// check.
+#[inline(always)]
+unsafe fn prepare_round<I: GroupInput, const N: usize>(
+    kernel: &Kernel,
+    input: &I,
+    base: usize,
+) -> [Prepared; MAX_GROUPS] {
+    let empty = Prepared {
+        syms: _mm256_setzero_si256(),
+        rows: _mm256_setzero_si256(),
+        bins: None,
+    };
+    let mut out = [empty; MAX_GROUPS];
+    for (g, o) in out.iter_mut().enumerate().take(N / GROUP) {
+        // SAFETY: the caller's contract.
+        let (syms, rows) = unsafe { input.group(base + g * GROUP) };
+        *o = Prepared {
+            syms,
+            rows,
+            // SAFETY: the caller's contract (the CPU has the features).
+            bins: unsafe { kernel.prepare(syms, rows) },
+        };
+    }
+    out
 }
 
 /// A group through the scalar step, lane 7 first, from states `x`, with `count` words of
