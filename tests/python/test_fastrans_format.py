@@ -213,10 +213,11 @@ def test_scale_coder_rejects_bad_construction():
         _native.ScaleCoder(TABLE, SCALES32, float("nan"))
 
 
-def test_scalar_decoder_switch_gives_the_same_results():
-    """FASTRANS_SIMD=0 (read once per process) selects the scalar lanes decoder; a fresh
-    interpreter with it decodes a multi-chunk stream, a damaged one and a mismatched one
-    exactly as this process does."""
+def test_scalar_coder_switch_gives_the_same_results():
+    """FASTRANS_SIMD=0 (read once per process) selects the scalar lanes encoder and
+    decoder; a fresh interpreter with it writes the same bytes (from symbols and from
+    floats) and decodes a multi-chunk stream, a damaged one and a mismatched one exactly
+    as one with the vector kernels."""
     import hashlib
     import os
     import subprocess
@@ -233,6 +234,12 @@ idx = rng.integers(0, 64, size=n).astype(np.int32)
 sym = np.rint(rng.normal(0, 1, size=n) * st[idx]).astype(np.int32)
 data = _native.encode_fastrans(table, sym, idx, 1)
 out = [hashlib.sha256(_native.decode_fastrans(table, data, idx, 1).tobytes()).hexdigest()]
+out.append(hashlib.sha256(data).hexdigest())
+coder = _native.ScaleCoder(table, st.astype(np.float32), 0.11)
+scales = st[idx].astype(np.float32)
+means = rng.normal(0, 2, size=n).astype(np.float32)
+values = (means + sym).astype(np.float32) + rng.uniform(-0.5, 0.5, size=n).astype(np.float32)
+out.append(hashlib.sha256(coder.encode(values, scales, means, "fastrans", 1)).hexdigest())
 bad = bytearray(data); bad[len(bad) // 2] ^= 4
 for d, ix in ((bytes(bad), idx), (data, (idx + 1) % 64)):
     try:
