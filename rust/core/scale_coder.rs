@@ -213,18 +213,20 @@ impl ScaleIndex {
 }
 
 /// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`.
+/// (`repr(C)`: the AVX-512 decoder gathers it as one 64-bit word, `limit` low.)
 #[derive(Debug, Clone, Copy)]
-struct OneEntry {
+#[repr(C)]
+pub(crate) struct OneEntry {
     limit: f32,
     row: u32,
 }
 
 /// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
 #[derive(Clone, Copy)]
-struct OneCompare<'a> {
-    one: &'a [OneEntry],
-    bound: f32,
-    shift: u32,
+pub(crate) struct OneCompare<'a> {
+    pub(crate) one: &'a [OneEntry],
+    pub(crate) bound: f32,
+    pub(crate) shift: u32,
 }
 
 impl OneCompare<'_> {
@@ -381,6 +383,13 @@ impl DecodeTarget for FloatTarget<'_> {
     #[inline(always)]
     fn rows<const N: usize>(&self, base: usize, rows: &mut [usize; N]) {
         self.index.get_all(&self.scales[base..base + N], rows);
+    }
+    #[inline(always)]
+    fn scale_rows(&self) -> Option<crate::lanes::ScaleRows<'_>> {
+        self.index.one_compare().map(|lookup| crate::lanes::ScaleRows {
+            scales: self.scales,
+            lookup,
+        })
     }
     #[inline(always)]
     fn value(&self, i: usize, symbol: i32) -> f32 {
