@@ -386,10 +386,12 @@ impl DecodeTarget for FloatTarget<'_> {
     }
     #[inline(always)]
     fn scale_rows(&self) -> Option<crate::lanes::ScaleRows<'_>> {
-        self.index.one_compare().map(|lookup| crate::lanes::ScaleRows {
-            scales: self.scales,
-            lookup,
-        })
+        self.index
+            .one_compare()
+            .map(|lookup| crate::lanes::ScaleRows {
+                scales: self.scales,
+                lookup,
+            })
     }
     #[inline(always)]
     fn value(&self, i: usize, symbol: i32) -> f32 {
