@@ -70,7 +70,7 @@ fn main() {
     let report = |name: &str, best: Duration| {
         let ms = best.as_secs_f64() * 1e3;
         let msym = N as f64 / best.as_secs_f64() / 1e6;
-        println!("{name:>8}: {ms:7.3} ms  {msym:6.1} Msym/s");
+        println!("{name:>8}: {ms:7.3} ms  {msym:6.1} Msym/s (per W1)");
     };
     if let Some(t) = threads {
         let mut best = Duration::MAX;
@@ -91,8 +91,28 @@ fn main() {
         *best = (*best).min(t0.elapsed());
         assert!(out == sym_ref, "decoders disagree");
     };
-    let mut best = [Duration::MAX; 6];
+    // W1's first half alone: one chunk, as each of two threads decodes it.
+    let half = N / 2;
+    let data1 = coder
+        .encode(&y[..half], &scales[..half], Some(&means[..half]), fmt, 1)
+        .expect("encode");
+    let decode1 = || {
+        coder
+            .decode(&data1, &scales[..half], Some(&means[..half]), fmt, 1)
+            .expect("decode")
+    };
+    let ref1 = with_scalar_lanes(decode1);
+    let time1 = |f: &dyn Fn() -> Vec<f32>, best: &mut Duration| {
+        let t0 = Instant::now();
+        let out = f();
+        *best = (*best).min(t0.elapsed());
+        assert!(out == ref1, "decoders disagree");
+    };
+    let mut best = [Duration::MAX; 9];
     for _ in 0..runs {
+        time1(&|| with_scalar_lanes(decode1), &mut best[6]);
+        time1(&|| with_avx2_lanes(decode1), &mut best[7]);
+        time1(&decode1, &mut best[8]);
         time(&|| with_scalar_lanes(|| decode(1)), &mut best[0]);
         time(&|| with_avx2_lanes(|| decode(1)), &mut best[1]);
         time(&|| decode(1), &mut best[2]);
@@ -108,4 +128,8 @@ fn main() {
     report("scalar", best[3]);
     report("avx2", best[4]);
     report("default", best[5]);
+    println!("ScaleCoder, W1's first half (one chunk: as each of 2 threads), 1 thread:");
+    report("scalar", best[6] * 2);
+    report("avx2", best[7] * 2);
+    report("default", best[8] * 2);
 }

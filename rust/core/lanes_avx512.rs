@@ -101,35 +101,41 @@ unsafe fn gather_records(base: *const u8, ix: __m512i) -> (__m512i, __m512i) {
     }
 }
 
-impl Kernel<'_> {
-    /// The rows of positions `base .. base + 8`, as 64-bit elements: from the target's
-    /// scale lookup when it has one (eight at a time, exactly as `OneCompare::get`), else
-    /// from [`DecodeTarget::rows`].
+impl Scales<'_> {
+    /// The rows of positions `base .. base + 8` as 64-bit elements, exactly as
+    /// `OneCompare::get` gives them, eight at a time.
     #[target_feature(enable = "avx512f,avx512vl")]
     #[inline]
-    fn rows<T: DecodeTarget>(&self, tgt: &T, base: usize) -> __m512i {
-        if let Some(s) = &self.scales {
-            let sc = &s.scales[base..base + GROUP];
-            // SAFETY: `sc` is 8 f32 (32 bytes).
-            let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
-            // `max(bound, scale)` is the second operand when either is NaN or they are
-            // equal: `if scale < bound { bound } else { scale }`, bit for bit.
-            let v = _mm256_max_ps(s.bound, v);
-            let ix = _mm256_srl_epi32(_mm256_castps_si256(v), s.shift);
-            // SAFETY: every index is below `2^(32 - shift)`, at most the number of
-            // entries (checked in `kernel`).
-            let e = unsafe { _mm512_i32gather_epi64::<8>(ix, s.entries) };
-            let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
-            let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, v);
-            let row = _mm512_srli_epi64::<32>(e);
-            return _mm512_mask_sub_epi64(row, above, row, _mm512_set1_epi64(-1));
-        }
-        let mut rows = [0usize; GROUP];
-        tgt.rows(base, &mut rows);
-        // SAFETY: `rows` is 8 usize (64 bytes).
-        unsafe { _mm512_loadu_si512(rows.as_ptr() as *const __m512i) }
+    fn rows(&self, base: usize) -> __m512i {
+        let sc = &self.scales[base..base + GROUP];
+        // SAFETY: `sc` is 8 f32 (32 bytes).
+        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
+        // `max(bound, scale)` is the second operand when either is NaN or they are
+        // equal: `if scale < bound { bound } else { scale }`, bit for bit.
+        let v = _mm256_max_ps(self.bound, v);
+        let ix = _mm256_srl_epi32(_mm256_castps_si256(v), self.shift);
+        // SAFETY: every index is below `2^(32 - shift)`, at most the number of entries
+        // (checked in `kernel`).
+        let e = unsafe { _mm512_i32gather_epi64::<8>(ix, self.entries) };
+        let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
+        let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, v);
+        let row = _mm512_srli_epi64::<32>(e);
+        _mm512_mask_sub_epi64(row, above, row, _mm512_set1_epi64(-1))
     }
+}
 
+/// The rows of positions `base .. base + 8` from [`DecodeTarget::rows`], as 64-bit
+/// elements.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn target_rows<T: DecodeTarget>(tgt: &T, base: usize) -> __m512i {
+    let mut rows = [0usize; GROUP];
+    tgt.rows(base, &mut rows);
+    // SAFETY: `rows` is 8 usize (64 bytes).
+    unsafe { _mm512_loadu_si512(rows.as_ptr() as *const __m512i) }
+}
+
+impl Kernel<'_> {
     /// The decoding step of eight lanes, or `None` when the group must take the scalar
     /// round (as `lanes_avx2::Kernel::plan`: a row out of range meets the scalar path's
     /// bounds check, not an unchecked gather). Reads no words.
@@ -305,6 +311,7 @@ fn store_states<const N: usize>(xv: &[__m512i; MAX_LANES / GROUP], x: &mut [u64;
 fn round<T: DecodeTarget, const N: usize>(
     k: &Kernel<'_>,
     tgt: &T,
+    rows_of: &impl Fn(usize) -> __m512i,
     start: usize,
     q: usize,
     xv: &mut [__m512i; MAX_LANES / GROUP],
@@ -314,9 +321,9 @@ fn round<T: DecodeTarget, const N: usize>(
     let mut g = 0;
     while g < N {
         let (i, base) = (g / GROUP, start + q * N + g);
-        let rows = k.rows(tgt, base);
+        let rows = rows_of(base);
         if g + GROUP < N {
-            let rows2 = k.rows(tgt, base + GROUP);
+            let rows2 = rows_of(base + GROUP);
             let (x1, x2) = (xv[i], xv[i + 1]);
             let (p1, p2) = (k.plan(x1, rows), k.plan(x2, rows2));
             let (s1, x1) = k.commit(p1, x1, rows, r)?;
@@ -353,11 +360,27 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     c: ChunkLanes<'_, '_, T, N>,
 ) -> Result<()> {
     let k = kernel(table, tgt);
+    // One loop per source of rows, so that neither carries the other's code.
+    match k.scales {
+        Some(s) => chunk_loop(&k, tgt, &|base| s.rows(base), c),
+        None => chunk_loop(&k, tgt, &|base| target_rows(tgt, base), c),
+    }
+}
+
+/// [`decode_rounds`] with the rows of positions `base .. base + 8` from `rows_of(base)`.
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
+#[inline]
+fn chunk_loop<T: DecodeTarget, const N: usize>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    rows_of: &impl Fn(usize) -> __m512i,
+    c: ChunkLanes<'_, '_, T, N>,
+) -> Result<()> {
     let mut xv = load_states(c.x);
     // A local reader (written back at the end) stays in registers.
     let mut r = c.r.clone();
     for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(&k, tgt, c.start, q, &mut xv, &mut r, dst)?;
+        round::<T, N>(k, tgt, rows_of, c.start, q, &mut xv, &mut r, dst)?;
     }
     store_states(&xv, c.x);
     *c.r = r;
@@ -377,6 +400,22 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
     b: ChunkLanes<'_, '_, T, N>,
 ) -> Result<()> {
     let k = kernel(table, tgt);
+    match k.scales {
+        Some(s) => pair_loop(&k, tgt, &|base| s.rows(base), a, b),
+        None => pair_loop(&k, tgt, &|base| target_rows(tgt, base), a, b),
+    }
+}
+
+/// [`decode_rounds_pair`] with the rows from `rows_of` (see [`chunk_loop`]).
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
+#[inline]
+fn pair_loop<T: DecodeTarget, const N: usize>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    rows_of: &impl Fn(usize) -> __m512i,
+    a: ChunkLanes<'_, '_, T, N>,
+    b: ChunkLanes<'_, '_, T, N>,
+) -> Result<()> {
     let (mut xa, mut xb) = (load_states(a.x), load_states(b.x));
     let (mut ra, mut rb) = (a.r.clone(), b.r.clone());
     let rounds = a.out.len().min(b.out.len()) / N;
@@ -390,7 +429,7 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
         if N == GROUP {
             // One group per chunk: plan both chunks' steps, then renormalise each.
             let (base_a, base_b) = (a.start + q * N, b.start + q * N);
-            let (rows_a, rows_b) = (k.rows(tgt, base_a), k.rows(tgt, base_b));
+            let (rows_a, rows_b) = (rows_of(base_a), rows_of(base_b));
             let (pa, pb) = (k.plan(xa[0], rows_a), k.plan(xb[0], rows_b));
             let (sa, x1) = k.commit(pa, xa[0], rows_a, &mut ra)?;
             put_values(da, tgt.values(base_a, &sa));
@@ -398,15 +437,15 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
             put_values(db, tgt.values(base_b, &sb));
             (xa[0], xb[0]) = (x1, x2);
         } else {
-            round::<T, N>(&k, tgt, a.start, q, &mut xa, &mut ra, da)?;
-            round::<T, N>(&k, tgt, b.start, q, &mut xb, &mut rb, db)?;
+            round::<T, N>(k, tgt, rows_of, a.start, q, &mut xa, &mut ra, da)?;
+            round::<T, N>(k, tgt, rows_of, b.start, q, &mut xb, &mut rb, db)?;
         }
     }
     for (q, dst) in a_rest.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(&k, tgt, a.start, rounds + q, &mut xa, &mut ra, dst)?;
+        round::<T, N>(k, tgt, rows_of, a.start, rounds + q, &mut xa, &mut ra, dst)?;
     }
     for (q, dst) in b_rest.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(&k, tgt, b.start, rounds + q, &mut xb, &mut rb, dst)?;
+        round::<T, N>(k, tgt, rows_of, b.start, rounds + q, &mut xb, &mut rb, dst)?;
     }
     store_states(&xa, a.x);
     store_states(&xb, b.x);
