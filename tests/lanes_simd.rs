@@ -366,7 +366,7 @@ fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
     let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
     let coder = ScaleCoder::new(table, &st32, 0.11).expect("valid coder");
     let mut rng = Rng(0xF10A7);
-    for &n in &[4096usize, 100_000, 600_001] {
+    for &n in &[20usize, 1000, 4096, 100_000, 600_001] {
         let scales: Vec<f32> = (0..n)
             .map(|_| match rng.below(100) {
                 0 => -1.0,

@@ -75,6 +75,17 @@ struct Scales<'t> {
     shift: __m128i,
 }
 
+/// A group's rows and their `LaneRow`s (see [`Kernel::prepare`]).
+#[derive(Clone, Copy)]
+struct Prep {
+    rows: __m512i,
+    /// The low and high halves of the records.
+    shape: __m512i,
+    out: __m512i,
+    /// Every row is in range (else the records are not fetched).
+    ok: bool,
+}
+
 /// What a group's vector step computed before renormalising (see [`Kernel::plan`]).
 #[derive(Clone, Copy)]
 struct Plan {
@@ -136,18 +147,41 @@ fn target_rows<T: DecodeTarget>(tgt: &T, base: usize) -> __m512i {
 }
 
 impl Kernel<'_> {
+    /// The part of a group's step that does not depend on its states: its rows' records
+    /// (none when a row is out of range).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn prepare(&self, rows: __m512i) -> Prep {
+        if _mm512_cmplt_epu64_mask(rows, self.num_rows) != 0xff {
+            let zero = _mm512_setzero_si512();
+            return Prep {
+                rows,
+                shape: zero,
+                out: zero,
+                ok: false,
+            };
+        }
+        // SAFETY: every row is below the number of `LaneRow`s (just checked).
+        let (shape, out) = unsafe { gather_records(self.lane_rows, rows) };
+        Prep {
+            rows,
+            shape,
+            out,
+            ok: true,
+        }
+    }
+
     /// The decoding step of eight lanes, or `None` when the group must take the scalar
     /// round (as `lanes_avx2::Kernel::plan`: a row out of range meets the scalar path's
     /// bounds check, not an unchecked gather). Reads no words.
     #[target_feature(enable = "avx512f,avx512vl")]
     #[inline]
-    fn plan(&self, x: __m512i, rows: __m512i) -> Option<Plan> {
-        if _mm512_cmplt_epu64_mask(rows, self.num_rows) != 0xff {
+    fn plan(&self, x: __m512i, prep: &Prep) -> Option<Plan> {
+        if !prep.ok {
             return None;
         }
+        let (shape, out) = (prep.shape, prep.out);
         let slot = _mm512_and_si512(x, self.slot_mask);
-        // SAFETY: every row is below the number of `LaneRow`s (just checked).
-        let (shape, out) = unsafe { gather_records(self.lane_rows, rows) };
         let lookup_base = _mm512_and_si512(shape, self.low32);
         let lookup_shift = _mm512_srli_epi64::<32>(shape);
         let bucket = _mm512_add_epi64(lookup_base, _mm512_srlv_epi64(slot, lookup_shift));
@@ -321,14 +355,14 @@ fn round<T: DecodeTarget, const N: usize>(
     let mut g = 0;
     while g < N {
         let (i, base) = (g / GROUP, start + q * N + g);
-        let rows = rows_of(base);
+        let rows = k.prepare(rows_of(base));
         if g + GROUP < N {
-            let rows2 = rows_of(base + GROUP);
+            let rows2 = k.prepare(rows_of(base + GROUP));
             let (x1, x2) = (xv[i], xv[i + 1]);
-            let (p1, p2) = (k.plan(x1, rows), k.plan(x2, rows2));
-            let (s1, x1) = k.commit(p1, x1, rows, r)?;
+            let (p1, p2) = (k.plan(x1, &rows), k.plan(x2, &rows2));
+            let (s1, x1) = k.commit(p1, x1, rows.rows, r)?;
             put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
-            let (s2, x2) = k.commit(p2, x2, rows2, r)?;
+            let (s2, x2) = k.commit(p2, x2, rows2.rows, r)?;
             put_values(
                 &mut dst[g + GROUP..g + 2 * GROUP],
                 tgt.values(base + GROUP, &s2),
@@ -337,7 +371,7 @@ fn round<T: DecodeTarget, const N: usize>(
             g += 2 * GROUP;
         } else {
             let x1 = xv[i];
-            let (s1, x1) = k.commit(k.plan(x1, rows), x1, rows, r)?;
+            let (s1, x1) = k.commit(k.plan(x1, &rows), x1, rows.rows, r)?;
             put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
             xv[i] = x1;
             g += GROUP;
@@ -362,15 +396,18 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     let k = kernel(table, tgt);
     // One loop per source of rows, so that neither carries the other's code.
     match k.scales {
-        Some(s) => chunk_loop(&k, tgt, &|base| s.rows(base), c),
-        None => chunk_loop(&k, tgt, &|base| target_rows(tgt, base), c),
+        Some(s) => chunk_loop::<T, N, true>(&k, tgt, &|base| s.rows(base), c),
+        None => chunk_loop::<T, N, false>(&k, tgt, &|base| target_rows(tgt, base), c),
     }
 }
 
 /// [`decode_rounds`] with the rows of positions `base .. base + 8` from `rows_of(base)`.
+/// With `AHEAD` (for the scale lookup, whose rows come from a gather, so that a group's
+/// records wait on two gathers in a row), each round's rows and records are fetched a
+/// round ahead; for a target's rows that measured slower (W1's symbols, 2.57 → 2.77 ms).
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
 #[inline]
-fn chunk_loop<T: DecodeTarget, const N: usize>(
+fn chunk_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
     k: &Kernel<'_>,
     tgt: &T,
     rows_of: &impl Fn(usize) -> __m512i,
@@ -379,8 +416,23 @@ fn chunk_loop<T: DecodeTarget, const N: usize>(
     let mut xv = load_states(c.x);
     // A local reader (written back at the end) stays in registers.
     let mut r = c.r.clone();
-    for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(k, tgt, rows_of, c.start, q, &mut xv, &mut r, dst)?;
+    if N == GROUP && AHEAD && !c.out.is_empty() {
+        // One group per round: the next round's rows and records (which do not depend on
+        // the states) are fetched while this round's step waits on its states.
+        // (The last round fetches its own rows again.)
+        let last = c.out.len() / N - 1;
+        let mut ahead = k.prepare(rows_of(c.start));
+        for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
+            let (prep, base) = (ahead, c.start + q * N);
+            ahead = k.prepare(rows_of(c.start + (q + 1).min(last) * N));
+            let (syms, x) = k.commit(k.plan(xv[0], &prep), xv[0], prep.rows, &mut r)?;
+            put_values(dst, tgt.values(base, &syms));
+            xv[0] = x;
+        }
+    } else {
+        for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
+            round::<T, N>(k, tgt, rows_of, c.start, q, &mut xv, &mut r, dst)?;
+        }
     }
     store_states(&xv, c.x);
     *c.r = r;
@@ -401,15 +453,15 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
 ) -> Result<()> {
     let k = kernel(table, tgt);
     match k.scales {
-        Some(s) => pair_loop(&k, tgt, &|base| s.rows(base), a, b),
-        None => pair_loop(&k, tgt, &|base| target_rows(tgt, base), a, b),
+        Some(s) => pair_loop::<T, N, true>(&k, tgt, &|base| s.rows(base), a, b),
+        None => pair_loop::<T, N, false>(&k, tgt, &|base| target_rows(tgt, base), a, b),
     }
 }
 
-/// [`decode_rounds_pair`] with the rows from `rows_of` (see [`chunk_loop`]).
+/// [`decode_rounds_pair`] with the rows from `rows_of` (`AHEAD` as in [`chunk_loop`]).
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
 #[inline]
-fn pair_loop<T: DecodeTarget, const N: usize>(
+fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
     k: &Kernel<'_>,
     tgt: &T,
     rows_of: &impl Fn(usize) -> __m512i,
@@ -421,22 +473,42 @@ fn pair_loop<T: DecodeTarget, const N: usize>(
     let rounds = a.out.len().min(b.out.len()) / N;
     let (a_out, a_rest) = a.out.split_at_mut(rounds * N);
     let (b_out, b_rest) = b.out.split_at_mut(rounds * N);
-    for (q, (da, db)) in a_out
-        .chunks_exact_mut(N)
-        .zip(b_out.chunks_exact_mut(N))
-        .enumerate()
-    {
-        if N == GROUP {
-            // One group per chunk: plan both chunks' steps, then renormalise each.
+    let pairs = a_out.chunks_exact_mut(N).zip(b_out.chunks_exact_mut(N));
+    if N == GROUP && !AHEAD {
+        // One group per chunk: plan both chunks' steps, then renormalise each.
+        for (q, (da, db)) in pairs.enumerate() {
             let (base_a, base_b) = (a.start + q * N, b.start + q * N);
-            let (rows_a, rows_b) = (rows_of(base_a), rows_of(base_b));
-            let (pa, pb) = (k.plan(xa[0], rows_a), k.plan(xb[0], rows_b));
-            let (sa, x1) = k.commit(pa, xa[0], rows_a, &mut ra)?;
+            let (rows_a, rows_b) = (k.prepare(rows_of(base_a)), k.prepare(rows_of(base_b)));
+            let (pa, pb) = (k.plan(xa[0], &rows_a), k.plan(xb[0], &rows_b));
+            let (sa, x1) = k.commit(pa, xa[0], rows_a.rows, &mut ra)?;
             put_values(da, tgt.values(base_a, &sa));
-            let (sb, x2) = k.commit(pb, xb[0], rows_b, &mut rb)?;
+            let (sb, x2) = k.commit(pb, xb[0], rows_b.rows, &mut rb)?;
             put_values(db, tgt.values(base_b, &sb));
             (xa[0], xb[0]) = (x1, x2);
-        } else {
+        }
+    } else if N == GROUP && rounds > 0 {
+        // The same, with the next round's rows and records fetched a round ahead (see
+        // `chunk_loop`).
+        let prep = |q: usize| {
+            (
+                k.prepare(rows_of(a.start + q * N)),
+                k.prepare(rows_of(b.start + q * N)),
+            )
+        };
+        let mut ahead = prep(0);
+        for (q, (da, db)) in pairs.enumerate() {
+            let (rows_a, rows_b) = ahead;
+            ahead = prep((q + 1).min(rounds - 1));
+            let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+            let (pa, pb) = (k.plan(xa[0], &rows_a), k.plan(xb[0], &rows_b));
+            let (sa, x1) = k.commit(pa, xa[0], rows_a.rows, &mut ra)?;
+            put_values(da, tgt.values(base_a, &sa));
+            let (sb, x2) = k.commit(pb, xb[0], rows_b.rows, &mut rb)?;
+            put_values(db, tgt.values(base_b, &sb));
+            (xa[0], xb[0]) = (x1, x2);
+        }
+    } else {
+        for (q, (da, db)) in pairs.enumerate() {
             round::<T, N>(k, tgt, rows_of, a.start, q, &mut xa, &mut ra, da)?;
             round::<T, N>(k, tgt, rows_of, b.start, q, &mut xb, &mut rb, db)?;
         }
