@@ -1,6 +1,7 @@
-//! The vectorised lanes decoder (`lanes_avx2.rs`) against the scalar one: the same
-//! symbols for every stream, and the same error for every damaged one. On a CPU without
-//! AVX2 both runs are scalar and the tests still check the round trips.
+//! The vectorised lanes decoders (`lanes_avx512.rs`, and `lanes_avx2.rs` by capping the
+//! decoder at AVX2) each against the scalar one: the same symbols for every stream, and the
+//! same error for every damaged one. On a CPU without AVX-512 the first two runs are AVX2,
+//! on one without AVX2 all are scalar, and the tests still check the round trips.
 //!
 //! The cases aim at each reason a group of eight lanes leaves the vector path: slots outside
 //! their bucket's pair of bins (rows with many tiny tail bins), escapes (symbols far outside

@@ -633,8 +633,9 @@ pub fn decode_chunk<T: DecodeTarget>(
 
 /// [`decode_chunk`] into memory that need not be initialised: when it returns `Ok`, every
 /// element of `out` has been written (each output position is written by the path that
-/// decodes it, in this module and `lanes_avx2.rs`, never by the target: the hot rounds
-/// cover `..fast * N` through [`put_values`], `finish_chunk` the rest); on an error, any
+/// decodes it, in this module, `lanes_avx2.rs` and `lanes_avx512.rs`, never by the
+/// target: the hot rounds cover `..fast * N` through [`put_values`], `finish_chunk` the
+/// rest); on an error, any
 /// part of `out` may be unwritten. `format::decode_with` relies on this to skip
 /// zero-filling its output.
 pub(crate) fn decode_chunk_into<T: DecodeTarget>(

@@ -339,22 +339,22 @@ fn store_states<const N: usize>(xv: &[__m512i; MAX_LANES / GROUP], x: &mut [u64;
     }
 }
 
-/// Decodes round `q` of a chunk, group pair by group pair (see `lanes_avx2::round`).
+/// Decodes the round of a chunk at positions `at .. at + N`, group pair by group pair (see
+/// `lanes_avx2::round`).
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
 #[inline]
 fn round<T: DecodeTarget, const N: usize>(
     k: &Kernel<'_>,
     tgt: &T,
     rows_of: &impl Fn(usize) -> __m512i,
-    start: usize,
-    q: usize,
+    at: usize,
     xv: &mut [__m512i; MAX_LANES / GROUP],
     r: &mut WordReader<'_>,
     dst: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     let mut g = 0;
     while g < N {
-        let (i, base) = (g / GROUP, start + q * N + g);
+        let (i, base) = (g / GROUP, at + g);
         let rows = k.prepare(rows_of(base));
         if g + GROUP < N {
             let rows2 = k.prepare(rows_of(base + GROUP));
@@ -431,7 +431,7 @@ fn chunk_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
         }
     } else {
         for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
-            round::<T, N>(k, tgt, rows_of, c.start, q, &mut xv, &mut r, dst)?;
+            round::<T, N>(k, tgt, rows_of, c.start + q * N, &mut xv, &mut r, dst)?;
         }
     }
     store_states(&xv, c.x);
@@ -509,15 +509,31 @@ fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
         }
     } else {
         for (q, (da, db)) in pairs.enumerate() {
-            round::<T, N>(k, tgt, rows_of, a.start, q, &mut xa, &mut ra, da)?;
-            round::<T, N>(k, tgt, rows_of, b.start, q, &mut xb, &mut rb, db)?;
+            round::<T, N>(k, tgt, rows_of, a.start + q * N, &mut xa, &mut ra, da)?;
+            round::<T, N>(k, tgt, rows_of, b.start + q * N, &mut xb, &mut rb, db)?;
         }
     }
     for (q, dst) in a_rest.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(k, tgt, rows_of, a.start, rounds + q, &mut xa, &mut ra, dst)?;
+        round::<T, N>(
+            k,
+            tgt,
+            rows_of,
+            a.start + (rounds + q) * N,
+            &mut xa,
+            &mut ra,
+            dst,
+        )?;
     }
     for (q, dst) in b_rest.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(k, tgt, rows_of, b.start, rounds + q, &mut xb, &mut rb, dst)?;
+        round::<T, N>(
+            k,
+            tgt,
+            rows_of,
+            b.start + (rounds + q) * N,
+            &mut xb,
+            &mut rb,
+            dst,
+        )?;
     }
     store_states(&xa, a.x);
     store_states(&xb, b.x);
