@@ -255,7 +255,8 @@ impl Kernel<'_> {
             _mm256_loadu_si256(words.as_ptr() as *const __m256i)
         };
         // Lane k takes word "set bits of `need` below k".
-        let w = _mm512_cvtepu32_epi64(_mm256_maskz_expand_epi32(need, words));
+        // (Widened before the expand, which is the only step that waits on `need`.)
+        let w = _mm512_maskz_expand_epi64(need, _mm512_cvtepu32_epi64(words));
         let x = _mm512_mask_or_epi64(next, need, _mm512_slli_epi64::<32>(next), w);
         r.advance(need.count_ones() as usize);
         Ok((syms, x))
