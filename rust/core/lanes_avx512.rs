@@ -13,7 +13,7 @@
 //!   with no transpose;
 //! - compares give mask registers, and the selects are masked moves;
 //! - the renormalisation takes the lanes below `L` as a mask and feeds them consecutive
-//!   words with `vpexpandd`, in lane order: exactly the words, in the order, that the
+//!   words with `vpexpandq`, in lane order: exactly the words, in the order, that the
 //!   scalar decoder reads (no 256-entry permute table);
 //! - a target whose rows are `ScaleCoder`'s scale lookup hands it over
 //!   ([`DecodeTarget::scale_rows`]) and the kernel runs it eight at a time (one more
