@@ -20,8 +20,8 @@
 //!   gather), fetching each round's rows and records a round ahead, since they do not
 //!   depend on the states.
 //!
-//! On W1 (docs/PERFORMANCE.md) this took a one-thread decode from 5.0 ms with the AVX2
-//! kernel to 2.95 ms. Loads and transposes instead of the gathers, and IFMA for the state
+//! On W1 (docs/PERFORMANCE.md) this took a one-thread decode from 4.9 ms with the AVX2
+//! kernel to 2.9 ms. Loads and transposes instead of the gathers, and IFMA for the state
 //! update, were measured slower on this CPU.
 //!
 //! The structure is the AVX2 kernel's: a group's step is split into [`Kernel::plan`] (the
