@@ -1,6 +1,7 @@
-//! The vectorised lanes decoder (`lanes_avx2.rs`) against the scalar one: the same
-//! symbols for every stream, and the same error for every damaged one. On a CPU without
-//! AVX2 both runs are scalar and the tests still check the round trips.
+//! The vectorised lanes decoders (`lanes_avx512.rs`, and `lanes_avx2.rs` by capping the
+//! decoder at AVX2) each against the scalar one: the same symbols for every stream, and the
+//! same error for every damaged one. On a CPU without AVX-512 the first two runs are AVX2,
+//! on one without AVX2 all are scalar, and the tests still check the round trips.
 //!
 //! The cases aim at each reason a group of eight lanes leaves the vector path: slots outside
 //! their bucket's pair of bins (rows with many tiny tail bins), escapes (symbols far outside
@@ -10,7 +11,7 @@
 
 use fastrans::lanes::{
     chunk_lanes, decode_chunk, decode_chunk_pair, decode_chunks_interleaved, encode_chunk,
-    with_scalar_lanes, DecodeTarget, EncodeSource,
+    with_avx2_lanes, with_scalar_lanes, DecodeTarget, EncodeSource,
 };
 use fastrans::{CdfTable, Result};
 use proptest::prelude::*;
@@ -117,20 +118,34 @@ fn symbols(rng: &mut Rng, table: &CdfTable, rows: &[usize], escapes: u64) -> Vec
         .collect()
 }
 
-/// Decodes `data` both ways and checks they agree; returns the vector decoder's answer.
+/// `f` under each lanes decoder the CPU has: the best one (AVX-512 where there is one),
+/// AVX2 at most, and scalar, with names (where a kernel is missing, a run repeats another).
+fn each_decoder<R>(f: impl Fn() -> R) -> [(&'static str, R); 3] {
+    [
+        ("best", f()),
+        ("avx2", with_avx2_lanes(&f)),
+        ("scalar", with_scalar_lanes(&f)),
+    ]
+}
+
+/// Decodes `data` with every decoder and checks each agrees with the scalar one; returns
+/// the best decoder's answer.
 fn decode_both(table: &CdfTable, data: &[u8], rows: &[usize], lanes: usize) -> Result<Vec<i32>> {
     let decode = || {
         let mut out = vec![0i32; rows.len()];
         decode_chunk(table, &Rows(rows), 0, data, lanes, &mut out).map(|()| out)
     };
-    let vector = decode();
-    let scalar = with_scalar_lanes(decode);
-    match (&vector, &scalar) {
-        (Ok(a), Ok(b)) => assert_eq!(a, b, "decoders disagree"),
-        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "different errors"),
-        _ => panic!("one decoder failed: vector {vector:?}, scalar {scalar:?}"),
+    let [best, avx2, (_, scalar)] = each_decoder(decode);
+    for (name, vector) in [&best, &avx2] {
+        match (vector, &scalar) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{name} and scalar decoders disagree"),
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{name}: different errors")
+            }
+            _ => panic!("one decoder failed: {name} {vector:?}, scalar {scalar:?}"),
+        }
     }
-    vector
+    best.1
 }
 
 #[test]
@@ -229,25 +244,36 @@ fn a_target_returning_rows_out_of_range_panics_both_ways() {
     encode_chunk(&table, &src, 0, m, 8, &mut data).expect("encode");
     let mut bad = rows.clone();
     bad[2000] = 1 << 40;
-    for scalar in [false, true] {
+    for kernel in 0..3 {
         let run = || {
             let mut out = vec![0i32; m];
             decode_chunk(&table, &Rows(&bad), 0, &data, 8, &mut out)
         };
-        let caught = std::panic::catch_unwind(|| {
-            if scalar {
-                with_scalar_lanes(run)
-            } else {
-                run()
-            }
+        let caught = std::panic::catch_unwind(|| match kernel {
+            0 => run(),
+            1 => with_avx2_lanes(run),
+            _ => with_scalar_lanes(run),
         });
-        assert!(caught.is_err(), "scalar={scalar}: no panic");
+        assert!(caught.is_err(), "kernel {kernel}: no panic");
     }
 }
 
 /// Two chunks decoded as a pair give what two single decodes give: the same symbols, or
 /// the first error in stream order. Chunk `a` holds positions `..split`, `b` the rest.
 fn check_pair(table: &CdfTable, rows: &[usize], split: usize, a: &[u8], b: &[u8], lanes: usize) {
+    check_pair_with(table, rows, split, a, b, lanes);
+    with_avx2_lanes(|| check_pair_with(table, rows, split, a, b, lanes));
+}
+
+/// [`check_pair`] with the calling thread's decoders.
+fn check_pair_with(
+    table: &CdfTable,
+    rows: &[usize],
+    split: usize,
+    a: &[u8],
+    b: &[u8],
+    lanes: usize,
+) {
     let mut pair = vec![0i32; rows.len()];
     let (pa, pb) = pair.split_at_mut(split);
     let got = decode_chunk_pair(table, &Rows(rows), (0, a, pa), (split, b, pb), lanes);
@@ -288,16 +314,23 @@ fn a_pair_of_chunks_decodes_like_two_chunks() {
         encode_chunk(&table, &src, ma, mb, lanes, &mut b).expect("encode b");
         check_pair(&table, &rows, ma, &a, &b, lanes);
         // The interleaved path itself (no fallback) decodes valid chunks, wherever it runs.
-        let mut out = vec![0i32; m];
-        let (oa, ob) = out.split_at_mut(ma);
-        let interleaved =
-            decode_chunks_interleaved(&table, &Rows(&rows), (0, &a, oa), (ma, &b, ob), lanes);
-        let same_lanes = chunk_lanes(lanes, ma) == chunk_lanes(lanes, mb);
-        if same_lanes && std::arch::is_x86_feature_detected!("avx2") {
-            assert!(matches!(interleaved, Some(Ok(()))), "{interleaved:?}");
-            assert_eq!(out, syms);
-        } else {
-            assert!(interleaved.is_none());
+        for (name, (interleaved, out)) in each_decoder(|| {
+            let mut out = vec![0i32; m];
+            let (oa, ob) = out.split_at_mut(ma);
+            let got =
+                decode_chunks_interleaved(&table, &Rows(&rows), (0, &a, oa), (ma, &b, ob), lanes);
+            (got, out)
+        }) {
+            let same_lanes = chunk_lanes(lanes, ma) == chunk_lanes(lanes, mb);
+            if same_lanes && name != "scalar" && std::arch::is_x86_feature_detected!("avx2") {
+                assert!(
+                    matches!(interleaved, Some(Ok(()))),
+                    "{name}: {interleaved:?}"
+                );
+                assert_eq!(out, syms, "{name}");
+            } else {
+                assert!(interleaved.is_none(), "{name}");
+            }
         }
         // Damage in a, in b, in both: the first error in stream order wins.
         for (da, db) in [(true, false), (false, true), (true, true)] {
@@ -313,6 +346,80 @@ fn a_pair_of_chunks_decodes_like_two_chunks() {
                 }
                 check_pair(&table, &rows, ma, &a2, &b2, lanes);
             }
+        }
+    }
+}
+
+/// `ScaleCoder` streams (its target hands the AVX-512 decoder its scale lookup, which that
+/// decoder runs itself): every decoder gives the scalar one's floats or error, on valid
+/// streams with scales of every kind (below the bound, negative, zero, huge, infinite) and
+/// on damaged ones, with one chunk and with two (decoded as a pair), on one thread.
+#[test]
+fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
+    use fastrans::gaussian::gaussian_table;
+    use fastrans::scale_coder::{ScaleCoder, StreamFormat};
+    use std::sync::Arc;
+
+    let st: Vec<f64> = (0..64)
+        .map(|i| (0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp())
+        .collect();
+    let table = Arc::new(gaussian_table(&st, 16, 1e-9).expect("valid table"));
+    let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
+    let coder = ScaleCoder::new(table, &st32, 0.11).expect("valid coder");
+    let mut rng = Rng(0xF10A7);
+    for &n in &[20usize, 1000, 4096, 100_000, 600_001] {
+        let scales: Vec<f32> = (0..n)
+            .map(|_| match rng.below(100) {
+                0 => -1.0,
+                1 => 0.0,
+                2 => 0.05,
+                3 => f32::INFINITY,
+                4 => 1e30,
+                5 => st32[rng.below(64) as usize],
+                _ => (0.1f64 * (300f64).powf(rng.below(1 << 20) as f64 / (1 << 20) as f64)) as f32,
+            })
+            .collect();
+        let means: Vec<f32> = (0..n)
+            .map(|_| rng.below(2001) as f32 / 100.0 - 10.0)
+            .collect();
+        let y: Vec<f32> = scales
+            .iter()
+            .zip(&means)
+            .map(|(&s, &m)| m + (rng.below(41) as f32 - 20.0) * s.clamp(0.0, 50.0) / 8.0)
+            .collect();
+        let fmt = StreamFormat::Fastrans;
+        let data = coder
+            .encode(&y, &scales, Some(&means), fmt, 1)
+            .expect("encode");
+        let decode = |data: &[u8]| {
+            let one = coder.decode(data, &scales, Some(&means), fmt, 1);
+            let no_means = coder.decode(data, &scales, None, fmt, 1);
+            (
+                one.map_err(|e| e.to_string()),
+                no_means.map_err(|e| e.to_string()),
+            )
+        };
+        let check = |data: &[u8]| {
+            let [(_, best), (_, avx2), (_, scalar)] = each_decoder(|| decode(data));
+            assert_eq!(best, scalar, "best and scalar decoders disagree (n={n})");
+            assert_eq!(avx2, scalar, "avx2 and scalar decoders disagree (n={n})");
+            scalar
+        };
+        let (back, _) = check(&data);
+        let back = back.expect("decode");
+        let want = coder
+            .encode(&back, &scales, Some(&means), fmt, 1)
+            .expect("re-encode");
+        assert_eq!(want, data, "round trip (n={n})");
+        // Damage anywhere in the body, re-sealed so that it gets past the CRC.
+        let body = &data[..data.len() - 4];
+        for _ in 0..30 {
+            let mut bad = body.to_vec();
+            let i = rng.below(bad.len() as u64) as usize;
+            bad[i] ^= 1 << rng.below(8);
+            let crc = crc32c::crc32c(&bad);
+            bad.extend_from_slice(&crc.to_le_bytes());
+            let _ = check(&bad);
         }
     }
 }

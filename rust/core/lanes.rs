@@ -134,6 +134,15 @@ pub trait DecodeTarget: Sync {
             *row = self.row(base + k);
         }
     }
+    /// The target's rows as a scale lookup that a vector decoder can run eight positions at
+    /// a time ([`ScaleRows`]), if they are one. REQUIRES: when `Some`, [`DecodeTarget::row`]
+    /// of every checked position is that lookup's row. (A target that breaks this gets
+    /// wrong rows, still bounds-checked, never an unchecked load.)
+    #[doc(hidden)]
+    #[inline(always)]
+    fn scale_rows(&self) -> Option<ScaleRows<'_>> {
+        None
+    }
     /// The output for symbol `symbol` at position `i`.
     fn value(&self, i: usize, symbol: i32) -> Self::Out;
     /// [`DecodeTarget::value`] for positions `base .. base + N` (see
@@ -145,6 +154,19 @@ pub trait DecodeTarget: Sync {
     }
 }
 
+/// Rows that are a function of one `f32` per position, in the form of `scale_coder`'s
+/// one-comparison lookup: the row of position `i` is `e.row + (e.limit < s)`, where
+/// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup.
+/// The AVX-512 decoder evaluates it eight positions at a time (see
+/// [`DecodeTarget::scale_rows`]).
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct ScaleRows<'a> {
+    /// One scale per stream position.
+    pub(crate) scales: &'a [f32],
+    pub(crate) lookup: crate::scale_coder::OneCompare<'a>,
+}
+
 /// Stores a round's outputs `vals` into its slots `dst` (the same length): every output
 /// position is written here or in `finish_chunk`, by this module, never by a target.
 #[inline(always)]
@@ -154,40 +176,80 @@ pub(crate) fn put_values<O: Copy, const N: usize>(dst: &mut [MaybeUninit<O>], va
     }
 }
 
-/// Whether the vectorised decoder (`lanes_avx2.rs`) may run, where the CPU has it: on
-/// unless the environment variable `FASTRANS_SIMD` is `0` (read once), or the calling
-/// thread is inside [`with_scalar_lanes`]. The two decoders give the same results; the
-/// switch exists to compare them.
-fn simd_enabled() -> bool {
-    static FROM_ENV: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *FROM_ENV.get_or_init(|| std::env::var("FASTRANS_SIMD").map_or(true, |v| v != "0"))
-        && !FORCE_SCALAR.with(|f| f.get())
+/// A lanes kernel family, in the order they are preferred where the CPU has them (the
+/// decoders have all three; the encoder has AVX-512 and scalar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Simd {
+    Scalar,
+    /// `lanes_avx2.rs`.
+    Avx2,
+    /// `lanes_avx512.rs`.
+    Avx512,
 }
 
-/// Whether chunks of `N` lanes decode with the vector kernel.
+/// The best lanes kernels allowed, where the CPU has them: all of them unless the
+/// environment variable `FASTRANS_SIMD` is `0` (scalar only) or `avx2` (no AVX-512), read
+/// once, or the calling thread is inside [`with_scalar_lanes`] or [`with_avx2_lanes`].
+/// The decoders give the same results and the encoders the same bytes; the switches exist
+/// to compare them.
+fn simd_allowed() -> Simd {
+    static FROM_ENV: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
+    let env = *FROM_ENV.get_or_init(|| match std::env::var("FASTRANS_SIMD").as_deref() {
+        Ok("0") => Simd::Scalar,
+        Ok("avx2") => Simd::Avx2,
+        _ => Simd::Avx512,
+    });
+    env.min(SIMD_CAP.with(|c| c.get()))
+}
+
+/// Which kernel decodes chunks of `N` lanes.
 #[cfg(target_arch = "x86_64")]
-fn vector_lanes<const N: usize>(table: &CdfTable) -> bool {
-    N.is_multiple_of(8) && simd_enabled() && crate::lanes_avx2::usable(table)
+fn vector_kernel<const N: usize>(table: &CdfTable) -> Simd {
+    if !N.is_multiple_of(8) {
+        return Simd::Scalar;
+    }
+    let allowed = simd_allowed();
+    if allowed >= Simd::Avx512 && crate::lanes_avx512::usable(table) {
+        Simd::Avx512
+    } else if allowed >= Simd::Avx2 && crate::lanes_avx2::usable(table) {
+        Simd::Avx2
+    } else {
+        Simd::Scalar
+    }
 }
 
-/// Whether chunks of `N` lanes encode with the vector kernel (`encode_avx512.rs`).
+/// Whether chunks of `N` lanes encode with the vector kernel (`encode_avx512.rs`; there
+/// is no AVX2 encoder, so a cap at AVX2 means the scalar one).
 #[cfg(target_arch = "x86_64")]
 fn vector_encoder<const N: usize>(table: &CdfTable) -> bool {
-    N.is_multiple_of(8) && simd_enabled() && crate::encode_avx512::usable(table)
+    N.is_multiple_of(8) && simd_allowed() >= Simd::Avx512 && crate::encode_avx512::usable(table)
 }
 
 thread_local! {
-    static FORCE_SCALAR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static SIMD_CAP: std::cell::Cell<Simd> = const { std::cell::Cell::new(Simd::Avx512) };
 }
 
-/// Runs `f` with the calling thread's lane decoding forced scalar (for tests and
-/// benchmarks that compare the two decoders; chunks decoded on other threads are not
+/// Runs `f` with the calling thread's lane coding capped at `cap`.
+fn with_simd_cap<R>(cap: Simd, f: impl FnOnce() -> R) -> R {
+    let before = SIMD_CAP.with(|c| c.replace(cap.min(c.get())));
+    let out = f();
+    SIMD_CAP.with(|c| c.set(before));
+    out
+}
+
+/// Runs `f` with the calling thread's lane encoding and decoding forced scalar (for tests
+/// and benchmarks that compare the kernels; chunks coded on other threads are not
 /// affected).
 pub fn with_scalar_lanes<R>(f: impl FnOnce() -> R) -> R {
-    let before = FORCE_SCALAR.with(|c| c.replace(true));
-    let out = f();
-    FORCE_SCALAR.with(|c| c.set(before));
-    out
+    with_simd_cap(Simd::Scalar, f)
+}
+
+/// Runs `f` with the calling thread's lane coding at most AVX2 (no AVX-512 kernel: the
+/// AVX2 decoder and the scalar encoder), for tests and benchmarks, as
+/// [`with_scalar_lanes`].
+#[doc(hidden)]
+pub fn with_avx2_lanes<R>(f: impl FnOnce() -> R) -> R {
+    with_simd_cap(Simd::Avx2, f)
 }
 
 /// Lanes a chunk of `m` symbols actually uses: the largest power of two `<= min(lanes, m)`.
@@ -548,10 +610,18 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     out: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
-    if vector_lanes::<N>(table) {
-        let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
-        // SAFETY: `vector_lanes` checked the CPU and the table.
-        return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, c) };
+    match vector_kernel::<N>(table) {
+        Simd::Avx512 => {
+            let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
+            // SAFETY: `vector_kernel` checked the CPU and the table.
+            return unsafe { crate::lanes_avx512::decode_rounds::<T, N>(table, tgt, c) };
+        }
+        Simd::Avx2 => {
+            let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
+            // SAFETY: `vector_kernel` checked the CPU and the table.
+            return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, c) };
+        }
+        Simd::Scalar => {}
     }
     let p = if P == 0 { table.precision() } else { P };
     let (mut lx, mut lr) = (*x, r.clone());
@@ -622,8 +692,9 @@ pub fn decode_chunk<T: DecodeTarget>(
 
 /// [`decode_chunk`] into memory that need not be initialised: when it returns `Ok`, every
 /// element of `out` has been written (each output position is written by the path that
-/// decodes it, in this module and `lanes_avx2.rs`, never by the target: the hot rounds
-/// cover `..fast * N` through [`put_values`], `finish_chunk` the rest); on an error, any
+/// decodes it, in this module, `lanes_avx2.rs` and `lanes_avx512.rs`, never by the
+/// target: the hot rounds cover `..fast * N` through [`put_values`], `finish_chunk` the
+/// rest); on an error, any
 /// part of `out` may be unwritten. `format::decode_with` relies on this to skip
 /// zero-filling its output.
 pub(crate) fn decode_chunk_into<T: DecodeTarget>(
@@ -899,7 +970,8 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
     a: (usize, &[u8], &mut [MaybeUninit<T::Out>]),
     b: (usize, &[u8], &mut [MaybeUninit<T::Out>]),
 ) -> Option<Result<()>> {
-    if !vector_lanes::<N>(table) {
+    let kernel = vector_kernel::<N>(table);
+    if kernel == Simd::Scalar {
         return None;
     }
     let mut run = || -> Result<()> {
@@ -924,8 +996,17 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
                 r: &mut cb.r,
                 out: &mut b.2[lb..hb],
             };
-            // SAFETY: `vector_lanes` checked the CPU and the table.
-            unsafe { crate::lanes_avx2::decode_rounds_pair::<T, N>(table, tgt, lanes_a, lanes_b)? };
+            if kernel == Simd::Avx512 {
+                // SAFETY: `vector_kernel` checked the CPU and the table.
+                unsafe {
+                    crate::lanes_avx512::decode_rounds_pair::<T, N>(table, tgt, lanes_a, lanes_b)?
+                };
+            } else {
+                // SAFETY: `vector_kernel` checked the CPU and the table.
+                unsafe {
+                    crate::lanes_avx2::decode_rounds_pair::<T, N>(table, tgt, lanes_a, lanes_b)?
+                };
+            }
         }
         tgt.check(a.0 + hot_a, a.2.len() - hot_a)?;
         tgt.check(b.0 + hot_b, b.2.len() - hot_b)?;

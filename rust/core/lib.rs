@@ -12,6 +12,8 @@
 //! - [`escape`]: one symbol through a row with CompressAI's escape rule (both formats).
 //! - [`lanes`]: interleaved rANS lanes, one chunk of the fastrans stream.
 //! - `lanes_avx2`: the lanes decoder eight lanes at a time (x86-64 with AVX2).
+//! - `lanes_avx512`: the same with AVX-512, in 64-bit elements, gathers and masks (chosen
+//!   before `lanes_avx2` where the CPU has it).
 //! - [`format`]: the fastrans stream: header, chunks, CRC32C (see docs/FORMAT.md).
 //! - [`gaussian`]: discretized Gaussian / Laplace tables, portable.
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
@@ -33,6 +35,8 @@ pub mod golomb;
 pub mod lanes;
 #[cfg(target_arch = "x86_64")]
 mod lanes_avx2;
+#[cfg(target_arch = "x86_64")]
+mod lanes_avx512;
 pub mod rans;
 pub mod scale;
 pub mod scale_coder;

@@ -213,12 +213,13 @@ impl ScaleIndex {
 }
 
 /// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`.
-/// (`repr(C)`: the vectorised encoder gathers the pair as one 8-byte word, `limit` low.)
+/// (`repr(C)`: the AVX-512 encoder and decoder gather it as one 64-bit word, `limit` in
+/// the low half; `encode_avx512.rs` and `lanes_avx512.rs` rely on this layout and rule.)
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub(crate) struct OneEntry {
-    pub(crate) limit: f32,
-    pub(crate) row: u32,
+    limit: f32,
+    row: u32,
 }
 
 /// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
@@ -392,6 +393,15 @@ impl DecodeTarget for FloatTarget<'_> {
     #[inline(always)]
     fn rows<const N: usize>(&self, base: usize, rows: &mut [usize; N]) {
         self.index.get_all(&self.scales[base..base + N], rows);
+    }
+    #[inline(always)]
+    fn scale_rows(&self) -> Option<crate::lanes::ScaleRows<'_>> {
+        self.index
+            .one_compare()
+            .map(|lookup| crate::lanes::ScaleRows {
+                scales: self.scales,
+                lookup,
+            })
     }
     #[inline(always)]
     fn value(&self, i: usize, symbol: i32) -> f32 {

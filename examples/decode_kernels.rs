@@ -1,0 +1,135 @@
+//! W1-like decode timings of the lanes decoders, best of many runs, interleaved: the
+//! scalar, AVX2 and AVX-512 kernels in one process on one thread (the switches are per
+//! thread), or, with `threads` given, whichever kernel `FASTRANS_SIMD` leaves on that many
+//! threads (run it once per setting, alternating). The data is `benches/fastrans_format.rs`'s.
+//!
+//! `cargo run --release --example decode_kernels [runs] [threads]`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fastrans::gaussian::gaussian_table;
+use fastrans::lanes::{with_avx2_lanes, with_scalar_lanes};
+use fastrans::scale_coder::{ScaleCoder, StreamFormat};
+
+const N: usize = 320 * 48 * 64;
+
+fn scale_table() -> Vec<f64> {
+    (0..64)
+        .map(|i| (0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp())
+        .collect()
+}
+
+fn w1() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut unit = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let normal = |unit: &mut dyn FnMut() -> f64| {
+        let (u, v) = (unit().max(1e-300), unit());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    };
+    let (mut y, mut m, mut s) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..N {
+        let scale = (0.12f64.ln() + unit() * (30f64.ln() - 0.12f64.ln())).exp();
+        let mean = 3.0 * normal(&mut unit);
+        s.push(scale as f32);
+        m.push(mean as f32);
+        y.push((mean + scale * normal(&mut unit)) as f32);
+    }
+    (y, m, s)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50);
+    let threads: Option<usize> = args.get(2).and_then(|a| a.parse().ok());
+    let table = Arc::new(gaussian_table(&scale_table(), 16, 1e-9).expect("valid table"));
+    let st: Vec<f32> = scale_table().iter().map(|&s| s as f32).collect();
+    let coder = ScaleCoder::new(table, &st, 0.11).expect("valid coder");
+    let (y, means, scales) = w1();
+    let fmt = StreamFormat::Fastrans;
+    let data = coder
+        .encode(&y, &scales, Some(&means), fmt, 1)
+        .expect("encode");
+    let decode = |t: usize| {
+        coder
+            .decode(&data, &scales, Some(&means), fmt, t)
+            .expect("decode")
+    };
+    let reference = with_scalar_lanes(|| decode(1));
+    let time = |f: &dyn Fn() -> Vec<f32>, best: &mut Duration| {
+        let t0 = Instant::now();
+        let out = f();
+        *best = (*best).min(t0.elapsed());
+        assert!(out == reference, "decoders disagree");
+    };
+    let report = |name: &str, best: Duration| {
+        let ms = best.as_secs_f64() * 1e3;
+        let msym = N as f64 / best.as_secs_f64() / 1e6;
+        println!("{name:>8}: {ms:7.3} ms  {msym:6.1} Msym/s (per W1)");
+    };
+    if let Some(t) = threads {
+        let mut best = Duration::MAX;
+        for _ in 0..runs {
+            time(&|| decode(t), &mut best);
+        }
+        let env = std::env::var("FASTRANS_SIMD").unwrap_or_default();
+        report(&format!("{t}t {env}"), best);
+        return;
+    }
+    // The same stream decoded to symbols, rows given (no float work).
+    let indexes = coder.indexes(&scales).expect("indexes");
+    let symbols = || fastrans::format::decode(coder.table(), &data, &indexes, 1).expect("decode");
+    let sym_ref = with_scalar_lanes(symbols);
+    let time_sym = |f: &dyn Fn() -> Vec<i32>, best: &mut Duration| {
+        let t0 = Instant::now();
+        let out = f();
+        *best = (*best).min(t0.elapsed());
+        assert!(out == sym_ref, "decoders disagree");
+    };
+    // W1's first half alone: one chunk, as each of two threads decodes it.
+    let half = N / 2;
+    let data1 = coder
+        .encode(&y[..half], &scales[..half], Some(&means[..half]), fmt, 1)
+        .expect("encode");
+    let decode1 = || {
+        coder
+            .decode(&data1, &scales[..half], Some(&means[..half]), fmt, 1)
+            .expect("decode")
+    };
+    let ref1 = with_scalar_lanes(decode1);
+    let time1 = |f: &dyn Fn() -> Vec<f32>, best: &mut Duration| {
+        let t0 = Instant::now();
+        let out = f();
+        *best = (*best).min(t0.elapsed());
+        assert!(out == ref1, "decoders disagree");
+    };
+    let mut best = [Duration::MAX; 9];
+    for _ in 0..runs {
+        time1(&|| with_scalar_lanes(decode1), &mut best[6]);
+        time1(&|| with_avx2_lanes(decode1), &mut best[7]);
+        time1(&decode1, &mut best[8]);
+        time(&|| with_scalar_lanes(|| decode(1)), &mut best[0]);
+        time(&|| with_avx2_lanes(|| decode(1)), &mut best[1]);
+        time(&|| decode(1), &mut best[2]);
+        time_sym(&|| with_scalar_lanes(symbols), &mut best[3]);
+        time_sym(&|| with_avx2_lanes(symbols), &mut best[4]);
+        time_sym(&symbols, &mut best[5]);
+    }
+    println!("ScaleCoder (floats), 1 thread:");
+    report("scalar", best[0]);
+    report("avx2", best[1]);
+    report("default", best[2]);
+    println!("symbols, rows given, 1 thread:");
+    report("scalar", best[3]);
+    report("avx2", best[4]);
+    report("default", best[5]);
+    println!("ScaleCoder, W1's first half (one chunk: as each of 2 threads), 1 thread:");
+    report("scalar", best[6] * 2);
+    report("avx2", best[7] * 2);
+    report("default", best[8] * 2);
+}

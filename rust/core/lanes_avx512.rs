@@ -1,0 +1,551 @@
+//! The lanes decoder with AVX-512: eight lanes per instruction, in 64-bit elements.
+//!
+//! The AVX2 kernel (`lanes_avx2.rs`) was tuned on a Zen 3 host, where gathers are slow:
+//! it fetches the rows' and buckets' 16-byte records with eight loads and a transpose, does
+//! its compares eight wide in 32 bits, and moves to four-wide 64-bit vectors for the state
+//! update, with blends and movemasks between the two. On Intel cores with AVX-512 (and
+//! gathers without the GDS microcode penalty) a whole group of eight lanes fits one zmm
+//! register of 64-bit elements, so this kernel works in 64 bits throughout:
+//!
+//! - the eight row indexes are one load, checked against the row count by one compare;
+//! - each 16-byte record is fetched as two 64-bit halves by `vpgatherqq` (two gathers for
+//!   the rows, two for the buckets), and its 32-bit fields are split by shifts and masks,
+//!   with no transpose;
+//! - compares give mask registers, and the selects are masked moves;
+//! - the renormalisation takes the lanes below `L` as a mask and feeds them consecutive
+//!   words with `vpexpandq`, in lane order: exactly the words, in the order, that the
+//!   scalar decoder reads (no 256-entry permute table);
+//! - a target whose rows are `ScaleCoder`'s scale lookup hands it over
+//!   ([`DecodeTarget::scale_rows`]) and the kernel runs it eight at a time (one more
+//!   gather), fetching each round's rows and records a round ahead, since they do not
+//!   depend on the states.
+//!
+//! On W1 (docs/PERFORMANCE.md) this took a one-thread decode from 4.9 ms with the AVX2
+//! kernel to 2.9 ms. Loads and transposes instead of the gathers, and IFMA for the state
+//! update, were measured slower on this CPU.
+//!
+//! The structure is the AVX2 kernel's: a group's step is split into [`Kernel::plan`] (the
+//! step and its checks, no words read) and [`Kernel::commit`] (the renormalisation), so two
+//! groups can be in flight (the halves of a 16- or 32-lane round, or the same round of two
+//! chunks, [`decode_rounds_pair`]). A group that is not entirely ordinary (a row out of
+//! range, a slot outside its bucket's pair of bins, an escape, a symbol leaving `i32`,
+//! fewer than eight words left) takes the scalar round ([`decode_round`]) from the same
+//! states, so this decoder agrees with the scalar one by construction and every error comes
+//! from the scalar code. Chosen at run time before the AVX2 kernel (`lanes::vector_kernel`).
+
+use std::arch::x86_64::*;
+use std::mem::MaybeUninit;
+
+use crate::error::Result;
+use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
+use crate::rans::{WordReader, RANS_L};
+use crate::table::CdfTable;
+
+use crate::lanes_avx2::ChunkLanes;
+
+/// Lanes per vector group.
+const GROUP: usize = 8;
+
+/// `true` when this CPU can run [`decode_rounds`] for `table` (bucket indexes come from
+/// 32-bit fields).
+pub(crate) fn usable(table: &CdfTable) -> bool {
+    is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512vl")
+        && is_x86_feature_detected!("popcnt")
+        && table.buckets().len() <= u32::MAX as usize
+}
+
+/// One table's (and target's) constants for the kernel.
+#[derive(Clone, Copy)]
+struct Kernel<'t> {
+    table: &'t CdfTable,
+    p: u32,
+    /// The `LaneRow`s and `Bucket`s as 64-bit halves.
+    lane_rows: *const u8,
+    buckets: *const u8,
+    num_rows: __m512i,
+    slot_mask: __m512i,
+    low32: __m512i,
+    low16: __m512i,
+    shift_p: __m128i,
+    below_l: __m512i,
+    /// The target's rows as a scale lookup run here, when it has one.
+    scales: Option<Scales<'t>>,
+}
+
+/// A target's [`ScaleRows`](crate::lanes::ScaleRows) ready for the kernel.
+#[derive(Clone, Copy)]
+struct Scales<'t> {
+    scales: &'t [f32],
+    /// The lookup's `OneEntry`s, 8 bytes each (`limit`'s bits low, `row` high).
+    entries: *const i64,
+    bound: __m256,
+    shift: __m128i,
+}
+
+/// A group's rows and their `LaneRow`s (see [`Kernel::prepare`]).
+#[derive(Clone, Copy)]
+struct Prep {
+    rows: __m512i,
+    /// The low and high halves of the records.
+    shape: __m512i,
+    out: __m512i,
+    /// Every row is in range (else the records are not fetched).
+    ok: bool,
+}
+
+/// What a group's vector step computed before renormalising (see [`Kernel::plan`]).
+#[derive(Clone, Copy)]
+struct Plan {
+    /// The eight states after the decoding step, before renormalisation.
+    next: __m512i,
+    /// The eight symbols.
+    symbols: __m256i,
+}
+
+/// Two gathers of the 16-byte records `base[ix[k]]`: the low and the high 64 bits of each.
+///
+/// # Safety
+/// Every `base + 16 * ix[k]` is a readable 16-byte record.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn gather_records(base: *const u8, ix: __m512i) -> (__m512i, __m512i) {
+    let ix = _mm512_slli_epi64::<1>(ix);
+    // SAFETY: the caller's contract (element k reads bytes `16 ix[k] .. 16 ix[k] + 16`).
+    unsafe {
+        (
+            _mm512_i64gather_epi64::<8>(ix, base as *const i64),
+            _mm512_i64gather_epi64::<8>(ix, base.add(8) as *const i64),
+        )
+    }
+}
+
+impl Scales<'_> {
+    /// The rows of positions `base .. base + 8` as 64-bit elements, exactly as
+    /// `OneCompare::get` gives them, eight at a time.
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    fn rows(&self, base: usize) -> __m512i {
+        let sc = &self.scales[base..base + GROUP];
+        // SAFETY: `sc` is 8 f32 (32 bytes).
+        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
+        // `max(bound, scale)` is the second operand when either is NaN or they are
+        // equal: `if scale < bound { bound } else { scale }`, bit for bit.
+        let v = _mm256_max_ps(self.bound, v);
+        let ix = _mm256_srl_epi32(_mm256_castps_si256(v), self.shift);
+        // SAFETY: every index is below `2^(32 - shift)`, at most the number of entries
+        // (checked in `kernel`).
+        let e = unsafe { _mm512_i32gather_epi64::<8>(ix, self.entries) };
+        let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
+        let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, v);
+        let row = _mm512_srli_epi64::<32>(e);
+        _mm512_mask_sub_epi64(row, above, row, _mm512_set1_epi64(-1))
+    }
+}
+
+/// The rows of positions `base .. base + 8` from [`DecodeTarget::rows`], as 64-bit
+/// elements.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn target_rows<T: DecodeTarget>(tgt: &T, base: usize) -> __m512i {
+    let mut rows = [0usize; GROUP];
+    tgt.rows(base, &mut rows);
+    // SAFETY: `rows` is 8 usize (64 bytes).
+    unsafe { _mm512_loadu_si512(rows.as_ptr() as *const __m512i) }
+}
+
+impl Kernel<'_> {
+    /// The part of a group's step that does not depend on its states: its rows' records
+    /// (none when a row is out of range).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn prepare(&self, rows: __m512i) -> Prep {
+        if _mm512_cmplt_epu64_mask(rows, self.num_rows) != 0xff {
+            let zero = _mm512_setzero_si512();
+            return Prep {
+                rows,
+                shape: zero,
+                out: zero,
+                ok: false,
+            };
+        }
+        // SAFETY: every row is below the number of `LaneRow`s (just checked).
+        let (shape, out) = unsafe { gather_records(self.lane_rows, rows) };
+        Prep {
+            rows,
+            shape,
+            out,
+            ok: true,
+        }
+    }
+
+    /// The decoding step of eight lanes, or `None` when the group must take the scalar
+    /// round (as `lanes_avx2::Kernel::plan`: a row out of range meets the scalar path's
+    /// bounds check, not an unchecked gather). Reads no words.
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    fn plan(&self, x: __m512i, prep: &Prep) -> Option<Plan> {
+        if !prep.ok {
+            return None;
+        }
+        let (shape, out) = (prep.shape, prep.out);
+        let slot = _mm512_and_si512(x, self.slot_mask);
+        let lookup_base = _mm512_and_si512(shape, self.low32);
+        let lookup_shift = _mm512_srli_epi64::<32>(shape);
+        let bucket = _mm512_add_epi64(lookup_base, _mm512_srlv_epi64(slot, lookup_shift));
+        // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket count
+        // and every bucket index is inside `buckets`.
+        let (head, freqs) = unsafe { gather_records(self.buckets, bucket) };
+        let split = _mm512_and_si512(head, self.low32);
+        let start = _mm512_and_si512(_mm512_srli_epi64::<32>(head), self.low16);
+        let pair = _mm512_srli_epi64::<48>(head);
+        let freq_lo = _mm512_and_si512(freqs, self.low32);
+        let freq_hi = _mm512_srli_epi64::<32>(freqs);
+        // Unsigned: a slot below `start` wraps and is outside the pair.
+        let from_start = _mm512_sub_epi64(slot, start);
+        let in_pair = _mm512_cmplt_epu64_mask(from_start, _mm512_add_epi64(freq_lo, freq_hi));
+        let upper = _mm512_cmpge_epu64_mask(slot, split);
+        let bin = _mm512_mask_sub_epi64(pair, upper, pair, _mm512_set1_epi64(-1));
+        let fast_max = _mm512_and_si512(out, self.low32);
+        if _mm512_mask_cmplt_epu64_mask(in_pair, bin, fast_max) != 0xff {
+            return None;
+        }
+        let freq = _mm512_mask_mov_epi64(freq_lo, upper, freq_hi);
+        let rest = _mm512_mask_sub_epi64(from_start, upper, slot, split);
+        let h = _mm512_srl_epi64(x, self.shift_p);
+        // `freq * h + rest`: `freq < 2^17`, so two 32x32 multiplies (h may exceed 32 bits).
+        let lo = _mm512_mul_epu32(freq, h);
+        let hi = _mm512_slli_epi64::<32>(_mm512_mul_epu32(freq, _mm512_srli_epi64::<32>(h)));
+        // The offset is the high half of `out`; `offset + bin` fits `i32` (`fast_max`).
+        let symbols = _mm512_cvtepi64_epi32(_mm512_add_epi64(_mm512_srli_epi64::<32>(out), bin));
+        Some(Plan {
+            next: _mm512_add_epi64(_mm512_add_epi64(lo, hi), rest),
+            symbols,
+        })
+    }
+
+    /// Finish a group: renormalise a planned step (the lanes below L take the next
+    /// words, in lane order), or run the scalar round from the group's states `x` when
+    /// there is no plan or fewer than eight words are left. Returns the eight symbols and
+    /// the new states.
+    #[target_feature(enable = "avx512f,avx512vl,popcnt")]
+    #[inline]
+    fn commit(
+        &self,
+        plan: Option<Plan>,
+        x: __m512i,
+        rows: __m512i,
+        r: &mut WordReader<'_>,
+    ) -> Result<([i32; GROUP], __m512i)> {
+        let Some(plan) = plan.filter(|_| r.remaining_words() >= GROUP) else {
+            // The reader goes by value: its address never escapes, so it stays in
+            // registers in the hot loop.
+            let (syms, x, after) = scalar_group(self.table, self.p, x, rows, r.clone())?;
+            *r = after;
+            return Ok((syms, x));
+        };
+        let next = plan.next;
+        let need = _mm512_cmplt_epu64_mask(next, self.below_l);
+        let words = r.rest();
+        let mut syms = [0i32; GROUP];
+        // SAFETY: at least 8 words (32 bytes) are left (checked above); `syms` is 8 i32
+        // (32 bytes).
+        let words = unsafe {
+            _mm256_storeu_si256(syms.as_mut_ptr() as *mut __m256i, plan.symbols);
+            _mm256_loadu_si256(words.as_ptr() as *const __m256i)
+        };
+        // Lane k takes word "set bits of `need` below k".
+        // (Widened before the expand, which is the only step that waits on `need`.)
+        let w = _mm512_maskz_expand_epi64(need, _mm512_cvtepu32_epi64(words));
+        let x = _mm512_mask_or_epi64(next, need, _mm512_slli_epi64::<32>(next), w);
+        r.advance(need.count_ones() as usize);
+        Ok((syms, x))
+    }
+}
+
+/// A group through the scalar round, from its states (out of line: it is rare).
+#[cold]
+#[inline(never)]
+#[target_feature(enable = "avx512f")]
+fn scalar_group<'d>(
+    table: &CdfTable,
+    p: u32,
+    x: __m512i,
+    rows: __m512i,
+    mut r: WordReader<'d>,
+) -> Result<([i32; GROUP], __m512i, WordReader<'d>)> {
+    let mut lanes = [0u64; GROUP];
+    store8(x, &mut lanes);
+    let mut rows_out = [0u64; GROUP];
+    store8(rows, &mut rows_out);
+    let syms = decode_round(table, &rows_out.map(|v| v as usize), &mut lanes, &mut r, p)?;
+    Ok((syms, load8(&lanes), r))
+}
+
+/// The kernel's constants for `table` and `tgt`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn kernel<'t, T: DecodeTarget>(table: &'t CdfTable, tgt: &'t T) -> Kernel<'t> {
+    let p = table.precision();
+    let scales = tgt.scale_rows().and_then(|s| {
+        let (one, shift) = (s.lookup.one, s.lookup.shift);
+        // Every `bits >> shift` must name an entry: the gather is unchecked.
+        (shift < 32 && one.len() >= 1usize << (32 - shift)).then(|| Scales {
+            scales: s.scales,
+            entries: one.as_ptr() as *const i64,
+            bound: _mm256_set1_ps(s.lookup.bound),
+            shift: _mm_cvtsi32_si128(shift as i32),
+        })
+    });
+    Kernel {
+        table,
+        p,
+        lane_rows: table.lane_rows().as_ptr() as *const u8,
+        buckets: table.buckets().as_ptr() as *const u8,
+        num_rows: _mm512_set1_epi64(table.lane_rows().len() as i64),
+        slot_mask: _mm512_set1_epi64(((1u64 << p) - 1) as i64),
+        low32: _mm512_set1_epi64(u32::MAX as i64),
+        low16: _mm512_set1_epi64(u16::MAX as i64),
+        shift_p: _mm_cvtsi32_si128(p as i32),
+        below_l: _mm512_set1_epi64(RANS_L as i64),
+        scales,
+    }
+}
+
+/// Eight states from `lanes`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn load8(lanes: &[u64; GROUP]) -> __m512i {
+    // SAFETY: `lanes` is 8 u64 (64 bytes).
+    unsafe { _mm512_loadu_si512(lanes.as_ptr() as *const __m512i) }
+}
+
+/// Eight states into `lanes`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn store8(v: __m512i, lanes: &mut [u64; GROUP]) {
+    // SAFETY: `lanes` is 8 u64 (64 bytes).
+    unsafe { _mm512_storeu_si512(lanes.as_mut_ptr() as *mut __m512i, v) }
+}
+
+/// `N` lanes' states as vectors of eight (at most 32 lanes), and back.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn load_states<const N: usize>(x: &[u64; N]) -> [__m512i; MAX_LANES / GROUP] {
+    let mut xv = [_mm512_setzero_si512(); MAX_LANES / GROUP];
+    for (v, lanes) in xv.iter_mut().zip(x.as_chunks::<GROUP>().0) {
+        *v = load8(lanes);
+    }
+    xv
+}
+
+/// See [`load_states`].
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn store_states<const N: usize>(xv: &[__m512i; MAX_LANES / GROUP], x: &mut [u64; N]) {
+    for (v, lanes) in xv.iter().zip(x.as_chunks_mut::<GROUP>().0) {
+        store8(*v, lanes);
+    }
+}
+
+/// Decodes the round of a chunk at positions `at .. at + N`, group pair by group pair (see
+/// `lanes_avx2::round`).
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
+#[inline]
+fn round<T: DecodeTarget, const N: usize>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    rows_of: &impl Fn(usize) -> __m512i,
+    at: usize,
+    xv: &mut [__m512i; MAX_LANES / GROUP],
+    r: &mut WordReader<'_>,
+    dst: &mut [MaybeUninit<T::Out>],
+) -> Result<()> {
+    let mut g = 0;
+    while g < N {
+        let (i, base) = (g / GROUP, at + g);
+        let rows = k.prepare(rows_of(base));
+        if g + GROUP < N {
+            let rows2 = k.prepare(rows_of(base + GROUP));
+            let (x1, x2) = (xv[i], xv[i + 1]);
+            let (p1, p2) = (k.plan(x1, &rows), k.plan(x2, &rows2));
+            let (s1, x1) = k.commit(p1, x1, rows.rows, r)?;
+            put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
+            let (s2, x2) = k.commit(p2, x2, rows2.rows, r)?;
+            put_values(
+                &mut dst[g + GROUP..g + 2 * GROUP],
+                tgt.values(base + GROUP, &s2),
+            );
+            (xv[i], xv[i + 1]) = (x1, x2);
+            g += 2 * GROUP;
+        } else {
+            let x1 = xv[i];
+            let (s1, x1) = k.commit(k.plan(x1, &rows), x1, rows.rows, r)?;
+            put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
+            xv[i] = x1;
+            g += GROUP;
+        }
+    }
+    Ok(())
+}
+
+/// The hot loop of the lanes decoder for `N` a multiple of 8 (see `lanes::decode_rounds`
+/// for the contract: whole rounds, every lane in the ordinary regime).
+///
+/// # Safety
+/// The CPU has AVX-512 F and VL and POPCNT, and [`usable`] returned `true` for `table`.
+/// (Rows are checked here: a target returning a row out of range gets the scalar path's
+/// panic.)
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
+pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
+    table: &CdfTable,
+    tgt: &T,
+    c: ChunkLanes<'_, '_, T, N>,
+) -> Result<()> {
+    let k = kernel(table, tgt);
+    // One loop per source of rows, so that neither carries the other's code.
+    match k.scales {
+        Some(s) => chunk_loop::<T, N, true>(&k, tgt, &|base| s.rows(base), c),
+        None => chunk_loop::<T, N, false>(&k, tgt, &|base| target_rows(tgt, base), c),
+    }
+}
+
+/// [`decode_rounds`] with the rows of positions `base .. base + 8` from `rows_of(base)`.
+/// With `AHEAD` (for the scale lookup, whose rows come from a gather, so that a group's
+/// records wait on two gathers in a row), each round's rows and records are fetched a
+/// round ahead; for a target's rows that measured slower (W1's symbols, 2.57 → 2.77 ms).
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
+#[inline]
+fn chunk_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    rows_of: &impl Fn(usize) -> __m512i,
+    c: ChunkLanes<'_, '_, T, N>,
+) -> Result<()> {
+    let mut xv = load_states(c.x);
+    // A local reader (written back at the end) stays in registers.
+    let mut r = c.r.clone();
+    if N == GROUP && AHEAD && !c.out.is_empty() {
+        // One group per round: the next round's rows and records (which do not depend on
+        // the states) are fetched while this round's step waits on its states.
+        // (The last round fetches its own rows again.)
+        let last = c.out.len() / N - 1;
+        let mut ahead = k.prepare(rows_of(c.start));
+        for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
+            let (prep, base) = (ahead, c.start + q * N);
+            ahead = k.prepare(rows_of(c.start + (q + 1).min(last) * N));
+            let (syms, x) = k.commit(k.plan(xv[0], &prep), xv[0], prep.rows, &mut r)?;
+            put_values(dst, tgt.values(base, &syms));
+            xv[0] = x;
+        }
+    } else {
+        for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
+            round::<T, N>(k, tgt, rows_of, c.start + q * N, &mut xv, &mut r, dst)?;
+        }
+    }
+    store_states(&xv, c.x);
+    *c.r = r;
+    Ok(())
+}
+
+/// [`decode_rounds`] for two chunks with the same lane count at once, round by round
+/// (see `lanes_avx2::decode_rounds_pair`).
+///
+/// # Safety
+/// As [`decode_rounds`].
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
+pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
+    table: &CdfTable,
+    tgt: &T,
+    a: ChunkLanes<'_, '_, T, N>,
+    b: ChunkLanes<'_, '_, T, N>,
+) -> Result<()> {
+    let k = kernel(table, tgt);
+    match k.scales {
+        Some(s) => pair_loop::<T, N, true>(&k, tgt, &|base| s.rows(base), a, b),
+        None => pair_loop::<T, N, false>(&k, tgt, &|base| target_rows(tgt, base), a, b),
+    }
+}
+
+/// [`decode_rounds_pair`] with the rows from `rows_of` (`AHEAD` as in [`chunk_loop`]).
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
+#[inline]
+fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    rows_of: &impl Fn(usize) -> __m512i,
+    a: ChunkLanes<'_, '_, T, N>,
+    b: ChunkLanes<'_, '_, T, N>,
+) -> Result<()> {
+    let (mut xa, mut xb) = (load_states(a.x), load_states(b.x));
+    let (mut ra, mut rb) = (a.r.clone(), b.r.clone());
+    let rounds = a.out.len().min(b.out.len()) / N;
+    let (a_out, a_rest) = a.out.split_at_mut(rounds * N);
+    let (b_out, b_rest) = b.out.split_at_mut(rounds * N);
+    let pairs = a_out.chunks_exact_mut(N).zip(b_out.chunks_exact_mut(N));
+    if N == GROUP && !AHEAD {
+        // One group per chunk: plan both chunks' steps, then renormalise each.
+        for (q, (da, db)) in pairs.enumerate() {
+            let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+            let (rows_a, rows_b) = (k.prepare(rows_of(base_a)), k.prepare(rows_of(base_b)));
+            let (pa, pb) = (k.plan(xa[0], &rows_a), k.plan(xb[0], &rows_b));
+            let (sa, x1) = k.commit(pa, xa[0], rows_a.rows, &mut ra)?;
+            put_values(da, tgt.values(base_a, &sa));
+            let (sb, x2) = k.commit(pb, xb[0], rows_b.rows, &mut rb)?;
+            put_values(db, tgt.values(base_b, &sb));
+            (xa[0], xb[0]) = (x1, x2);
+        }
+    } else if N == GROUP && rounds > 0 {
+        // The same, with the next round's rows and records fetched a round ahead (see
+        // `chunk_loop`).
+        let prep = |q: usize| {
+            (
+                k.prepare(rows_of(a.start + q * N)),
+                k.prepare(rows_of(b.start + q * N)),
+            )
+        };
+        let mut ahead = prep(0);
+        for (q, (da, db)) in pairs.enumerate() {
+            let (rows_a, rows_b) = ahead;
+            ahead = prep((q + 1).min(rounds - 1));
+            let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+            let (pa, pb) = (k.plan(xa[0], &rows_a), k.plan(xb[0], &rows_b));
+            let (sa, x1) = k.commit(pa, xa[0], rows_a.rows, &mut ra)?;
+            put_values(da, tgt.values(base_a, &sa));
+            let (sb, x2) = k.commit(pb, xb[0], rows_b.rows, &mut rb)?;
+            put_values(db, tgt.values(base_b, &sb));
+            (xa[0], xb[0]) = (x1, x2);
+        }
+    } else {
+        for (q, (da, db)) in pairs.enumerate() {
+            round::<T, N>(k, tgt, rows_of, a.start + q * N, &mut xa, &mut ra, da)?;
+            round::<T, N>(k, tgt, rows_of, b.start + q * N, &mut xb, &mut rb, db)?;
+        }
+    }
+    for (q, dst) in a_rest.chunks_exact_mut(N).enumerate() {
+        round::<T, N>(
+            k,
+            tgt,
+            rows_of,
+            a.start + (rounds + q) * N,
+            &mut xa,
+            &mut ra,
+            dst,
+        )?;
+    }
+    for (q, dst) in b_rest.chunks_exact_mut(N).enumerate() {
+        round::<T, N>(
+            k,
+            tgt,
+            rows_of,
+            b.start + (rounds + q) * N,
+            &mut xb,
+            &mut rb,
+            dst,
+        )?;
+    }
+    store_states(&xa, a.x);
+    store_states(&xb, b.x);
+    (*a.r, *b.r) = (ra, rb);
+    Ok(())
+}
