@@ -1,12 +1,18 @@
 """W1 end to end beside CompressAI and constriction, interleaved (run by hand).
 
-usage: python benches/python/bench_w1_interleaved.py [--rounds N]
+usage: python benches/python/bench_w1_interleaved.py [--rounds N] [--warm]
 
 The same systems and calls as ../shared/bench/compare.py, but every round times each
 system once, in turn, and each keeps its best round. On a shared machine whose speed
 drifts by 2x over seconds, compare.py's "all repetitions of one system, then the next"
 can put one system's whole window in a slow spell; interleaving exposes every system to
-the same spells, so the ratios are the robust statistic. Needs compressai (numpy<2) and
+the same spells, so the ratios are the robust statistic.
+
+`--warm` runs each job once, untimed, just before its timed run: on the 2026-12-01 host a
+call that follows an idle spell or another library's AVX-512 work runs about 1 ms slower
+(the clock ramping up), which weighs on millisecond calls and not on 50-200 ms ones. The
+default (cold) figures are the conservative ones, and are what a codec sees right after
+its network's forward pass. Needs compressai (numpy<2) and
 constriction: run it from the benchmark venv (see ../shared/bench/README.md).
 """
 
@@ -27,6 +33,7 @@ from workloads import SCALE_TABLE, w1  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--warm", action="store_true", help="an untimed run before each timed one")
     a = ap.parse_args()
     import constriction
     import torch
@@ -101,10 +108,13 @@ def main() -> None:
     best = {k: float("inf") for k in jobs}
     for _ in range(a.rounds):
         for name, job in jobs.items():
+            if a.warm:
+                job()
             t = time.perf_counter()
             job()
             best[name] = min(best[name], time.perf_counter() - t)
-    print(f"W1: {n} symbols, best of {a.rounds} interleaved rounds")
+    warm = ", each after an untimed warm-up run" if a.warm else ""
+    print(f"W1: {n} symbols, best of {a.rounds} interleaved rounds{warm}")
     for name, t in best.items():
         print(f"{name:40s} {t * 1e3:8.2f} ms {n / t / 1e6:7.1f} Msym/s")
 
