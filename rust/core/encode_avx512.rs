@@ -230,7 +230,13 @@ struct Prepared {
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn mulhi(a: __m512i, b: __m512i) -> __m512i {
-    let (ah, bh) = (_mm512_srli_epi64::<32>(a), _mm512_srli_epi64::<32>(b));
+    // The high halves by swapping each element's two 32-bit halves (`vpshufd`), not by a
+    // shift: LLVM recognises the shift form as a 128-bit multiply and turns it into eight
+    // scalar `mul`s (measured: the whole step took about 25% longer that way).
+    let (ah, bh) = (
+        _mm512_shuffle_epi32::<_MM_PERM_CDAB>(a),
+        _mm512_shuffle_epi32::<_MM_PERM_CDAB>(b),
+    );
     let ll = _mm512_mul_epu32(a, b);
     let lh = _mm512_mul_epu32(a, bh);
     let hl = _mm512_mul_epu32(ah, b);
