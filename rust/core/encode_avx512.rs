@@ -330,18 +330,20 @@ impl GroupInput for Floats<'_> {
             // Round half to even whatever MXCSR says (imm: nearest, no exceptions), then
             // an exact conversion: the source's check keeps every `d` inside `i32`.
             let syms = _mm256_cvttps_epi32(_mm256_roundscale_ps::<0x08>(d));
-            // `OneCompare::get`: clamp to the bound (scales are not NaN: checked), bucket by
-            // the bit pattern, one compare against the bucket's limit.
+            // `OneCompare::get`: `max(bound, scale)` is the second operand when either is NaN
+            // or they are equal, so `if scale < bound { bound } else { scale }` bit for bit;
+            // then the bucket by the bit pattern, one compare against the bucket's limit.
             let s = _mm256_max_ps(
-                _mm256_loadu_ps(sc.as_ptr()),
                 _mm256_set1_ps(self.lookup.bound),
+                _mm256_loadu_ps(sc.as_ptr()),
             );
             let bucket = _mm256_srl_epi32(
                 _mm256_castps_si256(s),
                 _mm_set_epi64x(0, self.lookup.shift as i64),
             );
-            // SAFETY: `one` has 2^(32 - shift) buckets, one for every `bits >> shift`
-            // (below 2^17, so the indexes are positive i32).
+            // SAFETY: `one` has 2^(32 - shift) buckets, one for every `bits >> shift` of any
+            // f32, NaN included (`OneCompare`'s invariant; shift >= 15, so the indexes are
+            // below 2^17: positive i32).
             let e = _mm512_i32gather_epi64::<8>(bucket, self.lookup.one.as_ptr() as *const i64);
             // The eight limits (even words) to the low half, the eight rows (odd) to the high.
             let split = _mm512_permutexvar_epi32(
