@@ -13,28 +13,13 @@ use std::sync::Arc;
 
 use fastrans::format;
 use fastrans::gaussian::gaussian_table;
-use fastrans::lanes::{encode_chunk, with_scalar_lanes, EncodeSource, CHECK_BLOCK};
+use fastrans::lanes::{encode_chunk, with_scalar_lanes, CHECK_BLOCK};
 use fastrans::scale_coder::{ScaleCoder, StreamFormat};
-use fastrans::{CdfTable, Result};
+use fastrans::CdfTable;
 use proptest::prelude::*;
 
 mod common;
-use common::Rng;
-
-/// A source known only through `get` (the vector encoder reads it through `get_round`).
-struct Opaque<'a> {
-    symbols: &'a [i32],
-    rows: &'a [usize],
-}
-
-impl EncodeSource for Opaque<'_> {
-    fn check(&self, _start: usize, _len: usize) -> Result<()> {
-        Ok(())
-    }
-    fn get(&self, i: usize) -> (i32, usize) {
-        (self.symbols[i], self.rows[i])
-    }
-}
+use common::{Rng, Symbols};
 
 /// `rows` random CDF rows at `precision`: row 0 has one bin (every symbol escapes), row 1
 /// has a frequency-1 bin beside a dominant one, the rest are random with 2 to 300 bins.
@@ -99,7 +84,7 @@ fn symbols(rng: &mut Rng, table: &CdfTable, rows: &[usize], escapes: u64) -> Vec
 fn chunk_both(table: &CdfTable, symbols: &[i32], rows: &[usize], lanes: usize) -> Vec<u8> {
     let encode = || {
         let mut out = Vec::new();
-        let src = Opaque { symbols, rows };
+        let src = Symbols { symbols, rows };
         encode_chunk(table, &src, 0, symbols.len(), lanes, &mut out).map(|()| out)
     };
     let vector = encode().expect("vector encode");
@@ -247,7 +232,7 @@ fn a_source_returning_rows_out_of_range_panics_both_ways() {
         for scalar in [false, true] {
             let run = || {
                 let mut out = Vec::new();
-                let src = Opaque {
+                let src = Symbols {
                     symbols: &syms,
                     rows: &rows,
                 };

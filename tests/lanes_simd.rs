@@ -11,27 +11,13 @@
 
 use fastrans::lanes::{
     chunk_lanes, decode_chunk, decode_chunk_pair, decode_chunks_interleaved, encode_chunk,
-    with_avx2_lanes, with_scalar_lanes, DecodeTarget, EncodeSource,
+    with_avx2_lanes, with_scalar_lanes, DecodeTarget,
 };
 use fastrans::{CdfTable, Result};
 use proptest::prelude::*;
 
 mod common;
-use common::Rng;
-
-struct Symbols<'a> {
-    symbols: &'a [i32],
-    rows: &'a [usize],
-}
-
-impl EncodeSource for Symbols<'_> {
-    fn check(&self, _start: usize, _len: usize) -> Result<()> {
-        Ok(())
-    }
-    fn get(&self, i: usize) -> (i32, usize) {
-        (self.symbols[i], self.rows[i])
-    }
-}
+use common::{Rng, Symbols};
 
 struct Rows<'a>(&'a [usize]);
 

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{fixtures, indexes, Cursor};
+use common::{indexes, stream_head, Cursor};
 use fastrans::format;
 use fastrans::lanes::with_scalar_lanes;
 use fastrans::scale_coder::StreamFormat;
@@ -18,10 +18,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let mut c = Cursor(input);
-    let fx = &fixtures()[c.u8() as usize % fixtures().len()];
-    let mode = c.u8();
-    let n = c.u16() as usize % 4097;
-    let seed = c.u64();
+    let (fx, mode, n, seed) = stream_head(&mut c);
     let table = &*fx.table;
     let idx = indexes(table.num_tables(), n, seed);
     if mode & 1 == 0 {

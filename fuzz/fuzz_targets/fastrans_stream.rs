@@ -11,17 +11,14 @@
 
 mod common;
 
-use common::{fixtures, indexes, Cursor};
+use common::{indexes, stream_head, Cursor};
 use fastrans::format;
 use fastrans::scale_coder::StreamFormat;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let mut c = Cursor(input);
-    let fx = &fixtures()[c.u8() as usize % fixtures().len()];
-    let mode = c.u8();
-    let n = c.u16() as usize % 4097;
-    let seed = c.u64();
+    let (fx, mode, n, seed) = stream_head(&mut c);
     let mut data = c.rest().to_vec();
     let table = &*fx.table;
     if mode & 1 == 1 && data.len() >= 10 {

@@ -1,5 +1,7 @@
 //! Helpers the integration tests share.
 
+use fastrans::lanes::EncodeSource;
+
 /// xorshift64*: deterministic test data without a dependency.
 pub struct Rng(pub u64);
 
@@ -24,5 +26,22 @@ impl Rng {
     pub fn normal(&mut self) -> f64 {
         let (u, v) = (self.unit().max(1e-300), self.unit());
         (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// Symbols and rows as an `EncodeSource` known only through `get` (so the coders read it
+/// through the trait's defaults).
+#[allow(dead_code)]
+pub struct Symbols<'a> {
+    pub symbols: &'a [i32],
+    pub rows: &'a [usize],
+}
+
+impl EncodeSource for Symbols<'_> {
+    fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> {
+        Ok(())
+    }
+    fn get(&self, i: usize) -> (i32, usize) {
+        (self.symbols[i], self.rows[i])
     }
 }

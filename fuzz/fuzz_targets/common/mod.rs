@@ -119,3 +119,12 @@ pub fn indexes(rows: usize, n: usize, seed: u64) -> Vec<i32> {
     let mut rng = Rng(seed | 1);
     (0..n).map(|_| (rng.next() % rows as u64) as i32).collect()
 }
+
+/// The head both stream targets read first: `table:u8  mode:u8  n:u16  seed:u64` → the
+/// fixture, the mode bits, a symbol count (at most 4096) and a seed for the rows.
+pub fn stream_head(c: &mut Cursor<'_>) -> (&'static Fixture, u8, usize, u64) {
+    let fx = &fixtures()[c.u8() as usize % fixtures().len()];
+    let mode = c.u8();
+    let n = c.u16() as usize % 4097;
+    (fx, mode, n, c.u64())
+}
