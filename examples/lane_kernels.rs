@@ -1,9 +1,10 @@
-//! W1-like decode timings of the lanes decoders, best of many runs, interleaved: the
-//! scalar, AVX2 and AVX-512 kernels in one process on one thread (the switches are per
-//! thread), or, with `threads` given, whichever kernel `FASTRANS_SIMD` leaves on that many
-//! threads (run it once per setting, alternating). The data is `benches/fastrans_format.rs`'s.
+//! W1-like timings of the lanes kernels, best of many runs, interleaved: the scalar and
+//! AVX-512 encoders, and the scalar, AVX2 and AVX-512 decoders, in one process on one
+//! thread (the switches are per thread), checked to give the same bytes and values; or,
+//! with `threads` given, whichever kernels `FASTRANS_SIMD` leaves on that many threads (run
+//! it once per setting, alternating). The data is `benches/common/w1.rs`.
 //!
-//! `cargo run --release --example decode_kernels [runs] [threads]`
+//! `cargo run --release --example lane_kernels [runs] [threads]`
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,36 +13,9 @@ use fastrans::gaussian::gaussian_table;
 use fastrans::lanes::{with_avx2_lanes, with_scalar_lanes};
 use fastrans::scale_coder::{ScaleCoder, StreamFormat};
 
-const N: usize = 320 * 48 * 64;
-
-fn scale_table() -> Vec<f64> {
-    (0..64)
-        .map(|i| (0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp())
-        .collect()
-}
-
-fn w1() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut unit = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let normal = |unit: &mut dyn FnMut() -> f64| {
-        let (u, v) = (unit().max(1e-300), unit());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    };
-    let (mut y, mut m, mut s) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..N {
-        let scale = (0.12f64.ln() + unit() * (30f64.ln() - 0.12f64.ln())).exp();
-        let mean = 3.0 * normal(&mut unit);
-        s.push(scale as f32);
-        m.push(mean as f32);
-        y.push((mean + scale * normal(&mut unit)) as f32);
-    }
-    (y, m, s)
-}
+#[path = "../benches/common/w1.rs"]
+mod w1;
+use w1::{scale_table, w1, N};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -72,13 +46,26 @@ fn main() {
         let msym = N as f64 / best.as_secs_f64() / 1e6;
         println!("{name:>8}: {ms:7.3} ms  {msym:6.1} Msym/s (per W1)");
     };
+    let encode = |t: usize| {
+        coder
+            .encode(&y, &scales, Some(&means), fmt, t)
+            .expect("encode")
+    };
+    let time_enc = |f: &dyn Fn() -> Vec<u8>, best: &mut Duration| {
+        let t0 = Instant::now();
+        let out = f();
+        *best = (*best).min(t0.elapsed());
+        assert!(out == data, "encoders disagree");
+    };
     if let Some(t) = threads {
-        let mut best = Duration::MAX;
+        let (mut enc, mut dec) = (Duration::MAX, Duration::MAX);
         for _ in 0..runs {
-            time(&|| decode(t), &mut best);
+            time_enc(&|| encode(t), &mut enc);
+            time(&|| decode(t), &mut dec);
         }
         let env = std::env::var("FASTRANS_SIMD").unwrap_or_default();
-        report(&format!("{t}t {env}"), best);
+        report(&format!("enc {t}t {env}"), enc);
+        report(&format!("dec {t}t {env}"), dec);
         return;
     }
     // The same stream decoded to symbols, rows given (no float work).
@@ -109,7 +96,10 @@ fn main() {
         assert!(out == ref1, "decoders disagree");
     };
     let mut best = [Duration::MAX; 9];
+    let mut enc = [Duration::MAX; 2];
     for _ in 0..runs {
+        time_enc(&|| with_scalar_lanes(|| encode(1)), &mut enc[0]);
+        time_enc(&|| encode(1), &mut enc[1]);
         time1(&|| with_scalar_lanes(decode1), &mut best[6]);
         time1(&|| with_avx2_lanes(decode1), &mut best[7]);
         time1(&decode1, &mut best[8]);
@@ -120,15 +110,18 @@ fn main() {
         time_sym(&|| with_avx2_lanes(symbols), &mut best[4]);
         time_sym(&symbols, &mut best[5]);
     }
-    println!("ScaleCoder (floats), 1 thread:");
+    println!("ScaleCoder encode (floats), 1 thread:");
+    report("scalar", enc[0]);
+    report("default", enc[1]);
+    println!("ScaleCoder decode (floats), 1 thread:");
     report("scalar", best[0]);
     report("avx2", best[1]);
     report("default", best[2]);
-    println!("symbols, rows given, 1 thread:");
+    println!("decode to symbols, rows given, 1 thread:");
     report("scalar", best[3]);
     report("avx2", best[4]);
     report("default", best[5]);
-    println!("ScaleCoder, W1's first half (one chunk: as each of 2 threads), 1 thread:");
+    println!("ScaleCoder decode, W1's first half (one chunk: as each of 2 threads), 1 thread:");
     report("scalar", best[6] * 2);
     report("avx2", best[7] * 2);
     report("default", best[8] * 2);
