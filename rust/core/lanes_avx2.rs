@@ -23,8 +23,9 @@
 //! chosen at run time: the wheel is built for baseline x86-64, and CPUs without AVX2
 //! keep the scalar decoder.
 //!
-//! Encoding stays scalar: the encoder's reciprocal needs a 64x64 → 128-bit multiply per
-//! symbol, which AVX2 lacks.
+//! There is no AVX2 encoder: the encoder's reciprocal needs a 64x64 → 128-bit multiply per
+//! symbol, which AVX2 lacks; with AVX-512 it is built from 32-bit products
+//! (`encode_avx512.rs`).
 
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
