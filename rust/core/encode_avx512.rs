@@ -6,11 +6,13 @@
 //! for doing eight of those at once: unsigned 64-bit compares into mask registers,
 //! `vpcompressd` for the words, and enough 32x32 → 64-bit multiplies per cycle to build
 //! the high half of the 64x64 product from four of them. So a group of eight lanes makes
-//! its step together: the rows' facts and the bins' `EncSymbol`s are gathered, the
-//! renormalising lanes' low words are packed in the scalar encoder's order (lane 7 first)
-//! into the round's word window, and the state update
-//! `x + bias + (mulhi(x, rcp) >> shift) · cmpl_freq` is the scalar one, bit for bit. The bytes are therefore the scalar
-//! encoder's, whichever encoder runs (tests/encode_simd.rs checks this).
+//! its step together: the rows' facts are permuted from registers (tables of at most 64
+//! rows) or gathered, the bins' `EncSymbol`s are gathered a round ahead, the renormalising
+//! lanes' low words are packed in the scalar encoder's order (lane 7 first) into the
+//! round's word window, and the state update `x + bias + (mulhi(x, rcp) >> shift) ·
+//! cmpl_freq` is the scalar one, bit for bit. The bytes are therefore the scalar encoder's,
+//! whichever encoder runs (tests/encode_simd.rs and the fuzz target `encode_agree` check
+//! this).
 //!
 //! A group takes the scalar step instead, lane by lane and from the same states, when a
 //! symbol is escaped or a row is out of range (a source breaking its contract meets the
