@@ -190,10 +190,11 @@ impl Kernel {
         // Renormalise: x_max = freq << (63 - p); lanes at or above it emit their low word.
         let x_max = _mm512_sll_epi64(_mm512_sub_epi64(self.one, cmpl), self.shl_max);
         let emit = _mm512_cmpge_epu64_mask(x, x_max);
-        let reversed = _mm256_permutexvar_epi32(
-            _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0),
-            _mm512_cvtepi64_epi32(x),
-        );
+        // The eight low words, lane 7's first: one permute of the states' 32-bit halves.
+        let reversed = _mm512_castsi512_si256(_mm512_permutexvar_epi32(
+            _mm512_setr_epi32(14, 12, 10, 8, 6, 4, 2, 0, 14, 12, 10, 8, 6, 4, 2, 0),
+            x,
+        ));
         let packed = _mm256_maskz_compress_epi32(REVERSED[emit as usize], reversed);
         // SAFETY: `dst` is 8 u32 (32 bytes).
         unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, packed) };
@@ -329,9 +330,10 @@ impl GroupInput for Floats<'_> {
             if let Some(m) = m {
                 d = _mm256_sub_ps(d, _mm256_loadu_ps(m.as_ptr()));
             }
-            // Round half to even whatever MXCSR says (imm: nearest, no exceptions), then
-            // an exact conversion: the source's check keeps every `d` inside `i32`.
-            let syms = _mm256_cvttps_epi32(_mm256_roundscale_ps::<0x08>(d));
+            // Round to nearest in MXCSR's mode (half to even unless a caller changed it),
+            // like the scalar encoder's magic-number rounding; exact, since the source's
+            // check keeps every `d` inside `i32`.
+            let syms = _mm256_cvtps_epi32(d);
             // `OneCompare::get`: `max(bound, scale)` is the second operand when either is NaN
             // or they are equal, so `if scale < bound { bound } else { scale }` bit for bit;
             // then the bucket by the bit pattern, one compare against the bucket's limit.
