@@ -106,7 +106,8 @@ pub struct SourceArrays<'a>(pub(crate) Arrays<'a>);
 pub(crate) enum Arrays<'a> {
     /// Symbol `i` is `symbols[i]`, its row `rows[i]`.
     Ints { symbols: &'a [i32], rows: &'a [i32] },
-    /// Symbol `i` is `values[i] - means[i]` rounded half to even, its row is
+    /// Symbol `i` is `values[i] - means[i]` rounded to nearest (half to even in MXCSR's
+    /// default mode, as `scale_coder`'s magic-number rounding), its row is
     /// `lookup.get(scales[i])` (`ScaleCoder`'s fused source).
     Floats {
         values: &'a [f32],
