@@ -88,17 +88,21 @@ def main() -> None:
         "sparse",
         bytes([16, 2]) + struct.pack("<H", 299) + bytes([7, 0, 64, 150, 0, 32]),
     )
-    # encode_agree: table, mode (bit 0: floats, bit 1: means), n:u16, seed:u64, payload.
+    # encode_agree: table, mode (bit 0: floats, bit 1: means, bits 2-3: lanes 8/16/32 with
+    # chunks of 1 + (seed >> 48) % 2048 symbols), n:u16, seed:u64, payload.
     for t in (1, 4):
         n = 300
         head = struct.pack("<HQ", n, 77)
+        cut = struct.pack("<HQ", n, (150 << 48) | 77)
         sym = np.rint(rng.normal(0, 3, n)).astype(np.int32)
         sym[::37] = np.iinfo(np.int32).max
         write("encode_agree", f"t{t}_symbols", bytes([t, 0]) + head + sym.tobytes())
+        write("encode_agree", f"t{t}_symbols_16", bytes([t, 8]) + cut + sym.tobytes())
         trip = np.stack(
             [rng.normal(0, 4, n), rng.uniform(0.05, 40, n), rng.normal(0, 2, n)], axis=1
         ).astype(np.float32)
         write("encode_agree", f"t{t}_floats", bytes([t, 3]) + head + trip.tobytes())
+        write("encode_agree", f"t{t}_floats_8", bytes([t, 7]) + cut + trip.tobytes())
     # golomb: k, layout (bit 7: 64-bit count), count, bits.
     write("golomb", "eg0", bytes([0, 0]) + struct.pack("<H", 4) + bytes([0b10100110, 0b01000000]))
     write("golomb", "eg2_sm", bytes([2, 1]) + struct.pack("<H", 3) + bytes([0xA5, 0x3C, 0x80]))

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use fastrans::format;
+use fastrans::format::{self, Params};
 use fastrans::gaussian::gaussian_table;
 use fastrans::lanes::{encode_chunk, with_scalar_lanes, CHECK_BLOCK};
 use fastrans::scale_coder::{ScaleCoder, StreamFormat};
@@ -93,14 +93,52 @@ fn chunk_both(table: &CdfTable, symbols: &[i32], rows: &[usize], lanes: usize) -
     vector
 }
 
-/// A whole stream through `format::encode` (the arrays source) both ways, one thread.
-fn stream_both(table: &CdfTable, symbols: &[i32], rows: &[usize]) -> Vec<u8> {
+/// Ways to cut a stream of `m` symbols: the encoder's own choice (one lane below 2^15
+/// symbols a chunk) and forced ones that reach the 8-, 16- and 32-lane kernels, several
+/// chunks (decoded in pairs on one thread) and a short last chunk.
+fn cuts(m: usize) -> Vec<Option<Params>> {
+    let cut = |lanes, chunk_symbols| {
+        Some(Params {
+            lanes,
+            chunk_symbols,
+        })
+    };
+    vec![
+        None,
+        cut(8, m),
+        cut(16, m / 2 + 1),
+        cut(32, m / 3 + 5),
+        cut(8, 1000),
+    ]
+}
+
+/// `f` with the streams cut as `params` says (`None`: the encoder's choice).
+fn cut_by<R>(params: Option<Params>, f: impl FnOnce() -> R) -> R {
+    match params {
+        Some(p) => format::with_params(p, f),
+        None => f(),
+    }
+}
+
+/// A whole stream through `format::encode` (the arrays source), cut as `params` says, both
+/// ways on one thread; then decoded both ways. Returns the bytes.
+fn stream_both(
+    table: &CdfTable,
+    symbols: &[i32],
+    rows: &[usize],
+    params: Option<Params>,
+) -> Vec<u8> {
     let indexes: Vec<i32> = rows.iter().map(|&r| r as i32).collect();
-    let vector = format::encode(table, symbols, &indexes, 1).expect("vector encode");
-    let scalar = with_scalar_lanes(|| format::encode(table, symbols, &indexes, 1)).expect("scalar");
-    assert_eq!(vector, scalar, "encoders disagree");
-    let back = format::decode(table, &vector, &indexes, 1).expect("decode");
-    assert_eq!(back, symbols);
+    let encode = || format::encode(table, symbols, &indexes, 1).expect("encode");
+    let vector = cut_by(params, encode);
+    assert_eq!(
+        vector,
+        cut_by(params, || with_scalar_lanes(encode)),
+        "encoders disagree"
+    );
+    let decode = || format::decode(table, &vector, &indexes, 1).expect("decode");
+    assert_eq!(decode(), symbols);
+    assert_eq!(with_scalar_lanes(decode), symbols);
     vector
 }
 
@@ -128,7 +166,9 @@ fn vector_and_scalar_encoders_write_the_same_bytes() {
                         let syms = symbols(&mut rng, &table, &rows, escapes);
                         chunk_both(&table, &syms, &rows, lanes);
                         if lanes == 8 {
-                            stream_both(&table, &syms, &rows);
+                            for params in cuts(m) {
+                                stream_both(&table, &syms, &rows, params);
+                            }
                         }
                     }
                 }
@@ -161,7 +201,9 @@ fn symbol_minus_offset_overflowing_32_bits_is_escaped_both_ways() {
         for lanes in [8, 16, 32] {
             chunk_both(&table, &syms, &rows, lanes);
         }
-        stream_both(&table, &syms, &rows);
+        for params in cuts(m) {
+            stream_both(&table, &syms, &rows, params);
+        }
     }
 }
 
@@ -195,19 +237,25 @@ fn scale_coder_streams_are_the_same_either_way() {
     let table = Arc::new(gaussian_table(&scale_table, 16, 1e-9).expect("table"));
     let coder = ScaleCoder::new(table, &st32, 0.11).expect("coder");
     let mut rng = Rng(0xF10A7);
-    for n in [1usize, 8, 100, CHECK_BLOCK * 3 + 9, 600_000] {
+    let sizes = [1usize, 8, 100, CHECK_BLOCK * 3 + 9, 20_000, 600_000];
+    for (n, params) in sizes
+        .iter()
+        .flat_map(|&n| cuts(n).into_iter().map(move |p| (n, p)))
+    {
         let (y, m, s) = floats(&mut rng, n);
         for means in [Some(&m[..]), None] {
-            let encode = || coder.encode(&y, &s, means, StreamFormat::Fastrans, 1);
-            let vector = encode().expect("vector encode");
-            assert_eq!(
-                vector,
-                with_scalar_lanes(encode).expect("scalar encode"),
-                "n={n}"
-            );
-            let back = coder
-                .decode(&vector, &s, means, StreamFormat::Fastrans, 1)
-                .expect("decode");
+            let encode = || {
+                let coder = &coder;
+                coder
+                    .encode(&y, &s, means, StreamFormat::Fastrans, 1)
+                    .expect("encode")
+            };
+            let vector = cut_by(params, encode);
+            let scalar = cut_by(params, || with_scalar_lanes(encode));
+            assert_eq!(vector, scalar, "n={n} {params:?}");
+            let decode = || coder.decode(&vector, &s, means, StreamFormat::Fastrans, 1);
+            let back = decode().expect("decode");
+            assert_eq!(back, with_scalar_lanes(decode).expect("scalar decode"));
             for i in 0..n {
                 let mean = means.map_or(0.0, |m| m[i]);
                 let want = (y[i] - mean).round_ties_even() + mean;
@@ -268,6 +316,8 @@ proptest! {
         let rows: Vec<usize> = (0..m).map(|_| rng.below(num_rows as u64) as usize).collect();
         let syms = symbols(&mut rng, &table, &rows, escapes);
         chunk_both(&table, &syms, &rows, lanes);
-        stream_both(&table, &syms, &rows);
+        for params in cuts(m) {
+            stream_both(&table, &syms, &rows, params);
+        }
     }
 }

@@ -66,6 +66,15 @@ impl Params {
     fn chunks(&self, n: usize) -> usize {
         n.div_ceil(self.chunk_symbols)
     }
+
+    /// These parameters made valid for `n` symbols: a power-of-two lane count in
+    /// `1..=MAX_LANES` (rounded down), a chunk size in `1..=n`.
+    fn fitted(self, n: usize) -> Params {
+        Params {
+            lanes: crate::lanes::chunk_lanes(self.lanes, MAX_LANES),
+            chunk_symbols: self.chunk_symbols.clamp(1, n.max(1)),
+        }
+    }
 }
 
 /// The low 32 bits of the table fingerprint, as stored in the header.
@@ -149,7 +158,9 @@ pub fn encode_with<S: EncodeSource>(
     threads: usize,
 ) -> Result<Vec<u8>> {
     threads::check(threads)?;
-    let params = Params::for_len(n);
+    let params = FORCED_PARAMS
+        .with(Cell::get)
+        .map_or_else(|| Params::for_len(n), |p| p.fitted(n));
     let chunks = if n == 0 { 0 } else { params.chunks(n) };
     let encode_one = |c: usize| -> Result<Vec<u8>> {
         let start = c * params.chunk_symbols;
@@ -369,6 +380,20 @@ pub fn decode_with<T: DecodeTarget>(
 
 thread_local! {
     static POISON_OUTPUT: Cell<bool> = const { Cell::new(false) };
+    static FORCED_PARAMS: Cell<Option<Params>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with this thread's fastrans encodes cutting their streams by `params` (made
+/// valid for each stream: lanes rounded down to a power of two in `1..=MAX_LANES`, chunks
+/// of `1..=n` symbols) instead of [`Params::for_len`]. A test hook: the streams are valid
+/// (a decoder accepts any such header), and small ones then reach the many-lane kernels
+/// and the paired decoder, which `for_len` keeps for streams of 2^18 symbols and more.
+#[doc(hidden)]
+pub fn with_params<R>(params: Params, f: impl FnOnce() -> R) -> R {
+    let before = FORCED_PARAMS.with(|p| p.replace(Some(params)));
+    let out = f();
+    FORCED_PARAMS.with(|p| p.set(before));
+    out
 }
 
 /// Runs `f` with [`decode_with`] filling its fresh output with `0xA5` bytes before
