@@ -8,6 +8,10 @@
 //! `i32::MAX` with offsets that make `symbol - offset` overflow 32 bits, one-bin rows,
 //! frequency-1 bins, tables of at most 64 rows (fields in registers) and of more (gathers),
 //! lane counts 8, 16 and 32, precisions 16 and below, and sizes around the check blocks.
+//! Whole streams are also cut into forced chunks and lanes (`format::with_params`): the
+//! encoder's own rule gives one lane below 2^15 symbols a chunk, which no vector kernel
+//! takes, so without the cuts these small streams would compare the scalar encoder with
+//! itself.
 
 use std::sync::Arc;
 
