@@ -23,7 +23,7 @@ use fastrans::CdfTable;
 use proptest::prelude::*;
 
 mod common;
-use common::{Rng, Symbols};
+use common::{symbols, Rng, Symbols};
 
 /// `rows` random CDF rows at `precision`: row 0 has one bin (every symbol escapes), row 1
 /// has a frequency-1 bin beside a dominant one, the rest are random with 2 to 300 bins.
@@ -65,23 +65,6 @@ fn table(rng: &mut Rng, rows: usize, precision: u32) -> CdfTable {
     }
     let lengths: Vec<i32> = cdfs.iter().map(|r| r.len() as i32).collect();
     CdfTable::from_rows(&cdfs, &lengths, &offsets, precision).expect("valid rows")
-}
-
-/// Symbols for `rows`: mostly inside each row, `escapes` per mille anywhere in `i32`, as
-/// many at `i32::MIN` / `i32::MAX`.
-fn symbols(rng: &mut Rng, table: &CdfTable, rows: &[usize], escapes: u64) -> Vec<i32> {
-    let (offsets, lengths) = (table.offsets(), table.lengths());
-    rows.iter()
-        .map(|&r| {
-            let (off, len) = (offsets[r] as i64, lengths[r] as i64);
-            let v = match rng.below(1000) {
-                k if k < escapes => rng.next() as i32 as i64,
-                k if k < 2 * escapes => [i32::MIN as i64, i32::MAX as i64][k as usize % 2],
-                _ => off + rng.below((len - 2).max(1) as u64) as i64,
-            };
-            v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
-        })
-        .collect()
 }
 
 /// One chunk through both encoders: the same bytes. Returns them.

@@ -17,7 +17,7 @@ use fastrans::{CdfTable, Result};
 use proptest::prelude::*;
 
 mod common;
-use common::{Rng, Symbols};
+use common::{symbols, Rng, Symbols};
 
 struct Rows<'a>(&'a [usize]);
 
@@ -85,23 +85,6 @@ fn table(rng: &mut Rng, precision: u32) -> CdfTable {
     }
     let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
     CdfTable::from_rows(&rows, &lengths, &offsets, precision).expect("valid rows")
-}
-
-/// Symbols for `rows`: mostly inside each row, some escapes, some extremes.
-fn symbols(rng: &mut Rng, table: &CdfTable, rows: &[usize], escapes: u64) -> Vec<i32> {
-    let offsets = table.offsets();
-    let lengths = table.lengths();
-    rows.iter()
-        .map(|&r| {
-            let (off, len) = (offsets[r] as i64, lengths[r] as i64);
-            let v = match rng.below(1000) {
-                k if k < escapes => rng.next() as i32 as i64,
-                k if k < 2 * escapes => [i32::MIN as i64, i32::MAX as i64][k as usize % 2],
-                _ => off + rng.below((len - 2).max(1) as u64) as i64,
-            };
-            v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
-        })
-        .collect()
 }
 
 /// `f` under each lanes decoder the CPU has: the best one (AVX-512 where there is one),

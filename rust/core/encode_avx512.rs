@@ -28,7 +28,7 @@ use crate::lanes::{
     put_escaped, Arrays, EncodeSource, LaneWords, RoundWords, SourceArrays, MAX_LANES,
 };
 use crate::rans::enc_put;
-use crate::scale_coder::OneCompare;
+use crate::scale_avx512::Scales;
 use crate::table::{CdfTable, EncSymbol, Row};
 
 /// Lanes per vector group.
@@ -309,20 +309,18 @@ impl GroupInput for Ints<'_> {
     }
 }
 
-/// `ScaleCoder`'s floats: symbols `values - means` rounded half to even, rows from the
-/// scale lookup's buckets, eight at a time.
+/// `ScaleCoder`'s floats: symbols `values - means` rounded, rows from the scale lookup,
+/// eight at a time.
 struct Floats<'a> {
     values: &'a [f32],
     means: Option<&'a [f32]>,
-    scales: &'a [f32],
-    lookup: OneCompare<'a>,
+    rows: Scales<'a>,
 }
 
 impl GroupInput for Floats<'_> {
     #[inline(always)]
     unsafe fn group(&self, pos: usize) -> (__m256i, __m256i) {
         let v = &self.values[pos..pos + GROUP];
-        let sc = &self.scales[pos..pos + GROUP];
         let m = self.means.map(|m| &m[pos..pos + GROUP]);
         // SAFETY: 8 f32 each; the caller has the features (avx512f, avx512vl).
         unsafe {
@@ -334,33 +332,8 @@ impl GroupInput for Floats<'_> {
             // like the scalar encoder's magic-number rounding; exact, since the source's
             // check keeps every `d` inside `i32`.
             let syms = _mm256_cvtps_epi32(d);
-            // `OneCompare::get`: `max(bound, scale)` is the second operand when either is NaN
-            // or they are equal, so `if scale < bound { bound } else { scale }` bit for bit;
-            // then the bucket by the bit pattern, one compare against the bucket's limit.
-            let s = _mm256_max_ps(
-                _mm256_set1_ps(self.lookup.bound),
-                _mm256_loadu_ps(sc.as_ptr()),
-            );
-            let bucket = _mm256_srl_epi32(
-                _mm256_castps_si256(s),
-                _mm_set_epi64x(0, self.lookup.shift as i64),
-            );
-            // SAFETY: `one` has 2^(32 - shift) buckets, one for every `bits >> shift` of any
-            // f32, NaN included (`OneCompare`'s invariant; shift >= 15, so the indexes are
-            // below 2^17: positive i32).
-            let e = _mm512_i32gather_epi64::<8>(bucket, self.lookup.one.as_ptr() as *const i64);
-            // The eight limits (even words) to the low half, the eight rows (odd) to the high.
-            let split = _mm512_permutexvar_epi32(
-                _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15),
-                e,
-            );
-            let limit = _mm256_castsi256_ps(_mm512_castsi512_si256(split));
-            let row = _mm512_extracti64x4_epi64::<1>(split);
-            let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, s);
-            (
-                syms,
-                _mm256_mask_sub_epi32(row, above, row, _mm256_set1_epi32(-1)),
-            )
+            // Rows index a scale table (at most 2^16 entries): narrowing keeps them.
+            (syms, _mm512_cvtepi64_epi32(self.rows.rows(pos)))
         }
     }
 }
@@ -381,24 +354,25 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
 ) {
     match src.arrays() {
         Some(SourceArrays(Arrays::Ints { symbols, rows })) => {
-            rounds_from::<_, N>(table, &Ints { symbols, rows }, start, rounds, x, words)
+            return rounds_from::<_, N>(table, &Ints { symbols, rows }, start, rounds, x, words);
         }
         Some(SourceArrays(Arrays::Floats {
             values,
             means,
-            scales,
-            lookup,
+            rows,
         })) => {
-            let input = Floats {
-                values,
-                means,
-                scales,
-                lookup,
-            };
-            rounds_from::<_, N>(table, &input, start, rounds, x, words)
+            if let Some(rows) = Scales::new(rows) {
+                let input = Floats {
+                    values,
+                    means,
+                    rows,
+                };
+                return rounds_from::<_, N>(table, &input, start, rounds, x, words);
+            }
         }
-        None => rounds_from::<_, N>(table, &ByRound(src), start, rounds, x, words),
+        None => {}
     }
+    rounds_from::<_, N>(table, &ByRound(src), start, rounds, x, words)
 }
 
 /// [`encode_rounds`] with the inputs from `input`.

@@ -107,13 +107,12 @@ pub(crate) enum Arrays<'a> {
     /// Symbol `i` is `symbols[i]`, its row `rows[i]`.
     Ints { symbols: &'a [i32], rows: &'a [i32] },
     /// Symbol `i` is `values[i] - means[i]` rounded to nearest (half to even in MXCSR's
-    /// default mode, as `scale_coder`'s magic-number rounding), its row is
-    /// `lookup.get(scales[i])` (`ScaleCoder`'s fused source).
+    /// default mode, as `scale_coder`'s magic-number rounding), its row is row `i` of
+    /// `rows` (`ScaleCoder`'s fused source).
     Floats {
         values: &'a [f32],
         means: Option<&'a [f32]>,
-        scales: &'a [f32],
-        lookup: crate::scale_coder::OneCompare<'a>,
+        rows: ScaleRows<'a>,
     },
 }
 
@@ -158,8 +157,8 @@ pub trait DecodeTarget: Sync {
 /// Rows that are a function of one `f32` per position, in the form of `scale_coder`'s
 /// one-comparison lookup: the row of position `i` is `e.row + (e.limit < s)`, where
 /// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup.
-/// The AVX-512 decoder evaluates it eight positions at a time (see
-/// [`DecodeTarget::scale_rows`]).
+/// Both AVX-512 coders evaluate it eight positions at a time (`scale_avx512.rs`; see
+/// [`DecodeTarget::scale_rows`] and [`Arrays::Floats`]).
 #[doc(hidden)]
 #[derive(Clone, Copy)]
 pub struct ScaleRows<'a> {
@@ -483,8 +482,6 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
             }
         }
     }
-    #[cfg(target_arch = "x86_64")]
-    let vector_encoder = vector_encoder::<N>(table);
     // Every lane is in the ordinary regime now: finish the partial round (checked with the
     // crossing's block: CHECK_BLOCK is a multiple of N), then whole rounds, block by block.
     while !j.is_multiple_of(N) {
@@ -495,24 +492,7 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     while j > 0 {
         let lo = (j - 1) - (j - 1) % CHECK_BLOCK;
         cover(lo)?;
-        let rounds = (j - lo) / N;
-        #[cfg(target_arch = "x86_64")]
-        if vector_encoder {
-            // SAFETY: `vector_encoder` checked the CPU and the table.
-            unsafe {
-                crate::encode_avx512::encode_rounds::<S, N>(
-                    table,
-                    src,
-                    start + lo,
-                    rounds,
-                    &mut x,
-                    &mut words,
-                )
-            };
-            j = lo;
-            continue;
-        }
-        encode_rounds::<S, N, P>(table, src, start + lo, rounds, &mut x, &mut words);
+        encode_rounds::<S, N, P>(table, src, start + lo, (j - lo) / N, &mut x, &mut words);
         j = lo;
     }
     let words = words.words();
@@ -539,7 +519,9 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
 /// The hot loop of [`encode_n`]: rounds `rounds - 1` down to 0, every lane in the
 /// ordinary regime. Each round first gets its `N` (symbol, row) pairs, which are
 /// independent (the float work of a fused source overlaps freely), then makes the `N`
-/// state updates. A function of its own so its state and stack live in registers.
+/// state updates. A function of its own so its state and stack live in registers. Where
+/// the CPU has AVX-512, the rounds go to `encode_avx512.rs` instead (as `decode_rounds`
+/// hands its rounds to the vector decoders).
 #[inline(never)]
 fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     table: &CdfTable,
@@ -549,6 +531,13 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     x: &mut [u64; N],
     words: &mut LaneWords,
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if vector_encoder::<N>(table) {
+        // SAFETY: `vector_encoder` checked the CPU and the table.
+        return unsafe {
+            crate::encode_avx512::encode_rounds::<S, N>(table, src, start, rounds, x, words)
+        };
+    }
     let p = if P == 0 { table.precision() } else { P };
     let (mut lx, mut lw) = (*x, std::mem::take(words));
     for r in (0..rounds).rev() {

@@ -42,6 +42,7 @@ use crate::rans::{WordReader, RANS_L};
 use crate::table::CdfTable;
 
 use crate::lanes_avx2::ChunkLanes;
+use crate::scale_avx512::Scales;
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
@@ -71,16 +72,6 @@ struct Kernel<'t> {
     below_l: __m512i,
     /// The target's rows as a scale lookup run here, when it has one.
     scales: Option<Scales<'t>>,
-}
-
-/// A target's [`ScaleRows`](crate::lanes::ScaleRows) ready for the kernel.
-#[derive(Clone, Copy)]
-struct Scales<'t> {
-    scales: &'t [f32],
-    /// The lookup's `OneEntry`s, 8 bytes each (`limit`'s bits low, `row` high).
-    entries: *const i64,
-    bound: __m256,
-    shift: __m128i,
 }
 
 /// A group's rows and their `LaneRow`s (see [`Kernel::prepare`]).
@@ -117,29 +108,6 @@ unsafe fn gather_records(base: *const u8, ix: __m512i) -> (__m512i, __m512i) {
             _mm512_i64gather_epi64::<8>(ix, base as *const i64),
             _mm512_i64gather_epi64::<8>(ix, base.add(8) as *const i64),
         )
-    }
-}
-
-impl Scales<'_> {
-    /// The rows of positions `base .. base + 8` as 64-bit elements, exactly as
-    /// `OneCompare::get` gives them, eight at a time.
-    #[target_feature(enable = "avx512f,avx512vl")]
-    #[inline]
-    fn rows(&self, base: usize) -> __m512i {
-        let sc = &self.scales[base..base + GROUP];
-        // SAFETY: `sc` is 8 f32 (32 bytes).
-        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
-        // `max(bound, scale)` is the second operand when either is NaN or they are
-        // equal: `if scale < bound { bound } else { scale }`, bit for bit.
-        let v = _mm256_max_ps(self.bound, v);
-        let ix = _mm256_srl_epi32(_mm256_castps_si256(v), self.shift);
-        // SAFETY: every index is below `2^(32 - shift)`, at most the number of entries
-        // (checked in `kernel`).
-        let e = unsafe { _mm512_i32gather_epi64::<8>(ix, self.entries) };
-        let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
-        let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, v);
-        let row = _mm512_srli_epi64::<32>(e);
-        _mm512_mask_sub_epi64(row, above, row, _mm512_set1_epi64(-1))
     }
 }
 
@@ -287,16 +255,7 @@ fn scalar_group<'d>(
 #[inline]
 fn kernel<'t, T: DecodeTarget>(table: &'t CdfTable, tgt: &'t T) -> Kernel<'t> {
     let p = table.precision();
-    let scales = tgt.scale_rows().and_then(|s| {
-        let (one, shift) = (s.lookup.one, s.lookup.shift);
-        // Every `bits >> shift` must name an entry: the gather is unchecked.
-        (shift < 32 && one.len() >= 1usize << (32 - shift)).then(|| Scales {
-            scales: s.scales,
-            entries: one.as_ptr() as *const i64,
-            bound: _mm256_set1_ps(s.lookup.bound),
-            shift: _mm_cvtsi32_si128(shift as i32),
-        })
-    });
+    let scales = tgt.scale_rows().and_then(Scales::new);
     Kernel {
         table,
         p,

@@ -16,6 +16,7 @@
 //!   before `lanes_avx2` where the CPU has it).
 //! - [`format`]: the fastrans stream: header, chunks, CRC32C (see docs/FORMAT.md).
 //! - [`gaussian`]: discretized Gaussian / Laplace tables, portable.
+//! - `scale_avx512`: `ScaleCoder`'s scale → row lookup eight at a time (both AVX-512 coders).
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
 //! - [`threads`]: `threads=` → a rayon pool.
 //! - [`varint`]: strict LEB128 for the fastrans header and lane states.
@@ -39,6 +40,8 @@ mod lanes_avx2;
 mod lanes_avx512;
 pub mod rans;
 pub mod scale;
+#[cfg(target_arch = "x86_64")]
+mod scale_avx512;
 pub mod scale_coder;
 pub mod table;
 pub mod threads;

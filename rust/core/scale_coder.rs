@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::compressai;
 use crate::error::{Error, Result};
 use crate::format;
-use crate::lanes::{Arrays, DecodeTarget, EncodeSource, SourceArrays};
+use crate::lanes::{Arrays, DecodeTarget, EncodeSource, ScaleRows, SourceArrays};
 use crate::scale::ScaleIndexer;
 use crate::table::CdfTable;
 
@@ -213,8 +213,8 @@ impl ScaleIndex {
 }
 
 /// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`.
-/// (`repr(C)`: the AVX-512 encoder and decoder gather it as one 64-bit word, `limit` in
-/// the low half; `encode_avx512.rs` and `lanes_avx512.rs` rely on this layout and rule.)
+/// (`repr(C)`: the AVX-512 coders gather it as one 64-bit word, `limit` in the low half;
+/// `scale_avx512.rs` relies on this layout and on `OneCompare::get`'s rule.)
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub(crate) struct OneEntry {
@@ -355,8 +355,10 @@ impl EncodeSource for FloatSource<'_> {
         Some(SourceArrays(Arrays::Floats {
             values: self.values,
             means: self.means,
-            scales: self.scales,
-            lookup: self.index.one_compare()?,
+            rows: ScaleRows {
+                scales: self.scales,
+                lookup: self.index.one_compare()?,
+            },
         }))
     }
 }
@@ -395,13 +397,11 @@ impl DecodeTarget for FloatTarget<'_> {
         self.index.get_all(&self.scales[base..base + N], rows);
     }
     #[inline(always)]
-    fn scale_rows(&self) -> Option<crate::lanes::ScaleRows<'_>> {
-        self.index
-            .one_compare()
-            .map(|lookup| crate::lanes::ScaleRows {
-                scales: self.scales,
-                lookup,
-            })
+    fn scale_rows(&self) -> Option<ScaleRows<'_>> {
+        self.index.one_compare().map(|lookup| ScaleRows {
+            scales: self.scales,
+            lookup,
+        })
     }
     #[inline(always)]
     fn value(&self, i: usize, symbol: i32) -> f32 {

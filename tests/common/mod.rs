@@ -1,6 +1,7 @@
 //! Helpers the integration tests share.
 
 use fastrans::lanes::EncodeSource;
+use fastrans::CdfTable;
 
 /// xorshift64*: deterministic test data without a dependency.
 pub struct Rng(pub u64);
@@ -44,4 +45,22 @@ impl EncodeSource for Symbols<'_> {
     fn get(&self, i: usize) -> (i32, usize) {
         (self.symbols[i], self.rows[i])
     }
+}
+
+/// Symbols for `rows` of `table`: mostly inside each row, `escapes` per mille anywhere in
+/// `i32` (escaped), as many at `i32::MIN` / `i32::MAX`.
+#[allow(dead_code)]
+pub fn symbols(rng: &mut Rng, table: &CdfTable, rows: &[usize], escapes: u64) -> Vec<i32> {
+    let (offsets, lengths) = (table.offsets(), table.lengths());
+    rows.iter()
+        .map(|&r| {
+            let (off, len) = (offsets[r] as i64, lengths[r] as i64);
+            let v = match rng.below(1000) {
+                k if k < escapes => rng.next() as i32 as i64,
+                k if k < 2 * escapes => [i32::MIN as i64, i32::MAX as i64][k as usize % 2],
+                _ => off + rng.below((len - 2).max(1) as u64) as i64,
+            };
+            v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+        })
+        .collect()
 }

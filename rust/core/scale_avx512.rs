@@ -1,0 +1,62 @@
+//! `ScaleCoder`'s scale → row lookup eight positions at a time, with AVX-512, for both
+//! vectorised lanes coders (`encode_avx512.rs`, `lanes_avx512.rs`).
+//!
+//! The lookup is `scale_coder::OneCompare::get`, bit for bit: clamp the scale to the bound,
+//! take the bucket `bits >> shift` of the clamped float, and step to the next row when the
+//! scale is above the bucket's limit. Here the eight buckets are fetched by one 64-bit
+//! gather of the `OneEntry`s (`limit`'s bits in the low half, `row` in the high half: the
+//! entry is `repr(C)` for this), and the clamp and the compare run eight wide.
+
+use std::arch::x86_64::*;
+
+use crate::lanes::ScaleRows;
+
+/// Positions per lookup.
+const GROUP: usize = 8;
+
+/// A [`ScaleRows`] checked for the unchecked gather.
+#[derive(Clone, Copy)]
+pub(crate) struct Scales<'t> {
+    scales: &'t [f32],
+    /// The lookup's `OneEntry`s, 8 bytes each.
+    entries: *const i64,
+    bound: f32,
+    shift: u32,
+}
+
+impl<'t> Scales<'t> {
+    /// `rows`, when every `bits >> shift` of an `f32` names one of its entries and fits a
+    /// positive `i32` (always, for a lookup `ScaleCoder` built: `15 <= shift <= 20`;
+    /// checked here because the gather is not).
+    pub(crate) fn new(rows: ScaleRows<'t>) -> Option<Scales<'t>> {
+        let (one, shift) = (rows.lookup.one, rows.lookup.shift);
+        ((1..32).contains(&shift) && one.len() >= 1usize << (32 - shift)).then_some(Scales {
+            scales: rows.scales,
+            entries: one.as_ptr() as *const i64,
+            bound: rows.lookup.bound,
+            shift,
+        })
+    }
+
+    /// The rows of positions `base .. base + 8` as 64-bit elements.
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    pub(crate) fn rows(&self, base: usize) -> __m512i {
+        let sc = &self.scales[base..base + GROUP];
+        // SAFETY: `sc` is 8 f32 (32 bytes).
+        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
+        // `max(bound, scale)` is the second operand when either is NaN or they are
+        // equal: `if scale < bound { bound } else { scale }`, bit for bit.
+        let v = _mm256_max_ps(_mm256_set1_ps(self.bound), v);
+        let shift = _mm_cvtsi32_si128(self.shift as i32);
+        let ix = _mm256_srl_epi32(_mm256_castps_si256(v), shift);
+        // SAFETY: every index is below `2^(32 - shift)`: at most the number of entries,
+        // and at most 2^31, so positive as the gather's signed 32-bit indexes (both
+        // checked in `new`).
+        let e = unsafe { _mm512_i32gather_epi64::<8>(ix, self.entries) };
+        let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
+        let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, v);
+        let row = _mm512_srli_epi64::<32>(e);
+        _mm512_mask_sub_epi64(row, above, row, _mm512_set1_epi64(-1))
+    }
+}
