@@ -398,13 +398,43 @@ fn chunk_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
             xv[0] = x;
         }
     } else {
-        for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
-            round::<T, N>(k, tgt, rows_of, c.start + q * N, &mut xv, &mut r, dst)?;
-        }
+        plain_rounds::<T, N>(k, tgt, rows_of, c.start, c.out, &mut xv, &mut r)?;
     }
     store_states(&xv, c.x);
     *c.r = r;
     Ok(())
+}
+
+/// Whole rounds of one chunk from position `start` into `out` (a multiple of `N`), one
+/// [`round`] after another.
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
+#[inline]
+fn plain_rounds<T: DecodeTarget, const N: usize>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    rows_of: &impl Fn(usize) -> __m512i,
+    start: usize,
+    out: &mut [MaybeUninit<T::Out>],
+    xv: &mut [__m512i; MAX_LANES / GROUP],
+    r: &mut WordReader<'_>,
+) -> Result<()> {
+    for (q, dst) in out.chunks_exact_mut(N).enumerate() {
+        round::<T, N>(k, tgt, rows_of, start + q * N, xv, r, dst)?;
+    }
+    Ok(())
+}
+
+/// The groups at positions `a` and `b` (one of each chunk of a pair), prepared. (A
+/// function with the kernel's features, not a closure: a closure would not have them.)
+#[target_feature(enable = "avx512f,avx512vl")]
+#[inline]
+fn prepare_pair(
+    k: &Kernel<'_>,
+    rows_of: &impl Fn(usize) -> __m512i,
+    a: usize,
+    b: usize,
+) -> (Prep, Prep) {
+    (k.prepare(rows_of(a)), k.prepare(rows_of(b)))
 }
 
 /// [`decode_rounds`] for two chunks with the same lane count at once, round by round
@@ -442,32 +472,20 @@ fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
     let (a_out, a_rest) = a.out.split_at_mut(rounds * N);
     let (b_out, b_rest) = b.out.split_at_mut(rounds * N);
     let pairs = a_out.chunks_exact_mut(N).zip(b_out.chunks_exact_mut(N));
-    if N == GROUP && !AHEAD {
-        // One group per chunk: plan both chunks' steps, then renormalise each.
+    if N == GROUP && rounds > 0 {
+        // One group per chunk: plan both chunks' steps, then renormalise each. With
+        // `AHEAD`, each round's rows and records are fetched a round ahead (see
+        // `chunk_loop`; the last round fetches its own again).
+        let mut ahead = prepare_pair(k, rows_of, a.start, b.start);
         for (q, (da, db)) in pairs.enumerate() {
             let (base_a, base_b) = (a.start + q * N, b.start + q * N);
-            let (rows_a, rows_b) = (k.prepare(rows_of(base_a)), k.prepare(rows_of(base_b)));
-            let (pa, pb) = (k.plan(xa[0], &rows_a), k.plan(xb[0], &rows_b));
-            let (sa, x1) = k.commit(pa, xa[0], rows_a.rows, &mut ra)?;
-            put_values(da, tgt.values(base_a, &sa));
-            let (sb, x2) = k.commit(pb, xb[0], rows_b.rows, &mut rb)?;
-            put_values(db, tgt.values(base_b, &sb));
-            (xa[0], xb[0]) = (x1, x2);
-        }
-    } else if N == GROUP && rounds > 0 {
-        // The same, with the next round's rows and records fetched a round ahead (see
-        // `chunk_loop`).
-        let prep = |q: usize| {
-            (
-                k.prepare(rows_of(a.start + q * N)),
-                k.prepare(rows_of(b.start + q * N)),
-            )
-        };
-        let mut ahead = prep(0);
-        for (q, (da, db)) in pairs.enumerate() {
-            let (rows_a, rows_b) = ahead;
-            ahead = prep((q + 1).min(rounds - 1));
-            let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+            let (rows_a, rows_b) = if AHEAD {
+                let next = (q + 1).min(rounds - 1) * N;
+                let fetched = prepare_pair(k, rows_of, a.start + next, b.start + next);
+                std::mem::replace(&mut ahead, fetched)
+            } else {
+                prepare_pair(k, rows_of, base_a, base_b)
+            };
             let (pa, pb) = (k.plan(xa[0], &rows_a), k.plan(xb[0], &rows_b));
             let (sa, x1) = k.commit(pa, xa[0], rows_a.rows, &mut ra)?;
             put_values(da, tgt.values(base_a, &sa));
@@ -481,28 +499,9 @@ fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
             round::<T, N>(k, tgt, rows_of, b.start + q * N, &mut xb, &mut rb, db)?;
         }
     }
-    for (q, dst) in a_rest.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(
-            k,
-            tgt,
-            rows_of,
-            a.start + (rounds + q) * N,
-            &mut xa,
-            &mut ra,
-            dst,
-        )?;
-    }
-    for (q, dst) in b_rest.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(
-            k,
-            tgt,
-            rows_of,
-            b.start + (rounds + q) * N,
-            &mut xb,
-            &mut rb,
-            dst,
-        )?;
-    }
+    let (a_from, b_from) = (a.start + rounds * N, b.start + rounds * N);
+    plain_rounds::<T, N>(k, tgt, rows_of, a_from, a_rest, &mut xa, &mut ra)?;
+    plain_rounds::<T, N>(k, tgt, rows_of, b_from, b_rest, &mut xb, &mut rb)?;
     store_states(&xa, a.x);
     store_states(&xb, b.x);
     (*a.r, *b.r) = (ra, rb);
