@@ -13,17 +13,14 @@
 //! takes, so without the cuts these small streams would compare the scalar encoder with
 //! itself.
 
-use std::sync::Arc;
-
 use fastrans::format::{self, Params};
-use fastrans::gaussian::gaussian_table;
 use fastrans::lanes::{encode_chunk, with_scalar_lanes, CHECK_BLOCK};
-use fastrans::scale_coder::{ScaleCoder, StreamFormat};
+use fastrans::scale_coder::StreamFormat;
 use fastrans::CdfTable;
 use proptest::prelude::*;
 
 mod common;
-use common::{symbols, Rng, Symbols};
+use common::{cut_by, scale_coder, symbols, Rng, Symbols};
 
 /// `rows` random CDF rows at `precision`: row 0 has one bin (every symbol escapes), row 1
 /// has a frequency-1 bin beside a dominant one, the rest are random with 2 to 300 bins.
@@ -97,14 +94,6 @@ fn cuts(m: usize) -> Vec<Option<Params>> {
         cut(32, m / 3 + 5),
         cut(8, 1000),
     ]
-}
-
-/// `f` with the streams cut as `params` says (`None`: the encoder's choice).
-fn cut_by<R>(params: Option<Params>, f: impl FnOnce() -> R) -> R {
-    match params {
-        Some(p) => format::with_params(p, f),
-        None => f(),
-    }
 }
 
 /// A whole stream through `format::encode` (the arrays source), cut as `params` says, both
@@ -217,12 +206,7 @@ fn floats(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 
 #[test]
 fn scale_coder_streams_are_the_same_either_way() {
-    let scale_table: Vec<f64> = (0..64)
-        .map(|i| (0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp())
-        .collect();
-    let st32: Vec<f32> = scale_table.iter().map(|&v| v as f32).collect();
-    let table = Arc::new(gaussian_table(&scale_table, 16, 1e-9).expect("table"));
-    let coder = ScaleCoder::new(table, &st32, 0.11).expect("coder");
+    let (coder, _) = scale_coder();
     let mut rng = Rng(0xF10A7);
     let sizes = [1usize, 8, 100, CHECK_BLOCK * 3 + 9, 20_000, 600_000];
     for (n, params) in sizes

@@ -12,14 +12,7 @@ use fastrans::{compressai, varint, CdfTable, Error};
 use proptest::prelude::*;
 
 mod common;
-use common::Rng;
-
-/// CompressAI's default scale table: 64 log-spaced scales from 0.11 to 256.
-fn scale_table() -> Vec<f64> {
-    (0..64)
-        .map(|i| (0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp())
-        .collect()
-}
+use common::{scale_table, seal, Rng};
 
 fn table() -> CdfTable {
     gaussian_table(&scale_table(), 16, 1e-9).expect("valid scale table")
@@ -273,13 +266,6 @@ fn random_payload_bit_flips_are_detected() {
         bad[bit / 8] ^= 1 << (bit % 8);
         expect_corrupt(format::decode(&t, &bad, &i, 0), &format!("bit {bit}"));
     }
-}
-
-/// Re-seal a hand-edited stream body with a correct CRC.
-fn seal(mut body: Vec<u8>) -> Vec<u8> {
-    let crc = crc32c::crc32c(&body);
-    body.extend_from_slice(&crc.to_le_bytes());
-    body
 }
 
 /// Header fields of a stream: (version+fp = 5 bytes, n, lanes byte, chunk size, chunk lengths).

@@ -17,7 +17,8 @@ use fastrans::{CdfTable, Result};
 use proptest::prelude::*;
 
 mod common;
-use common::{symbols, Rng, Symbols};
+use common::{cut_by, scale_coder, seal, symbols, Rng, Symbols};
+use fastrans::format::Params;
 
 struct Rows<'a>(&'a [usize]);
 
@@ -325,16 +326,9 @@ fn a_pair_of_chunks_decodes_like_two_chunks() {
 /// on damaged ones, with one chunk and with two (decoded as a pair), on one thread.
 #[test]
 fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
-    use fastrans::gaussian::gaussian_table;
-    use fastrans::scale_coder::{ScaleCoder, StreamFormat};
-    use std::sync::Arc;
+    use fastrans::scale_coder::StreamFormat;
 
-    let st: Vec<f64> = (0..64)
-        .map(|i| (0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp())
-        .collect();
-    let table = Arc::new(gaussian_table(&st, 16, 1e-9).expect("valid table"));
-    let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
-    let coder = ScaleCoder::new(table, &st32, 0.11).expect("valid coder");
+    let (coder, st32) = scale_coder();
     let mut rng = Rng(0xF10A7);
     for &n in &[20usize, 1000, 4096, 100_000, 600_001] {
         let scales: Vec<f32> = (0..n)
@@ -357,38 +351,49 @@ fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
             .map(|(&s, &m)| m + (rng.below(41) as f32 - 20.0) * s.clamp(0.0, 50.0) / 8.0)
             .collect();
         let fmt = StreamFormat::Fastrans;
-        let data = coder
-            .encode(&y, &scales, Some(&means), fmt, 1)
-            .expect("encode");
-        let decode = |data: &[u8]| {
-            let one = coder.decode(data, &scales, Some(&means), fmt, 1);
-            let no_means = coder.decode(data, &scales, None, fmt, 1);
-            (
-                one.map_err(|e| e.to_string()),
-                no_means.map_err(|e| e.to_string()),
-            )
-        };
-        let check = |data: &[u8]| {
-            let [(_, best), (_, avx2), (_, scalar)] = each_decoder(|| decode(data));
-            assert_eq!(best, scalar, "best and scalar decoders disagree (n={n})");
-            assert_eq!(avx2, scalar, "avx2 and scalar decoders disagree (n={n})");
-            scalar
-        };
-        let (back, _) = check(&data);
-        let back = back.expect("decode");
-        let want = coder
-            .encode(&back, &scales, Some(&means), fmt, 1)
-            .expect("re-encode");
-        assert_eq!(want, data, "round trip (n={n})");
-        // Damage anywhere in the body, re-sealed so that it gets past the CRC.
-        let body = &data[..data.len() - 4];
-        for _ in 0..30 {
-            let mut bad = body.to_vec();
-            let i = rng.below(bad.len() as u64) as usize;
-            bad[i] ^= 1 << rng.below(8);
-            let crc = crc32c::crc32c(&bad);
-            bad.extend_from_slice(&crc.to_le_bytes());
-            let _ = check(&bad);
+        // The encoder's own cut (one or two lanes below 2^16 symbols), and cuts that put
+        // the small streams through the vector decoders too: one chunk of 32 lanes, and two
+        // of 8 (a pair).
+        let cuts = [
+            None,
+            Some(Params {
+                lanes: 32,
+                chunk_symbols: n,
+            }),
+            Some(Params {
+                lanes: 8,
+                chunk_symbols: n / 2 + 1,
+            }),
+        ];
+        for cut in cuts {
+            let encode = |v: &[f32]| cut_by(cut, || coder.encode(v, &scales, Some(&means), fmt, 1));
+            let data = encode(&y).expect("encode");
+            let decode = |data: &[u8]| {
+                let one = coder.decode(data, &scales, Some(&means), fmt, 1);
+                let no_means = coder.decode(data, &scales, None, fmt, 1);
+                (
+                    one.map_err(|e| e.to_string()),
+                    no_means.map_err(|e| e.to_string()),
+                )
+            };
+            let check = |data: &[u8]| {
+                let [(_, best), (_, avx2), (_, scalar)] = each_decoder(|| decode(data));
+                assert_eq!(best, scalar, "best and scalar decoders disagree (n={n})");
+                assert_eq!(avx2, scalar, "avx2 and scalar decoders disagree (n={n})");
+                scalar
+            };
+            let (back, _) = check(&data);
+            let back = back.expect("decode");
+            let want = encode(&back).expect("re-encode");
+            assert_eq!(want, data, "round trip (n={n}, {cut:?})");
+            // Damage anywhere in the body, re-sealed so that it gets past the CRC.
+            let body = &data[..data.len() - 4];
+            for _ in 0..30 {
+                let mut bad = body.to_vec();
+                let i = rng.below(bad.len() as u64) as usize;
+                bad[i] ^= 1 << rng.below(8);
+                let _ = check(&seal(bad));
+            }
         }
     }
 }

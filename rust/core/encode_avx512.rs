@@ -400,8 +400,7 @@ fn rounds_from<I: GroupInput, const N: usize>(
     // Round r's bins are gathered while round r + 1's states update: the gathers' latency
     // (rows, then bins) is off the states' path.
     // SAFETY (each prepared round is below `rounds`): we have the features, and the
-    // caller's positions were checked. (Direct calls, not a closure: a closure would not
-    // have the features.)
+    // caller's positions were checked.
     let mut next = unsafe { prepare_round::<I, N>(&kernel, input, start + (rounds - 1) * N) };
     for r in (0..rounds).rev() {
         let this = next;
@@ -447,9 +446,11 @@ fn rounds_from<I: GroupInput, const N: usize>(
     *words = lw;
 }
 
-/// The groups of the round at positions `base .. base + N`, prepared. (A function with
-/// always inlined into [`rounds_from`], whose features it then has; a closure would not
-/// be, and a call would pass the prepared round through memory.)
+/// The groups of the round at positions `base .. base + N`, prepared. (Always inlined into
+/// [`rounds_from`], whose features it then has. It was first a closure handed to
+/// `std::array::from_fn`: `from_fn` is compiled without the features, so the closure
+/// could not be inlined into it and each round became calls, the prepared round passing
+/// through memory.)
 ///
 /// # Safety
 /// The CPU has the kernel's features; positions `base .. base + N` passed the source's

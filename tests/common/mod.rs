@@ -1,6 +1,11 @@
 //! Helpers the integration tests share.
 
+use std::sync::Arc;
+
+use fastrans::format::{self, Params};
+use fastrans::gaussian::gaussian_table;
 use fastrans::lanes::EncodeSource;
+use fastrans::scale_coder::ScaleCoder;
 use fastrans::CdfTable;
 
 /// xorshift64*: deterministic test data without a dependency.
@@ -63,4 +68,43 @@ pub fn symbols(rng: &mut Rng, table: &CdfTable, rows: &[usize], escapes: u64) ->
             v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
         })
         .collect()
+}
+
+/// CompressAI's default scale table: 64 log-spaced scales from 0.11 to 256.
+#[allow(dead_code)]
+pub fn scale_table() -> Vec<f64> {
+    (0..64)
+        .map(|i| (0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp())
+        .collect()
+}
+
+/// A `ScaleCoder` over Gaussian rows for [`scale_table`] (precision 16, bound 0.11), and
+/// the scale table as `f32`.
+#[allow(dead_code)]
+pub fn scale_coder() -> (ScaleCoder, Vec<f32>) {
+    let st = scale_table();
+    let table = Arc::new(gaussian_table(&st, 16, 1e-9).expect("valid scale table"));
+    let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
+    (
+        ScaleCoder::new(table, &st32, 0.11).expect("valid coder"),
+        st32,
+    )
+}
+
+/// `body` with its CRC32C appended: a damaged stream that gets past the checksum.
+#[allow(dead_code)]
+pub fn seal(mut body: Vec<u8>) -> Vec<u8> {
+    let crc = crc32c::crc32c(&body);
+    body.extend_from_slice(&crc.to_le_bytes());
+    body
+}
+
+/// `f` with this thread's fastrans streams cut as `params` says (`None`: the encoder's own
+/// choice; see `format::with_params`).
+#[allow(dead_code)]
+pub fn cut_by<R>(params: Option<Params>, f: impl FnOnce() -> R) -> R {
+    match params {
+        Some(p) => format::with_params(p, f),
+        None => f(),
+    }
 }
