@@ -3,8 +3,8 @@
 //! The scalar decoder (`lanes.rs`) spends about 100 instructions per symbol, and with
 //! eight or more independent lanes it is bound by that count, not by latency. Here a
 //! group of eight lanes goes through the decoding step together. The eight rows' records
-//! ([`LaneRow`](crate::table::LaneRow)) and the eight buckets are fetched by 16-byte loads
-//! and a transpose (gathers were slower on Zen 3). The compares and selects run eight
+//! ([`LaneRow`](crate::table::LaneRow)) are fetched by 16-byte loads and a transpose, the
+//! eight 8-byte buckets by 64-bit loads and two shuffles (gathers were slower on Zen 3). The compares and selects run eight
 //! wide, and the 64-bit state update four wide. The renormalisation reads the group's
 //! words with one unaligned load and one permute: the lanes that need a word take
 //! consecutive words, in lane order, exactly as the scalar decoder reads them.
@@ -116,6 +116,32 @@ unsafe fn load_records(base: *const __m128i, ix: &[usize; GROUP]) -> [__m256i; 4
     ]
 }
 
+/// The 8-byte [`Bucket`](crate::table::Bucket)s `base[ix[k]]`, `k = 0..8`, as their low
+/// and high 32 bits in lane order: eight 64-bit loads (two per 128-bit half) and two
+/// shuffles.
+///
+/// # Safety
+/// Every `base.add(ix[k])` is a readable, 8-byte aligned record.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn load_buckets(base: *const i64, ix: &[usize; GROUP]) -> (__m256i, __m256i) {
+    // SAFETY: the caller's contract.
+    let two = |a: usize, b: usize| unsafe { _mm_set_epi64x(*base.add(ix[b]), *base.add(ix[a])) };
+    // [records 0 1 | 4 5] and [records 2 3 | 6 7], as 32-bit halves.
+    let t = _mm256_castsi256_ps(_mm256_inserti128_si256::<1>(
+        _mm256_castsi128_si256(two(0, 1)),
+        two(4, 5),
+    ));
+    let u = _mm256_castsi256_ps(_mm256_inserti128_si256::<1>(
+        _mm256_castsi128_si256(two(2, 3)),
+        two(6, 7),
+    ));
+    (
+        _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(t, u)),
+        _mm256_castps_si256(_mm256_shuffle_ps::<0b11_01_11_01>(t, u)),
+    )
+}
+
 /// `true` when every row is below `num_rows`, without a branch per row.
 #[inline(always)]
 fn rows_in_range(rows: &[usize; GROUP], num_rows: usize) -> bool {
@@ -138,7 +164,7 @@ struct Kernel<'t> {
     table: &'t CdfTable,
     p: u32,
     lane_rows: *const __m128i,
-    buckets: *const __m128i,
+    buckets: *const i64,
     num_rows: usize,
     slot_mask: __m256i,
     shift_p: __m128i,
@@ -179,23 +205,28 @@ impl Kernel<'_> {
         unsafe { _mm256_storeu_si256(bucket_ix.as_mut_ptr() as *mut __m256i, bucket) };
         // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket count
         // and every `bucket_ix` is inside `buckets`.
-        let [split, start_bin, freq_lo, freq_hi] =
-            unsafe { load_records(self.buckets, &bucket_ix.map(|b| b as usize)) };
+        let (lo, hi) = unsafe { load_buckets(self.buckets, &bucket_ix.map(|b| b as usize)) };
+        // The bucket's 16-bit fields: start, freq_lo - 1 | freq_hi, bin (`table::Bucket`).
+        let low16 = _mm256_set1_epi32(0xffff);
+        let freq_lo = _mm256_add_epi32(_mm256_srli_epi32::<16>(lo), _mm256_set1_epi32(1));
+        let freq_hi = _mm256_and_si256(hi, low16);
         // All of these are below 2^17, so signed compares are exact.
-        let from_start =
-            _mm256_sub_epi32(slot, _mm256_and_si256(start_bin, _mm256_set1_epi32(0xffff)));
+        let from_start = _mm256_sub_epi32(slot, _mm256_and_si256(lo, low16));
         let in_pair = _mm256_andnot_si256(
             _mm256_cmpgt_epi32(_mm256_setzero_si256(), from_start),
             _mm256_cmpgt_epi32(_mm256_add_epi32(freq_lo, freq_hi), from_start),
         );
-        let upper = _mm256_xor_si256(_mm256_cmpgt_epi32(split, slot), _mm256_set1_epi32(-1));
-        let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(start_bin), upper);
+        let upper = _mm256_xor_si256(
+            _mm256_cmpgt_epi32(freq_lo, from_start),
+            _mm256_set1_epi32(-1),
+        );
+        let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(hi), upper);
         let fast = _mm256_and_si256(in_pair, _mm256_cmpgt_epi32(fast_max, bin));
         if _mm256_movemask_ps(_mm256_castsi256_ps(fast)) != 0xff {
             return None;
         }
         let freq = _mm256_blendv_epi8(freq_lo, freq_hi, upper);
-        let rest = _mm256_blendv_epi8(from_start, _mm256_sub_epi32(slot, split), upper);
+        let rest = _mm256_blendv_epi8(from_start, _mm256_sub_epi32(from_start, freq_lo), upper);
         let (fa, fb) = widen(freq);
         let (ca, cb) = widen(rest);
         Some(Plan {
@@ -280,7 +311,7 @@ fn kernel(table: &CdfTable) -> Kernel<'_> {
         table,
         p,
         lane_rows: table.lane_rows().as_ptr() as *const __m128i,
-        buckets: table.buckets().as_ptr() as *const __m128i,
+        buckets: table.buckets().as_ptr() as *const i64,
         num_rows: table.lane_rows().len(),
         slot_mask: _mm256_set1_epi32(((1u64 << p) - 1) as i32),
         shift_p: _mm_cvtsi32_si128(p as i32),

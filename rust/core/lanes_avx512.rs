@@ -1,16 +1,16 @@
 //! The lanes decoder with AVX-512: eight lanes per instruction, in 64-bit elements.
 //!
 //! The AVX2 kernel (`lanes_avx2.rs`) was tuned on a Zen 3 host, where gathers are slow:
-//! it fetches the rows' and buckets' 16-byte records with eight loads and a transpose, does
+//! it fetches the rows' and buckets' records with eight loads and a transpose, does
 //! its compares eight wide in 32 bits, and moves to four-wide 64-bit vectors for the state
 //! update, with blends and movemasks between the two. On Intel cores with AVX-512 (and
 //! gathers without the GDS microcode penalty) a whole group of eight lanes fits one zmm
 //! register of 64-bit elements, so this kernel works in 64 bits throughout:
 //!
 //! - the eight row indexes are one load, checked against the row count by one compare;
-//! - each 16-byte record is fetched as two 64-bit halves by `vpgatherqq` (two gathers for
-//!   the rows, two for the buckets), and its 32-bit fields are split by shifts and masks,
-//!   with no transpose;
+//! - each row's 16-byte record is fetched as two 64-bit halves by `vpgatherqq` (two
+//!   gathers), each bucket's 8-byte record by one, and their fields are split by shifts
+//!   and masks, with no transpose;
 //! - compares give mask registers, and the selects are masked moves;
 //! - the renormalisation takes the lanes below `L` as a mask and feeds them consecutive
 //!   words with `vpexpandq`, in lane order: exactly the words, in the order, that the
@@ -61,7 +61,7 @@ pub(crate) fn usable(table: &CdfTable) -> bool {
 struct Kernel<'t> {
     table: &'t CdfTable,
     p: u32,
-    /// The `LaneRow`s and `Bucket`s as 64-bit halves.
+    /// The `LaneRow`s (16 bytes, fetched as 64-bit halves) and the `Bucket`s (8 bytes).
     lane_rows: *const u8,
     buckets: *const u8,
     num_rows: __m512i,
@@ -162,24 +162,27 @@ impl Kernel<'_> {
         let lookup_shift = _mm512_srli_epi64::<32>(shape);
         let bucket = _mm512_add_epi64(lookup_base, _mm512_srlv_epi64(slot, lookup_shift));
         // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket count
-        // and every bucket index is inside `buckets`.
-        let (head, freqs) = unsafe { gather_records(self.buckets, bucket) };
-        let split = _mm512_and_si512(head, self.low32);
-        let start = _mm512_and_si512(_mm512_srli_epi64::<32>(head), self.low16);
-        let pair = _mm512_srli_epi64::<48>(head);
-        let freq_lo = _mm512_and_si512(freqs, self.low32);
-        let freq_hi = _mm512_srli_epi64::<32>(freqs);
+        // and every bucket index is inside `buckets` (8 bytes each).
+        let bk = unsafe { _mm512_i64gather_epi64::<8>(bucket, self.buckets as *const i64) };
+        // The bucket's 16-bit fields: start, freq_lo - 1, freq_hi, bin (`table::Bucket`).
+        let start = _mm512_and_si512(bk, self.low16);
+        let freq_lo = _mm512_add_epi64(
+            _mm512_and_si512(_mm512_srli_epi64::<16>(bk), self.low16),
+            _mm512_set1_epi64(1),
+        );
+        let freq_hi = _mm512_and_si512(_mm512_srli_epi64::<32>(bk), self.low16);
+        let pair = _mm512_srli_epi64::<48>(bk);
         // Unsigned: a slot below `start` wraps and is outside the pair.
         let from_start = _mm512_sub_epi64(slot, start);
         let in_pair = _mm512_cmplt_epu64_mask(from_start, _mm512_add_epi64(freq_lo, freq_hi));
-        let upper = _mm512_cmpge_epu64_mask(slot, split);
+        let upper = _mm512_cmpge_epu64_mask(from_start, freq_lo);
         let bin = _mm512_mask_sub_epi64(pair, upper, pair, _mm512_set1_epi64(-1));
         let fast_max = _mm512_and_si512(out, self.low32);
         if _mm512_mask_cmplt_epu64_mask(in_pair, bin, fast_max) != 0xff {
             return None;
         }
         let freq = _mm512_mask_mov_epi64(freq_lo, upper, freq_hi);
-        let rest = _mm512_mask_sub_epi64(from_start, upper, slot, split);
+        let rest = _mm512_mask_sub_epi64(from_start, upper, from_start, freq_lo);
         let h = _mm512_srl_epi64(x, self.shift_p);
         // `freq * h + rest`: `freq < 2^17`, so two 32x32 multiplies (h may exceed 32 bits).
         let lo = _mm512_mul_epu32(freq, h);

@@ -25,25 +25,51 @@ use crate::error::{Error, Result};
 const BUCKETS_PER_BIN: usize = 1;
 const MAX_LOOKUP_BITS: u32 = 12;
 
-/// A decode bucket: the adjacent pair of bins that covers most of its slots.
+/// A decode bucket: the adjacent pair of bins that covers most of its slots, in 8 bytes.
 ///
 /// The pair is bin `bin`, starting at `start` with `freq_lo` slots, and bin `bin + 1`,
-/// starting at `split` with `freq_hi` slots (`freq_hi = 0` when the bucket lies inside one
-/// bin; `split` is then past the bucket). The frequencies are stored rather than the bins'
-/// ends so the decoder can compute both candidate states while the compare
-/// `slot >= split` resolves, then pick one with a conditional move: the state's dependency
-/// chain is load, multiply, add, select. A slot outside the pair (only in buckets spanning
-/// three or more bins, i.e. the far tails, where bins are narrower than a bucket) is found
-/// by a short scan down or up the CDF from the pair. `bin` fits 16 bits: a row has at most
-/// `2^16` bins (precision <= 16, every frequency >= 1).
+/// starting at `split = start + freq_lo` with `freq_hi` slots (`freq_hi = 0` when the
+/// bucket lies inside one bin). The frequencies are stored rather than the bins' ends so
+/// the decoder can compute both candidate states while the compare
+/// `slot - start >= freq_lo` resolves, then pick one with a conditional move: the state's
+/// dependency chain is load, multiply, add, select. A slot outside the pair (only in
+/// buckets spanning three or more bins, i.e. the far tails, where bins are narrower than a
+/// bucket) is found by a short scan down or up the CDF from the pair.
+///
+/// Every field fits 16 bits (precision <= 16, every frequency >= 1): `start < 2^16`;
+/// `1 <= freq_lo <= 2^16`, stored minus one; `freq_hi < 2^16`, since a second bin starts at
+/// `split >= 1`; `bin < 2^16`, since a row has at most `2^16` bins. So a bucket is one
+/// 64-bit load (one gather for eight lanes), and W1's buckets take 40 KB, which fits this
+/// host's 48 KB L1 (the 16-byte layout took 80 KB).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(C, align(16))]
+#[repr(C, align(8))]
 pub(crate) struct Bucket {
-    split: u32,
     start: u16,
+    freq_lo_minus_1: u16,
+    freq_hi: u16,
     bin: u16,
-    freq_lo: u32,
-    freq_hi: u32,
+}
+
+// The vector decoders load a bucket as one 64-bit element.
+const _: () = assert!(std::mem::size_of::<Bucket>() == 8);
+
+impl Bucket {
+    /// The bucket of the pair `bin`, `bin + 1` with CDF entries `start <= split <= end`
+    /// (`split == end` when the bucket lies inside bin `bin`).
+    /// REQUIRES: the bounds in the type's doc (`start < split <= 2^16`, `bin < 2^16`).
+    fn new(bin: usize, start: u32, split: u32, end: u32) -> Self {
+        debug_assert!(start < split && split <= end && end <= 1 << 16 && bin < 1 << 16);
+        Bucket {
+            start: start as u16,
+            freq_lo_minus_1: (split - start - 1) as u16,
+            freq_hi: (end - split) as u16,
+            bin: bin as u16,
+        }
+    }
+    #[inline(always)]
+    fn freq_lo(self) -> u32 {
+        self.freq_lo_minus_1 as u32 + 1
+    }
 }
 
 /// One bin ready for the division-free rANS encoder, in 16 bytes.
@@ -425,15 +451,8 @@ impl CdfTable {
                     .unwrap_or(b0)
             };
             let (start, split) = (cdf(pair), cdf(pair + 1));
-            let freq_hi = if pair < b1 { cdf(pair + 2) - split } else { 0 };
-            self.lookup.push(Bucket {
-                split,
-                // start < 2^precision <= 2^16 and pair < 2^16 (see Bucket).
-                start: start as u16,
-                bin: pair as u16,
-                freq_lo: split - start,
-                freq_hi,
-            });
+            let end = if pair < b1 { cdf(pair + 2) } else { split };
+            self.lookup.push(Bucket::new(pair, start, split, end));
         }
     }
 
@@ -520,11 +539,13 @@ impl CdfTable {
         let slot = (x & ((1u64 << precision) - 1)) as u32;
         let high = x >> precision;
         let bk = self.lookup[row.lookup_base as usize + (slot >> row.lookup_shift) as usize];
-        let start = bk.start as u32;
-        if slot.wrapping_sub(start) < bk.freq_lo + bk.freq_hi {
-            let upper = slot >= bk.split;
-            let x_lo = bk.freq_lo as u64 * high + (slot - start) as u64;
-            let x_hi = (bk.freq_hi as u64 * high + slot as u64).wrapping_sub(bk.split as u64);
+        let (freq_lo, freq_hi) = (bk.freq_lo(), bk.freq_hi as u32);
+        // Wraps (and fails the test) for a slot below the pair.
+        let from_start = slot.wrapping_sub(bk.start as u32);
+        if from_start < freq_lo + freq_hi {
+            let upper = from_start >= freq_lo;
+            let x_lo = freq_lo as u64 * high + from_start as u64;
+            let x_hi = (freq_hi as u64 * high + from_start as u64).wrapping_sub(freq_lo as u64);
             let x = std::hint::select_unpredictable(upper, x_hi, x_lo);
             return (bk.bin as u32 + upper as u32, x);
         }
@@ -640,7 +661,7 @@ mod tests {
     }
 
     /// Every slot of rows of every shape (a dominant bin with narrow tails, many equal
-    /// bins, a single bin, random widths) decodes to the bin a linear search finds.
+    /// bins, a single bin, 2^16 bins, random widths) decodes to the bin a linear search finds.
     #[test]
     fn decode_step_matches_linear_search() {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
@@ -653,6 +674,9 @@ mod tests {
         let mut rows: Vec<Vec<i32>> = vec![
             vec![0, 65536],
             vec![0, 1, 2, 65534, 65535, 65536],
+            // The 16-bit bucket fields at their limits: freq_hi = 2^16 - 1 and bin = 2^16 - 1.
+            vec![0, 1, 65536],
+            (0..=65536).collect(),
             (0..=256).map(|i| i * 256).collect(),
             (0..=4096).map(|i| i * 16).collect(),
         ];
