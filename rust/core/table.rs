@@ -20,9 +20,11 @@ use crate::error::{Error, Result};
 /// hyperprior's lookups (mostly narrow rows) small, and the decoder's time is mostly the
 /// latency of the bucket load, so a smaller table is a faster one. With each bucket
 /// holding its best pair of bins (see [`Bucket`]), one bucket per bin leaves 0.4% of W1's
-/// symbols to the slow path (2 per bin: 0.15% for twice the memory, 80 -> 160 KB; the
-/// earlier "first two bins" rule needed 2 per bin and still sent 4.5% there).
-const BUCKETS_PER_BIN: usize = 1;
+/// symbols to the slow path and two leave 0.15%. A vector group of eight takes the scalar
+/// round when any of its symbols needs the slow path, so that difference is 3.2% against
+/// 1.2% of W1's groups. Measured on W1 with the 8-byte buckets (docs/PERFORMANCE.md): one
+/// per bin (40 KB) 2.54 ms, two (80 KB) 2.40 ms, four (160 KB) 2.37 ms.
+const BUCKETS_PER_BIN: usize = 2;
 const MAX_LOOKUP_BITS: u32 = 12;
 
 /// A decode bucket: the adjacent pair of bins that covers most of its slots, in 8 bytes.
