@@ -27,6 +27,7 @@ use crate::escape::direct_bin;
 use crate::lanes::{
     put_escaped, Arrays, EncodeSource, LaneWords, RoundWords, SourceArrays, MAX_LANES,
 };
+use crate::prefetch;
 use crate::rans::enc_put;
 use crate::scale_avx512::Scales;
 use crate::table::{CdfTable, EncSymbol, Row};
@@ -265,6 +266,10 @@ trait GroupInput {
     /// The CPU has the kernel's features; `pos + 8` is within the source's length and its
     /// positions passed the source's check.
     unsafe fn group(&self, pos: usize) -> (__m256i, __m256i);
+    /// Asks for the inputs of position `pos` to be brought into L2 (`prefetch.rs`).
+    /// Reads nothing itself.
+    #[inline(always)]
+    fn prefetch(&self, _pos: usize) {}
 }
 
 /// Any source, through [`EncodeSource::get_round`].
@@ -307,6 +312,11 @@ impl GroupInput for Ints<'_> {
             )
         }
     }
+    #[inline(always)]
+    fn prefetch(&self, pos: usize) {
+        prefetch::line(self.symbols, pos);
+        prefetch::line(self.rows, pos);
+    }
 }
 
 /// `ScaleCoder`'s floats: symbols `values - means` rounded, rows from the scale lookup,
@@ -335,6 +345,14 @@ impl GroupInput for Floats<'_> {
             // Rows index a scale table (at most 2^16 entries): narrowing keeps them.
             (syms, _mm512_cvtepi64_epi32(self.rows.rows(pos)))
         }
+    }
+    #[inline(always)]
+    fn prefetch(&self, pos: usize) {
+        prefetch::line(self.values, pos);
+        if let Some(m) = self.means {
+            prefetch::line(m, pos);
+        }
+        self.rows.prefetch(pos);
     }
 }
 
@@ -404,6 +422,10 @@ fn rounds_from<I: GroupInput, const N: usize>(
     let mut next = unsafe { prepare_round::<I, N>(&kernel, input, start + (rounds - 1) * N) };
     for r in (0..rounds).rev() {
         let this = next;
+        // The block checked next (the encoder goes down).
+        if let Some(ahead) = (start + r * N).checked_sub(prefetch::AHEAD) {
+            input.prefetch(ahead);
+        }
         if r > 0 {
             // SAFETY: as above.
             next = unsafe { prepare_round::<I, N>(&kernel, input, start + (r - 1) * N) };

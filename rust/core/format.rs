@@ -126,6 +126,10 @@ impl DecodeTarget for Indexes<'_> {
         self.0[i] as usize
     }
     #[inline(always)]
+    fn prefetch(&self, pos: usize) {
+        crate::prefetch::line(self.0, pos);
+    }
+    #[inline(always)]
     fn value(&self, _i: usize, symbol: i32) -> i32 {
         symbol
     }

@@ -143,6 +143,11 @@ pub trait DecodeTarget: Sync {
     fn scale_rows(&self) -> Option<ScaleRows<'_>> {
         None
     }
+    /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
+    /// reading nothing: the vector decoders call it a check block ahead (`prefetch.rs`).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn prefetch(&self, _pos: usize) {}
     /// The output for symbol `symbol` at position `i`.
     fn value(&self, i: usize, symbol: i32) -> Self::Out;
     /// [`DecodeTarget::value`] for positions `base .. base + N` (see

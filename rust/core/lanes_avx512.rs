@@ -42,6 +42,7 @@ use crate::rans::{WordReader, RANS_L};
 use crate::table::CdfTable;
 
 use crate::lanes_avx2::ChunkLanes;
+use crate::prefetch;
 use crate::scale_avx512::Scales;
 
 /// Lanes per vector group.
@@ -323,6 +324,7 @@ fn round<T: DecodeTarget, const N: usize>(
     r: &mut WordReader<'_>,
     dst: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
+    tgt.prefetch(at + prefetch::AHEAD);
     let mut g = 0;
     while g < N {
         let (i, base) = (g / GROUP, at + g);
@@ -395,6 +397,7 @@ fn chunk_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
         let mut ahead = k.prepare(rows_of(c.start));
         for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
             let (prep, base) = (ahead, c.start + q * N);
+            tgt.prefetch(base + prefetch::AHEAD);
             ahead = k.prepare(rows_of(c.start + (q + 1).min(last) * N));
             let (syms, x) = k.commit(k.plan(xv[0], &prep), xv[0], prep.rows, &mut r)?;
             put_values(dst, tgt.values(base, &syms));
@@ -483,6 +486,8 @@ fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
         let mut ahead = prepare_pair(k, rows_of, a.start, b.start);
         for (q, (da, db)) in pairs.enumerate() {
             let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+            tgt.prefetch(base_a + prefetch::AHEAD);
+            tgt.prefetch(base_b + prefetch::AHEAD);
             let (rows_a, rows_b) = if AHEAD {
                 let next = (q + 1).min(rounds - 1) * N;
                 let fetched = prepare_pair(k, rows_of, a.start + next, b.start + next);

@@ -16,6 +16,7 @@
 //!   before `lanes_avx2` where the CPU has it).
 //! - [`format`]: the fastrans stream: header, chunks, CRC32C (see docs/FORMAT.md).
 //! - [`gaussian`]: discretized Gaussian / Laplace tables, portable.
+//! - `prefetch`: the vector kernels' software prefetch of the caller's arrays.
 //! - `scale_avx512`: `ScaleCoder`'s scale → row lookup eight at a time (both AVX-512 coders).
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
 //! - [`threads`]: `threads=` → a rayon pool.
@@ -38,6 +39,7 @@ pub mod lanes;
 mod lanes_avx2;
 #[cfg(target_arch = "x86_64")]
 mod lanes_avx512;
+mod prefetch;
 pub mod rans;
 pub mod scale;
 #[cfg(target_arch = "x86_64")]

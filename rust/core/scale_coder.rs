@@ -404,6 +404,13 @@ impl DecodeTarget for FloatTarget<'_> {
         })
     }
     #[inline(always)]
+    fn prefetch(&self, pos: usize) {
+        crate::prefetch::line(self.scales, pos);
+        if let Some(m) = self.means {
+            crate::prefetch::line(m, pos);
+        }
+    }
+    #[inline(always)]
     fn value(&self, i: usize, symbol: i32) -> f32 {
         match self.means {
             Some(m) => symbol as f32 + m[i],
