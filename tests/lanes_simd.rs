@@ -63,20 +63,28 @@ fn cdf_row(rng: &mut Rng, bins: usize, precision: u32, peaked: bool) -> Vec<i32>
     cdf
 }
 
-/// Rows of every shape: one bin (escape only), narrow and wide, peaked, and offsets that
-/// put bins next to `i32::MAX` and `i32::MIN`.
+/// Rows of every shape: one bin (escape only), narrow and wide, peaked, one of `2^p` bins,
+/// two bins of frequencies 1 and `2^p - 1` (either way round: the 8-byte decode bucket's
+/// 16-bit fields at their limits), and offsets that put bins next to `i32::MAX` and
+/// `i32::MIN`.
 fn table(rng: &mut Rng, precision: u32) -> CdfTable {
     let max_bins = (1usize << precision).min(300);
+    let total = 1i32 << precision;
     let mut rows = Vec::new();
     let mut offsets = Vec::new();
     for r in 0..24 {
         let bins = match r {
             0 => 1,
-            1 => 2,
+            1 | 2 | 3 => 2,
+            7 => 1 << precision,
             _ => 2 + rng.below(max_bins as u64 - 1) as usize,
-        }
-        .min(max_bins);
-        rows.push(cdf_row(rng, bins, precision, r % 3 == 0 && bins > 2));
+        };
+        let bins = if r == 7 { bins } else { bins.min(max_bins) };
+        rows.push(match r {
+            2 => vec![0, 1, total],
+            3 => vec![0, total - 1, total],
+            _ => cdf_row(rng, bins, precision, r % 3 == 0 && bins > 2),
+        });
         offsets.push(match r {
             4 => i32::MAX - 3,
             5 => i32::MIN,
