@@ -17,8 +17,6 @@
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
 use crate::lanes::{
     self, decode_chunk_into, decode_chunk_pair_into, encode_chunk, DecodeTarget, EncodeSource,
@@ -178,9 +176,7 @@ pub fn encode_with<S: EncodeSource>(
     } else {
         // Every chunk runs to completion and the first error in chunk order is reported,
         // so the error (like the bytes) never depends on the thread count.
-        let each: Vec<Result<Vec<u8>>> = threads::run(threads, || {
-            (0..chunks).into_par_iter().map(encode_one).collect()
-        })?;
+        let each = threads::map_items(threads, (0..chunks).collect(), |_, c| encode_one(c))?;
         each.into_iter().collect::<Result<_>>()?
     };
     let body_len: usize = bodies.iter().map(Vec::len).sum();
@@ -355,23 +351,19 @@ pub fn decode_with<T: DecodeTarget>(
     } else {
         // As in `encode_with`: the first error in chunk order, whatever the thread count
         // (found by the fastrans_stream fuzz target: two corrupt chunks reported either).
-        let each: Vec<Result<()>> = threads::run(threads, || {
-            // Pairs only when every thread still gets a pair: two chunks on two threads
-            // run one each.
-            if layout.chunks.len() >= 2 * rayon::current_num_threads() {
-                slots
-                    .par_chunks_mut(2 * cs)
-                    .enumerate()
-                    .map(decode_two)
-                    .collect()
-            } else {
-                slots
-                    .par_chunks_mut(cs)
-                    .enumerate()
-                    .map(decode_one)
-                    .collect()
-            }
-        })?;
+        // Pairs only when every thread still gets a pair: two chunks on two threads run
+        // one each.
+        let team = match threads {
+            0 => rayon::current_num_threads(),
+            n => n,
+        };
+        let each = if layout.chunks.len() >= 2 * team {
+            let pieces: Vec<_> = slots.chunks_mut(2 * cs).collect();
+            threads::map_items(threads, pieces, |i, piece| decode_two((i, piece)))?
+        } else {
+            let pieces: Vec<_> = slots.chunks_mut(cs).collect();
+            threads::map_items(threads, pieces, |c, piece| decode_one((c, piece)))?
+        };
         each.into_iter().collect::<Result<()>>()?;
     }
     // SAFETY: `slots` is `out`'s first `n` elements of capacity. The chunks partition it
