@@ -75,7 +75,7 @@ fn table(rng: &mut Rng, precision: u32) -> CdfTable {
     for r in 0..24 {
         let bins = match r {
             0 => 1,
-            1 | 2 | 3 => 2,
+            1..=3 => 2,
             7 => 1 << precision,
             _ => 2 + rng.below(max_bins as u64 - 1) as usize,
         };
