@@ -19,7 +19,7 @@
 //! - `prefetch`: the vector kernels' software prefetch of the caller's arrays.
 //! - `scale_avx512`: `ScaleCoder`'s scale → row lookup eight at a time (both AVX-512 coders).
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
-//! - [`threads`]: `threads=` → a rayon pool.
+//! - [`threads`]: `threads=` → who codes the chunks (the calling thread and a rayon pool).
 //! - [`varint`]: strict LEB128 for the fastrans header and lane states.
 //! - [`bits`]: MSB-first bit writer and bounds-checked bit reader.
 //! - [`golomb`]: order-k exp-Golomb codes (unsigned, sign-magnitude, zigzag).
