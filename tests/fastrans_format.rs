@@ -746,3 +746,46 @@ proptest! {
 const PINNED_ROW1: &[u32] = &[
     0, 1, 2, 3, 12, 404, 4375, 20217, 45312, 61154, 65125, 65517, 65532, 65533, 65534, 65535, 65536,
 ];
+
+/// Several callers at once, each cutting its stream into many chunks, with every thread
+/// setting (the chunk schedule, `threads::map_items`, lets the calling thread work beside
+/// the pool's): every stream is the one-thread stream and decodes to its symbols. One
+/// caller runs inside a rayon pool's worker, where the schedule's scope nests.
+#[test]
+fn concurrent_callers_get_the_same_bytes_for_every_thread_count() {
+    let t = table();
+    let params = Params {
+        lanes: 8,
+        chunk_symbols: 3000,
+    };
+    let jobs: Vec<(Vec<i32>, Vec<i32>)> = (0..4)
+        .map(|k| w1(40_000 + 977 * k, 31 + k as u64))
+        .collect();
+    let expected: Vec<Vec<u8>> = jobs
+        .iter()
+        .map(|(s, i)| format::with_params(params, || format::encode(&t, s, i, 1)).expect("encode"))
+        .collect();
+    let check = |k: usize| {
+        let (s, i) = &jobs[k];
+        for threads in [0, 2, 3] {
+            let data =
+                format::with_params(params, || format::encode(&t, s, i, threads)).expect("encode");
+            assert_eq!(data, expected[k], "caller {k} threads={threads}");
+            assert_eq!(
+                &decode(&t, &data, i, threads),
+                s,
+                "caller {k} threads={threads}"
+            );
+        }
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a pool");
+    std::thread::scope(|sc| {
+        for k in 0..3 {
+            sc.spawn(move || check(k));
+        }
+        sc.spawn(|| pool.install(|| check(3)));
+    });
+}
