@@ -10,14 +10,9 @@
 //!
 //! `cargo run --release --example rate_32x16`
 
-use std::sync::Arc;
-
-use fastrans::gaussian::gaussian_table;
-use fastrans::scale_coder::ScaleCoder;
-
 #[path = "../benches/common/w1.rs"]
 mod w1;
-use w1::{scale_table, w1};
+use w1::w1_bins;
 
 /// Precision of the table (CompressAI's).
 const P: u32 = 16;
@@ -42,26 +37,11 @@ fn rans_bytes<const STATE: u32, const WORD: u32>(bins: &[(u32, u32)]) -> usize {
 }
 
 fn main() {
-    let st = scale_table();
-    let table = Arc::new(gaussian_table(&st, P, 1e-9).expect("valid table"));
-    let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
-    let coder = ScaleCoder::new(table.clone(), &st32, 0.11).expect("valid coder");
-    let (y, means, scales) = w1();
-    let rows = coder.indexes(&scales).expect("no NaN");
-    let offsets = table.offsets();
-    let (mut bins, mut escaped, mut ideal_bits) = (Vec::with_capacity(y.len()), 0usize, 0f64);
-    for ((&v, &m), &r) in y.iter().zip(&means).zip(&rows) {
-        let cdf = table.row_cdf(r as usize);
-        let bin = (v - m).round_ties_even() as i64 - offsets[r as usize] as i64;
-        // Bins 0 .. len - 2 code directly; the last one is the escape.
-        if bin < 0 || bin >= cdf.len() as i64 - 2 {
-            escaped += 1;
-            continue;
-        }
-        let (start, end) = (cdf[bin as usize], cdf[bin as usize + 1]);
-        ideal_bits -= ((end - start) as f64 / (1u64 << P) as f64).log2();
-        bins.push((start, end - start));
-    }
+    let (bins, escaped) = w1_bins(P);
+    let ideal_bits: f64 = bins
+        .iter()
+        .map(|&(_, freq)| -(freq as f64 / (1u64 << P) as f64).log2())
+        .sum();
     let ideal = ideal_bits / 8.0;
     let wide = rans_bytes::<64, 32>(&bins);
     let narrow = rans_bytes::<32, 16>(&bins);

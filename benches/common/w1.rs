@@ -35,3 +35,33 @@ pub fn w1() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     }
     (y, m, s)
 }
+
+/// The workload's bins `(start, freq)` in CompressAI's 64-scale Gaussian table at
+/// precision `p`, in stream order, and the number of symbols left out because they would
+/// take the escape path (for studies of the coder alone: `examples/rate_32x16.rs`,
+/// `examples/encoder_division.rs`).
+#[allow(dead_code)]
+pub fn w1_bins(p: u32) -> (Vec<(u32, u32)>, usize) {
+    use fastrans::gaussian::gaussian_table;
+    use fastrans::scale_coder::ScaleCoder;
+    let st = scale_table();
+    let table = std::sync::Arc::new(gaussian_table(&st, p, 1e-9).expect("valid table"));
+    let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
+    let coder = ScaleCoder::new(table.clone(), &st32, 0.11).expect("valid coder");
+    let (y, means, scales) = w1();
+    let rows = coder.indexes(&scales).expect("no NaN");
+    let offsets = table.offsets();
+    let (mut bins, mut escaped) = (Vec::with_capacity(y.len()), 0usize);
+    for ((&v, &m), &r) in y.iter().zip(&means).zip(&rows) {
+        let cdf = table.row_cdf(r as usize);
+        let bin = (v - m).round_ties_even() as i64 - offsets[r as usize] as i64;
+        // Bins 0 .. len - 2 code directly; the last one is the escape.
+        if bin < 0 || bin >= cdf.len() as i64 - 2 {
+            escaped += 1;
+            continue;
+        }
+        let (start, end) = (cdf[bin as usize], cdf[bin as usize + 1]);
+        bins.push((start, end - start));
+    }
+    (bins, escaped)
+}
