@@ -140,6 +140,23 @@ mod tests {
             .all(|(j, &v)| v == (j / 64) as u32 + 1));
     }
 
+    /// A panic in one item reaches the caller (as from a serial loop) once every thread
+    /// has stopped, whichever thread ran it; nothing hangs, and the pool still works.
+    #[test]
+    fn a_panicking_item_reaches_the_caller_for_every_thread_count() {
+        for threads in [0, 1, 2, 3] {
+            let caught = std::panic::catch_unwind(|| {
+                map_items(threads, (0..6).collect(), |i, _: usize| {
+                    assert!(i != 4, "item 4 fails");
+                    i
+                })
+            });
+            assert!(caught.is_err(), "threads={threads}: the panic was lost");
+            let after = map_items(threads, vec![1, 2, 3], |_, v: i32| v * 10).expect("runs");
+            assert_eq!(after, [10, 20, 30], "threads={threads}");
+        }
+    }
+
     #[test]
     fn map_items_rejects_too_many_threads_and_runs_nothing() {
         let ran = AtomicUsize::new(0);
