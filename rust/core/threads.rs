@@ -7,11 +7,12 @@
 //!
 //! The coders hand their chunks to [`map_items`], where the calling thread works too: it
 //! starts on the first chunk at once while the pool's threads wake up, and every thread
-//! takes the next chunk nobody has started. A pool thread that wakes late (on this
-//! project's VM, an idle core took about a millisecond) then costs nothing: with the
-//! work handed to the pool instead (`install` and a parallel iterator, as before), the
-//! caller only waited, so every chunk waited for a wake-up, and two threads could be
-//! slower than one (W1 decode, `python -m fastrans bench`: 349 against 419 Msym/s).
+//! takes the next chunk nobody has started. So a pool thread that wakes late (on this
+//! project's VM the cold two-thread timings suggest about a millisecond) delays only the
+//! chunks it takes. With the work handed to the pool instead (`install` and a parallel
+//! iterator, as before), the caller only waited, every chunk waited for a wake-up, and
+//! two threads could be slower than one (W1 decode, `python -m fastrans bench`: 349
+//! against 419 Msym/s).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
