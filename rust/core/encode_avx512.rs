@@ -271,10 +271,6 @@ trait GroupInput {
     /// The CPU has the kernel's features; `pos + 8` is within the source's length and its
     /// positions passed the source's check.
     unsafe fn group(&self, pos: usize) -> (__m256i, __m256i);
-    /// Asks for the inputs of position `pos` to be brought into L2 (`prefetch.rs`).
-    /// Reads nothing itself.
-    #[inline(always)]
-    fn prefetch(&self, _pos: usize) {}
 }
 
 /// Any source, through [`EncodeSource::get_round`].
@@ -317,11 +313,6 @@ impl GroupInput for Ints<'_> {
             )
         }
     }
-    #[inline(always)]
-    fn prefetch(&self, pos: usize) {
-        prefetch::line(self.symbols, pos);
-        prefetch::line(self.rows, pos);
-    }
 }
 
 /// `ScaleCoder`'s floats: symbols `values - means` rounded, rows from the scale lookup,
@@ -351,14 +342,6 @@ impl GroupInput for Floats<'_> {
             (syms, _mm512_cvtepi64_epi32(self.rows.rows(pos)))
         }
     }
-    #[inline(always)]
-    fn prefetch(&self, pos: usize) {
-        prefetch::line(self.values, pos);
-        if let Some(m) = self.means {
-            prefetch::line(m, pos);
-        }
-        self.rows.prefetch(pos);
-    }
 }
 
 /// Whole rounds `rounds - 1` down to 0 of positions `start ..`, every lane in the ordinary
@@ -377,7 +360,8 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
 ) {
     match src.arrays() {
         Some(SourceArrays(Arrays::Ints { symbols, rows })) => {
-            return rounds_from::<_, N>(table, &Ints { symbols, rows }, start, rounds, x, words);
+            let input = Ints { symbols, rows };
+            return rounds_from::<_, _, N>(table, &input, src, start, rounds, x, words);
         }
         Some(SourceArrays(Arrays::Floats {
             values,
@@ -390,19 +374,21 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
                     means,
                     rows,
                 };
-                return rounds_from::<_, N>(table, &input, start, rounds, x, words);
+                return rounds_from::<_, _, N>(table, &input, src, start, rounds, x, words);
             }
         }
         None => {}
     }
-    rounds_from::<_, N>(table, &ByRound(src), start, rounds, x, words)
+    rounds_from::<_, _, N>(table, &ByRound(src), src, start, rounds, x, words)
 }
 
-/// [`encode_rounds`] with the inputs from `input`.
+/// [`encode_rounds`] with the inputs from `input` (read from `src`, which also prefetches
+/// them).
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,popcnt")]
-fn rounds_from<I: GroupInput, const N: usize>(
+fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     table: &CdfTable,
     input: &I,
+    src: &S,
     start: usize,
     rounds: usize,
     x: &mut [u64; N],
@@ -429,7 +415,7 @@ fn rounds_from<I: GroupInput, const N: usize>(
         let this = next;
         // The block checked next (the encoder goes down).
         if let Some(ahead) = (start + r * N).checked_sub(prefetch::AHEAD) {
-            input.prefetch(ahead);
+            src.prefetch(ahead);
         }
         if r > 0 {
             // SAFETY: as above.

@@ -109,6 +109,11 @@ impl EncodeSource for Arrays<'_> {
             rows: self.indexes,
         }))
     }
+    #[inline(always)]
+    fn prefetch(&self, pos: usize) {
+        crate::prefetch::line(self.symbols, pos);
+        crate::prefetch::line(self.indexes, pos);
+    }
 }
 
 /// Plain indexes as a [`DecodeTarget`]. REQUIRES: indexes checked.

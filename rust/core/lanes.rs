@@ -93,6 +93,12 @@ pub trait EncodeSource: Sync {
     fn arrays(&self) -> Option<SourceArrays<'_>> {
         None
     }
+    /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
+    /// reading nothing: the vector encoder calls it a check block ahead (`prefetch.rs`), as
+    /// the vector decoders call [`DecodeTarget::prefetch`].
+    #[doc(hidden)]
+    #[inline(always)]
+    fn prefetch(&self, _pos: usize) {}
 }
 
 /// What [`EncodeSource::arrays`] returns: an opaque description of a source made in this

@@ -6,9 +6,11 @@
 //! L2) it met every cache miss with nothing else to run: a fifth of the encoding time. So
 //! the AVX-512 kernels ask, once a round, for the line of the same array positions one
 //! block further on (the block checked next), and those misses overlap the coding of the
-//! block before. Measured on W1, one thread: encode 2.95 -> 2.77 ms; one prefetch per
-//! array per round, into L2 (`_MM_HINT_T1`; T0 measured the same, NTA much slower, and a
-//! prefetch for every line a round covers, up to four per array, slower than none).
+//! block before. The sources and targets that own the arrays do the asking
+//! (`EncodeSource::prefetch`, `DecodeTarget::prefetch`, through [`line`]). Measured on W1,
+//! one thread: encode 2.96 -> 2.76 ms, decode 2.40 -> 2.35 ms; one prefetch per array per
+//! round, into L2 (`_MM_HINT_T1`; T0 measured the same, NTA much slower, and a prefetch
+//! for every line a round covers, up to four per array, slower than none).
 
 /// How far ahead, in positions: one check block.
 pub(crate) const AHEAD: usize = crate::lanes::CHECK_BLOCK;

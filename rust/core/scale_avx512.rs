@@ -38,12 +38,6 @@ impl<'t> Scales<'t> {
         })
     }
 
-    /// Asks for the scale of position `pos` to be brought into L2 (`prefetch.rs`).
-    #[inline(always)]
-    pub(crate) fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.scales, pos);
-    }
-
     /// The rows of positions `base .. base + 8` as 64-bit elements.
     #[target_feature(enable = "avx512f,avx512vl")]
     #[inline]

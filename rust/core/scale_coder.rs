@@ -361,6 +361,14 @@ impl EncodeSource for FloatSource<'_> {
             },
         }))
     }
+    #[inline(always)]
+    fn prefetch(&self, pos: usize) {
+        crate::prefetch::line(self.values, pos);
+        if let Some(m) = self.means {
+            crate::prefetch::line(m, pos);
+        }
+        crate::prefetch::line(self.scales, pos);
+    }
 }
 
 /// Scales and means as a [`DecodeTarget`] producing `symbol + mean`.
