@@ -69,7 +69,7 @@ impl Params {
     /// `1..=MAX_LANES` (rounded down), a chunk size in `1..=n`.
     fn fitted(self, n: usize) -> Params {
         Params {
-            lanes: crate::lanes::chunk_lanes(self.lanes, MAX_LANES),
+            lanes: lanes::chunk_lanes(self.lanes, MAX_LANES),
             chunk_symbols: self.chunk_symbols.clamp(1, n.max(1)),
         }
     }
@@ -358,11 +358,7 @@ pub fn decode_with<T: DecodeTarget>(
         // (found by the fastrans_stream fuzz target: two corrupt chunks reported either).
         // Pairs only when every thread still gets a pair: two chunks on two threads run
         // one each.
-        let team = match threads {
-            0 => rayon::current_num_threads(),
-            n => n,
-        };
-        let each = if layout.chunks.len() >= 2 * team {
+        let each = if layout.chunks.len() >= 2 * threads::team(threads) {
             let pieces: Vec<_> = slots.chunks_mut(2 * cs).collect();
             threads::map_items(threads, pieces, |i, piece| decode_two((i, piece)))?
         } else {

@@ -63,27 +63,34 @@ pub fn map_items<T: Send, R: Send>(
         }
     };
     let run = &run;
-    let helpers = |team: usize| team.saturating_sub(1).min(count.saturating_sub(1));
+    let helpers = team(threads).min(count).saturating_sub(1);
     match threads {
         1 => run(),
-        0 => rayon::in_place_scope(|s| {
-            for _ in 0..helpers(rayon::current_num_threads()) {
-                s.spawn(move |_| run());
-            }
-            run();
-        }),
-        n => pool(n)?.in_place_scope(|s| {
-            for _ in 0..helpers(n) {
-                s.spawn(move |_| run());
-            }
-            run();
-        }),
+        0 => rayon::in_place_scope(|s| run_with_helpers(s, helpers, run)),
+        n => pool(n)?.in_place_scope(|s| run_with_helpers(s, helpers, run)),
     }
     outputs
         .into_iter()
         .map(|o| o.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect::<Option<Vec<R>>>()
         .ok_or_else(|| Error::invalid("a parallel item did not run (an earlier panic?)"))
+}
+
+/// How many threads `threads=` puts to work, the calling one included: every core's
+/// worth (rayon's global pool) for 0, else `threads`.
+pub fn team(threads: usize) -> usize {
+    match threads {
+        0 => rayon::current_num_threads(),
+        n => n,
+    }
+}
+
+/// `run` on `helpers` threads of `s`'s pool and on this one.
+fn run_with_helpers<'s>(s: &rayon::Scope<'s>, helpers: usize, run: &'s (impl Fn() + Sync)) {
+    for _ in 0..helpers {
+        s.spawn(move |_| run());
+    }
+    run();
 }
 
 fn pool(n: usize) -> Result<Arc<ThreadPool>> {
