@@ -3,21 +3,17 @@
 //! floats) and the plain symbol/index path, on one thread and on every core.
 //! Run with `cargo bench --bench fastrans_format`.
 
-use std::sync::Arc;
-
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fastrans::format;
-use fastrans::gaussian::gaussian_table;
-use fastrans::scale_coder::{ScaleCoder, StreamFormat};
+use fastrans::scale_coder::StreamFormat;
 
 #[path = "common/w1.rs"]
 mod w1;
-use w1::{scale_table, w1, N};
+use w1::{w1, w1_coder, N};
 
 fn bench(c: &mut Criterion) {
-    let table = Arc::new(gaussian_table(&scale_table(), 16, 1e-9).expect("valid table"));
-    let st: Vec<f32> = scale_table().iter().map(|&s| s as f32).collect();
-    let coder = ScaleCoder::new(table.clone(), &st, 0.11).expect("valid coder");
+    let coder = w1_coder(16);
+    let table = coder.table().clone();
     let (y, means, scales) = w1();
     let fmt = StreamFormat::Fastrans;
     let data = coder

@@ -6,24 +6,20 @@
 //!
 //! `cargo run --release --example lane_kernels [runs] [threads]`
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fastrans::gaussian::gaussian_table;
 use fastrans::lanes::{with_avx2_lanes, with_scalar_lanes};
-use fastrans::scale_coder::{ScaleCoder, StreamFormat};
+use fastrans::scale_coder::StreamFormat;
 
 #[path = "../benches/common/w1.rs"]
 mod w1;
-use w1::{scale_table, w1, N};
+use w1::{w1, w1_coder, N};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50);
     let threads: Option<usize> = args.get(2).and_then(|a| a.parse().ok());
-    let table = Arc::new(gaussian_table(&scale_table(), 16, 1e-9).expect("valid table"));
-    let st: Vec<f32> = scale_table().iter().map(|&s| s as f32).collect();
-    let coder = ScaleCoder::new(table, &st, 0.11).expect("valid coder");
+    let coder = w1_coder(16);
     let (y, means, scales) = w1();
     let fmt = StreamFormat::Fastrans;
     let data = coder

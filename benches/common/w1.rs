@@ -36,18 +36,25 @@ pub fn w1() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     (y, m, s)
 }
 
+/// CompressAI's 64-scale Gaussian table at precision `p` (tail mass 1e-9, as
+/// `GaussianConditional`), as a `ScaleCoder` with scale bound 0.11.
+#[allow(dead_code)]
+pub fn w1_coder(p: u32) -> fastrans::scale_coder::ScaleCoder {
+    let st = scale_table();
+    let table = fastrans::gaussian::gaussian_table(&st, p, 1e-9).expect("valid table");
+    let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
+    fastrans::scale_coder::ScaleCoder::new(std::sync::Arc::new(table), &st32, 0.11)
+        .expect("valid coder")
+}
+
 /// The workload's bins `(start, freq)` in CompressAI's 64-scale Gaussian table at
 /// precision `p`, in stream order, and the number of symbols left out because they would
 /// take the escape path (for studies of the coder alone: `examples/rate_32x16.rs`,
 /// `examples/encoder_division.rs`).
 #[allow(dead_code)]
 pub fn w1_bins(p: u32) -> (Vec<(u32, u32)>, usize) {
-    use fastrans::gaussian::gaussian_table;
-    use fastrans::scale_coder::ScaleCoder;
-    let st = scale_table();
-    let table = std::sync::Arc::new(gaussian_table(&st, p, 1e-9).expect("valid table"));
-    let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
-    let coder = ScaleCoder::new(table.clone(), &st32, 0.11).expect("valid coder");
+    let coder = w1_coder(p);
+    let table = coder.table();
     let (y, means, scales) = w1();
     let rows = coder.indexes(&scales).expect("no NaN");
     let offsets = table.offsets();
