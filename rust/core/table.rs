@@ -41,8 +41,8 @@ const MAX_LOOKUP_BITS: u32 = 12;
 /// Every field fits 16 bits (precision <= 16, every frequency >= 1): `start < 2^16`;
 /// `1 <= freq_lo <= 2^16`, stored minus one; `freq_hi < 2^16`, since a second bin starts at
 /// `split >= 1`; `bin < 2^16`, since a row has at most `2^16` bins. So a bucket is one
-/// 64-bit load (one gather for eight lanes), and W1's buckets take 40 KB, which fits this
-/// host's 48 KB L1 (the 16-byte layout took 80 KB).
+/// 64-bit load (one gather for eight lanes), and W1's buckets take half the memory of the
+/// 16-byte layout: 80 KB at two per bin (`BUCKETS_PER_BIN`), what one per bin took then.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(8))]
 pub(crate) struct Bucket {
