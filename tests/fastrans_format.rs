@@ -20,12 +20,18 @@ fn table() -> CdfTable {
 
 /// W1-like floats: scales log-uniform 0.12..30, means ~N(0, 3), y = means + scales * N(0,1).
 fn w1_floats(n: usize, seed: u64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    floats_with_scales(n, seed, 30.0)
+}
+
+/// As [`w1_floats`] with scales log-uniform in 0.12..`max_scale` (a lower maximum gives
+/// fewer bits a symbol).
+fn floats_with_scales(n: usize, seed: u64, max_scale: f64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let mut rng = Rng(seed | 1);
     let mut y = Vec::with_capacity(n);
     let mut means = Vec::with_capacity(n);
     let mut scales = Vec::with_capacity(n);
     for _ in 0..n {
-        let s = (0.12f64.ln() + rng.unit() * (30f64.ln() - 0.12f64.ln())).exp() as f32;
+        let s = (0.12f64.ln() + rng.unit() * (max_scale.ln() - 0.12f64.ln())).exp() as f32;
         let m = (3.0 * rng.normal()) as f32;
         y.push(m + s * rng.normal() as f32);
         means.push(m);
@@ -40,7 +46,12 @@ fn scale_table_f32() -> Vec<f32> {
 
 /// W1-like symbols and indexes.
 fn w1(n: usize, seed: u64) -> (Vec<i32>, Vec<i32>) {
-    let (y, means, scales) = w1_floats(n, seed);
+    symbols_with_scales(n, seed, 30.0)
+}
+
+/// Symbols and indexes of [`floats_with_scales`].
+fn symbols_with_scales(n: usize, seed: u64, max_scale: f64) -> (Vec<i32>, Vec<i32>) {
+    let (y, means, scales) = floats_with_scales(n, seed, max_scale);
     let ix = ScaleIndexer::new(&scale_table_f32(), 0.11).expect("valid");
     let symbols = y
         .iter()
@@ -75,7 +86,9 @@ fn boundary_sizes() -> Vec<usize> {
         8 * MIN_LANE_SYMBOLS,
         16 * MIN_LANE_SYMBOLS,
         MAX_CHUNK_SYMBOLS,
+        2 * 16 * MIN_LANE_SYMBOLS,
         2 * MAX_CHUNK_SYMBOLS,
+        4 * MAX_CHUNK_SYMBOLS,
     ] {
         sizes.extend([base - 1, base, base + 1, base + 17]);
     }
@@ -86,7 +99,7 @@ fn boundary_sizes() -> Vec<usize> {
 #[test]
 fn round_trips_at_every_boundary_and_thread_count() {
     let t = table();
-    let (symbols, indexes) = w1(2 * MAX_CHUNK_SYMBOLS + 17, 7);
+    let (symbols, indexes) = w1(4 * MAX_CHUNK_SYMBOLS + 17, 7);
     for n in boundary_sizes() {
         let (s, i) = (&symbols[..n], &indexes[..n]);
         let data = round_trip(&t, s, i);
@@ -117,9 +130,14 @@ fn params_follow_the_symbol_count() {
             chunk_symbols: 1000
         }
     );
+    // W1: two chunks of 16 lanes (a lane per 30 K symbols).
     let p = Params::for_len(983_040);
     assert_eq!(p.chunk_symbols, 491_520);
+    assert_eq!(p.lanes, 16);
+    let p = Params::for_len(491_519);
     assert_eq!(p.lanes, 8);
+    let p = Params::for_len(61_440);
+    assert_eq!(p.lanes, 2);
     let p = Params::for_len(100_000_000);
     assert!(p.chunk_symbols <= MAX_CHUNK_SYMBOLS);
 }
@@ -129,21 +147,24 @@ fn within_bound(fastrans: usize, compressai: usize) -> bool {
     fastrans as f64 <= compressai as f64 * 1.0005 + 16.0
 }
 
-#[test]
-fn size_within_bound_of_compressai() {
+/// Checks the size bound on sizes 1..300, geometrically spaced sizes up to `max_n` and
+/// every lane/chunk boundary below it; returns the symbols' mean bits in CompressAI's
+/// stream at `max_n`.
+fn check_size_bound(symbols: &[i32], indexes: &[i32], max_n: usize) -> f64 {
     let t = table();
-    let (symbols, indexes) = w1(1_000_000, 11);
     let mut sizes: Vec<usize> = (1..300).collect();
     let mut n = 300usize;
-    while n <= 1_000_000 {
+    while n <= max_n {
         sizes.push(n);
         n = n * 9 / 8 + 1;
     }
     sizes.extend(
         boundary_sizes()
             .into_iter()
-            .filter(|&n| (1..=1_000_000).contains(&n)),
+            .filter(|&n| (1..=max_n).contains(&n)),
     );
+    sizes.push(max_n);
+    let mut bits = 0.0;
     for n in sizes {
         let (s, i) = (&symbols[..n], &indexes[..n]);
         let ours = format::encode(&t, s, i, 0).unwrap().len();
@@ -152,7 +173,29 @@ fn size_within_bound_of_compressai() {
             within_bound(ours, theirs),
             "n={n}: fastrans {ours} B, compressai {theirs} B"
         );
+        bits = 8.0 * theirs as f64 / n as f64;
     }
+    bits
+}
+
+#[test]
+fn size_within_bound_of_compressai() {
+    let (symbols, indexes) = w1(1_000_000, 11);
+    let bits = check_size_bound(&symbols, &indexes, 1_000_000);
+    assert!(
+        (3.0..3.3).contains(&bits),
+        "W1-like data: {bits} bits a symbol"
+    );
+}
+
+#[test]
+fn size_within_bound_at_two_bits_a_symbol() {
+    // docs/FORMAT.md §5: the bound holds down to about 2 bits a symbol, at every lane and
+    // chunk boundary (two chunks of 16 lanes from 983 040 symbols, four from 2^21).
+    let n = 4 * MAX_CHUNK_SYMBOLS + 17;
+    let (symbols, indexes) = symbols_with_scales(n, 13, 6.0);
+    let bits = check_size_bound(&symbols, &indexes, n);
+    assert!((1.9..2.1).contains(&bits), "{bits} bits a symbol");
 }
 
 #[test]

@@ -30,8 +30,12 @@ use crate::varint;
 pub const VERSION: u8 = 1;
 /// Chunks hold at most this many symbols (so a 10^8-symbol stream has ~190 chunks).
 pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
-/// A lane gets at least this many symbols before the chunk gets more lanes.
-pub const MIN_LANE_SYMBOLS: usize = 1 << 15;
+/// A lane gets at least this many symbols before the chunk gets more lanes: 30 K
+/// (15 · 2^11) rather than 2^15, so that chunks of 480 K symbols and more (W1's two
+/// chunks) get 16 lanes, two groups of eight for the vector decoder. One 8-lane chunk
+/// alone keeps a core waiting on its round's latency (W1 on two threads: 1.70 ms with
+/// 8 lanes a chunk, 1.25 ms with 16); docs/FORMAT.md §5 gives what the extra lanes cost.
+pub const MIN_LANE_SYMBOLS: usize = 30 * 1024;
 /// Lanes the encoder uses at most (the format allows up to [`MAX_LANES`]).
 pub const ENCODER_MAX_LANES: usize = 16;
 /// Bytes of the CRC32C trailer.
