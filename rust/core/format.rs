@@ -388,7 +388,7 @@ thread_local! {
 /// valid for each stream: lanes rounded down to a power of two in `1..=MAX_LANES`, chunks
 /// of `1..=n` symbols) instead of [`Params::for_len`]. A test hook: the streams are valid
 /// (a decoder accepts any such header), and small ones then reach the many-lane kernels
-/// and the paired decoder, which `for_len` keeps for streams of 2^18 symbols and more.
+/// and the paired decoder, which `for_len` keeps for streams of more than 2^19 symbols.
 #[doc(hidden)]
 pub fn with_params<R>(params: Params, f: impl FnOnce() -> R) -> R {
     let before = FORCED_PARAMS.with(|p| p.replace(Some(params)));
