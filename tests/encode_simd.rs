@@ -183,6 +183,108 @@ fn symbol_minus_offset_overflowing_32_bits_is_escaped_both_ways() {
     }
 }
 
+/// Rows of 2 to 300 bins at precision 16 with the given offsets (a row's offset may be a
+/// function of its bin count).
+fn table_with_offsets(rng: &mut Rng, offset: &dyn Fn(usize, i32) -> i32, rows: usize) -> CdfTable {
+    let total = 1u64 << 16;
+    let mut cdfs = Vec::new();
+    let mut offsets = Vec::new();
+    for r in 0..rows {
+        let bins = 2 + rng.below(299) as usize;
+        let mut f: Vec<u64> = (0..bins).map(|_| 1 + rng.below(1000)).collect();
+        let sum: u64 = f.iter().sum();
+        for v in f.iter_mut() {
+            *v = (*v * (total - bins as u64) / sum).max(1);
+        }
+        let sum: u64 = f.iter().sum();
+        f[0] += total - sum;
+        let mut cdf = vec![0i32];
+        for v in f {
+            cdf.push(cdf[cdf.len() - 1] + v as i32);
+        }
+        cdfs.push(cdf);
+        offsets.push(offset(r, bins as i32));
+    }
+    let lengths: Vec<i32> = cdfs.iter().map(|r| r.len() as i32).collect();
+    CdfTable::from_rows(&cdfs, &lengths, &offsets, 16).expect("valid rows")
+}
+
+#[test]
+fn small_tables_check_each_bin_by_its_row_tag() {
+    // Tables of at most 64 rows whose symbols cannot wrap fetch a bin at `symbol + base -
+    // offset` and keep it only when its tag names the lane's row: symbols that land on
+    // another row's bins, on an escape bin, on a row's padding record or past the table
+    // must all be escaped as the scalar encoder escapes them. Offsets at i32::MIN and at
+    // the last offset that cannot wrap (2^31 - max_value), and symbols spread over
+    // neighbouring rows' ranges and at the i32 extremes.
+    let mut rng = Rng(0x7A66_ED00_B175_0001);
+    let offsets: [&dyn Fn(usize, i32) -> i32; 3] = [
+        &|_, bins| -bins / 2,
+        &|r, bins| match r % 4 {
+            0 => i32::MIN,
+            1 => (2i64.pow(31) - (bins as i64 - 1)) as i32,
+            2 => 100 * r as i32,
+            _ => -bins / 2,
+        },
+        &|r, _| -(7 * r as i32),
+    ];
+    for offset in offsets {
+        for num_rows in [3usize, 24, 64] {
+            let table = table_with_offsets(&mut rng, offset, num_rows);
+            let centres: Vec<i64> = (0..num_rows).map(|r| table.offsets()[r] as i64).collect();
+            let m = 3 * CHECK_BLOCK + 5;
+            let rows: Vec<usize> = (0..m)
+                .map(|_| rng.below(num_rows as u64) as usize)
+                .collect();
+            let syms: Vec<i32> = rows
+                .iter()
+                .map(|&r| match rng.below(10) {
+                    0 => i32::MIN + rng.below(3) as i32,
+                    1 => i32::MAX - rng.below(3) as i32,
+                    // Around another row's symbols, or far past this row's.
+                    2 => (centres[rng.below(num_rows as u64) as usize] + rng.below(300) as i64)
+                        .clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+                    3 => (centres[r] - 1 - rng.below(3000) as i64).max(i32::MIN as i64) as i32,
+                    4 => (centres[r] + rng.below(20_000) as i64).min(i32::MAX as i64) as i32,
+                    _ => (centres[r] + rng.below(40) as i64).min(i32::MAX as i64) as i32,
+                })
+                .collect();
+            for lanes in [8, 16, 32] {
+                chunk_both(&table, &syms, &rows, lanes);
+            }
+            stream_both(&table, &syms, &rows, cuts(m)[1]);
+        }
+    }
+}
+
+#[test]
+fn a_symbol_that_would_wrap_onto_a_direct_bin_is_escaped() {
+    // One row with offset 2^31 - max_value + 1: its last direct symbol is i32::MAX, and
+    // i32::MIN is 2^32 below it, so `symbol + base - offset` in 32 bits lands on that bin.
+    // Such a table must not take the tagged path.
+    let cdf = vec![vec![0, 10_000, 20_000, 30_000, 40_000, 50_000, 65_536]];
+    let max_value = 5i64;
+    let offset = (2i64.pow(31) - max_value + 1) as i32;
+    let table = CdfTable::from_rows(&cdf, &[7], &[offset], 16).expect("valid");
+    let m = 4096;
+    let syms: Vec<i32> = (0..m)
+        .map(|i| {
+            if i % 5 == 0 {
+                i32::MIN
+            } else {
+                i32::MAX - (i % 4) as i32
+            }
+        })
+        .collect();
+    let rows = vec![0usize; m];
+    for lanes in [8, 16, 32] {
+        chunk_both(&table, &syms, &rows, lanes);
+    }
+    for params in cuts(m) {
+        stream_both(&table, &syms, &rows, params);
+    }
+}
+
 /// W1-like floats: scales log-uniform 0.12..30, means ~N(0, 3), values = means +
 /// scales·N(0, 1), with some large, negative-zero and exactly-half differences.
 fn floats(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {

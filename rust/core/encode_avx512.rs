@@ -6,8 +6,10 @@
 //! for doing eight of those at once: unsigned 64-bit compares into mask registers,
 //! `vpcompressd` for the words, and enough 32x32 → 64-bit multiplies per cycle to build
 //! the high half of the 64x64 product from four of them. So a group of eight lanes makes
-//! its step together: the rows' facts are permuted from registers (tables of at most 64
-//! rows) or gathered, the bins' `EncSymbol`s are gathered a round ahead, the renormalising
+//! its step together: each bin's index comes from its row's `base - offset` permuted from
+//! registers (tables of at most 64 rows, checked by the bin's row tag, see
+//! `Kernel::small`) or from the rows' fields gathered, the bins' `EncSymbol`s are gathered
+//! a round ahead, the renormalising
 //! lanes' low words are packed in the scalar encoder's order (lane 7 first) into the
 //! round's word window, and the state update `x + bias + (mulhi(x, rcp) >> shift) ·
 //! cmpl_freq` is the scalar one, bit for bit. The bytes are therefore the scalar encoder's,
@@ -30,7 +32,7 @@ use crate::lanes::{
 use crate::prefetch;
 use crate::rans::enc_put;
 use crate::scale_avx512::Scales;
-use crate::table::{CdfTable, EncSymbol, Row};
+use crate::table::{CdfTable, EncSymbol, Row, NO_ROW_TAG};
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
@@ -46,13 +48,15 @@ pub(crate) fn usable(table: &CdfTable) -> bool {
     is_x86_feature_detected!("avx512f")
         && is_x86_feature_detected!("avx512vl")
         && is_x86_feature_detected!("avx512dq")
+        && is_x86_feature_detected!("avx512bw")
         && is_x86_feature_detected!("popcnt")
         && table.num_tables() <= i32::MAX as usize / ROW_WORDS
         && table.enc_symbols().len() <= i32::MAX as usize / 2
 }
 
-/// Tables with at most this many rows keep their rows' fields in registers.
+/// Tables with at most this many rows keep their rows' `base - offset` in registers.
 const SMALL_ROWS: usize = 64;
+const _: () = assert!(SMALL_ROWS < NO_ROW_TAG as usize);
 
 /// For each 8-bit mask, the mask with its bits in reverse order (lane 7 ↔ lane 0).
 const REVERSED: [u8; 256] = {
@@ -71,10 +75,14 @@ struct Kernel {
     row_base: *const i32,
     row_max: *const i32,
     row_offset: *const i32,
-    /// For tables of at most [`SMALL_ROWS`] rows, the three fields of every row in
-    /// registers (`base`, `max_value`, `offset`; 16 rows a vector): permutes instead of
-    /// the three gathers.
-    small: Option<[[__m512i; 4]; 3]>,
+    /// For tables of at most [`SMALL_ROWS`] rows whose symbols cannot wrap (see
+    /// [`Kernel::new`]), every row's `base - offset` in registers (16 rows a vector): a
+    /// bin's index is then `symbol + base - offset`, and the bin's [`EncSymbol::tag`] tells
+    /// whether it codes that symbol of that row directly (one permute instead of three
+    /// gathers, and no bounds from the row).
+    small: Option<[__m512i; 4]>,
+    /// The number of `EncSymbol`s, eight times (the small path's bounds check).
+    num_syms: __m256i,
     /// `table.enc_symbols()`: the reciprocals, and the 8 bytes after each.
     rcp: *const i64,
     meta: *const i64,
@@ -99,17 +107,21 @@ impl Kernel {
         // `wrapping_byte_add`: field addresses inside the first row (or one past an empty
         // table's end: never dereferenced then, every row index is checked first).
         let field = |off: usize| rows.wrapping_byte_add(off) as *const i32;
-        let small = (table.num_tables() <= SMALL_ROWS).then(|| {
-            let fields: [fn(&Row) -> i32; 3] = [|r| r.base as i32, |r| r.max_value, |r| r.offset];
-            fields.map(|f| {
-                let mut v = [0i32; SMALL_ROWS];
-                for (d, r) in v.iter_mut().zip(table.rows()) {
-                    *d = f(r);
-                }
-                // SAFETY: 16 i32 from each quarter of `v`.
-                std::array::from_fn(|q| unsafe {
-                    _mm512_loadu_si512(v[16 * q..].as_ptr() as *const __m512i)
-                })
+        // `symbol + (base - offset)` in 32 bits lands on one of the row's direct bins
+        // only for the symbol `offset + bin` when no row has `offset + max_value > 2^31`:
+        // otherwise a symbol 2^32 below one of its direct symbols would wrap onto it.
+        let no_wrap = table
+            .rows()
+            .iter()
+            .all(|r| r.offset as i64 + r.max_value as i64 <= 1 << 31);
+        let small = (table.num_tables() <= SMALL_ROWS && no_wrap).then(|| {
+            let mut v = [0i32; SMALL_ROWS];
+            for (d, r) in v.iter_mut().zip(table.rows()) {
+                *d = (r.base as i32).wrapping_sub(r.offset);
+            }
+            // SAFETY: 16 i32 from each quarter of `v`.
+            std::array::from_fn(|q| unsafe {
+                _mm512_loadu_si512(v[16 * q..].as_ptr() as *const __m512i)
             })
         });
         Kernel {
@@ -120,6 +132,7 @@ impl Kernel {
             rcp: syms.wrapping_byte_add(offset_of!(EncSymbol, rcp)) as *const i64,
             meta: syms.wrapping_byte_add(offset_of!(EncSymbol, bias)) as *const i64,
             num_rows: _mm256_set1_epi32(table.num_tables() as i32),
+            num_syms: _mm256_set1_epi32(table.enc_symbols().len() as i32),
             one: _mm512_set1_epi64(1i64 << p),
             shl_max: _mm_set_epi64x(0, 63 - p as i64),
             reverse_words: std::hint::black_box(_mm512_setr_epi32(
@@ -132,34 +145,59 @@ impl Kernel {
     /// with `rows`, or `None` when the group must take the scalar step (a row out of
     /// range, or an escape). Nothing here waits on the states, so the encoder prepares
     /// the next round while this one's states update.
-    #[target_feature(enable = "avx512f,avx512vl,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw")]
     #[inline]
     fn prepare(&self, syms: __m256i, rows: __m256i) -> Option<Bins> {
         if _mm256_cmpge_epu32_mask(rows, self.num_rows) != 0 {
             return None;
         }
+        match &self.small {
+            Some(bo) => self.prepare_small(syms, rows, bo),
+            None => self.prepare_gathered(syms, rows),
+        }
+    }
+
+    /// [`Kernel::prepare`] for a small table, rows in range: each bin fetched at
+    /// `symbol + base - offset` (when inside the table) and kept when its tag names the
+    /// lane's row (`Kernel::small`).
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw")]
+    #[inline]
+    fn prepare_small(&self, syms: __m256i, rows: __m256i, bo: &[__m512i; 4]) -> Option<Bins> {
+        let ix = _mm512_castsi256_si512(rows);
+        let upper = _mm512_test_epi32_mask(ix, _mm512_set1_epi32(32));
+        let lo = _mm512_permutex2var_epi32(bo[0], ix, bo[1]);
+        let hi = _mm512_permutex2var_epi32(bo[2], ix, bo[3]);
+        let bo = _mm512_castsi512_si256(_mm512_mask_mov_epi32(lo, upper, hi));
+        let ix = _mm256_add_epi32(syms, bo);
+        if _mm256_cmplt_epu32_mask(ix, self.num_syms) != 0xff {
+            return None;
+        }
+        // Below enc_symbols().len() (just checked), and twice that fits i32 (`usable`).
+        let ix2 = _mm256_add_epi32(ix, ix);
+        // SAFETY: each index names an existing 16-byte `EncSymbol`; `rcp` and `meta` point
+        // at its two 8-byte halves (no padding: its last two bytes are `tag` and `shift`).
+        let bins = unsafe { self.gather_bins(ix2) };
+        // The tag is byte 6 of `meta`: compare it with the row, eight bytes at once.
+        let want = _mm512_slli_epi64::<48>(_mm512_cvtepu32_epi64(rows));
+        const TAG_BYTES: u64 = 0x4040_4040_4040_4040;
+        let tags = _mm512_mask_cmpeq_epi8_mask(TAG_BYTES, bins.meta, want);
+        (tags == TAG_BYTES).then_some(bins)
+    }
+
+    /// [`Kernel::prepare`] with the rows' fields gathered, rows in range.
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq")]
+    #[inline]
+    fn prepare_gathered(&self, syms: __m256i, rows: __m256i) -> Option<Bins> {
         // Below num_tables() <= i32::MAX / ROW_WORDS (`usable`): the gather offsets fit.
-        let (base, max_value, offset) = match &self.small {
-            Some([b, m, o]) => {
-                let ix = _mm512_castsi256_si512(rows);
-                let upper = _mm512_test_epi32_mask(ix, _mm512_set1_epi32(32));
-                let pick = |f: &[__m512i; 4]| {
-                    let lo = _mm512_permutex2var_epi32(f[0], ix, f[1]);
-                    let hi = _mm512_permutex2var_epi32(f[2], ix, f[3]);
-                    _mm512_castsi512_si256(_mm512_mask_mov_epi32(lo, upper, hi))
-                };
-                (pick(b), pick(m), pick(o))
-            }
-            // SAFETY: every row index is below `num_tables()` (checked above), so each
-            // gather reads an `i32` field of an existing `Row`.
-            None => unsafe {
-                let rix = _mm256_mullo_epi32(rows, _mm256_set1_epi32(ROW_WORDS as i32));
-                (
-                    _mm256_i32gather_epi32::<4>(self.row_base, rix),
-                    _mm256_i32gather_epi32::<4>(self.row_max, rix),
-                    _mm256_i32gather_epi32::<4>(self.row_offset, rix),
-                )
-            },
+        // SAFETY: every row index is below `num_tables()` (checked by `prepare`), so each
+        // gather reads an `i32` field of an existing `Row`.
+        let (base, max_value, offset) = unsafe {
+            let rix = _mm256_mullo_epi32(rows, _mm256_set1_epi32(ROW_WORDS as i32));
+            (
+                _mm256_i32gather_epi32::<4>(self.row_base, rix),
+                _mm256_i32gather_epi32::<4>(self.row_max, rix),
+                _mm256_i32gather_epi32::<4>(self.row_offset, rix),
+            )
         };
         // value = symbol - offset, direct when 0 <= value < max_value as in `direct_bin`
         // (which subtracts in 64 bits): in 32 bits a subtraction that overflows is never
@@ -171,31 +209,40 @@ impl Kernel {
             return None;
         }
         // `base + value` indexes a bin of an existing row: below enc_symbols().len(), and
-        // twice that fits i32 (`usable`). A record is two 8-byte words.
+        // twice that fits i32 (`usable`).
         let ix = _mm256_add_epi32(base, value);
-        let ix2 = _mm256_add_epi32(ix, ix);
-        // SAFETY: each index names an existing 16-byte `EncSymbol`; `rcp` and `meta` point
-        // at its two 8-byte halves (no padding: its last byte is the `zero` field).
-        let (rcp, meta) = unsafe {
-            (
-                _mm512_i32gather_epi64::<8>(ix2, self.rcp),
-                _mm512_i32gather_epi64::<8>(ix2, self.meta),
-            )
-        };
-        Some(Bins { rcp, meta })
+        // SAFETY: each index names an existing 16-byte `EncSymbol`.
+        Some(unsafe { self.gather_bins(_mm256_add_epi32(ix, ix)) })
+    }
+
+    /// The `EncSymbol`s at `ix2 / 2`, as their two 8-byte halves.
+    ///
+    /// # Safety
+    /// Every `ix2[k] / 2` is below `enc_symbols().len()` (and `ix2[k]` is even).
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    unsafe fn gather_bins(&self, ix2: __m256i) -> Bins {
+        // SAFETY: the caller's contract; a record is two 8-byte words, `rcp` and `meta`
+        // point at its halves.
+        unsafe {
+            Bins {
+                rcp: _mm512_i32gather_epi64::<8>(ix2, self.rcp),
+                meta: _mm512_i32gather_epi64::<8>(ix2, self.meta),
+            }
+        }
     }
 
     /// The other half: lanes `0..8` of `x` code `bins`. The words of the lanes that
     /// renormalise go to `dst[..count]`, lane 7's first, as the scalar encoder pushes them.
     /// Returns the new states and `count`.
-    #[target_feature(enable = "avx512f,avx512vl,avx512dq,popcnt")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
     #[inline]
     fn commit(&self, x: __m512i, bins: Bins, dst: &mut [u32; GROUP]) -> (__m512i, usize) {
         let Bins { rcp, meta } = bins;
         let low32 = _mm512_set1_epi64(0xffff_ffff);
         let bias = _mm512_and_si512(meta, low32);
         let cmpl = _mm512_and_si512(_mm512_srli_epi64::<32>(meta), _mm512_set1_epi64(0xffff));
-        let shift = _mm512_srli_epi64::<48>(meta);
+        let shift = _mm512_srli_epi64::<56>(meta);
         // Renormalise: x_max = freq << (63 - p); lanes at or above it emit their low word.
         let x_max = _mm512_sll_epi64(_mm512_sub_epi64(self.one, cmpl), self.shl_max);
         let emit = _mm512_cmpge_epu64_mask(x, x_max);
@@ -349,7 +396,7 @@ impl GroupInput for Floats<'_> {
 ///
 /// # Safety
 /// [`usable`] returned `true` for `table`.
-#[target_feature(enable = "avx512f,avx512vl,avx512dq,popcnt")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
 pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
     table: &CdfTable,
     src: &S,
@@ -384,7 +431,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
 
 /// [`encode_rounds`] with the inputs from `input` (read from `src`, which also prefetches
 /// them).
-#[target_feature(enable = "avx512f,avx512vl,avx512dq,popcnt")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
 fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     table: &CdfTable,
     input: &I,

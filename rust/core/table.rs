@@ -92,12 +92,28 @@ pub struct EncSymbol {
     pub bias: u32,
     /// `2^p - freq` (below `2^16`, since `p <= 16` and `freq >= 1`).
     pub cmpl_freq: u16,
-    /// Right shift applied to `mulhi(x, rcp)`.
+    /// The row whose directly coded bin this is ([`EncSymbol::tag`]), so that the
+    /// vectorised encoder can check a bin it fetched by `symbol + base - offset` without
+    /// the row's bounds (`encode_avx512.rs`). Also makes the record free of padding: the
+    /// encoder loads its last eight bytes whole.
+    tag: u8,
+    /// Right shift applied to `mulhi(x, rcp)` (the record's top byte, so the vectorised
+    /// encoder gets it with one shift).
     pub shift: u8,
-    /// Always 0: the record has no padding, so the vectorised encoder may load its last
-    /// eight bytes whole (`encode_avx512.rs`).
-    zero: u8,
 }
+
+// `encode_avx512.rs` reads the second half as `bias | cmpl_freq << 32 | tag << 48 |
+// shift << 56`.
+const _: () = assert!(
+    std::mem::offset_of!(EncSymbol, bias) == 8
+        && std::mem::offset_of!(EncSymbol, cmpl_freq) == 12
+        && std::mem::offset_of!(EncSymbol, tag) == 14
+        && std::mem::offset_of!(EncSymbol, shift) == 15
+);
+
+/// [`EncSymbol::tag`] of a bin that codes no symbol directly (an escape bin, a row's
+/// padding record) and of the bins of rows numbered `NO_ROW_TAG` and above.
+pub(crate) const NO_ROW_TAG: u8 = u8::MAX;
 
 impl EncSymbol {
     /// Precomputes the division-free form of bin `[start, start + freq)` at `precision`.
@@ -112,8 +128,8 @@ impl EncSymbol {
                 rcp: u64::MAX,
                 bias: start + one - 1,
                 cmpl_freq,
+                tag: NO_ROW_TAG,
                 shift: 0,
-                zero: 0,
             };
         }
         // shift = ceil(log2 freq); rcp = ceil(2^(63 + shift) / freq) < 2^64 because
@@ -125,9 +141,25 @@ impl EncSymbol {
             rcp,
             bias: start,
             cmpl_freq,
+            tag: NO_ROW_TAG,
             shift: (shift - 1) as u8,
-            zero: 0,
         }
+    }
+
+    /// This record as a directly coded bin of row `row` (its [`EncSymbol::tag`]).
+    fn of_row(self, row: usize) -> Self {
+        EncSymbol {
+            tag: row.min(NO_ROW_TAG as usize) as u8,
+            ..self
+        }
+    }
+
+    /// The row number (below [`NO_ROW_TAG`]) when this bin of that row codes a symbol
+    /// directly, else [`NO_ROW_TAG`]. (The vectorised encoder reads it as byte 6 of the
+    /// record's second half.)
+    #[cfg(test)]
+    pub(crate) fn tag(&self) -> u8 {
+        self.tag
     }
 
     /// The bin's frequency, `1 ..= 2^precision`.
@@ -424,12 +456,18 @@ impl CdfTable {
             offset,
         });
         self.cdf.extend(valid.iter().map(|&c| c as u32));
-        for w in valid.windows(2) {
+        let row_number = self.rows.len() - 1;
+        for (bin, w) in valid.windows(2).enumerate() {
             let (start, end) = (w[0] as u32, w[1] as u32);
+            let sym = EncSymbol::new(start, end - start, self.precision);
+            let direct = (bin as i64) < row.max_value as i64;
             self.symbols
-                .push(EncSymbol::new(start, end - start, self.precision));
+                .push(if direct { sym.of_row(row_number) } else { sym });
         }
-        self.symbols.push(EncSymbol::default());
+        self.symbols.push(EncSymbol {
+            tag: NO_ROW_TAG,
+            ..EncSymbol::default()
+        });
         // Bucket b covers slots first..=last with first = b << lookup_shift.
         let cdf = |j: usize| valid[j] as u32;
         let mut b0 = 0usize;
@@ -644,6 +682,40 @@ impl Fnv1a {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn direct_bins_carry_their_row_as_tag() {
+        // 300 rows of 1 to 4 bins: tags up to 254, then NO_ROW_TAG for rows 255 and on.
+        let rows: Vec<Vec<i32>> = (0..300)
+            .map(|r| match r % 4 {
+                0 => vec![0, 1 << 16],
+                1 => vec![0, 100, 1 << 16],
+                2 => vec![0, 1, 2, 1 << 16],
+                _ => vec![0, 30_000, 40_000, 50_000, 1 << 16],
+            })
+            .collect();
+        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
+        let offsets: Vec<i32> = (0..300).map(|r| r - 150).collect();
+        let t = CdfTable::from_rows(&rows, &lengths, &offsets, 16).unwrap();
+        for (r, &len) in lengths.iter().enumerate() {
+            let row = t.row(r);
+            let base = row.base as usize;
+            let bins = len as usize - 1;
+            for bin in 0..bins + 1 {
+                let want = if (bin as i32) < row.max_value && r < NO_ROW_TAG as usize {
+                    r as u8
+                } else {
+                    NO_ROW_TAG
+                };
+                // Bins 0 .. max_value, the escape bin, then the row's padding record.
+                assert_eq!(t.enc_symbols()[base + bin].tag(), want, "row {r} bin {bin}");
+            }
+        }
+        assert_eq!(
+            t.enc_symbols().len(),
+            rows.iter().map(|r| r.len()).sum::<usize>()
+        );
+    }
 
     #[test]
     fn reciprocal_matches_division() {
