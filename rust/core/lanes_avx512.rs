@@ -179,21 +179,66 @@ impl Kernel<'_> {
         let upper = _mm512_cmpge_epu64_mask(from_start, freq_lo);
         let bin = _mm512_mask_sub_epi64(pair, upper, pair, _mm512_set1_epi64(-1));
         let fast_max = _mm512_and_si512(out, self.low32);
-        if _mm512_mask_cmplt_epu64_mask(in_pair, bin, fast_max) != 0xff {
-            return None;
-        }
+        let fast = _mm512_mask_cmplt_epu64_mask(in_pair, bin, fast_max);
         let freq = _mm512_mask_mov_epi64(freq_lo, upper, freq_hi);
         let rest = _mm512_mask_sub_epi64(from_start, upper, from_start, freq_lo);
         let h = _mm512_srl_epi64(x, self.shift_p);
         // `freq * h + rest`: `freq < 2^17`, so two 32x32 multiplies (h may exceed 32 bits).
         let lo = _mm512_mul_epu32(freq, h);
         let hi = _mm512_slli_epi64::<32>(_mm512_mul_epu32(freq, _mm512_srli_epi64::<32>(h)));
+        let mut next = _mm512_add_epi64(_mm512_add_epi64(lo, hi), rest);
+        let mut bin = bin;
+        if fast != 0xff {
+            // A lane in its pair but not fast is an escape (or leaves `i32`): the scalar
+            // round. Lanes outside their bucket's pair take the scalar step alone.
+            if in_pair & !fast != 0 {
+                return None;
+            }
+            (next, bin) = self.patch_lanes(x, prep.rows, fast_max, !in_pair, next, bin)?;
+        }
         // The offset is the high half of `out`; `offset + bin` fits `i32` (`fast_max`).
         let symbols = _mm512_cvtepi64_epi32(_mm512_add_epi64(_mm512_srli_epi64::<32>(out), bin));
-        Some(Plan {
-            next: _mm512_add_epi64(_mm512_add_epi64(lo, hi), rest),
-            symbols,
-        })
+        Some(Plan { next, symbols })
+    }
+
+    /// The lanes of `lanes` (those whose slot is outside their bucket's pair of bins)
+    /// through the scalar decoding step ([`CdfTable::decode_step`], which scans from the
+    /// pair): their states before renormalising and their bins put into `next` and `bin`.
+    /// `None` when one of them is not fast either (an escape, or a symbol leaving `i32`):
+    /// the group then takes the scalar round. Out of line: about 1% of W1's groups have
+    /// such a lane, and each used to send its whole group to the scalar round.
+    #[cold]
+    #[inline(never)]
+    #[target_feature(enable = "avx512f")]
+    fn patch_lanes(
+        &self,
+        x: __m512i,
+        rows: __m512i,
+        fast_max: __m512i,
+        lanes: __mmask8,
+        next: __m512i,
+        bin: __m512i,
+    ) -> Option<(__m512i, __m512i)> {
+        let ([mut xs, mut rs, mut fm], [mut nx, mut bs]) = ([[0u64; GROUP]; 3], [[0u64; GROUP]; 2]);
+        for (v, a) in [x, rows, fast_max]
+            .into_iter()
+            .zip([&mut xs, &mut rs, &mut fm])
+        {
+            store8(v, a);
+        }
+        store8(next, &mut nx);
+        store8(bin, &mut bs);
+        for k in (0..GROUP).filter(|&k| lanes >> k & 1 != 0) {
+            // The row is in range (`prepare` checked every row of the group).
+            let (b, state) = self
+                .table
+                .decode_step(self.table.row(rs[k] as usize), xs[k], self.p);
+            if b as u64 >= fm[k] {
+                return None;
+            }
+            (nx[k], bs[k]) = (state, b as u64);
+        }
+        Some((load8(&nx), load8(&bs)))
     }
 
     /// Finish a group: renormalise a planned step (the lanes below L take the next
