@@ -27,8 +27,9 @@
 //! The structure is the AVX2 kernel's: a group's step is split into [`Kernel::plan`] (the
 //! step and its checks, no words read) and [`Kernel::commit`] (the renormalisation), so two
 //! groups can be in flight (the halves of a 16- or 32-lane round, or the same round of two
-//! chunks, [`decode_rounds_pair`]). A group that is not entirely ordinary (a row out of
-//! range, a slot outside its bucket's pair of bins, an escape, a symbol leaving `i32`,
+//! chunks, [`decode_rounds_pair`]). A lane whose slot is outside its bucket's pair of bins
+//! gets its step from the table's scalar step (`Kernel::patch_lanes`). A group that is
+//! otherwise not entirely ordinary (a row out of range, an escape, a symbol leaving `i32`,
 //! fewer than eight words left) takes the scalar round ([`decode_round`]) from the same
 //! states, so this decoder agrees with the scalar one by construction and every error comes
 //! from the scalar code. Chosen at run time before the AVX2 kernel (`lanes::vector_kernel`).
