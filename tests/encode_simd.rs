@@ -118,6 +118,17 @@ fn stream_both(
     vector
 }
 
+/// One chunk of 8, 16 and 32 lanes, and the whole stream cut every way of [`cuts`], each
+/// through both encoders.
+fn every_cut_both(table: &CdfTable, symbols: &[i32], rows: &[usize]) {
+    for lanes in [8, 16, 32] {
+        chunk_both(table, symbols, rows, lanes);
+    }
+    for params in cuts(symbols.len()) {
+        stream_both(table, symbols, rows, params);
+    }
+}
+
 #[test]
 fn vector_and_scalar_encoders_write_the_same_bytes() {
     let mut rng = Rng(0xC0FF_EE00_D15E_A5E5);
@@ -174,12 +185,7 @@ fn symbol_minus_offset_overflowing_32_bits_is_escaped_both_ways() {
             })
             .collect();
         let rows = vec![0usize; m];
-        for lanes in [8, 16, 32] {
-            chunk_both(&table, &syms, &rows, lanes);
-        }
-        for params in cuts(m) {
-            stream_both(&table, &syms, &rows, params);
-        }
+        every_cut_both(&table, &syms, &rows);
     }
 }
 
@@ -277,12 +283,7 @@ fn a_symbol_that_would_wrap_onto_a_direct_bin_is_escaped() {
         })
         .collect();
     let rows = vec![0usize; m];
-    for lanes in [8, 16, 32] {
-        chunk_both(&table, &syms, &rows, lanes);
-    }
-    for params in cuts(m) {
-        stream_both(&table, &syms, &rows, params);
-    }
+    every_cut_both(&table, &syms, &rows);
 }
 
 /// W1-like floats: scales log-uniform 0.12..30, means ~N(0, 3), values = means +
