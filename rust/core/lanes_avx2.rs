@@ -5,9 +5,10 @@
 //! group of eight lanes goes through the decoding step together. The eight rows' records
 //! ([`LaneRow`](crate::table::LaneRow)) are fetched by 16-byte loads and a transpose, the
 //! eight 8-byte buckets by 64-bit loads and two shuffles (gathers were slower on Zen 3).
-//! The compares and selects run eight wide, and the 64-bit state update four wide. The renormalisation reads the group's
-//! words with one unaligned load and one permute: the lanes that need a word take
-//! consecutive words, in lane order, exactly as the scalar decoder reads them.
+//! The compares and selects run eight wide, and the 64-bit state update four wide. The
+//! renormalisation reads the group's words with one unaligned load and one permute: the
+//! lanes that need a word take consecutive words, in lane order, exactly as the scalar
+//! decoder reads them.
 //!
 //! A group's step is split in two. [`Kernel::plan`] makes the step and its checks and
 //! reads no words; [`Kernel::commit`] renormalises. So two groups can be in flight: the
@@ -431,9 +432,9 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     Ok(())
 }
 
-/// [`decode_rounds`] for two chunks with the same lane count at once, round by round,
-/// for a thread that has more than one chunk to decode: with eight lanes per chunk
-/// (W1), one chunk alone leaves the decoder waiting on one round's latency.
+/// [`decode_rounds`] for two 8-lane chunks at once, round by round, for a thread that
+/// has more than one chunk to decode: one 8-lane chunk alone leaves the decoder waiting on
+/// one round's latency (chunks of more lanes do not pair, `lanes::decode_chunk_pair`).
 ///
 /// # Safety
 /// As [`decode_rounds`].
@@ -449,28 +450,24 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
     let rounds = a.out.len().min(b.out.len()) / N;
     let (a_out, a_rest) = a.out.split_at_mut(rounds * N);
     let (b_out, b_rest) = b.out.split_at_mut(rounds * N);
+    // One group per chunk: plan both chunks' steps, then renormalise each.
+    const { assert!(N == GROUP) };
     for (q, (da, db)) in a_out
         .chunks_exact_mut(N)
         .zip(b_out.chunks_exact_mut(N))
         .enumerate()
     {
-        if N == GROUP {
-            // One group per chunk: plan both chunks' steps, then renormalise each.
-            let (base_a, base_b) = (a.start + q * N, b.start + q * N);
-            let (mut rows_a, mut rows_b) = ([0usize; GROUP], [0usize; GROUP]);
-            tgt.rows(base_a, &mut rows_a);
-            tgt.rows(base_b, &mut rows_b);
-            let (x1, x2) = ((xa[0], xa[1]), (xb[0], xb[1]));
-            let (pa, pb) = (k.plan(x1, &rows_a), k.plan(x2, &rows_b));
-            let (sa, x1) = k.commit(pa, x1, &rows_a, a.r)?;
-            put_values(da, tgt.values(base_a, &sa));
-            let (sb, x2) = k.commit(pb, x2, &rows_b, b.r)?;
-            put_values(db, tgt.values(base_b, &sb));
-            (xa[0], xa[1], xb[0], xb[1]) = (x1.0, x1.1, x2.0, x2.1);
-        } else {
-            round::<T, N>(&k, tgt, a.start, q, &mut xa, a.r, da)?;
-            round::<T, N>(&k, tgt, b.start, q, &mut xb, b.r, db)?;
-        }
+        let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+        let (mut rows_a, mut rows_b) = ([0usize; GROUP], [0usize; GROUP]);
+        tgt.rows(base_a, &mut rows_a);
+        tgt.rows(base_b, &mut rows_b);
+        let (x1, x2) = ((xa[0], xa[1]), (xb[0], xb[1]));
+        let (pa, pb) = (k.plan(x1, &rows_a), k.plan(x2, &rows_b));
+        let (sa, x1) = k.commit(pa, x1, &rows_a, a.r)?;
+        put_values(da, tgt.values(base_a, &sa));
+        let (sb, x2) = k.commit(pb, x2, &rows_b, b.r)?;
+        put_values(db, tgt.values(base_b, &sb));
+        (xa[0], xa[1], xb[0], xb[1]) = (x1.0, x1.1, x2.0, x2.1);
     }
     for (q, dst) in a_rest.chunks_exact_mut(N).enumerate() {
         round::<T, N>(&k, tgt, a.start, rounds + q, &mut xa, a.r, dst)?;

@@ -541,8 +541,8 @@ fn prepare_pair(
     (k.prepare(rows_of(a)), k.prepare(rows_of(b)))
 }
 
-/// [`decode_rounds`] for two chunks with the same lane count at once, round by round
-/// (see `lanes_avx2::decode_rounds_pair`).
+/// [`decode_rounds`] for two 8-lane chunks at once, round by round (see
+/// `lanes_avx2::decode_rounds_pair`).
 ///
 /// # Safety
 /// As [`decode_rounds`].
@@ -576,7 +576,9 @@ fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
     let (a_out, a_rest) = a.out.split_at_mut(rounds * N);
     let (b_out, b_rest) = b.out.split_at_mut(rounds * N);
     let pairs = a_out.chunks_exact_mut(N).zip(b_out.chunks_exact_mut(N));
-    if N == GROUP && rounds > 0 {
+    // Only 8-lane chunks pair (`lanes::decode_chunk_pair`): one group per chunk.
+    const { assert!(N == GROUP) };
+    if rounds > 0 {
         // One group per chunk: plan both chunks' steps, then renormalise each. With
         // `AHEAD`, each round's rows and records are fetched a round ahead (see
         // `chunk_loop`; the last round fetches its own again).
@@ -598,11 +600,6 @@ fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
             let (sb, x2) = k.commit(pb, xb[0], rows_b.rows, &mut rb)?;
             put_values(db, tgt.values(base_b, &sb));
             (xa[0], xb[0]) = (x1, x2);
-        }
-    } else {
-        for (q, (da, db)) in pairs.enumerate() {
-            round::<T, N>(k, tgt, rows_of, a.start + q * N, &mut xa, &mut ra, da)?;
-            round::<T, N>(k, tgt, rows_of, b.start + q * N, &mut xb, &mut rb, db)?;
         }
     }
     let (a_from, b_from) = (a.start + rounds * N, b.start + rounds * N);
