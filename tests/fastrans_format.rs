@@ -631,6 +631,85 @@ fn block_wise_checks_report_the_first_bad_input() {
     }
 }
 
+/// The AVX-512 kernels check `ScaleCoder`'s floats themselves, with no pass of their own
+/// (a NaN or out-of-range difference becomes the symbol `i32::MIN`, a NaN scale or mean is
+/// flagged by the scale lookup). Every kind of bad input, in the hot rounds (in a group's
+/// first and last lane, mid-block) and in the chunk's first positions, gets the error of
+/// the first bad input, as with the scalar lanes; and a valid difference of exactly
+/// `-2^31`, which also becomes `i32::MIN`, still round-trips.
+#[test]
+fn kernels_checking_floats_report_every_bad_input() {
+    use fastrans::lanes::{with_scalar_lanes, CHECK_BLOCK};
+    let c = coder();
+    let f = StreamFormat::Fastrans;
+    // Eight lanes: the fewest the vector kernels take.
+    let n = 8 * MIN_LANE_SYMBOLS + 40;
+    assert_eq!(Params::for_len(n).lanes, 8);
+    let (y, means, scales) = w1_floats(n, 57);
+    let data = c.encode(&y, &scales, Some(&means), f, 1).unwrap();
+    let message = |r: fastrans::Result<Vec<f32>>, what: &str| match r {
+        Err(Error::InvalidArgument(m)) => m,
+        Err(e) => panic!("{what}: expected InvalidArgument, got {e:?}"),
+        Ok(v) => panic!("{what}: expected InvalidArgument, got {} values", v.len()),
+    };
+    let both = |run: &dyn Fn() -> fastrans::Result<Vec<f32>>, what: &str| {
+        let (simd, scalar) = (message(run(), what), message(with_scalar_lanes(run), what));
+        assert_eq!(simd, scalar, "{what}: the kernels disagree");
+        simd
+    };
+    for at in [0, 7, 40 * CHECK_BLOCK + 8, 70 * CHECK_BLOCK + 1007, n - 41] {
+        let later = (at + CHECK_BLOCK / 2).min(n - 1);
+        for (bad, want) in [
+            (f32::NAN, format!("values[{at}] is NaN")),
+            (f32::INFINITY, format!("values[{at}] = inf is not finite")),
+            (
+                f32::NEG_INFINITY,
+                format!("values[{at}] = -inf is not finite"),
+            ),
+            (3e9, format!("values[{at}] - means[{at}] = ")),
+            (-3e9, format!("values[{at}] - means[{at}] = ")),
+        ] {
+            let mut v = y.clone();
+            (v[at], v[later]) = (bad, f32::NAN);
+            let what = format!("value {bad} at {at}");
+            let enc = || {
+                c.encode(&v, &scales, Some(&means), f, 1)
+                    .map(|_| Vec::new())
+            };
+            let got = both(&enc, &what);
+            assert!(got.starts_with(&want), "{what}: {got}");
+        }
+        let mut sc = scales.clone();
+        (sc[at], sc[later]) = (f32::NAN, f32::NAN);
+        let mut mn = means.clone();
+        (mn[at], mn[later]) = (f32::NAN, f32::NAN);
+        let cases = [
+            (&sc, &means, format!("scales[{at}] is NaN")),
+            (&scales, &mn, format!("means[{at}] is NaN")),
+        ];
+        for (sc, mn, want) in cases {
+            let what = format!("{want} (at {at})");
+            let enc = || c.encode(&y, sc, Some(mn), f, 1).map(|_| Vec::new());
+            assert!(both(&enc, &what).starts_with(&want), "encode {what}");
+            let dec = || c.decode(&data, sc, Some(mn), f, 1);
+            assert!(both(&dec, &what).starts_with(&want), "decode {what}");
+        }
+    }
+    // -2^31 exactly fits i32: coded (as an escape), not refused, in both kernels.
+    let mut d = y.clone();
+    for at in [5, 50 * CHECK_BLOCK + 3, 90 * CHECK_BLOCK + 17] {
+        d[at] = -2_147_483_648.0;
+    }
+    let stream = c.encode(&d, &scales, None, f, 1).unwrap();
+    assert_eq!(
+        with_scalar_lanes(|| c.encode(&d, &scales, None, f, 1)).unwrap(),
+        stream
+    );
+    let back = c.decode(&stream, &scales, None, f, 1).unwrap();
+    let rounded: Vec<f32> = d.iter().map(|&x| round_half_even(x)).collect();
+    assert_eq!(back, rounded);
+}
+
 /// Rows for every position; the positions from `bad` on are unusable inputs.
 struct BadFrom {
     rows: Vec<usize>,

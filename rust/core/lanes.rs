@@ -170,11 +170,19 @@ pub trait DecodeTarget: Sync {
 /// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup.
 /// Both AVX-512 coders evaluate it eight positions at a time (`scale_avx512.rs`; see
 /// [`DecodeTarget::scale_rows`] and [`Arrays::Floats`]).
+///
+/// Those kernels check their inputs themselves instead of calling the block check first
+/// (`scale_avx512.rs`). REQUIRES (of whoever makes one): the source's or target's `check`
+/// fails for a position whose scale or mean (`means`) is NaN, and for an encoder's, for a
+/// position whose symbol does not fit `i32`, and for no other.
 #[doc(hidden)]
 #[derive(Clone, Copy)]
 pub struct ScaleRows<'a> {
     /// One scale per stream position.
     pub(crate) scales: &'a [f32],
+    /// Means whose NaNs the lookup marks too (the decoder's target). An encoder's source
+    /// leaves it `None`: a NaN mean already gives a symbol outside `i32`.
+    pub(crate) means: Option<&'a [f32]>,
     pub(crate) lookup: crate::scale_coder::OneCompare<'a>,
 }
 
@@ -443,7 +451,20 @@ fn encode_p<S: EncodeSource, const N: usize>(
 }
 
 /// `P` is the precision when known at compile time, 0 when it is read from the table.
+/// Encoding fails only on a bad input, reported as the chunk's first (`chunk_error`).
 fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
+    table: &CdfTable,
+    src: &S,
+    start: usize,
+    m: usize,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    encode_lanes::<S, N, P>(table, src, start, m, out)
+        .map_err(|e| chunk_error(|at, len| src.check(at, len), start, m, e))
+}
+
+/// [`encode_n`], its errors not yet ranked. Appends to `out` only on success.
+fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
     table: &CdfTable,
     src: &S,
     start: usize,
@@ -453,19 +474,21 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     let p = if P == 0 { table.precision() } else { P };
     let mut x = [LANE_START; N];
     let mut cross = [Crossing::default(); N];
-    let check = |at: usize, len: usize| src.check(at, len);
     // Positions `checked .. m` are checked. `cover(pos)` checks the rest of the aligned
     // block holding `pos` (the encoder goes from the last position to the first).
     let mut checked = m;
     let mut cover = |pos: usize| -> Result<()> {
         if pos < checked {
             let lo = pos - pos % CHECK_BLOCK;
-            check(start + lo, checked - lo).map_err(|e| chunk_error(check, start, m, e))?;
+            src.check(start + lo, checked - lo)?;
             checked = lo;
         }
         Ok(())
     };
-    let mut words = LaneWords::with_capacity(m / 2 + 16);
+    // Room for 8 bits a symbol before the stack grows (W1 takes about 3.1). The buffer is
+    // zero-filled, and a reused allocation is filled by a `memset`: with room for 16 bits
+    // a symbol that fill was 2.5% of a W1 encode.
+    let mut words = LaneWords::with_capacity(m / 4 + 16);
     let mut uncrossed = N;
     let mut j = m;
     // Encoder order is last symbol first; lanes start small, so watch for crossings.
@@ -495,6 +518,8 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     }
     // Every lane is in the ordinary regime now: finish the partial round (checked with the
     // crossing's block: CHECK_BLOCK is a multiple of N), then whole rounds, block by block.
+    // Each block is checked first, unless the kernel checks its inputs itself (then it
+    // never calls `cover`, so `checked` stays where the crossings left it).
     while !j.is_multiple_of(N) {
         j -= 1;
         let (s, row) = src.get(start + j);
@@ -502,8 +527,8 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
     }
     while j > 0 {
         let lo = (j - 1) - (j - 1) % CHECK_BLOCK;
-        cover(lo)?;
-        encode_rounds::<S, N, P>(table, src, start + lo, (j - lo) / N, &mut x, &mut words);
+        let (x, w) = (&mut x, &mut words);
+        encode_rounds::<S, N, P>(table, src, start + lo, (j - lo) / N, x, w, || cover(lo))?;
         j = lo;
     }
     let words = words.words();
@@ -528,11 +553,12 @@ fn encode_n<S: EncodeSource, const N: usize, const P: u32>(
 }
 
 /// The hot loop of [`encode_n`]: rounds `rounds - 1` down to 0, every lane in the
-/// ordinary regime. Each round first gets its `N` (symbol, row) pairs, which are
-/// independent (the float work of a fused source overlaps freely), then makes the `N`
-/// state updates. A function of its own so its state and stack live in registers. Where
-/// the CPU has AVX-512, the rounds go to `encode_avx512.rs` instead (as `decode_rounds`
-/// hands its rounds to the vector decoders).
+/// ordinary regime, after `check` has passed for their positions. Each round first gets
+/// its `N` (symbol, row) pairs, which are independent (the float work of a fused source
+/// overlaps freely), then makes the `N` state updates. A function of its own so its state
+/// and stack live in registers. Where the CPU has AVX-512, the rounds go to
+/// `encode_avx512.rs` instead (as `decode_rounds` hands its rounds to the vector
+/// decoders), which skips `check` for the sources it checks itself ([`ScaleRows`]).
 #[inline(never)]
 fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     table: &CdfTable,
@@ -541,14 +567,16 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     rounds: usize,
     x: &mut [u64; N],
     words: &mut LaneWords,
-) {
+    check: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if vector_encoder::<N>(table) {
         // SAFETY: `vector_encoder` checked the CPU and the table.
         return unsafe {
-            crate::encode_avx512::encode_rounds::<S, N>(table, src, start, rounds, x, words)
+            crate::encode_avx512::encode_rounds::<S, N>(table, src, start, rounds, x, words, check)
         };
     }
+    check()?;
     let p = if P == 0 { table.precision() } else { P };
     let (mut lx, mut lw) = (*x, std::mem::take(words));
     for r in (0..rounds).rev() {
@@ -577,6 +605,7 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
         lw.len += sink.count;
     }
     (*x, *words) = (lx, lw);
+    Ok(())
 }
 
 /// [`put_symbol`] out of line for the hot loop's escapes. State and word stack go in and
@@ -597,10 +626,12 @@ pub(crate) fn put_escaped(
 }
 
 /// The hot loop of [`decode_n`]: whole rounds (`out.len()` a multiple of `N`) with every
-/// lane in the ordinary regime. Each round looks up its `N` rows, makes the `N` decoding
-/// steps (independent, and they read no words, so their table loads overlap), then
-/// renormalises and finishes the lanes in stream order. A function of its own so its
-/// state and reader live in registers.
+/// lane in the ordinary regime, after `check` has passed for their positions. Each round
+/// looks up its `N` rows, makes the `N` decoding steps (independent, and they read no
+/// words, so their table loads overlap), then renormalises and finishes the lanes in
+/// stream order. A function of its own so its state and reader live in registers. The
+/// AVX-512 kernel skips `check` for a target whose rows are a [`ScaleRows`], which it
+/// checks itself.
 #[inline(never)]
 fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     table: &CdfTable,
@@ -609,21 +640,24 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     x: &mut [u64; N],
     r: &mut WordReader<'_>,
     out: &mut [MaybeUninit<T::Out>],
+    check: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     match vector_kernel::<N>(table) {
         Simd::Avx512 => {
             let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
-            return unsafe { crate::lanes_avx512::decode_rounds::<T, N>(table, tgt, c) };
+            return unsafe { crate::lanes_avx512::decode_rounds::<T, N>(table, tgt, c, check) };
         }
         Simd::Avx2 => {
+            check()?;
             let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
             return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, c) };
         }
         Simd::Scalar => {}
     }
+    check()?;
     let p = if P == 0 { table.precision() } else { P };
     let (mut lx, mut lr) = (*x, r.clone());
     for (q, dst) in out.chunks_exact_mut(N).enumerate() {
@@ -874,9 +908,9 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
         let hot = c.fast * N;
         for lo in (0..hot).step_by(CHECK_BLOCK) {
             let (lo, hi) = block(lo, hot);
-            tgt.check(start + lo, hi - lo)?;
-            let (x, r) = (&mut c.x, &mut c.r);
-            decode_rounds::<T, N, P>(table, tgt, start + lo, x, r, &mut out[lo..hi])?;
+            let (x, r, dst) = (&mut c.x, &mut c.r, &mut out[lo..hi]);
+            let check = || tgt.check(start + lo, hi - lo);
+            decode_rounds::<T, N, P>(table, tgt, start + lo, x, r, dst, check)?;
         }
         tgt.check(start + hot, m - hot)?;
         finish_chunk::<T, N, P>(table, tgt, start, &mut c, out)
@@ -984,8 +1018,10 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
         // the pair to the one-by-one decode).
         for lo in (0..hot_a.max(hot_b)).step_by(CHECK_BLOCK) {
             let ((la, ha), (lb, hb)) = (block(lo, hot_a), block(lo, hot_b));
-            tgt.check(a.0 + la, ha - la)?;
-            tgt.check(b.0 + lb, hb - lb)?;
+            let check = || {
+                tgt.check(a.0 + la, ha - la)?;
+                tgt.check(b.0 + lb, hb - lb)
+            };
             let lanes_a = crate::lanes_avx2::ChunkLanes {
                 start: a.0 + la,
                 x: &mut ca.x,
@@ -1001,9 +1037,12 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
             if kernel == Simd::Avx512 {
                 // SAFETY: `vector_kernel` checked the CPU and the table.
                 unsafe {
-                    crate::lanes_avx512::decode_rounds_pair::<T, N>(table, tgt, lanes_a, lanes_b)?
+                    crate::lanes_avx512::decode_rounds_pair::<T, N>(
+                        table, tgt, lanes_a, lanes_b, check,
+                    )?
                 };
             } else {
+                check()?;
                 // SAFETY: `vector_kernel` checked the CPU and the table.
                 unsafe {
                     crate::lanes_avx2::decode_rounds_pair::<T, N>(table, tgt, lanes_a, lanes_b)?

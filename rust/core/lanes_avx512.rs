@@ -37,7 +37,7 @@
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
 use crate::rans::{WordReader, RANS_L};
 use crate::table::CdfTable;
@@ -281,7 +281,9 @@ impl Kernel<'_> {
     }
 }
 
-/// A group through the scalar round, from its states (out of line: it is rare).
+/// A group through the scalar round, from its states (out of line: it is rare). A row out
+/// of range fails: from a scale lookup it marks a NaN input, whose own error the chunk's
+/// check then finds (`lanes::chunk_error`, which ranks every decoding error).
 #[cold]
 #[inline(never)]
 #[target_feature(enable = "avx512f")]
@@ -296,6 +298,12 @@ fn scalar_group<'d>(
     store8(x, &mut lanes);
     let mut rows_out = [0u64; GROUP];
     store8(rows, &mut rows_out);
+    if let Some(&row) = rows_out.iter().find(|&&v| v >= table.num_tables() as u64) {
+        return Err(Error::invalid(format!(
+            "row {row} is out of range: the table has {} rows",
+            table.num_tables()
+        )));
+    }
     let syms = decode_round(table, &rows_out.map(|v| v as usize), &mut lanes, &mut r, p)?;
     Ok((syms, load8(&lanes), r))
 }
@@ -400,23 +408,29 @@ fn round<T: DecodeTarget, const N: usize>(
 }
 
 /// The hot loop of the lanes decoder for `N` a multiple of 8 (see `lanes::decode_rounds`
-/// for the contract: whole rounds, every lane in the ordinary regime).
+/// for the contract: whole rounds, every lane in the ordinary regime). `check` is the
+/// positions' check: called first, unless the rows are a scale lookup, which checks the
+/// inputs itself (`scale_avx512.rs`: a NaN gives a row out of range, and the scalar round
+/// reports it).
 ///
 /// # Safety
 /// The CPU has AVX-512 F and VL and POPCNT, and [`usable`] returned `true` for `table`.
-/// (Rows are checked here: a target returning a row out of range gets the scalar path's
-/// panic.)
+/// (Rows are checked here: a row out of range takes the scalar round, which fails.)
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
 pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     table: &CdfTable,
     tgt: &T,
     c: ChunkLanes<'_, '_, T, N>,
+    check: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     let k = kernel(table, tgt);
     // One loop per source of rows, so that neither carries the other's code.
     match k.scales {
         Some(s) => chunk_loop::<T, N, true>(&k, tgt, &|base| s.rows(base), c),
-        None => chunk_loop::<T, N, false>(&k, tgt, &|base| target_rows(tgt, base), c),
+        None => {
+            check()?;
+            chunk_loop::<T, N, false>(&k, tgt, &|base| target_rows(tgt, base), c)
+        }
     }
 }
 
@@ -542,7 +556,7 @@ fn prepare_pair(
 }
 
 /// [`decode_rounds`] for two 8-lane chunks at once, round by round (see
-/// `lanes_avx2::decode_rounds_pair`).
+/// `lanes_avx2::decode_rounds_pair`); `check` as there, for both chunks' positions.
 ///
 /// # Safety
 /// As [`decode_rounds`].
@@ -552,11 +566,15 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
     tgt: &T,
     a: ChunkLanes<'_, '_, T, N>,
     b: ChunkLanes<'_, '_, T, N>,
+    check: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     let k = kernel(table, tgt);
     match k.scales {
         Some(s) => pair_loop::<T, N, true>(&k, tgt, &|base| s.rows(base), a, b),
-        None => pair_loop::<T, N, false>(&k, tgt, &|base| target_rows(tgt, base), a, b),
+        None => {
+            check()?;
+            pair_loop::<T, N, false>(&k, tgt, &|base| target_rows(tgt, base), a, b)
+        }
     }
 }
 

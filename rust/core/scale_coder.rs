@@ -357,6 +357,7 @@ impl EncodeSource for FloatSource<'_> {
             means: self.means,
             rows: ScaleRows {
                 scales: self.scales,
+                means: None,
                 lookup: self.index.one_compare()?,
             },
         }))
@@ -408,6 +409,7 @@ impl DecodeTarget for FloatTarget<'_> {
     fn scale_rows(&self) -> Option<ScaleRows<'_>> {
         self.index.one_compare().map(|lookup| ScaleRows {
             scales: self.scales,
+            means: self.means,
             lookup,
         })
     }
