@@ -710,6 +710,33 @@ fn kernels_checking_floats_report_every_bad_input() {
     assert_eq!(back, rounded);
 }
 
+/// A thread keeps its last chunk's word buffer for the next chunk (`LaneWords`): a stream
+/// encoded after larger ones, whose words are still in that buffer, gets the bytes it gets
+/// on a fresh thread.
+#[test]
+fn a_reused_word_buffer_leaves_no_trace() {
+    let c = coder();
+    let f = StreamFormat::Fastrans;
+    let (y, means, scales) = w1_floats(MAX_CHUNK_SYMBOLS + 1000, 61);
+    let (y2, means2, scales2) = w1_floats(9 * MIN_LANE_SYMBOLS + 77, 62);
+    let fresh = std::thread::spawn({
+        let c = c.clone();
+        let (y2, means2, scales2) = (y2.clone(), means2.clone(), scales2.clone());
+        move || c.encode(&y2, &scales2, Some(&means2), f, 1).unwrap()
+    })
+    .join()
+    .unwrap();
+    for _ in 0..2 {
+        let big = c.encode(&y, &scales, Some(&means), f, 1).unwrap();
+        assert_eq!(
+            c.decode(&big, &scales, Some(&means), f, 1).unwrap().len(),
+            y.len()
+        );
+        let small = c.encode(&y2, &scales2, Some(&means2), f, 1).unwrap();
+        assert_eq!(small, fresh);
+    }
+}
+
 /// Rows for every position; the positions from `bad` on are unusable inputs.
 struct BadFrom {
     rows: Vec<usize>,
