@@ -657,7 +657,15 @@ fn kernels_checking_floats_report_every_bad_input() {
         assert_eq!(simd, scalar, "{what}: the kernels disagree");
         simd
     };
-    for at in [0, 7, 40 * CHECK_BLOCK + 8, 70 * CHECK_BLOCK + 1007, n - 41] {
+    let hot = [
+        40 * CHECK_BLOCK + 8,
+        70 * CHECK_BLOCK + 1007,
+        80 * CHECK_BLOCK + 3,
+    ];
+    for (k, at) in [0, 7, hot[0], hot[1], hot[2], n - 41]
+        .into_iter()
+        .enumerate()
+    {
         let later = (at + CHECK_BLOCK / 2).min(n - 1);
         for (bad, want) in [
             (f32::NAN, format!("values[{at}] is NaN")),
@@ -679,10 +687,18 @@ fn kernels_checking_floats_report_every_bad_input() {
             let got = both(&enc, &what);
             assert!(got.starts_with(&want), "{what}: {got}");
         }
+        // NaNs of every kind: the scale lookup's buckets of `+inf` (which holds the NaNs
+        // just above it), of the other NaNs, and of the negative ones differ.
+        let nan = [
+            f32::NAN,
+            f32::from_bits(0x7f80_0001),
+            f32::from_bits(0xffc0_0000),
+        ];
+        let nan = nan[k % 3];
         let mut sc = scales.clone();
-        (sc[at], sc[later]) = (f32::NAN, f32::NAN);
+        (sc[at], sc[later]) = (nan, f32::NAN);
         let mut mn = means.clone();
-        (mn[at], mn[later]) = (f32::NAN, f32::NAN);
+        (mn[at], mn[later]) = (nan, f32::NAN);
         let cases = [
             (&sc, &means, format!("scales[{at}] is NaN")),
             (&scales, &mn, format!("means[{at}] is NaN")),

@@ -382,6 +382,9 @@ struct Floats<'a> {
     values: &'a [f32],
     means: Option<&'a [f32]>,
     rows: Scales<'a>,
+    /// The indexes of the odd 32-bit elements, through `black_box` so that the permute
+    /// stays one `vpermd` (see `Kernel::reverse_words`).
+    odd: __m512i,
 }
 
 impl GroupInput for Floats<'_> {
@@ -402,10 +405,9 @@ impl GroupInput for Floats<'_> {
             // like the scalar encoder's magic-number rounding; exact for every `d` inside
             // `i32`, and `i32::MIN` for the others.
             let syms = _mm256_cvtps_epi32(d);
-            let (rows, nan) = self.rows.rows_and_nans::<false>(pos, &[]);
+            let (rows, nan) = self.rows.rows32_and_nans(pos, self.odd);
             let bad = nan | _mm256_cmpeq_epi32_mask(syms, _mm256_set1_epi32(i32::MIN));
-            // Rows index a scale table (at most 2^16 entries): narrowing keeps them.
-            (syms, _mm512_cvtepi64_epi32(rows), bad)
+            (syms, rows, bad)
         }
     }
 }
@@ -440,10 +442,12 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
             rows,
         })) => {
             if let Some(rows) = Scales::new(rows) {
+                let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
                 let input = Floats {
                     values,
                     means,
                     rows,
+                    odd: std::hint::black_box(odd),
                 };
                 if rounds_from::<_, _, N>(table, &input, src, start, rounds, x, words) {
                     // Some position was flagged: the check decides (and the block's first

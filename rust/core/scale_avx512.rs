@@ -4,8 +4,9 @@
 //! The lookup is `scale_coder::OneCompare::get`, bit for bit: clamp the scale to the bound,
 //! take the bucket `bits >> shift` of the clamped float, and step to the next row when the
 //! scale is above the bucket's limit. Here the eight buckets are fetched by one 64-bit
-//! gather of the `OneEntry`s (`limit`'s bits in the low half, `row` in the high half: the
-//! entry is `repr(C)` for this), and the clamp and the compare run eight wide.
+//! gather of the `OneEntry`s, and the clamp and the step run eight wide: the step is the
+//! entry's integer rule (`OneEntry::row_of`: the scale's bits, widened, minus the entry,
+//! shifted down), three uops where a float compare took eight.
 //!
 //! The lookup also checks its inputs, so that neither coder needs a pass of its own over
 //! them: a position whose scale (or, for the decoder, mean) is NaN gets the row `u64::MAX`,
@@ -62,8 +63,8 @@ impl<'t> Scales<'t> {
     }
 
     /// The rows of positions `base .. base + 8` as 64-bit elements, and the mask of those
-    /// whose scale (or, when `MEANS`, whose `means[k]`) is NaN. A NaN's row is some row of
-    /// the table.
+    /// whose scale (or, when `MEANS`, whose `means[k]`) is NaN. A NaN's row is a row of
+    /// the table or one past the last.
     #[target_feature(enable = "avx512f,avx512vl")]
     #[inline]
     pub(crate) fn rows_and_nans<const MEANS: bool>(
@@ -89,12 +90,31 @@ impl<'t> Scales<'t> {
         // and at most 2^31, so positive as the gather's signed 32-bit indexes (both
         // checked in `new`).
         let e = unsafe { _mm512_i32gather_epi64::<8>(ix, self.entries) };
-        let limit = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(e));
-        let above = _mm256_cmp_ps_mask::<_CMP_LT_OQ>(limit, v);
-        let row = _mm512_srli_epi64::<32>(e);
-        (
-            _mm512_mask_sub_epi64(row, above, row, _mm512_set1_epi64(-1)),
-            nan,
-        )
+        let wide = _mm512_cvtepu32_epi64(_mm256_castps_si256(v));
+        (_mm512_srli_epi64::<32>(_mm512_sub_epi64(wide, e)), nan)
+    }
+
+    /// [`Scales::rows_and_nans`] with the rows as 32-bit elements (the encoder's width),
+    /// without the means, and a NaN scale's row 0. `odd` holds the indexes of the odd
+    /// 32-bit elements (the rows are the high halves): one `vpermd` where narrowing the
+    /// shifted rows took three uops.
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    pub(crate) fn rows32_and_nans(&self, base: usize, odd: __m512i) -> (__m256i, __mmask8) {
+        let sc = &self.scales[base..base + GROUP];
+        // SAFETY: `sc` is 8 f32 (32 bytes).
+        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
+        let nan = _mm256_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+        let v = _mm256_max_ps(_mm256_set1_ps(self.bound), v);
+        let shift = _mm_cvtsi32_si128(self.shift as i32);
+        let ix = _mm256_srl_epi32(_mm256_castps_si256(v), shift);
+        // SAFETY: as in `rows_and_nans`.
+        let e = unsafe { _mm512_i32gather_epi64::<8>(ix, self.entries) };
+        let d = _mm512_sub_epi64(_mm512_cvtepu32_epi64(_mm256_castps_si256(v)), e);
+        // The NaNs' rows zeroed by the permute's own mask (a separate masked move cost
+        // about 2% of a W1 encode).
+        let keep = __mmask16::from(!nan);
+        let rows = _mm512_castsi512_si256(_mm512_maskz_permutexvar_epi32(keep, odd, d));
+        (rows, nan)
     }
 }

@@ -140,10 +140,7 @@ impl ScaleIndex {
         let one = if !first.is_empty() && span <= 1 {
             first
                 .iter()
-                .map(|&f| OneEntry {
-                    limit: head[f as usize],
-                    row: f as u32,
-                })
+                .map(|&f| OneEntry::new(f as u32, head[f as usize]))
                 .collect()
         } else {
             Vec::new()
@@ -212,14 +209,40 @@ impl ScaleIndex {
     }
 }
 
-/// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`.
-/// (`repr(C)`: the AVX-512 coders gather it as one 64-bit word, `limit` in the low half;
-/// `scale_avx512.rs` relies on this layout and on `OneCompare::get`'s rule.)
+/// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`,
+/// kept as one integer so that the lookup is a subtraction and a shift, with no float
+/// compare (which the AVX-512 coders, gathering the entries as 64-bit words, would have to
+/// follow by narrowing, a mask and a masked add: 5 vector uops more a group of eight, and
+/// 5% of a W1 encode). The low half is `limit.to_bits() + 1`, the high half `-(row + 1)`
+/// (mod 2^32). For a scale `s > 0`, whose bits order like its value, `s.to_bits() as u64 -
+/// key` borrows from the high half exactly when `s.to_bits() <= limit.to_bits()`, i.e.
+/// when `s <= limit`, so its high half is `row + 1 - [s <= limit] = row + [limit < s]`
+/// ([`OneEntry::row_of`]). A limit of `-0.0` is stored as `+0.0`: the same for every
+/// `s > 0`. (For a NaN `s` the result is some row or one past the last; the callers never
+/// look a NaN up, or mask it, `scale_avx512.rs`.)
 #[derive(Debug, Clone, Copy)]
-#[repr(C)]
+#[repr(transparent)]
 pub(crate) struct OneEntry {
-    limit: f32,
-    row: u32,
+    key: u64,
+}
+
+impl OneEntry {
+    /// `limit` is not NaN. The rule holds for `limit >= 0`, as is every limit of a bucket
+    /// that a scale `>= bound > 0` can reach (the first table entry not below the
+    /// bucket's smallest value, or the `+inf` padding); the buckets of negative and NaN
+    /// bit patterns, which only a NaN reaches, may hold any.
+    fn new(row: u32, limit: f32) -> OneEntry {
+        let limit = if limit == 0.0 { 0.0f32 } else { limit };
+        let lo = u64::from(limit.to_bits().wrapping_add(1));
+        let hi = u64::from(row.wrapping_add(1).wrapping_neg());
+        OneEntry { key: lo | hi << 32 }
+    }
+
+    /// `row + (limit < s)` for a scale `s > 0` (see the type's doc).
+    #[inline(always)]
+    fn row_of(self, s: f32) -> usize {
+        (u64::from(s.to_bits()).wrapping_sub(self.key) >> 32) as u32 as usize
+    }
 }
 
 /// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
@@ -239,8 +262,7 @@ impl OneCompare<'_> {
         } else {
             scale
         };
-        let e = self.one[(s.to_bits() >> self.shift) as usize];
-        e.row as usize + usize::from(e.limit < s)
+        self.one[(s.to_bits() >> self.shift) as usize].row_of(s)
     }
 }
 
@@ -704,6 +726,45 @@ mod tests {
             .unwrap()
             .one_compare()
             .is_none());
+    }
+
+    /// `OneEntry`'s integer rule is the float compare `row + (limit < s)` for every scale
+    /// `s > 0` (subnormals, `f32::MAX`, `+inf`) and every limit `>= 0` (`±0.0`, `+inf`).
+    #[test]
+    fn one_entry_rule_matches_the_float_compare() {
+        let mut x = 0x2545_f491u32;
+        let mut rand = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let mut limits = vec![0.0f32, -0.0, f32::MIN_POSITIVE, 1e-40, 0.11, 1.0, f32::MAX];
+        limits.push(f32::INFINITY);
+        let mut scales = vec![1e-45f32, 1e-40, f32::MIN_POSITIVE, 0.11, 1.0, f32::MAX];
+        scales.push(f32::INFINITY);
+        for _ in 0..2000 {
+            limits.push(f32::from_bits(rand() & 0x7fff_ffff).min(f32::INFINITY));
+            scales.push(f32::from_bits(1 + rand() % 0x7f80_0000));
+        }
+        let (limits, scales): (Vec<f32>, Vec<f32>) = (
+            limits.into_iter().filter(|l| !l.is_nan()).collect(),
+            scales.into_iter().filter(|s| !s.is_nan()).collect(),
+        );
+        for &limit in &limits {
+            for row in [0u32, 1, 63, 65_534] {
+                let e = OneEntry::new(row, limit);
+                for &s in scales
+                    .iter()
+                    .chain(&[limit, f32::from_bits(limit.to_bits() + 1)])
+                {
+                    if s > 0.0 && !s.is_nan() {
+                        let want = row as usize + usize::from(limit < s);
+                        assert_eq!(e.row_of(s), want, "row {row} limit {limit:e} scale {s:e}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
