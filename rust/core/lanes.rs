@@ -170,7 +170,8 @@ pub trait DecodeTarget: Sync {
 
 /// Rows that are a function of one `f32` per position, in the form of `scale_coder`'s
 /// one-comparison lookup: the row of position `i` is `e.row + (e.limit < s)`, where
-/// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup.
+/// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup
+/// (stored as one integer, `scale_coder::OneEntry`).
 /// Both AVX-512 coders evaluate it eight positions at a time (`scale_avx512.rs`; see
 /// [`DecodeTarget::scale_rows`] and [`Arrays::Floats`]).
 ///

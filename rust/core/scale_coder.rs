@@ -10,9 +10,11 @@
 //! Bad inputs (NaN anywhere, non-finite values, rounded values outside `i32`) are noticed by
 //! a branch-free pass over each block of a chunk's inputs just before it is coded (it
 //! vectorises; see `lanes::CHECK_BLOCK`); the error is then located by a second, cold scan.
-//! The coding loop itself checks nothing.
+//! The scalar coding loop itself checks nothing; the AVX-512 kernels skip the pass and flag
+//! bad inputs as they code them (`scale_avx512.rs`, `lanes::ScaleRows`).
 //! Scales map to rows through a bucket table over the `f32` bit pattern (positive floats
-//! order like their bits), then at most a few branch-free comparisons.
+//! order like their bits), then at most a few branch-free comparisons; for most tables one,
+//! done as an integer subtraction (`OneEntry`).
 
 use std::sync::Arc;
 
