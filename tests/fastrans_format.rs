@@ -199,6 +199,40 @@ fn size_within_bound_at_two_bits_a_symbol() {
 }
 
 #[test]
+fn size_within_bound_below_two_bits_a_symbol() {
+    // Below about 2 bits a symbol the lanes of `Params::for_len` would cost more than the
+    // bound allows at large sizes; the encoder then takes fewer (`Params::within_budget`).
+    let n = 4 * MAX_CHUNK_SYMBOLS + 17;
+    for (max_scale, seed, bits_range) in [(0.5, 19, 0.3..0.6), (1.5, 23, 0.9..1.3)] {
+        let (symbols, indexes) = symbols_with_scales(n, seed, max_scale);
+        let bits = check_size_bound(&symbols, &indexes, n);
+        assert!(bits_range.contains(&bits), "{bits} bits a symbol");
+    }
+}
+
+/// The lane budget: W1's 32 lanes fit its stream; a stream of a tenth the bytes gets
+/// fewer, down to one a chunk; parameters of one lane are left alone.
+#[test]
+fn lanes_follow_the_size_budget() {
+    let p = Params::for_len(983_040);
+    assert_eq!(p.within_budget(983_040, 381_000), None);
+    let fewer = p.within_budget(983_040, 38_000).expect("over budget");
+    assert_eq!(fewer.chunk_symbols, p.chunk_symbols);
+    assert!(
+        fewer.lanes < p.lanes && fewer.lanes.is_power_of_two(),
+        "{fewer:?}"
+    );
+    // 30 extra lanes and one extra chunk cost 21 * 30 + 32 quarter bytes: 331 000 bytes
+    // is the least that holds them.
+    assert_eq!(p.within_budget(983_040, 331_000), None);
+    assert!(p.within_budget(983_040, 330_999).is_some());
+    let one = p.within_budget(983_040, 10).expect("over budget");
+    assert_eq!(one.lanes, 1);
+    assert_eq!(Params::for_len(1000).within_budget(1000, 1), None);
+    assert_eq!(Params::for_len(0).within_budget(0, 0), None);
+}
+
+#[test]
 fn size_within_bound_for_constant_symbols_when_small() {
     // Near-zero entropy: every lane record is a byte, every stream tiny.
     let t = table();

@@ -69,6 +69,38 @@ impl Params {
         n.div_ceil(self.chunk_symbols)
     }
 
+    /// Fewer lanes when these parameters' lanes and chunks would cost more than the size
+    /// bound allows a stream of `n` symbols whose chunks came to `body` bytes (docs/FORMAT.md
+    /// §5: at most `0.0005 · len(compressai) + 16` over CompressAI's stream; the header and
+    /// CRC take the 16 bytes). The encoder reckons 5.25 bytes an extra lane and 8 an extra
+    /// chunk (measured on Gaussian data from 0.01 to 3.6 bits a symbol: 3.5 to 5.1, and
+    /// about 7), against `body / 2000`, and returns the largest power-of-two lane count
+    /// that fits, or `None` when these parameters fit already. (`body` is a little more than
+    /// CompressAI's stream, by what the lanes cost.) Only low-entropy streams are cut: W1
+    /// (3.1 bits a symbol) keeps its 32 lanes with about 15% to spare.
+    pub fn within_budget(self, n: usize, body: usize) -> Option<Params> {
+        if n == 0 || self.lanes <= 1 {
+            return None;
+        }
+        let chunks = self.chunks(n);
+        // In quarter bytes: 21 an extra lane, 32 an extra chunk; the budget is body / 500.
+        let cost = |lanes: usize| {
+            let last = n - (chunks - 1) * self.chunk_symbols;
+            let all = (chunks - 1) * lanes::chunk_lanes(lanes, self.chunk_symbols)
+                + lanes::chunk_lanes(lanes, last);
+            21 * (all - chunks) + 32 * (chunks - 1)
+        };
+        let fits = |lanes: usize| cost(lanes).saturating_mul(500) <= body;
+        if fits(self.lanes) {
+            return None;
+        }
+        let mut lanes = self.lanes / 2;
+        while lanes > 1 && !fits(lanes) {
+            lanes /= 2;
+        }
+        Some(Params { lanes, ..self })
+    }
+
     /// These parameters made valid for `n` symbols: a power-of-two lane count in
     /// `1..=MAX_LANES` (rounded down), a chunk size in `1..=n`.
     fn fitted(self, n: usize) -> Params {
@@ -161,17 +193,16 @@ pub fn decode(table: &CdfTable, data: &[u8], indexes: &[i32], threads: usize) ->
     decode_with(table, data, &Indexes(indexes), indexes.len(), threads)
 }
 
-/// Encode positions `0..n` of any source (the fused float path uses this).
-pub fn encode_with<S: EncodeSource>(
+/// Each chunk's bytes for `params` (every chunk runs to completion and the first error in
+/// chunk order is reported, so the error, like the bytes, never depends on the thread
+/// count).
+fn encode_bodies<S: EncodeSource>(
     table: &CdfTable,
     src: &S,
     n: usize,
+    params: Params,
     threads: usize,
-) -> Result<Vec<u8>> {
-    threads::check(threads)?;
-    let params = FORCED_PARAMS
-        .with(Cell::get)
-        .map_or_else(|| Params::for_len(n), |p| p.fitted(n));
+) -> Result<Vec<Vec<u8>>> {
     let chunks = if n == 0 { 0 } else { params.chunks(n) };
     let encode_one = |c: usize| -> Result<Vec<u8>> {
         let start = c * params.chunk_symbols;
@@ -180,14 +211,32 @@ pub fn encode_with<S: EncodeSource>(
         encode_chunk(table, src, start, m, params.lanes, &mut out)?;
         Ok(out)
     };
-    let bodies: Vec<Vec<u8>> = if threads == 1 || chunks <= 1 {
-        (0..chunks).map(encode_one).collect::<Result<_>>()?
+    if threads == 1 || chunks <= 1 {
+        (0..chunks).map(encode_one).collect()
     } else {
-        // Every chunk runs to completion and the first error in chunk order is reported,
-        // so the error (like the bytes) never depends on the thread count.
         let each = threads::map_items(threads, (0..chunks).collect(), |_, c| encode_one(c))?;
-        each.into_iter().collect::<Result<_>>()?
-    };
+        each.into_iter().collect()
+    }
+}
+
+/// Encode positions `0..n` of any source (the fused float path uses this).
+pub fn encode_with<S: EncodeSource>(
+    table: &CdfTable,
+    src: &S,
+    n: usize,
+    threads: usize,
+) -> Result<Vec<u8>> {
+    threads::check(threads)?;
+    let forced = FORCED_PARAMS.with(Cell::get);
+    let mut params = forced.map_or_else(|| Params::for_len(n), |p| p.fitted(n));
+    let mut bodies = encode_bodies(table, src, n, params, threads)?;
+    if forced.is_none() {
+        if let Some(fewer) = params.within_budget(n, bodies.iter().map(Vec::len).sum()) {
+            params = fewer;
+            bodies = encode_bodies(table, src, n, params, threads)?;
+        }
+    }
+    let chunks = bodies.len();
     let body_len: usize = bodies.iter().map(Vec::len).sum();
     let mut out = Vec::with_capacity(body_len + 24 + 4 * chunks);
     out.push(VERSION);
