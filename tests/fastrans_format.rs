@@ -190,8 +190,9 @@ fn size_within_bound_of_compressai() {
 
 #[test]
 fn size_within_bound_at_two_bits_a_symbol() {
-    // docs/FORMAT.md §5: the bound holds down to about 2 bits a symbol, at every lane and
-    // chunk boundary (two chunks of 16 lanes from 983 040 symbols, four from 2^21).
+    // docs/FORMAT.md §5: with `Params::for_len`'s lanes alone the bound held down to about
+    // 2 bits a symbol, at every lane and chunk boundary (two chunks of 16 lanes from
+    // 983 040 symbols, four from 2^21). The lane budget now cuts some of them here.
     let n = 4 * MAX_CHUNK_SYMBOLS + 17;
     let (symbols, indexes) = symbols_with_scales(n, 13, 6.0);
     let bits = check_size_bound(&symbols, &indexes, n);
