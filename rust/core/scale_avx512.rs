@@ -55,26 +55,18 @@ impl<'t> Scales<'t> {
     #[target_feature(enable = "avx512f,avx512vl")]
     #[inline]
     pub(crate) fn rows(&self, base: usize) -> __m512i {
-        let (rows, nan) = match self.means {
-            Some(m) => self.rows_and_nans::<true>(base, m),
-            None => self.rows_and_nans::<false>(base, &[]),
-        };
-        _mm512_mask_mov_epi64(rows, nan, _mm512_set1_epi64(-1))
+        match self.means {
+            Some(m) => self.rows_checking::<true>(base, m),
+            None => self.rows_checking::<false>(base, &[]),
+        }
     }
 
-    /// The rows of positions `base .. base + 8` as 64-bit elements, and the mask of those
-    /// whose scale (or, when `MEANS`, whose `means[k]`) is NaN. A NaN's row is a row of
-    /// the table or one past the last.
+    /// [`Scales::rows`], the means checked when `MEANS`. (A const parameter rather than
+    /// one `match` on the means a group: the match measured 1% slower on a W1 decode.)
     #[target_feature(enable = "avx512f,avx512vl")]
     #[inline]
-    pub(crate) fn rows_and_nans<const MEANS: bool>(
-        &self,
-        base: usize,
-        means: &[f32],
-    ) -> (__m512i, __mmask8) {
-        let sc = &self.scales[base..base + GROUP];
-        // SAFETY: `sc` is 8 f32 (32 bytes).
-        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
+    fn rows_checking<const MEANS: bool>(&self, base: usize, means: &[f32]) -> __m512i {
+        let v = self.load(base);
         let other = if MEANS {
             // SAFETY: 8 f32 (32 bytes).
             unsafe { _mm256_loadu_ps(means[base..base + GROUP].as_ptr()) }
@@ -83,6 +75,42 @@ impl<'t> Scales<'t> {
         };
         // Unordered: either is NaN.
         let nan = _mm256_cmp_ps_mask::<_CMP_UNORD_Q>(v, other);
+        let rows = _mm512_srli_epi64::<32>(self.step(v));
+        _mm512_mask_mov_epi64(rows, nan, _mm512_set1_epi64(-1))
+    }
+
+    /// The rows of positions `base .. base + 8` as 32-bit elements (the encoder's width),
+    /// row 0 where the scale is NaN, and the mask of those. `odd` holds the indexes of the
+    /// odd 32-bit elements (the rows are the high halves of [`Scales::step`]): one `vpermd`
+    /// where narrowing the shifted rows took three uops.
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    pub(crate) fn rows32_and_nans(&self, base: usize, odd: __m512i) -> (__m256i, __mmask8) {
+        let v = self.load(base);
+        let nan = _mm256_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+        // The NaNs' rows zeroed by the permute's own mask (a separate masked move cost
+        // about 2% of a W1 encode).
+        let keep = __mmask16::from(!nan);
+        let d = self.step(v);
+        let rows = _mm512_castsi512_si256(_mm512_maskz_permutexvar_epi32(keep, odd, d));
+        (rows, nan)
+    }
+
+    /// The scales of positions `base .. base + 8`.
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    fn load(&self, base: usize) -> __m256 {
+        let sc = &self.scales[base..base + GROUP];
+        // SAFETY: `sc` is 8 f32 (32 bytes).
+        unsafe { _mm256_loadu_ps(sc.as_ptr()) }
+    }
+
+    /// The lookup of eight scales `v` up to its last shift: each 64-bit element's high
+    /// half is the row (`OneEntry::row_of`; for a NaN, a row of the table or one past the
+    /// last).
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    fn step(&self, v: __m256) -> __m512i {
         let v = _mm256_max_ps(_mm256_set1_ps(self.bound), v);
         let shift = _mm_cvtsi32_si128(self.shift as i32);
         let ix = _mm256_srl_epi32(_mm256_castps_si256(v), shift);
@@ -90,31 +118,6 @@ impl<'t> Scales<'t> {
         // and at most 2^31, so positive as the gather's signed 32-bit indexes (both
         // checked in `new`).
         let e = unsafe { _mm512_i32gather_epi64::<8>(ix, self.entries) };
-        let wide = _mm512_cvtepu32_epi64(_mm256_castps_si256(v));
-        (_mm512_srli_epi64::<32>(_mm512_sub_epi64(wide, e)), nan)
-    }
-
-    /// [`Scales::rows_and_nans`] with the rows as 32-bit elements (the encoder's width),
-    /// without the means, and a NaN scale's row 0. `odd` holds the indexes of the odd
-    /// 32-bit elements (the rows are the high halves): one `vpermd` where narrowing the
-    /// shifted rows took three uops.
-    #[target_feature(enable = "avx512f,avx512vl")]
-    #[inline]
-    pub(crate) fn rows32_and_nans(&self, base: usize, odd: __m512i) -> (__m256i, __mmask8) {
-        let sc = &self.scales[base..base + GROUP];
-        // SAFETY: `sc` is 8 f32 (32 bytes).
-        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
-        let nan = _mm256_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
-        let v = _mm256_max_ps(_mm256_set1_ps(self.bound), v);
-        let shift = _mm_cvtsi32_si128(self.shift as i32);
-        let ix = _mm256_srl_epi32(_mm256_castps_si256(v), shift);
-        // SAFETY: as in `rows_and_nans`.
-        let e = unsafe { _mm512_i32gather_epi64::<8>(ix, self.entries) };
-        let d = _mm512_sub_epi64(_mm512_cvtepu32_epi64(_mm256_castps_si256(v)), e);
-        // The NaNs' rows zeroed by the permute's own mask (a separate masked move cost
-        // about 2% of a W1 encode).
-        let keep = __mmask16::from(!nan);
-        let rows = _mm512_castsi512_si256(_mm512_maskz_permutexvar_epi32(keep, odd, d));
-        (rows, nan)
+        _mm512_sub_epi64(_mm512_cvtepu32_epi64(_mm256_castps_si256(v)), e)
     }
 }
