@@ -31,6 +31,24 @@ def fuzz_indexes(rows: int, n: int, seed: int) -> np.ndarray:
     return np.array(out, np.int32)
 
 
+def as_version_1(stream: bytes) -> bytes:
+    """A one-chunk version-2 stream rewritten as version 1 writes it: layout byte without
+    the flag, then the chunk size (= n), and a new CRC (docs/FORMAT.md section 1)."""
+    from fastrans._info import _varint, crc32c
+
+    n, pos = _varint(stream, 5, "n")
+    assert n > 0 and stream[0] == 2 and stream[pos] & 0x08, "not a one-chunk v2 stream"
+    size = bytearray()
+    v = n
+    while v >= 0x80:
+        size.append(v & 0x7F | 0x80)
+        v >>= 7
+    size.append(v)
+    body = bytes([1]) + stream[1:pos] + bytes([stream[pos] & 0x07]) + bytes(size)
+    body += stream[pos + 1 : -4]
+    return body + crc32c(body).to_bytes(4, "little")
+
+
 def write(target: str, name: str, data: bytes) -> None:
     d = OUT / target
     d.mkdir(parents=True, exist_ok=True)
@@ -55,11 +73,20 @@ def main() -> None:
             data = table.encode(sym, idx, format="fastrans")
             write("fastrans_stream", f"t{t}_n{n}", bytes([t, 0]) + head + data)
             write("fastrans_stream", f"t{t}_n{n}_fix", bytes([t, 1]) + head + data)
-    # fastrans_header: mode, n:u16, lanes_log2, chunk_symbols:u16, k, k x len:u16, payload.
+            if n == 300:
+                v1 = as_version_1(data)
+                write("fastrans_stream", f"t{t}_n{n}_v1", bytes([t, 0]) + head + v1)
+    # fastrans_header: mode, n:u16, layout, chunk_symbols:u16, k, k x len:u16, payload
+    # (mode bit 6: version 1).
     write(
         "fastrans_header",
         "one_chunk",
-        bytes([0]) + struct.pack("<HBHB", 40, 0, 40, 0) + b"\x01" * 8,
+        bytes([0]) + struct.pack("<HBHB", 40, 0x08, 40, 0) + b"\x01" * 8,
+    )
+    write(
+        "fastrans_header",
+        "one_chunk_v1",
+        bytes([0x40]) + struct.pack("<HBHB", 40, 0, 40, 0) + b"\x01" * 8,
     )
     write(
         "fastrans_header",

@@ -211,26 +211,110 @@ fn size_within_bound_below_two_bits_a_symbol() {
     }
 }
 
-/// The lane budget: W1's 32 lanes fit its stream; a stream of a tenth the bytes gets
-/// fewer, down to one a chunk; parameters of one lane are left alone.
+/// The lane budget at its exact thresholds, on W1's size (two chunks of 16 lanes):
+/// 30 extra lanes, one extra chunk and the chunk-size varint cost 21 * 30 + 32 + 4 * 3 =
+/// 674 quarter bytes, which must fit in a 2000th of the body less those 674 / 4 bytes.
 #[test]
 fn lanes_follow_the_size_budget() {
-    let p = Params::for_len(983_040);
-    assert_eq!(p.within_budget(983_040, 381_000), None);
-    let fewer = p.within_budget(983_040, 38_000).expect("over budget");
-    assert_eq!(fewer.chunk_symbols, p.chunk_symbols);
-    assert!(
-        fewer.lanes < p.lanes && fewer.lanes.is_power_of_two(),
-        "{fewer:?}"
-    );
-    // 30 extra lanes and one extra chunk cost 21 * 30 + 32 quarter bytes: 331 000 bytes
-    // is the least that holds them.
-    assert_eq!(p.within_budget(983_040, 331_000), None);
-    assert!(p.within_budget(983_040, 330_999).is_some());
-    let one = p.within_budget(983_040, 10).expect("over budget");
-    assert_eq!(one.lanes, 1);
+    let n = 983_040;
+    let p = Params::for_len(n);
+    assert_eq!(p.extra_cost(n), 674);
+    assert_eq!(p.within_budget(n, 381_000), None);
+    assert_eq!(p.within_budget(n, 337_169), None);
+    let cut = |body: usize| p.within_budget(n, body).expect("over budget");
+    let params = |lanes: usize, chunk_symbols: usize| Params {
+        lanes,
+        chunk_symbols,
+    };
+    // First the same two chunks with 8 lanes (338 quarter bytes) ...
+    assert_eq!(cut(337_168), params(8, 491_520));
+    assert_eq!(cut(169_169), params(8, 491_520));
+    // ... then one chunk of 8 lanes (147) ...
+    assert_eq!(cut(169_168), params(8, n));
+    assert_eq!(cut(73_669), params(8, n));
+    // ... then fewer lanes in that chunk: 4 (63), 2 (21), 1.
+    assert_eq!(cut(73_668), params(4, n));
+    assert_eq!(cut(31_669), params(4, n));
+    assert_eq!(cut(31_668), params(2, n));
+    assert_eq!(cut(10_669), params(2, n));
+    assert_eq!(cut(10_668), params(1, n));
+    assert_eq!(cut(0), params(1, n));
+    // One chunk of one lane is never cut.
     assert_eq!(Params::for_len(1000).within_budget(1000, 1), None);
     assert_eq!(Params::for_len(0).within_budget(0, 0), None);
+}
+
+proptest! {
+    /// Whatever the size and body: the parameters chosen fit the budget (or are one chunk
+    /// of one lane), take no more lanes or chunks than `for_len`, and chunks go only once
+    /// lanes are down to 8, with as many kept as fit.
+    #[test]
+    fn the_budget_keeps_what_fits(n in 1usize..2_000_000_000, body in 0usize..1_000_000_000) {
+        let p = Params::for_len(n);
+        let single = body.saturating_sub(p.extra_cost(n).div_ceil(4));
+        let fits = |q: Params| q.extra_cost(n) * 500 <= single;
+        let Some(q) = p.within_budget(n, body) else {
+            prop_assert!(fits(p));
+            return Ok(());
+        };
+        prop_assert!(!fits(p));
+        prop_assert!(fits(q) || (q.lanes == 1 && q.chunk_symbols == n), "{q:?}");
+        prop_assert!(q.lanes.is_power_of_two() && q.lanes <= p.lanes);
+        prop_assert!(q.chunks(n) <= p.chunks(n));
+        if q.chunks(n) < p.chunks(n) {
+            prop_assert!(q.lanes <= 8);
+            if q.chunks(n) > 1 {
+                // One chunk more of the same lanes would not fit.
+                let more = Params { lanes: q.lanes, chunk_symbols: n.div_ceil(q.chunks(n) + 1) };
+                prop_assert!(more.chunks(n) == q.chunks(n) || !fits(more), "{q:?}");
+            }
+        } else if q.lanes < 8 {
+            prop_assert!(q.chunks(n) == 1);
+        }
+    }
+}
+
+/// Nearly certain symbols (~10^-4 to 10^-2 bits each) up to 10^8 of them, the issue's
+/// largest size: the lanes and the chunks must give way to the 16 bytes the bound leaves
+/// the header (a single chunk then needs the one-chunk flag), and one chunk of 10^8
+/// symbols decodes.
+#[test]
+fn size_within_bound_for_nearly_certain_symbols_up_to_10_8() {
+    let t = table();
+    let max_n = 100_000_000;
+    let mut sizes: Vec<usize> = (10..=26).step_by(2).map(|k| 1 << k).collect();
+    sizes.extend([
+        MAX_CHUNK_SYMBOLS + 1,
+        2 * MAX_CHUNK_SYMBOLS + 1,
+        3_000_017,
+        max_n,
+    ]);
+    for (p1, seed) in [(0.0, 1), (2e-3, 5)] {
+        // Symbol 0 of row 0 (scale 0.11), and with probability p1 a symbol in -1..=1 of
+        // row 10 (scale ~0.4).
+        let mut rng = Rng(seed);
+        let mut symbols = vec![0; max_n];
+        let mut indexes = vec![0; max_n];
+        for (s, i) in symbols.iter_mut().zip(&mut indexes) {
+            if rng.unit() < p1 {
+                *i = 10;
+                *s = (rng.next() % 3) as i32 - 1;
+            }
+        }
+        for &n in &sizes {
+            let (s, i) = (&symbols[..n], &indexes[..n]);
+            let ours = format::encode(&t, s, i, 0).unwrap();
+            let theirs = compressai::encode(&t, s, i).unwrap().len();
+            assert!(
+                within_bound(ours.len(), theirs),
+                "p1={p1} n={n}: fastrans {} B, compressai {theirs} B",
+                ours.len()
+            );
+            if n == max_n {
+                assert_eq!(decode(&t, &ours, i, 0), s, "p1={p1}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -289,9 +373,9 @@ fn pinned_small_stream() {
     let t = CdfTable::new(&[0, 16384, 49152, 65535, 65536], 5, &[5], &[-1], 16).unwrap();
     let data = format::encode(&t, &[0], &[0], 1).unwrap();
     // symbol 0 -> bin 1 = [16384, 49152): x = ((1 / 32768) << 16) + 1 % 32768 + 16384 = 16385.
-    let mut want = vec![1u8];
+    let mut want = vec![2u8];
     want.extend_from_slice(&(t.fingerprint() as u32).to_le_bytes());
-    want.extend_from_slice(&[1, 0, 1]); // n = 1, 1 lane, chunk of 1
+    want.extend_from_slice(&[1, 0x08]); // n = 1; layout: one chunk, 1 lane
     want.extend_from_slice(&[0x81, 0x80, 0x01]); // lane state 16385
     let crc = crc32c::crc32c(&want);
     want.extend_from_slice(&crc.to_le_bytes());
@@ -346,17 +430,40 @@ fn random_payload_bit_flips_are_detected() {
     }
 }
 
-/// Header fields of a stream: (version+fp = 5 bytes, n, lanes byte, chunk size, chunk lengths).
+/// A version-2 header as an encoder writes it: version, fingerprint, `n`, the layout byte
+/// (`lanes_log2`, with the one-chunk flag when `chunk == n`), the chunk size unless there
+/// is one chunk, then the chunk lengths.
 fn header_with(n: u64, lanes_log2: u8, chunk: u64, lens: &[u64], fp: u32) -> Vec<u8> {
     let mut h = vec![format::VERSION];
     h.extend_from_slice(&fp.to_le_bytes());
     varint::put(&mut h, n);
-    h.push(lanes_log2);
-    varint::put(&mut h, chunk);
+    if chunk == n {
+        h.push(lanes_log2 | format::ONE_CHUNK);
+    } else {
+        h.push(lanes_log2);
+        varint::put(&mut h, chunk);
+    }
     for &l in lens {
         varint::put(&mut h, l);
     }
     h
+}
+
+/// A header with these exact bytes after version and fingerprint.
+fn raw_header(version: u8, fp: u32, rest: &[u8]) -> Vec<u8> {
+    let mut h = vec![version];
+    h.extend_from_slice(&fp.to_le_bytes());
+    h.extend_from_slice(rest);
+    h
+}
+
+/// `CorruptStream` whose message says `needle`: the check under test refused the stream,
+/// not a later one.
+fn expect_corrupt_saying(r: fastrans::Result<Vec<i32>>, needle: &str) {
+    match r {
+        Err(Error::CorruptStream(m)) => assert!(m.contains(needle), "{needle:?} not in {m:?}"),
+        other => panic!("{needle}: expected CorruptStream, got {other:?}"),
+    }
 }
 
 #[test]
@@ -365,36 +472,54 @@ fn every_header_field_is_validated_even_with_a_good_crc() {
     let fp = t.fingerprint() as u32;
     let (s, i) = w1(10, 1);
     let data = format::encode(&t, &s, &i, 1).unwrap();
-    let body = &data[..data.len() - 4];
-    // Version.
-    let mut v = body.to_vec();
-    v[0] = 2;
-    expect_corrupt(format::decode(&t, &seal(v), &i, 1), "version 2");
-    // Lanes beyond the format's maximum.
-    let mut v = header_with(10, 6, 10, &[], fp);
-    v.extend_from_slice(&body[9..]);
-    expect_corrupt(format::decode(&t, &seal(v), &i, 1), "64 lanes");
+    // Version 2, n = 10, one chunk of one lane: 7 header bytes, then the chunk.
+    assert_eq!(&data[..7], &header_with(10, 0, 10, &[], fp)[..]);
+    let chunk = &data[7..data.len() - 4];
+    let with = |head: Vec<u8>| {
+        let mut v = head;
+        v.extend_from_slice(chunk);
+        format::decode(&t, &seal(v), &i, 1)
+    };
+    assert_eq!(with(header_with(10, 0, 10, &[], fp)).unwrap(), s);
+    // Versions.
+    for version in [0u8, 3, 255] {
+        let r = with(raw_header(version, fp, &[10, format::ONE_CHUNK]));
+        expect_corrupt_saying(r, &format!("version {version} is not supported"));
+    }
+    // Version 1 is read: its layout byte is lanes_log2 alone and the chunk size is written.
+    assert_eq!(with(raw_header(1, fp, &[10, 0, 10])).unwrap(), s);
+    // Version 1 has no one-chunk flag: the bit reads as 2^8 lanes.
+    expect_corrupt_saying(with(raw_header(1, fp, &[10, 8, 10])), "2^8 lanes");
+    // Version 2: bits above the flag are reserved.
+    for bit in 4..8 {
+        let r = with(raw_header(2, fp, &[10, format::ONE_CHUNK | 1 << bit]));
+        expect_corrupt_saying(r, "sets bits");
+    }
+    // Lanes beyond the format's maximum, with and without the flag.
+    expect_corrupt_saying(with(header_with(10, 6, 10, &[], fp)), "2^6 lanes");
+    expect_corrupt_saying(with(header_with(10, 7, 5, &[3], fp)), "2^7 lanes");
     // Chunk size 0 and larger than n.
     for chunk in [0u64, 11] {
-        let mut v = header_with(10, 0, chunk, &[], fp);
-        v.extend_from_slice(&body[9..]);
-        expect_corrupt(
-            format::decode(&t, &seal(v), &i, 1),
-            &format!("chunk size {chunk}"),
-        );
+        let r = with(raw_header(2, fp, &[10, 0, chunk as u8]));
+        expect_corrupt_saying(r, &format!("chunk size {chunk} is outside"));
     }
+    // One chunk written without the flag: valid in version 1, not an encoding of version 2.
+    expect_corrupt_saying(with(raw_header(2, fp, &[10, 0, 10])), "one-chunk flag");
     // A chunk length pointing past the end.
-    let mut v = header_with(10, 0, 5, &[1 << 40], fp);
-    v.extend_from_slice(&body[9..]);
-    expect_corrupt(
-        format::decode(&t, &seal(v), &i, 1),
-        "chunk length past the end",
+    expect_corrupt_saying(
+        with(header_with(10, 0, 5, &[1 << 40], fp)),
+        "points past the end",
     );
     // A non-minimal varint.
-    let mut v = body[..5].to_vec();
-    v.extend_from_slice(&[0x8a, 0x00]);
-    v.extend_from_slice(&body[6..]);
-    expect_corrupt(format::decode(&t, &seal(v), &i, 1), "non-minimal n");
+    expect_corrupt_saying(
+        with(raw_header(2, fp, &[0x8a, 0x00, format::ONE_CHUNK])),
+        "not minimally encoded",
+    );
+    // The header ends before the layout byte.
+    expect_corrupt_saying(
+        format::decode(&t, &seal(raw_header(2, fp, &[10])), &i, 1),
+        "ends inside the header",
+    );
 }
 
 #[test]
@@ -410,18 +535,27 @@ fn absurd_sizes_are_refused_before_allocating() {
     // 10^6 one-symbol chunks in a few bytes.
     let v = seal(header_with(1_000_000, 0, 1, &[], fp));
     let indexes = vec![0; 1_000_000];
-    expect_corrupt(format::decode(&t, &v, &indexes, 1), "chunk count");
+    expect_corrupt_saying(format::decode(&t, &v, &indexes, 1), "chunks cannot fit");
     // Lane crossing counts beyond the lane and states out of range.
     let mut v = header_with(1, 0, 1, &[], fp);
     varint::put(&mut v, 1 << 40); // state >= 2^31 ...
     varint::put(&mut v, 2 * 5); // ... crossing at symbol 5 of a 1-symbol lane
-    expect_corrupt(format::decode(&t, &seal(v), &[0], 1), "crossing");
+    expect_corrupt_saying(
+        format::decode(&t, &seal(v), &[0], 1),
+        "lane crossing 5 is outside",
+    );
     let mut v = header_with(1, 0, 1, &[], fp);
     varint::put(&mut v, 0);
-    expect_corrupt(format::decode(&t, &seal(v), &[0], 1), "state 0");
+    expect_corrupt_saying(
+        format::decode(&t, &seal(v), &[0], 1),
+        "lane state 0x0 is outside",
+    );
     let mut v = header_with(1, 0, 1, &[], fp);
     varint::put(&mut v, u64::MAX);
-    expect_corrupt(format::decode(&t, &seal(v), &[0], 1), "state 2^64-1");
+    expect_corrupt_saying(
+        format::decode(&t, &seal(v), &[0], 1),
+        "lane state 0xffffffffffffffff",
+    );
 }
 
 #[test]

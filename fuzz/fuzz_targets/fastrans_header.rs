@@ -1,8 +1,10 @@
 //! fastrans header parser with structured, CRC-valid headers: any symbol count (up to
 //! 2^64 - 1), lane count, chunk size and chunk lengths, then arbitrary chunk bytes.
 //!
-//! Input: `mode:u8  n  lanes_log2:u8  chunk_symbols  k:u8  k × chunk_len  payload…` where
-//! each size is a u16 or, when its mode bit is set, a full u64. Oracles: no panic, no
+//! Input: `mode:u8  n  layout:u8  chunk_symbols  k:u8  k × chunk_len  payload…` where
+//! each size is a u16 or, when its mode bit is set, a full u64. The version is 2, or 1
+//! when mode bit 6 is set, or the mode byte itself when bit 7 is; in version 2 a layout
+//! byte with the one-chunk flag leaves `chunk_symbols` out, as the encoder does. Oracles: no panic, no
 //! allocation beyond the caller's output (run with `-malloc_limit_mb`, see
 //! docs/FUZZING.md); `symbol_count` reads back `n`; a count that differs from the caller's
 //! is refused as a bad argument before anything else in the header is trusted.
@@ -29,20 +31,25 @@ fuzz_target!(|input: &[u8]| {
     let table = &*fx.table;
     let mode = c.u8();
     let n = size(&mut c, mode & 1 == 1);
-    let lanes_log2 = c.u8();
+    let layout = c.u8();
     let chunk_symbols = size(&mut c, mode & 2 == 2);
     let k = c.u8() as usize % 64;
 
-    let mut data = vec![if mode & 0x80 == 0 {
-        format::VERSION
-    } else {
+    let version = if mode & 0x80 != 0 {
         mode
-    }];
+    } else if mode & 0x40 != 0 {
+        format::VERSION_1
+    } else {
+        format::VERSION
+    };
+    let mut data = vec![version];
     data.extend_from_slice(&format::fp32(table).to_le_bytes());
     varint::put(&mut data, n);
     if n > 0 {
-        data.push(lanes_log2);
-        varint::put(&mut data, chunk_symbols);
+        data.push(layout);
+        if version != format::VERSION || layout & format::ONE_CHUNK == 0 {
+            varint::put(&mut data, chunk_symbols);
+        }
         for _ in 0..k {
             let len = size(&mut c, mode & 4 == 4);
             varint::put(&mut data, len);
@@ -61,7 +68,7 @@ fuzz_target!(|input: &[u8]| {
     };
     let idx = vec![0i32; count];
     let got = format::decode(table, &data, &idx, 1);
-    if data[0] == format::VERSION && count as u64 != n {
+    if (version == format::VERSION || version == format::VERSION_1) && count as u64 != n {
         assert!(matches!(got, Err(Error::InvalidArgument(_))), "{got:?}");
     }
     if let Ok(symbols) = got {

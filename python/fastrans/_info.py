@@ -54,7 +54,7 @@ def _varint(data: bytes, pos: int, what: str) -> tuple[int, int]:
 
 @dataclass
 class StreamHeader:
-    """The fields of a version-1 fastrans stream header (docs/FORMAT.md section 1)."""
+    """The fields of a fastrans stream header, version 1 or 2 (docs/FORMAT.md section 1)."""
 
     size: int
     version: int
@@ -97,6 +97,9 @@ def _short(values: list[int], keep: int = 8) -> str:
     return ", ".join(map(str, values[:keep])) + f", ... ({len(values)} chunks)"
 
 
+_ONE_CHUNK = 0x08
+
+
 def parse_stream_header(data: bytes) -> StreamHeader:
     """Checks the CRC and parses the header and chunk table; CorruptStreamError otherwise."""
     if len(data) < 10:
@@ -106,8 +109,10 @@ def parse_stream_header(data: bytes) -> StreamHeader:
         raise CorruptStreamError("the CRC32C does not match: not a fastrans stream, or damaged")
     body = data[:-4]
     version = body[0]
-    if version != 1:
-        raise CorruptStreamError(f"fastrans stream version {version} is not supported (only 1)")
+    if version not in (1, 2):
+        raise CorruptStreamError(
+            f"fastrans stream version {version} is not supported (only 1 and 2)"
+        )
     fp32 = int.from_bytes(body[1:5], "little")
     n, pos = _varint(body, 5, "the symbol count")
     head = StreamHeader(len(data), version, fp32, n, crc=crc)
@@ -115,13 +120,24 @@ def parse_stream_header(data: bytes) -> StreamHeader:
         head.header_bytes = pos
         return head
     if pos >= len(body):
-        raise CorruptStreamError("the header ends before lanes_log2")
-    head.lanes_log2 = body[pos]
+        raise CorruptStreamError("the header ends before the layout byte")
+    layout = body[pos]
+    pos += 1
+    # Version 2's layout byte: lanes_log2 in bits 0-2, bit 3 = one chunk (no chunk_symbols).
+    one_chunk = version == 2 and layout & _ONE_CHUNK != 0
+    if version == 2 and layout & ~(_ONE_CHUNK | 0x07):
+        raise CorruptStreamError(f"layout byte {layout:#04x} sets undefined bits")
+    head.lanes_log2 = layout & 0x07 if version == 2 else layout
     if head.lanes_log2 > 5:
         raise CorruptStreamError(f"lanes_log2 = {head.lanes_log2} is above 5")
-    head.chunk_symbols, pos = _varint(body, pos + 1, "chunk_symbols")
-    if not 1 <= head.chunk_symbols <= n:
-        raise CorruptStreamError(f"chunk_symbols = {head.chunk_symbols} is outside 1..{n}")
+    if one_chunk:
+        head.chunk_symbols = n
+    else:
+        head.chunk_symbols, pos = _varint(body, pos, "chunk_symbols")
+        if not 1 <= head.chunk_symbols <= n:
+            raise CorruptStreamError(f"chunk_symbols = {head.chunk_symbols} is outside 1..{n}")
+        if version == 2 and head.chunk_symbols == n:
+            raise CorruptStreamError("one chunk written without the one-chunk flag")
     chunks = -(-n // head.chunk_symbols)
     if chunks > len(body) - pos:
         raise CorruptStreamError(f"{chunks} chunks cannot fit in {len(body) - pos} bytes")

@@ -1,14 +1,16 @@
 //! The fastrans stream (`format="fastrans"`): framed, checksummed, parallel.
 //!
 //! ```text
-//! stream  = version:u8  fp32:u32le  n:varint
-//!           [ if n > 0: lanes_log2:u8  chunk_symbols:varint  chunk_len:varint × (chunks-1) ]
+//! stream  = version:u8 (2)  fp32:u32le  n:varint
+//!           [ if n > 0: layout:u8 (lanes_log2 | ONE_CHUNK)
+//!                       [ unless ONE_CHUNK: chunk_symbols:varint ]  chunk_len:varint × (chunks-1) ]
 //!           chunk × chunks  crc:u32le
 //! ```
-//! `chunks = ceil(n / chunk_symbols)`; each chunk is an independent set of interleaved lanes
-//! (see `lanes.rs`), so chunks encode and decode in parallel. The lane count and chunk size
-//! follow from `n` alone ([`Params::for_len`]), never from the thread count, so the bytes do
-//! not depend on how many threads made them. `fp32` is the low 32 bits of the tables'
+//! `chunks = ceil(n / chunk_symbols)` (one when the layout byte says so); each chunk is an
+//! independent set of interleaved lanes (see `lanes.rs`), so chunks encode and decode in
+//! parallel. The lane count and chunk size follow from `n` ([`Params::for_len`]) and, for
+//! low-entropy streams, from the size of the chunks ([`Params::within_budget`]), never from
+//! the thread count, so the bytes do not depend on how many threads made them. `fp32` is the low 32 bits of the tables'
 //! fingerprint; `crc` is CRC32C over every byte before it. The decoder checks the CRC first
 //! (any flipped bit, truncation or trailing byte → `CorruptStream`), then `fp32`
 //! (other tables → `TableMismatch`), then bounds every size before allocating.
@@ -26,8 +28,18 @@ use crate::table::CdfTable;
 use crate::threads;
 use crate::varint;
 
-/// The only version this crate writes and reads.
-pub const VERSION: u8 = 1;
+/// The version this crate writes. It reads this one and [`VERSION_1`].
+pub const VERSION: u8 = 2;
+/// The first version, read still: its layout byte is `lanes_log2` alone, and every stream
+/// writes `chunk_symbols` (docs/FORMAT.md §1).
+pub const VERSION_1: u8 = 1;
+/// The layout byte's flag (version 2): the stream is one chunk, and `chunk_symbols`
+/// (which would equal `n`) is not written. It saves `varint(n)` bytes, up to 4 below 2^28
+/// symbols: what keeps a stream of nearly certain symbols, where only the 16 bytes of
+/// the size bound are left for the header, within it (docs/FORMAT.md §5).
+pub const ONE_CHUNK: u8 = 0x08;
+/// The layout byte's bits for the lane count.
+const LANES_LOG2_BITS: u8 = 0x07;
 /// Chunks hold at most this many symbols (so a 10^8-symbol stream has ~190 chunks).
 pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
 /// A lane gets at least this many symbols before the chunk gets more lanes: 30 K
@@ -65,40 +77,80 @@ impl Params {
         }
     }
 
-    fn chunks(&self, n: usize) -> usize {
+    /// Chunks of a stream of `n > 0` symbols.
+    pub fn chunks(&self, n: usize) -> usize {
         n.div_ceil(self.chunk_symbols)
     }
 
-    /// Fewer lanes when these parameters' lanes and chunks would cost more than the size
-    /// bound allows a stream of `n` symbols whose chunks came to `body` bytes (docs/FORMAT.md
-    /// §5: at most `0.0005 · len(compressai) + 16` over CompressAI's stream; the header and
-    /// CRC take the 16 bytes). The encoder reckons 5.25 bytes an extra lane and 8 an extra
-    /// chunk (measured on Gaussian data from 0.01 to 3.6 bits a symbol: 3.5 to 5.1, and
-    /// about 7), against `body / 2000`, and returns the largest power-of-two lane count
-    /// that fits, or `None` when these parameters fit already. (`body` is a little more than
-    /// CompressAI's stream, by what the lanes cost.) Only low-entropy streams are cut: W1
-    /// (3.1 bits a symbol) keeps its 32 lanes with about 15% to spare.
-    pub fn within_budget(self, n: usize, body: usize) -> Option<Params> {
-        if n == 0 || self.lanes <= 1 {
-            return None;
-        }
+    /// What the lanes and chunks of these parameters cost a stream of `n` symbols beyond
+    /// one chunk of one lane, in quarter bytes: 21 (5.25 bytes) an extra lane, 32 (8 bytes)
+    /// an extra chunk, and the `chunk_symbols` varint once there is more than one chunk
+    /// (a single chunk does without it, docs/FORMAT.md §1). Measured on Gaussian data from
+    /// 0.01 to 3.6 bits a symbol: 3.5 to 5.1 bytes a lane, about 7 a chunk.
+    pub fn extra_cost(self, n: usize) -> usize {
         let chunks = self.chunks(n);
-        // In quarter bytes: 21 an extra lane, 32 an extra chunk; the budget is body / 500.
-        let cost = |lanes: usize| {
-            let last = n - (chunks - 1) * self.chunk_symbols;
-            let all = (chunks - 1) * lanes::chunk_lanes(lanes, self.chunk_symbols)
-                + lanes::chunk_lanes(lanes, last);
-            21 * (all - chunks) + 32 * (chunks - 1)
+        let last = n - (chunks - 1) * self.chunk_symbols;
+        let all = (chunks - 1) * lanes::chunk_lanes(self.lanes, self.chunk_symbols)
+            + lanes::chunk_lanes(self.lanes, last);
+        let chunk_size = if chunks > 1 {
+            4 * varint::len(self.chunk_symbols as u64)
+        } else {
+            0
         };
-        let fits = |lanes: usize| cost(lanes).saturating_mul(500) <= body;
-        if fits(self.lanes) {
+        21 * (all - chunks) + 32 * (chunks - 1) + chunk_size
+    }
+
+    /// Fewer lanes or chunks when these parameters would cost more than the size bound
+    /// allows a stream of `n` symbols whose chunks came to `body` bytes (docs/FORMAT.md §5:
+    /// at most `0.0005 · len(compressai) + 16` over CompressAI's stream; one chunk of one
+    /// lane, header and CRC included, stays within the 16 bytes). The extra lanes and
+    /// chunks ([`Params::extra_cost`]) must fit in a 2000th of what one chunk of one lane
+    /// would take, reckoned as `body` less what these parameters' extras cost. (The whole
+    /// `body` would let the extras pay for themselves: at nearly certain symbols they are
+    /// most of it.) Returns `None` when these
+    /// parameters fit already, else the first that fits of, in this order:
+    /// 1. the same chunks with half the lanes, down to 8 (the vector kernels' width);
+    /// 2. chunks of those lanes (at most 8), fewer of them down to one: the most that fit;
+    /// 3. one chunk of half the lanes, down to one lane.
+    ///
+    /// Lanes go first down to 8 because eight lanes still run the vector kernels at most
+    /// of their speed, while each chunk less is a core less; below 8 a lane count halves
+    /// the kernels' speed, so chunks go before. Only low-entropy streams are cut: W1
+    /// (3.1 bits a symbol) keeps its 32 lanes with about 13% to spare.
+    pub fn within_budget(self, n: usize, body: usize) -> Option<Params> {
+        if n == 0 {
             return None;
         }
-        let mut lanes = self.lanes / 2;
-        while lanes > 1 && !fits(lanes) {
-            lanes /= 2;
+        // What one chunk of one lane would come to, about CompressAI's stream: `body` less
+        // what these lanes and chunks cost, which at nearly certain symbols is most of
+        // `body` (10^8 such symbols in 191 chunks of 16 lanes: about three times the bytes
+        // of one lane). The cost model is generous, so this errs low.
+        let single = body.saturating_sub(self.extra_cost(n).div_ceil(4));
+        let fits = |p: Params| p.extra_cost(n).saturating_mul(500) <= single;
+        if fits(self) {
+            return None;
         }
-        Some(Params { lanes, ..self })
+        let mut p = self;
+        while p.lanes > 8 {
+            p.lanes /= 2;
+            if fits(p) {
+                return Some(p);
+            }
+        }
+        for chunks in (1..self.chunks(n)).rev() {
+            p.chunk_symbols = n.div_ceil(chunks);
+            if fits(p) {
+                return Some(p);
+            }
+        }
+        p.chunk_symbols = n;
+        while p.lanes > 1 {
+            p.lanes /= 2;
+            if fits(p) {
+                break;
+            }
+        }
+        (p != self).then_some(p)
     }
 
     /// These parameters made valid for `n` symbols: a power-of-two lane count in
@@ -243,8 +295,13 @@ pub fn encode_with<S: EncodeSource>(
     out.extend_from_slice(&fp32(table).to_le_bytes());
     varint::put(&mut out, n as u64);
     if n > 0 {
-        out.push(params.lanes.trailing_zeros() as u8);
-        varint::put(&mut out, params.chunk_symbols as u64);
+        let lanes_log2 = params.lanes.trailing_zeros() as u8;
+        if chunks == 1 {
+            out.push(lanes_log2 | ONE_CHUNK);
+        } else {
+            out.push(lanes_log2);
+            varint::put(&mut out, params.chunk_symbols as u64);
+        }
         for b in &bodies[..chunks - 1] {
             varint::put(&mut out, b.len() as u64);
         }
@@ -279,10 +336,11 @@ fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
             "CRC32C mismatch (flipped bits, truncated or trailing data, or not a fastrans stream)",
         ));
     }
-    if body[0] != VERSION {
+    let version = body[0];
+    if version != VERSION && version != VERSION_1 {
         return Err(Error::corrupt(format!(
-            "stream version {} is not supported (this build reads version {VERSION})",
-            body[0]
+            "stream version {version} is not supported (this build reads versions \
+             {VERSION_1} and {VERSION})"
         )));
     }
     let fp = u32::from_le_bytes([body[1], body[2], body[3], body[4]]);
@@ -309,20 +367,41 @@ fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
             chunks: Vec::new(),
         });
     }
-    let Some(&lanes_log2) = body.get(pos) else {
+    let Some(&layout_byte) = body.get(pos) else {
         return Err(Error::corrupt("stream ends inside the header"));
     };
     pos += 1;
+    // Version 1's byte is `lanes_log2` alone, so a set flag bit there reads as too many
+    // lanes, as it did before version 2.
+    let (lanes_log2, one_chunk) = if version == VERSION_1 {
+        (layout_byte, false)
+    } else if layout_byte & !(LANES_LOG2_BITS | ONE_CHUNK) != 0 {
+        return Err(Error::corrupt(format!(
+            "layout byte {layout_byte:#04x} sets bits this version does not define"
+        )));
+    } else {
+        (layout_byte & LANES_LOG2_BITS, layout_byte & ONE_CHUNK != 0)
+    };
     if (1usize << lanes_log2.min(31)) > MAX_LANES {
         return Err(Error::corrupt(format!(
             "2^{lanes_log2} lanes is more than the format allows ({MAX_LANES})"
         )));
     }
-    let chunk_symbols = varint::get(body, &mut pos, "chunk size")?;
+    let chunk_symbols = if one_chunk {
+        n as u64
+    } else {
+        varint::get(body, &mut pos, "chunk size")?
+    };
     if chunk_symbols == 0 || chunk_symbols > n as u64 {
         return Err(Error::corrupt(format!(
             "chunk size {chunk_symbols} is outside 1..={n}"
         )));
+    }
+    // One encoding a stream: from version 2 a single chunk is written with the flag.
+    if version != VERSION_1 && !one_chunk && chunk_symbols == n as u64 {
+        return Err(Error::corrupt(
+            "a chunk size of n without the one-chunk flag (not written by any encoder)",
+        ));
     }
     let params = Params {
         lanes: 1 << lanes_log2,

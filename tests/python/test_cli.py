@@ -158,7 +158,7 @@ def test_info_describes_a_fastrans_stream(
     path.write_bytes(data)
     assert main(["info", str(path)]) == 0
     text = capsys.readouterr().out
-    assert f"fastrans stream, version 1: {len(data)} bytes" in text
+    assert f"fastrans stream, version 2: {len(data)} bytes" in text
     assert f"table fingerprint (low 32 bits): {table.fingerprint & 0xFFFFFFFF:#010x}" in text
     assert "symbols: 1000" in text
 
@@ -187,18 +187,46 @@ def test_crc32c_check_value() -> None:
     assert _info.crc32c(b"") == 0
 
 
+def _sealed(body: bytes) -> bytes:
+    return body + _info.crc32c(body).to_bytes(4, "little")
+
+
 def test_stream_header_of_the_worked_example() -> None:
-    # docs/FORMAT.md section 6, with the CRC computed here.
-    body = bytes([1, 0x78, 0x56, 0x34, 0x12, 1, 0, 1, 0x81, 0x80, 0x01])
-    head = _info.parse_stream_header(body + _info.crc32c(body).to_bytes(4, "little"))
-    assert (head.version, head.fingerprint32, head.symbols) == (1, 0x12345678, 1)
+    # docs/FORMAT.md section 7, with the CRC computed here.
+    body = bytes([2, 0x78, 0x56, 0x34, 0x12, 1, 0x08, 0x81, 0x80, 0x01])
+    head = _info.parse_stream_header(_sealed(body))
+    assert (head.version, head.fingerprint32, head.symbols) == (2, 0x12345678, 1)
     assert (head.lanes_log2, head.chunk_symbols, head.chunk_bytes) == (0, 1, [3])
+    assert head.header_bytes == 7
+    # The same stream in version 1: no flag, the chunk size written.
+    v1 = bytes([1, 0x78, 0x56, 0x34, 0x12, 1, 0, 1, 0x81, 0x80, 0x01])
+    head = _info.parse_stream_header(_sealed(v1))
+    assert (head.version, head.lanes_log2, head.chunk_symbols, head.chunk_bytes) == (1, 0, 1, [3])
     assert head.header_bytes == 8
-    with pytest.raises(CorruptStreamError, match="version 2"):
-        bad = bytes([2]) + body[1:]
-        _info.parse_stream_header(bad + _info.crc32c(bad).to_bytes(4, "little"))
+    with pytest.raises(CorruptStreamError, match="version 3"):
+        _info.parse_stream_header(_sealed(bytes([3]) + body[1:]))
+    with pytest.raises(CorruptStreamError, match="lanes_log2 = 8"):
+        _info.parse_stream_header(_sealed(v1[:6] + bytes([8]) + v1[7:]))
+    with pytest.raises(CorruptStreamError, match="undefined bits"):
+        _info.parse_stream_header(_sealed(body[:6] + bytes([0x18]) + body[7:]))
+    with pytest.raises(CorruptStreamError, match="without the one-chunk flag"):
+        _info.parse_stream_header(_sealed(bytes([2]) + v1[1:]))
     with pytest.raises(CorruptStreamError, match="CRC32C"):
         _info.parse_stream_header(body + b"\0\0\0\0")
+
+
+def test_info_agrees_with_the_decoder_on_large_streams() -> None:
+    # Two chunks (chunk_symbols written) and one chunk (the flag): the lengths add up.
+    table = fastrans.CdfTable([[0, 16384, 49152, 65535, 65536]], [5], [-1])
+    rng = np.random.default_rng(3)
+    for n in (3_000_000, 300_000):
+        symbols = rng.integers(-1, 2, n).astype(np.int32)
+        data = table.encode(symbols, np.zeros(n, np.int32), format="fastrans")
+        head = _info.parse_stream_header(data)
+        chunks = -(-n // head.chunk_symbols)
+        assert head.chunks == chunks
+        assert (chunks > 1) == (n > 1 << 19)
+        assert head.header_bytes + sum(head.chunk_bytes) + 4 == len(data)
 
 
 def test_progress_bar_writes_one_line_when_not_a_terminal() -> None:
