@@ -1,5 +1,5 @@
 //! W1-like timings of the lanes kernels, best of many runs, interleaved: the scalar and
-//! AVX-512 encoders, and the scalar, AVX2 and AVX-512 decoders, in one process on one
+//! AVX-512 encoders (with and without the IFMA step), and the scalar, AVX2 and AVX-512 decoders, in one process on one
 //! thread (the switches are per thread), checked to give the same bytes and values; or,
 //! with `threads` given, whichever kernels `FASTRANS_SIMD` leaves on that many threads (run
 //! it once per setting, alternating). The data is `benches/common/w1.rs`.
@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use fastrans::lanes::{with_avx2_lanes, with_scalar_lanes};
+use fastrans::lanes::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 use fastrans::scale_coder::StreamFormat;
 
 #[path = "../benches/common/w1.rs"]
@@ -92,10 +92,11 @@ fn main() {
         assert!(out == ref1, "decoders disagree");
     };
     let mut best = [Duration::MAX; 9];
-    let mut enc = [Duration::MAX; 2];
+    let mut enc = [Duration::MAX; 3];
     for _ in 0..runs {
         time_enc(&|| with_scalar_lanes(|| encode(1)), &mut enc[0]);
         time_enc(&|| encode(1), &mut enc[1]);
+        time_enc(&|| with_avx512_lanes(|| encode(1)), &mut enc[2]);
         time1(&|| with_scalar_lanes(decode1), &mut best[6]);
         time1(&|| with_avx2_lanes(decode1), &mut best[7]);
         time1(&decode1, &mut best[8]);
@@ -108,6 +109,7 @@ fn main() {
     }
     println!("ScaleCoder encode (floats), 1 thread:");
     report("scalar", enc[0]);
+    report("no ifma", enc[2]);
     report("default", enc[1]);
     println!("ScaleCoder decode (floats), 1 thread:");
     report("scalar", best[0]);

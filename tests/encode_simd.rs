@@ -1,4 +1,5 @@
-//! The vectorised lanes encoder (`encode_avx512.rs`) against the scalar one: the same
+//! The vectorised lanes encoder (`encode_avx512.rs`), with its IFMA step where the CPU
+//! has it and without it (`with_avx512_lanes`), against the scalar one: the same
 //! bytes for every input, through each kind of source (any `EncodeSource`, the symbol and
 //! index arrays of `format::encode`, `ScaleCoder`'s floats). On a CPU without AVX-512 both
 //! runs are scalar and the tests still check the round trips.
@@ -7,14 +8,14 @@
 //! wrong in it: escapes (symbols far outside their rows), symbols at `i32::MIN` and
 //! `i32::MAX` with offsets that make `symbol - offset` overflow 32 bits, one-bin rows,
 //! frequency-1 bins, tables of at most 64 rows (fields in registers) and of more (gathers),
-//! lane counts 8, 16 and 32, precisions 16 and below, and sizes around the check blocks.
+//! lane counts 8, 16 and 32, precisions 16 and below (the IFMA step takes 14 and up), and sizes around the check blocks.
 //! Whole streams are also cut into forced chunks and lanes (`format::with_params`): the
 //! encoder's own rule gives one lane below 2^15 symbols a chunk, which no vector kernel
 //! takes, so without the cuts these small streams would compare the scalar encoder with
 //! itself.
 
 use fastrans::format::{self, Params};
-use fastrans::lanes::{encode_chunk, with_scalar_lanes, CHECK_BLOCK};
+use fastrans::lanes::{encode_chunk, with_avx512_lanes, with_scalar_lanes, CHECK_BLOCK};
 use fastrans::scale_coder::StreamFormat;
 use fastrans::CdfTable;
 use proptest::prelude::*;
@@ -74,6 +75,8 @@ fn chunk_both(table: &CdfTable, symbols: &[i32], rows: &[usize], lanes: usize) -
     let vector = encode().expect("vector encode");
     let scalar = with_scalar_lanes(encode).expect("scalar encode");
     assert_eq!(vector, scalar, "encoders disagree");
+    let plain = with_avx512_lanes(encode).expect("AVX-512 encode without IFMA");
+    assert_eq!(plain, scalar, "the AVX-512 encoder without IFMA disagrees");
     vector
 }
 
@@ -111,6 +114,11 @@ fn stream_both(
         vector,
         cut_by(params, || with_scalar_lanes(encode)),
         "encoders disagree"
+    );
+    assert_eq!(
+        vector,
+        cut_by(params, || with_avx512_lanes(encode)),
+        "the AVX-512 encoder without IFMA disagrees"
     );
     let decode = || format::decode(table, &vector, &indexes, 1).expect("decode");
     assert_eq!(decode(), symbols);
@@ -327,6 +335,8 @@ fn scale_coder_streams_are_the_same_either_way() {
             let vector = cut_by(params, encode);
             let scalar = cut_by(params, || with_scalar_lanes(encode));
             assert_eq!(vector, scalar, "n={n} {params:?}");
+            let plain = cut_by(params, || with_avx512_lanes(encode));
+            assert_eq!(plain, scalar, "n={n} {params:?}, without IFMA");
             let decode = || coder.decode(&vector, &s, means, StreamFormat::Fastrans, 1);
             let back = decode().expect("decode");
             assert_eq!(back, with_scalar_lanes(decode).expect("scalar decode"));

@@ -33,6 +33,7 @@ use std::mem::{offset_of, size_of};
 
 use crate::error::Result;
 use crate::escape::direct_bin;
+use crate::ifma_bins::{self, IfmaBin};
 use crate::lanes::{
     put_escaped, Arrays, EncodeSource, LaneWords, RoundWords, SourceArrays, MAX_LANES,
 };
@@ -59,6 +60,12 @@ pub(crate) fn usable(table: &CdfTable) -> bool {
         && is_x86_feature_detected!("popcnt")
         && table.num_tables() <= i32::MAX as usize / ROW_WORDS
         && table.enc_symbols().len() <= i32::MAX as usize / 2
+}
+
+/// `true` when this CPU can also run the IFMA form of the kernel for `table` (its
+/// precision at least `ifma_bins::MIN_PRECISION`; `usable` must hold too).
+pub(crate) fn ifma_usable(table: &CdfTable) -> bool {
+    is_x86_feature_detected!("avx512ifma") && table.precision() >= ifma_bins::MIN_PRECISION
 }
 
 /// Tables with at most this many rows keep their rows' `base - offset` in registers.
@@ -98,6 +105,8 @@ struct Kernel {
     one: __m512i,
     /// `63 - p`: `x_max = freq << (63 - p)`.
     shl_max: __m128i,
+    /// `p`, for the IFMA step's `q << p`.
+    shl_p: __m128i,
     /// The permute that takes the states' low halves, lane 7's first, to the low eight
     /// 32-bit elements. Passed through `black_box` once, here: given the constant, LLVM
     /// lowered the one `vpermd` to an extract, a `vshufps` and a `vpermpd` (three uops on
@@ -106,10 +115,25 @@ struct Kernel {
 }
 
 impl Kernel {
+    /// The kernel's constants; with `ifma`, its bins are `table.ifma_bins()` (the same
+    /// 16-byte stride and indexes as the `EncSymbol`s, so the gathers do not change).
     #[target_feature(enable = "avx512f")]
-    fn new(table: &CdfTable) -> Kernel {
+    fn new(table: &CdfTable, ifma: bool) -> Kernel {
         let rows = table.rows().as_ptr();
-        let syms = table.enc_symbols().as_ptr();
+        let (rcp, meta) = match table.ifma_bins().filter(|_| ifma) {
+            Some(bins) => {
+                let at = |off: usize| bins.as_ptr().wrapping_byte_add(off) as *const i64;
+                (at(offset_of!(IfmaBin, div)), at(offset_of!(IfmaBin, meta)))
+            }
+            None => {
+                let syms = table.enc_symbols().as_ptr();
+                let at = |off: usize| syms.wrapping_byte_add(off) as *const i64;
+                (
+                    at(offset_of!(EncSymbol, rcp)),
+                    at(offset_of!(EncSymbol, bias)),
+                )
+            }
+        };
         let p = table.precision();
         // `wrapping_byte_add`: field addresses inside the first row (or one past an empty
         // table's end: never dereferenced then, every row index is checked first).
@@ -136,12 +160,13 @@ impl Kernel {
             row_base: field(offset_of!(Row, base)),
             row_max: field(offset_of!(Row, max_value)),
             row_offset: field(offset_of!(Row, offset)),
-            rcp: syms.wrapping_byte_add(offset_of!(EncSymbol, rcp)) as *const i64,
-            meta: syms.wrapping_byte_add(offset_of!(EncSymbol, bias)) as *const i64,
+            rcp,
+            meta,
             num_rows: _mm256_set1_epi32(table.num_tables() as i32),
             num_syms: _mm256_set1_epi32(table.enc_symbols().len() as i32),
             one: _mm512_set1_epi64(1i64 << p),
             shl_max: _mm_set_epi64x(0, 63 - p as i64),
+            shl_p: _mm_set_epi64x(0, p as i64),
             reverse_words: std::hint::black_box(_mm512_setr_epi32(
                 14, 12, 10, 8, 6, 4, 2, 0, 14, 12, 10, 8, 6, 4, 2, 0,
             )),
@@ -154,12 +179,12 @@ impl Kernel {
     /// the next round while this one's states update.
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw")]
     #[inline]
-    fn prepare(&self, syms: __m256i, rows: __m256i) -> Option<Bins> {
+    fn prepare<const IFMA: bool>(&self, syms: __m256i, rows: __m256i) -> Option<Bins> {
         if _mm256_cmpge_epu32_mask(rows, self.num_rows) != 0 {
             return None;
         }
         match &self.small {
-            Some(bo) => self.prepare_small(syms, rows, bo),
+            Some(bo) => self.prepare_small::<IFMA>(syms, rows, bo),
             None => self.prepare_gathered(syms, rows),
         }
     }
@@ -169,7 +194,12 @@ impl Kernel {
     /// lane's row (`Kernel::small`).
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw")]
     #[inline]
-    fn prepare_small(&self, syms: __m256i, rows: __m256i, bo: &[__m512i; 4]) -> Option<Bins> {
+    fn prepare_small<const IFMA: bool>(
+        &self,
+        syms: __m256i,
+        rows: __m256i,
+        bo: &[__m512i; 4],
+    ) -> Option<Bins> {
         let ix = _mm512_castsi256_si512(rows);
         let upper = _mm512_test_epi32_mask(ix, _mm512_set1_epi32(32));
         let lo = _mm512_permutex2var_epi32(bo[0], ix, bo[1]);
@@ -184,11 +214,17 @@ impl Kernel {
         // SAFETY: each index names an existing 16-byte `EncSymbol`; `rcp` and `meta` point
         // at its two 8-byte halves (no padding: its last two bytes are `tag` and `shift`).
         let bins = unsafe { self.gather_bins(ix2) };
-        // The tag is byte 6 of `meta`: compare it with the row, eight bytes at once.
-        let want = _mm512_slli_epi64::<48>(_mm512_cvtepu32_epi64(rows));
-        const TAG_BYTES: u64 = 0x4040_4040_4040_4040;
-        let tags = _mm512_mask_cmpeq_epi8_mask(TAG_BYTES, bins.meta, want);
-        (tags == TAG_BYTES).then_some(bins)
+        // The tag is byte 6 of an `EncSymbol`'s `meta`, byte 3 of an `IfmaBin`'s: compare it
+        // with the row, eight bytes at once.
+        let wide = _mm512_cvtepu32_epi64(rows);
+        let (want, tag_bytes) = if IFMA {
+            const _: () = assert!(ifma_bins::TAG_SHIFT == 24);
+            (_mm512_slli_epi64::<24>(wide), 0x0808_0808_0808_0808)
+        } else {
+            (_mm512_slli_epi64::<48>(wide), 0x4040_4040_4040_4040)
+        };
+        let tags = _mm512_mask_cmpeq_epi8_mask(tag_bytes, bins.meta, want);
+        (tags == tag_bytes).then_some(bins)
     }
 
     /// [`Kernel::prepare`] with the rows' fields gathered, rows in range.
@@ -267,6 +303,38 @@ impl Kernel {
             _mm512_slli_epi64::<32>(_mm512_mul_epu32(_mm512_srli_epi64::<32>(q), cmpl)),
         );
         let x = _mm512_add_epi64(_mm512_add_epi64(x, bias), qc);
+        (x, emit.count_ones() as usize)
+    }
+
+    /// [`Kernel::commit`] for [`IfmaBin`]s: the same renormalisation, then `q = x / freq`
+    /// and `r = x mod freq` by two 52-bit multiplies and one correction
+    /// (`ifma_bins.rs` shows why it is exact), and `x = q << p + r + start`. Eleven vector
+    /// instructions where `commit` takes 25 for the division and update.
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx512ifma,popcnt")]
+    #[inline]
+    fn commit_ifma(&self, x: __m512i, bins: Bins, dst: &mut [u32; GROUP]) -> (__m512i, usize) {
+        let Bins { rcp: div, meta } = bins;
+        let freq = _mm512_and_si512(meta, _mm512_set1_epi64(ifma_bins::FREQ_MASK as i64));
+        let x_max = _mm512_sll_epi64(freq, self.shl_max);
+        let emit = _mm512_cmpge_epu64_mask(x, x_max);
+        let reversed = _mm512_castsi512_si256(_mm512_permutexvar_epi32(self.reverse_words, x));
+        let packed = _mm256_maskz_compress_epi32(REVERSED[emit as usize], reversed);
+        // SAFETY: `dst` is 8 u32 (32 bytes).
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, packed) };
+        let x = _mm512_mask_srli_epi64::<32>(x, emit, x);
+        // xs = x >> s (s in div's bits 52..58); q = (xs * R) >> 52 reads R from div's low
+        // 52 bits alone.
+        let xs = _mm512_srlv_epi64(x, _mm512_srli_epi64::<52>(div));
+        let zero = _mm512_setzero_si512();
+        let q = _mm512_madd52hi_epu64(zero, xs, div);
+        let mask52 = _mm512_set1_epi64(ifma_bins::MASK52 as i64);
+        let qf = _mm512_madd52lo_epu64(zero, q, freq);
+        let r = _mm512_and_si512(_mm512_sub_epi64(x, qf), mask52);
+        let low = _mm512_cmpge_epu64_mask(r, freq);
+        let q = _mm512_mask_sub_epi64(q, low, q, _mm512_set1_epi64(-1));
+        let r = _mm512_mask_sub_epi64(r, low, r, freq);
+        let start = _mm512_srli_epi64::<{ ifma_bins::START_SHIFT }>(meta);
+        let x = _mm512_add_epi64(_mm512_add_epi64(_mm512_sll_epi64(q, self.shl_p), r), start);
         (x, emit.count_ones() as usize)
     }
 }
@@ -419,6 +487,8 @@ impl GroupInput for Floats<'_> {
 ///
 /// # Safety
 /// [`usable`] returned `true` for `table`.
+// `lanes::encode_rounds`'s arguments, and which step to take.
+#[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
 pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
     table: &CdfTable,
@@ -428,12 +498,14 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
     x: &mut [u64; N],
     words: &mut LaneWords,
     check: impl FnOnce() -> Result<()>,
+    ifma: bool,
 ) -> Result<()> {
+    // SAFETY (every `run`): the caller checked `usable`, and `ifma_usable` for `ifma`.
     match src.arrays() {
         Some(SourceArrays(Arrays::Ints { symbols, rows })) => {
             check()?;
             let input = Ints { symbols, rows };
-            rounds_from::<_, _, N>(table, &input, src, start, rounds, x, words);
+            unsafe { run::<_, _, N>(ifma, table, &input, src, start, rounds, x, words) };
             return Ok(());
         }
         Some(SourceArrays(Arrays::Floats {
@@ -449,7 +521,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
                     rows,
                     odd: std::hint::black_box(odd),
                 };
-                if rounds_from::<_, _, N>(table, &input, src, start, rounds, x, words) {
+                if unsafe { run::<_, _, N>(ifma, table, &input, src, start, rounds, x, words) } {
                     // Some position was flagged: the check decides (and the block's first
                     // bad input, if any, is its error).
                     src.check(start, rounds * N)?;
@@ -460,8 +532,34 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
         None => {}
     }
     check()?;
-    rounds_from::<_, _, N>(table, &ByRound(src), src, start, rounds, x, words);
+    unsafe { run::<_, _, N>(ifma, table, &ByRound(src), src, start, rounds, x, words) };
     Ok(())
+}
+
+/// [`rounds_from_ifma`] when `ifma`, else [`rounds_from`].
+///
+/// # Safety
+/// [`usable`] returned `true` for `table`, and [`ifma_usable`] too when `ifma`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn run<I: GroupInput, S: EncodeSource, const N: usize>(
+    ifma: bool,
+    table: &CdfTable,
+    input: &I,
+    src: &S,
+    start: usize,
+    rounds: usize,
+    x: &mut [u64; N],
+    words: &mut LaneWords,
+) -> bool {
+    // SAFETY: the caller's contract: the CPU has each function's features.
+    unsafe {
+        if ifma {
+            rounds_from_ifma::<I, S, N>(table, input, src, start, rounds, x, words)
+        } else {
+            rounds_from::<I, S, N>(table, input, src, start, rounds, x, words)
+        }
+    }
 }
 
 /// [`encode_rounds`] with the inputs from `input` (read from `src`, which also prefetches
@@ -479,11 +577,43 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     x: &mut [u64; N],
     words: &mut LaneWords,
 ) -> bool {
+    rounds_body::<I, S, N, false>(table, input, src, start, rounds, x, words)
+}
+
+/// [`rounds_from`] with the IFMA step ([`Kernel::commit_ifma`]): a function of its own, the
+/// only one compiled with `avx512ifma`, so that no IFMA instruction can reach a CPU
+/// without it.
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx512ifma,popcnt")]
+fn rounds_from_ifma<I: GroupInput, S: EncodeSource, const N: usize>(
+    table: &CdfTable,
+    input: &I,
+    src: &S,
+    start: usize,
+    rounds: usize,
+    x: &mut [u64; N],
+    words: &mut LaneWords,
+) -> bool {
+    rounds_body::<I, S, N, true>(table, input, src, start, rounds, x, words)
+}
+
+/// The loop of [`rounds_from`] and [`rounds_from_ifma`], inlined into each (one call
+/// site each; `#[inline(always)]` is not allowed with target features).
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
+#[inline]
+fn rounds_body<I: GroupInput, S: EncodeSource, const N: usize, const IFMA: bool>(
+    table: &CdfTable,
+    input: &I,
+    src: &S,
+    start: usize,
+    rounds: usize,
+    x: &mut [u64; N],
+    words: &mut LaneWords,
+) -> bool {
     if rounds == 0 {
         return false;
     }
     let groups = N / GROUP;
-    let kernel = Kernel::new(table);
+    let kernel = Kernel::new(table, IFMA);
     let p = table.precision();
     let mut lx = [_mm512_setzero_si512(); MAX_GROUPS];
     for (g, v) in lx.iter_mut().enumerate().take(groups) {
@@ -496,7 +626,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     // SAFETY (each prepared round is below `rounds`): we have the features, and the
     // caller's positions were checked.
     let (mut next, mut flagged) =
-        unsafe { prepare_round::<I, N>(&kernel, input, start + (rounds - 1) * N) };
+        unsafe { prepare_round::<I, N, IFMA>(&kernel, input, start + (rounds - 1) * N) };
     for r in (0..rounds).rev() {
         let this = next;
         // The block checked next (the encoder goes down).
@@ -506,7 +636,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
         if r > 0 {
             // SAFETY: as above.
             let (prepared, bad) =
-                unsafe { prepare_round::<I, N>(&kernel, input, start + (r - 1) * N) };
+                unsafe { prepare_round::<I, N, IFMA>(&kernel, input, start + (r - 1) * N) };
             (next, flagged) = (prepared, flagged | bad);
         }
         // Words of this round written above the stack's top, not yet counted in it.
@@ -520,7 +650,13 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
             let Prepared { syms, rows, bins } = this[g];
             match bins {
                 Some(bins) => {
-                    let (nx, c) = kernel.commit(lx[g], bins, dst);
+                    let (nx, c) = if IFMA {
+                        // SAFETY: only `rounds_from_ifma` runs this, on a CPU with IFMA
+                        // (`ifma_usable`).
+                        unsafe { kernel.commit_ifma(lx[g], bins, dst) }
+                    } else {
+                        kernel.commit(lx[g], bins, dst)
+                    };
                     lx[g] = nx;
                     count += c;
                 }
@@ -559,7 +695,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
 /// The CPU has the kernel's features; positions `base .. base + N` passed the source's
 /// check, or the input checks itself.
 #[inline(always)]
-unsafe fn prepare_round<I: GroupInput, const N: usize>(
+unsafe fn prepare_round<I: GroupInput, const N: usize, const IFMA: bool>(
     kernel: &Kernel,
     input: &I,
     base: usize,
@@ -579,7 +715,7 @@ unsafe fn prepare_round<I: GroupInput, const N: usize>(
             syms,
             rows,
             // SAFETY: the caller's contract (the CPU has the features).
-            bins: unsafe { kernel.prepare(syms, rows) },
+            bins: unsafe { kernel.prepare::<IFMA>(syms, rows) },
         };
     }
     (out, flagged)

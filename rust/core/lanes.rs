@@ -206,13 +206,16 @@ enum Simd {
     Scalar,
     /// `lanes_avx2.rs`.
     Avx2,
-    /// `lanes_avx512.rs`.
+    /// `lanes_avx512.rs`, and `encode_avx512.rs` without its IFMA step.
     Avx512,
+    /// All of AVX-512's kernels, the encoder's IFMA step too (`ifma_bins.rs`).
+    Avx512Ifma,
 }
 
 /// The best lanes kernels allowed, where the CPU has them: all of them unless the
-/// environment variable `FASTRANS_SIMD` is `0` (scalar only) or `avx2` (no AVX-512), read
-/// once, or the calling thread is inside [`with_scalar_lanes`] or [`with_avx2_lanes`].
+/// environment variable `FASTRANS_SIMD` is `0` (scalar only), `avx2` (no AVX-512) or
+/// `avx512` (no IFMA), read once, or the calling thread is inside [`with_scalar_lanes`],
+/// [`with_avx2_lanes`] or [`with_avx512_lanes`].
 /// The decoders give the same results and the encoders the same bytes; the switches exist
 /// to compare them.
 fn simd_allowed() -> Simd {
@@ -220,7 +223,8 @@ fn simd_allowed() -> Simd {
     let env = *FROM_ENV.get_or_init(|| match std::env::var("FASTRANS_SIMD").as_deref() {
         Ok("0") => Simd::Scalar,
         Ok("avx2") => Simd::Avx2,
-        _ => Simd::Avx512,
+        Ok("avx512") => Simd::Avx512,
+        _ => Simd::Avx512Ifma,
     });
     env.min(SIMD_CAP.with(|c| c.get()))
 }
@@ -242,14 +246,18 @@ fn vector_kernel<const N: usize>(table: &CdfTable) -> Simd {
 }
 
 /// Whether chunks of `N` lanes encode with the vector kernel (`encode_avx512.rs`; there
-/// is no AVX2 encoder, so a cap at AVX2 means the scalar one).
+/// is no AVX2 encoder, so a cap at AVX2 means the scalar one): `Some(ifma)`, `ifma` when
+/// it takes its IFMA step.
 #[cfg(target_arch = "x86_64")]
-fn vector_encoder<const N: usize>(table: &CdfTable) -> bool {
-    N.is_multiple_of(8) && simd_allowed() >= Simd::Avx512 && crate::encode_avx512::usable(table)
+fn vector_encoder<const N: usize>(table: &CdfTable) -> Option<bool> {
+    let allowed = simd_allowed();
+    let vector =
+        N.is_multiple_of(8) && allowed >= Simd::Avx512 && crate::encode_avx512::usable(table);
+    vector.then(|| allowed >= Simd::Avx512Ifma && crate::encode_avx512::ifma_usable(table))
 }
 
 thread_local! {
-    static SIMD_CAP: std::cell::Cell<Simd> = const { std::cell::Cell::new(Simd::Avx512) };
+    static SIMD_CAP: std::cell::Cell<Simd> = const { std::cell::Cell::new(Simd::Avx512Ifma) };
 }
 
 /// Runs `f` with the calling thread's lane coding capped at `cap`.
@@ -273,6 +281,13 @@ pub fn with_scalar_lanes<R>(f: impl FnOnce() -> R) -> R {
 #[doc(hidden)]
 pub fn with_avx2_lanes<R>(f: impl FnOnce() -> R) -> R {
     with_simd_cap(Simd::Avx2, f)
+}
+
+/// Runs `f` with the calling thread's lane coding at most plain AVX-512 (the encoder without
+/// its IFMA step), for tests and benchmarks, as [`with_scalar_lanes`].
+#[doc(hidden)]
+pub fn with_avx512_lanes<R>(f: impl FnOnce() -> R) -> R {
+    with_simd_cap(Simd::Avx512, f)
 }
 
 /// Lanes a chunk of `m` symbols actually uses: the largest power of two `<= min(lanes, m)`.
@@ -597,10 +612,12 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     check: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
-    if vector_encoder::<N>(table) {
+    if let Some(ifma) = vector_encoder::<N>(table) {
         // SAFETY: `vector_encoder` checked the CPU and the table.
         return unsafe {
-            crate::encode_avx512::encode_rounds::<S, N>(table, src, start, rounds, x, words, check)
+            crate::encode_avx512::encode_rounds::<S, N>(
+                table, src, start, rounds, x, words, check, ifma,
+            )
         };
     }
     check()?;
@@ -671,7 +688,7 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     match vector_kernel::<N>(table) {
-        Simd::Avx512 => {
+        Simd::Avx512 | Simd::Avx512Ifma => {
             let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
             return unsafe { crate::lanes_avx512::decode_rounds::<T, N>(table, tgt, c, check) };

@@ -9,6 +9,8 @@
 //! - [`scale`]: CompressAI's `build_indexes`, scales → table rows.
 //! - [`error`]: the crate's one error type.
 //! - `encode_avx512`: the lanes encoder eight lanes at a time (x86-64 with AVX-512).
+//! - `ifma_bins`: the encoder's bins for AVX-512 IFMA (the division in two 52-bit
+//!   multiplies).
 //! - [`escape`]: one symbol through a row with CompressAI's escape rule (both formats).
 //! - [`lanes`]: interleaved rANS lanes, one chunk of the fastrans stream.
 //! - `lanes_avx2`: the lanes decoder eight lanes at a time (x86-64 with AVX2).
@@ -34,6 +36,8 @@ pub mod escape;
 pub mod format;
 pub mod gaussian;
 pub mod golomb;
+#[cfg(target_arch = "x86_64")]
+mod ifma_bins;
 pub mod lanes;
 #[cfg(target_arch = "x86_64")]
 mod lanes_avx2;

@@ -157,9 +157,17 @@ impl EncSymbol {
     /// The row number (below [`NO_ROW_TAG`]) when this bin of that row codes a symbol
     /// directly, else [`NO_ROW_TAG`]. (The vectorised encoder reads it as byte 6 of the
     /// record's second half.)
-    #[cfg(test)]
     pub(crate) fn tag(&self) -> u8 {
         self.tag
+    }
+
+    /// The bin's `start` (undoing the `freq == 1` form of `bias`).
+    pub fn start(&self, precision: u32) -> u32 {
+        if self.freq(precision) == 1 {
+            self.bias - ((1 << precision) - 1)
+        } else {
+            self.bias
+        }
     }
 
     /// The bin's frequency, `1 ..= 2^precision`.
@@ -226,6 +234,10 @@ pub struct CdfTable {
     /// Decode buckets, a power of two per row starting at `rows[i].lookup_base`.
     lookup: Vec<Bucket>,
     fingerprint: u64,
+    /// `symbols` again for the IFMA encoder (`ifma_bins.rs`), made by the first encode
+    /// that runs it.
+    #[cfg(target_arch = "x86_64")]
+    ifma: std::sync::OnceLock<Vec<crate::ifma_bins::IfmaBin>>,
 }
 
 impl CdfTable {
@@ -326,6 +338,8 @@ impl CdfTable {
             symbols: Vec::with_capacity(total),
             lookup: Vec::with_capacity(buckets),
             fingerprint: 0,
+            #[cfg(target_arch = "x86_64")]
+            ifma: std::sync::OnceLock::new(),
         };
         let lay_out = |mut table: CdfTable| {
             for (row, &offset) in valid.iter().zip(offsets) {
@@ -543,6 +557,17 @@ impl CdfTable {
     /// Every bin's [`EncSymbol`] (`row.base + bin`, as [`CdfTable::enc_symbol`]).
     pub(crate) fn enc_symbols(&self) -> &[EncSymbol] {
         &self.symbols
+    }
+    /// [`CdfTable::enc_symbols`] in the IFMA encoder's form, same indexing; `None` below
+    /// its precision (`ifma_bins::MIN_PRECISION`). Made on the first call.
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn ifma_bins(&self) -> Option<&[crate::ifma_bins::IfmaBin]> {
+        use crate::ifma_bins::{IfmaBin, MIN_PRECISION};
+        (self.precision >= MIN_PRECISION).then(|| {
+            let p = self.precision;
+            let made = || self.symbols.iter().map(|s| IfmaBin::of(s, p)).collect();
+            self.ifma.get_or_init(made).as_slice()
+        })
     }
     /// The decode buckets, every row's (see [`Row`]'s `lookup_base`).
     pub(crate) fn buckets(&self) -> &[Bucket] {
@@ -822,6 +847,8 @@ mod tests {
             symbols: Vec::new(),
             lookup: Vec::new(),
             fingerprint: 0,
+            #[cfg(target_arch = "x86_64")]
+            ifma: std::sync::OnceLock::new(),
         };
         let mut h = Fnv1a::new();
         h.word(16);
