@@ -123,7 +123,7 @@ mod tests {
                     xs.extend([k * f, (k * f).saturating_sub(1), next() % x_max]);
                 }
                 for x in xs.into_iter().filter(|&x| x >= 1 && x < x_max) {
-                    let want = (x / f << p) + x % f + start as u64;
+                    let want = ((x / f) << p) + x % f + start as u64;
                     assert_eq!(bin.step(x, p), want, "p={p} freq={freq} x={x}");
                 }
             }
