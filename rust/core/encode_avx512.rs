@@ -5,7 +5,9 @@
 //! division by the frequency, a shift, a multiply and an add. AVX-512 has what AVX2 lacks
 //! for doing eight of those at once: unsigned 64-bit compares into mask registers,
 //! `vpcompressd` for the words, and enough 32x32 → 64-bit multiplies per cycle to build
-//! the high half of the 64x64 product from four of them. So a group of eight lanes makes
+//! the high half of the 64x64 product from four of them (or, where the CPU has IFMA and
+//! the table's precision is 14 to 16, the quotient from two 52-bit multiplies:
+//! `ifma_bins.rs`, [`Kernel::commit_ifma`]). So a group of eight lanes makes
 //! its step together: each bin's index comes from its row's `base - offset` permuted from
 //! registers (tables of at most 64 rows, checked by the bin's row tag, see
 //! `Kernel::small`) or from the rows' fields gathered, the bins' `EncSymbol`s are gathered
