@@ -288,15 +288,7 @@ impl Kernel {
         let bias = _mm512_and_si512(meta, low32);
         let cmpl = _mm512_and_si512(_mm512_srli_epi64::<32>(meta), _mm512_set1_epi64(0xffff));
         let shift = _mm512_srli_epi64::<56>(meta);
-        // Renormalise: x_max = freq << (63 - p); lanes at or above it emit their low word.
-        let x_max = _mm512_sll_epi64(_mm512_sub_epi64(self.one, cmpl), self.shl_max);
-        let emit = _mm512_cmpge_epu64_mask(x, x_max);
-        // The eight low words, lane 7's first: one permute of the states' 32-bit halves.
-        let reversed = _mm512_castsi512_si256(_mm512_permutexvar_epi32(self.reverse_words, x));
-        let packed = _mm256_maskz_compress_epi32(REVERSED[emit as usize], reversed);
-        // SAFETY: `dst` is 8 u32 (32 bytes).
-        unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, packed) };
-        let x = _mm512_mask_srli_epi64::<32>(x, emit, x);
+        let (x, count) = self.renormalise(x, _mm512_sub_epi64(self.one, cmpl), dst);
         // x = x + bias + (mulhi(x, rcp) >> shift) * cmpl_freq, as `rans::enc_put`.
         let q = _mm512_srlv_epi64(mulhi(x, rcp), shift);
         // q < 2^47 and cmpl < 2^16: q * cmpl from two 32x32 products.
@@ -305,7 +297,26 @@ impl Kernel {
             _mm512_slli_epi64::<32>(_mm512_mul_epu32(_mm512_srli_epi64::<32>(q), cmpl)),
         );
         let x = _mm512_add_epi64(_mm512_add_epi64(x, bias), qc);
-        (x, emit.count_ones() as usize)
+        (x, count)
+    }
+
+    /// Both steps' renormalisation: with `x_max = freq << (63 - p)`, the lanes at or above
+    /// it emit their low word to `dst` (lane 7's first, packed) and shift it out. Returns
+    /// the states and the number of words.
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
+    #[inline]
+    fn renormalise(&self, x: __m512i, freq: __m512i, dst: &mut [u32; GROUP]) -> (__m512i, usize) {
+        let x_max = _mm512_sll_epi64(freq, self.shl_max);
+        let emit = _mm512_cmpge_epu64_mask(x, x_max);
+        // The eight low words, lane 7's first: one permute of the states' 32-bit halves.
+        let reversed = _mm512_castsi512_si256(_mm512_permutexvar_epi32(self.reverse_words, x));
+        let packed = _mm256_maskz_compress_epi32(REVERSED[emit as usize], reversed);
+        // SAFETY: `dst` is 8 u32 (32 bytes).
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, packed) };
+        (
+            _mm512_mask_srli_epi64::<32>(x, emit, x),
+            emit.count_ones() as usize,
+        )
     }
 
     /// [`Kernel::commit`] for [`IfmaBin`]s: the same renormalisation, then `q = x / freq`
@@ -317,13 +328,7 @@ impl Kernel {
     fn commit_ifma(&self, x: __m512i, bins: Bins, dst: &mut [u32; GROUP]) -> (__m512i, usize) {
         let Bins { rcp: div, meta } = bins;
         let freq = _mm512_and_si512(meta, _mm512_set1_epi64(ifma_bins::FREQ_MASK as i64));
-        let x_max = _mm512_sll_epi64(freq, self.shl_max);
-        let emit = _mm512_cmpge_epu64_mask(x, x_max);
-        let reversed = _mm512_castsi512_si256(_mm512_permutexvar_epi32(self.reverse_words, x));
-        let packed = _mm256_maskz_compress_epi32(REVERSED[emit as usize], reversed);
-        // SAFETY: `dst` is 8 u32 (32 bytes).
-        unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, packed) };
-        let x = _mm512_mask_srli_epi64::<32>(x, emit, x);
+        let (x, count) = self.renormalise(x, freq, dst);
         // xs = x >> s (s in div's bits 52..58); q = (xs * R) >> 52 reads R from div's low
         // 52 bits alone.
         let xs = _mm512_srlv_epi64(x, _mm512_srli_epi64::<52>(div));
@@ -337,7 +342,7 @@ impl Kernel {
         let r = _mm512_mask_sub_epi64(r, low, r, freq);
         let start = _mm512_srli_epi64::<{ ifma_bins::START_SHIFT }>(meta);
         let x = _mm512_add_epi64(_mm512_add_epi64(_mm512_sll_epi64(q, self.shl_p), r), start);
-        (x, emit.count_ones() as usize)
+        (x, count)
     }
 }
 
