@@ -116,15 +116,16 @@ impl Params {
     /// Lanes go first down to 8 because eight lanes still run the vector kernels at most
     /// of their speed, while each chunk less is a core less; below 8 a lane count halves
     /// the kernels' speed, so chunks go before. Only low-entropy streams are cut: W1
-    /// (3.1 bits a symbol) keeps its 32 lanes with about 13% to spare.
+    /// (3.1 bits a symbol) keeps its 32 lanes (two chunks of 16) with about 13% to spare.
     pub fn within_budget(self, n: usize, body: usize) -> Option<Params> {
         if n == 0 {
             return None;
         }
         // What one chunk of one lane would come to, about CompressAI's stream: `body` less
         // what these lanes and chunks cost, which at nearly certain symbols is most of
-        // `body` (10^8 such symbols in 191 chunks of 16 lanes: about three times the bytes
-        // of one lane). The cost model is generous, so this errs low.
+        // `body` (10^8 symbols of about 10^-4 bits each in 191 chunks of 16 lanes: about 2.5
+        // times the bytes of one chunk of one lane). The cost model is generous, so this
+        // errs low.
         let single = body.saturating_sub(self.extra_cost(n).div_ceil(4));
         let fits = |p: Params| p.extra_cost(n).saturating_mul(500) <= single;
         if fits(self) {
