@@ -122,11 +122,13 @@ impl Kernel {
     #[target_feature(enable = "avx512f")]
     fn new(table: &CdfTable, ifma: bool) -> Kernel {
         let rows = table.rows().as_ptr();
-        let (rcp, meta) = match table.ifma_bins().filter(|_| ifma) {
-            Some(bins) => {
+        // The IFMA bins are made (on the table's first IFMA encode) only for the IFMA step.
+        let (rcp, meta) = match ifma.then(|| table.ifma_bins()) {
+            Some(Some(bins)) => {
                 let at = |off: usize| bins.as_ptr().wrapping_byte_add(off) as *const i64;
                 (at(offset_of!(IfmaBin, div)), at(offset_of!(IfmaBin, meta)))
             }
+            Some(None) => unreachable!("`ifma_usable` holds the table to the IFMA precisions"),
             None => {
                 let syms = table.enc_symbols().as_ptr();
                 let at = |off: usize| syms.wrapping_byte_add(off) as *const i64;

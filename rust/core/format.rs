@@ -10,8 +10,8 @@
 //! independent set of interleaved lanes (see `lanes.rs`), so chunks encode and decode in
 //! parallel. The lane count and chunk size follow from `n` ([`Params::for_len`]) and, for
 //! low-entropy streams, from the size of the chunks ([`Params::within_budget`]), never from
-//! the thread count, so the bytes do not depend on how many threads made them. `fp32` is the low 32 bits of the tables'
-//! fingerprint; `crc` is CRC32C over every byte before it. The decoder checks the CRC first
+//! the thread count, so the bytes do not depend on how many threads made them. `fp32` is
+//! the low 32 bits of the tables' fingerprint; `crc` is CRC32C over every byte before it. The decoder checks the CRC first
 //! (any flipped bit, truncation or trailing byte → `CorruptStream`), then `fp32`
 //! (other tables → `TableMismatch`), then bounds every size before allocating.
 //! docs/FORMAT.md is the full specification.

@@ -104,13 +104,7 @@ mod tests {
     /// multiples of the frequency: the step equals `floor(x / freq)·2^p + x mod freq + start`.
     #[test]
     fn the_step_divides_exactly() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_rng::xorshift64(0x9e37_79b9_7f4a_7c15u64);
         for p in MIN_PRECISION..=16 {
             for freq in 1..=1u32 << p {
                 let start = (1 << p) - freq;

@@ -21,6 +21,7 @@
 //! - `prefetch`: the vector kernels' software prefetch of the caller's arrays.
 //! - `scale_avx512`: `ScaleCoder`'s scale → row lookup eight at a time (both AVX-512 coders).
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
+//! - `test_rng`: the unit tests' seeded random numbers.
 //! - [`threads`]: `threads=` → who codes the chunks (the calling thread and a rayon pool).
 //! - [`varint`]: strict LEB128 for the fastrans header and lane states.
 //! - [`bits`]: MSB-first bit writer and bounds-checked bit reader.
@@ -50,6 +51,8 @@ pub mod scale;
 mod scale_avx512;
 pub mod scale_coder;
 pub mod table;
+#[cfg(test)]
+mod test_rng;
 pub mod threads;
 pub mod varint;
 

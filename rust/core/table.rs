@@ -763,13 +763,7 @@ mod tests {
     /// bins, a single bin, 2^16 bins, random widths) decodes to the bin a linear search finds.
     #[test]
     fn decode_step_matches_linear_search() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_rng::xorshift64(0x2545_f491_4f6c_dd1du64);
         let mut rows: Vec<Vec<i32>> = vec![
             vec![0, 65536],
             vec![0, 1, 2, 65534, 65535, 65536],
