@@ -65,8 +65,8 @@ fn cdf_row(rng: &mut Rng, bins: usize, precision: u32, peaked: bool) -> Vec<i32>
 
 /// Rows of every shape: one bin (escape only), narrow and wide, peaked, one of `2^p` bins,
 /// two bins of frequencies 1 and `2^p - 1` (either way round: the 8-byte decode bucket's
-/// 16-bit fields at their limits), and offsets that put bins next to `i32::MAX` and
-/// `i32::MIN`.
+/// 16-bit fields at their limits), offsets that put bins next to `i32::MAX` and
+/// `i32::MIN`, and offsets either side of the `i16` range.
 fn table(rng: &mut Rng, precision: u32) -> CdfTable {
     let max_bins = (1usize << precision).min(300);
     let total = 1i32 << precision;
@@ -89,6 +89,10 @@ fn table(rng: &mut Rng, precision: u32) -> CdfTable {
             4 => i32::MAX - 3,
             5 => i32::MIN,
             6 => i32::MAX - bins as i32 + 2,
+            // Either side of the AVX-512 decoder's packed rows (offsets that fit `i16`).
+            8 => i16::MAX as i32,
+            9 => i16::MAX as i32 + 1,
+            10 => i16::MIN as i32 - 1,
             _ => -(bins as i32) / 2,
         });
     }

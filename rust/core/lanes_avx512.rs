@@ -8,9 +8,9 @@
 //! register of 64-bit elements, so this kernel works in 64 bits throughout:
 //!
 //! - the eight row indexes are one load, checked against the row count by one compare;
-//! - each row's 16-byte record is fetched as two 64-bit halves by `vpgatherqq` (two
-//!   gathers), each bucket's 8-byte record by one, and their fields are split by shifts
-//!   and masks, with no transpose;
+//! - each row's record, packed in 64 bits ([`PackedRow`](crate::table::PackedRow)), is
+//!   fetched by one `vpgatherqq`, each bucket's 8-byte record by one more, and their
+//!   fields are split by shifts and masks, with no transpose;
 //! - compares give mask registers, and the selects are masked moves;
 //! - the renormalisation takes the lanes below `L` as a mask and feeds them consecutive
 //!   words with `vpexpandq`, in lane order: exactly the words, in the order, that the
@@ -40,7 +40,7 @@ use std::mem::MaybeUninit;
 use crate::error::{Error, Result};
 use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
 use crate::rans::{WordReader, RANS_L};
-use crate::table::CdfTable;
+use crate::table::{CdfTable, PackedRow};
 
 use crate::lanes_avx2::ChunkLanes;
 use crate::prefetch;
@@ -63,12 +63,13 @@ pub(crate) fn usable(table: &CdfTable) -> bool {
 struct Kernel<'t> {
     table: &'t CdfTable,
     p: u32,
-    /// The `LaneRow`s (16 bytes, fetched as 64-bit halves) and the `Bucket`s (8 bytes).
-    lane_rows: *const u8,
+    /// The `PackedRow`s and the `Bucket`s (8 bytes each).
+    packed_rows: *const i64,
     buckets: *const u8,
     num_rows: __m512i,
     slot_mask: __m512i,
-    low32: __m512i,
+    /// `PackedRow`'s `lookup_base` field.
+    base_mask: __m512i,
     low16: __m512i,
     shift_p: __m128i,
     below_l: __m512i,
@@ -76,13 +77,11 @@ struct Kernel<'t> {
     scales: Option<Scales<'t>>,
 }
 
-/// A group's rows and their `LaneRow`s (see [`Kernel::prepare`]).
+/// A group's rows and their `PackedRow`s (see [`Kernel::prepare`]).
 #[derive(Clone, Copy)]
 struct Prep {
     rows: __m512i,
-    /// The low and high halves of the records.
-    shape: __m512i,
-    out: __m512i,
+    packed: __m512i,
     /// Every row is in range (else the records are not fetched).
     ok: bool,
 }
@@ -94,23 +93,6 @@ struct Plan {
     next: __m512i,
     /// The eight symbols.
     symbols: __m256i,
-}
-
-/// Two gathers of the 16-byte records `base[ix[k]]`: the low and the high 64 bits of each.
-///
-/// # Safety
-/// Every `base + 16 * ix[k]` is a readable 16-byte record.
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn gather_records(base: *const u8, ix: __m512i) -> (__m512i, __m512i) {
-    let ix = _mm512_slli_epi64::<1>(ix);
-    // SAFETY: the caller's contract (element k reads bytes `16 ix[k] .. 16 ix[k] + 16`).
-    unsafe {
-        (
-            _mm512_i64gather_epi64::<8>(ix, base as *const i64),
-            _mm512_i64gather_epi64::<8>(ix, base.add(8) as *const i64),
-        )
-    }
 }
 
 /// The rows of positions `base .. base + 8` from [`DecodeTarget::rows`], as 64-bit
@@ -131,20 +113,17 @@ impl Kernel<'_> {
     #[inline]
     fn prepare(&self, rows: __m512i) -> Prep {
         if _mm512_cmplt_epu64_mask(rows, self.num_rows) != 0xff {
-            let zero = _mm512_setzero_si512();
             return Prep {
                 rows,
-                shape: zero,
-                out: zero,
+                packed: _mm512_setzero_si512(),
                 ok: false,
             };
         }
-        // SAFETY: every row is below the number of `LaneRow`s (just checked).
-        let (shape, out) = unsafe { gather_records(self.lane_rows, rows) };
+        // SAFETY: every row is below the number of `PackedRow`s (just checked).
+        let packed = unsafe { _mm512_i64gather_epi64::<8>(rows, self.packed_rows) };
         Prep {
             rows,
-            shape,
-            out,
+            packed,
             ok: true,
         }
     }
@@ -158,13 +137,16 @@ impl Kernel<'_> {
         if !prep.ok {
             return None;
         }
-        let (shape, out) = (prep.shape, prep.out);
+        let packed = prep.packed;
         let slot = _mm512_and_si512(x, self.slot_mask);
-        let lookup_base = _mm512_and_si512(shape, self.low32);
-        let lookup_shift = _mm512_srli_epi64::<32>(shape);
-        let bucket = _mm512_add_epi64(lookup_base, _mm512_srlv_epi64(slot, lookup_shift));
+        let lookup_base = _mm512_and_si512(packed, self.base_mask);
+        // The shift is the top 5 bits of the low half. Shifting 32-bit elements keeps it
+        // there, and the slot's high half (zero) stays zero whatever the high count is.
+        let lookup_shift = _mm512_srli_epi32::<{ PackedRow::BASE_BITS }>(packed);
+        let bucket = _mm512_add_epi64(lookup_base, _mm512_srlv_epi32(slot, lookup_shift));
         // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket count
-        // and every bucket index is inside `buckets` (8 bytes each).
+        // and every bucket index is inside `buckets` (8 bytes each; `PackedRow::SCALAR`'s
+        // index is 0).
         let bk = unsafe { _mm512_i64gather_epi64::<8>(bucket, self.buckets as *const i64) };
         // The bucket's 16-bit fields: start, freq_lo - 1, freq_hi, bin (`table::Bucket`).
         let start = _mm512_and_si512(bk, self.low16);
@@ -179,7 +161,7 @@ impl Kernel<'_> {
         let in_pair = _mm512_cmplt_epu64_mask(from_start, _mm512_add_epi64(freq_lo, freq_hi));
         let upper = _mm512_cmpge_epu64_mask(from_start, freq_lo);
         let bin = _mm512_mask_sub_epi64(pair, upper, pair, _mm512_set1_epi64(-1));
-        let fast_max = _mm512_and_si512(out, self.low32);
+        let fast_max = _mm512_and_si512(_mm512_srli_epi64::<32>(packed), self.low16);
         let fast = _mm512_mask_cmplt_epu64_mask(in_pair, bin, fast_max);
         let freq = _mm512_mask_mov_epi64(freq_lo, upper, freq_hi);
         let rest = _mm512_mask_sub_epi64(from_start, upper, from_start, freq_lo);
@@ -197,8 +179,9 @@ impl Kernel<'_> {
             }
             (next, bin) = self.patch_lanes(x, prep.rows, fast_max, !in_pair, next, bin)?;
         }
-        // The offset is the high half of `out`; `offset + bin` fits `i32` (`fast_max`).
-        let symbols = _mm512_cvtepi64_epi32(_mm512_add_epi64(_mm512_srli_epi64::<32>(out), bin));
+        // The offset is the top 16 bits, signed; `offset + bin` fits `i32` (`PackedRow`).
+        let offset = _mm512_srai_epi64::<48>(packed);
+        let symbols = _mm512_cvtepi64_epi32(_mm512_add_epi64(offset, bin));
         Some(Plan { next, symbols })
     }
 
@@ -317,11 +300,11 @@ fn kernel<'t, T: DecodeTarget>(table: &'t CdfTable, tgt: &'t T) -> Kernel<'t> {
     Kernel {
         table,
         p,
-        lane_rows: table.lane_rows().as_ptr() as *const u8,
+        packed_rows: table.packed_rows().as_ptr() as *const i64,
         buckets: table.buckets().as_ptr() as *const u8,
-        num_rows: _mm512_set1_epi64(table.lane_rows().len() as i64),
+        num_rows: _mm512_set1_epi64(table.packed_rows().len() as i64),
         slot_mask: _mm512_set1_epi64(((1u64 << p) - 1) as i64),
-        low32: _mm512_set1_epi64(u32::MAX as i64),
+        base_mask: _mm512_set1_epi64((1i64 << PackedRow::BASE_BITS) - 1),
         low16: _mm512_set1_epi64(u16::MAX as i64),
         shift_p: _mm_cvtsi32_si128(p as i32),
         below_l: _mm512_set1_epi64(RANS_L as i64),
@@ -474,8 +457,7 @@ fn prepare_round<const G: usize>(
     let zero = _mm512_setzero_si512();
     let mut preps = [Prep {
         rows: zero,
-        shape: zero,
-        out: zero,
+        packed: zero,
         ok: false,
     }; G];
     for (g, p) in preps.iter_mut().enumerate() {

@@ -220,13 +220,54 @@ pub(crate) struct LaneRow {
     pub offset: i32,
 }
 
+/// [`LaneRow`] in one 64-bit word, for the AVX-512 lanes decoder (`lanes_avx512.rs`):
+/// eight lanes' rows are then one gather where the 16-byte record took two.
+///
+/// Bits 0-26 are `lookup_base`, bits 27-31 `lookup_shift`, bits 32-47 `fast_max` and bits
+/// 48-63 `offset` as an `i16`. Those widths hold every row whose offset fits `i16` and whose
+/// buckets start below `2^27` (134M buckets): then `offset + bin` fits `i32` for every bin
+/// (`bin < 2^16`), so `fast_max` is the escape bin `max_value < 2^16`. Any other row gets
+/// [`PackedRow::SCALAR`]: `fast_max = 0` sends every group that meets it to the scalar round,
+/// and its bucket index (`0 + (slot >> 16)`, since `slot < 2^precision <= 2^16`) is bucket 0,
+/// so the kernel's unchecked bucket gather stays inside the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(transparent)]
+pub(crate) struct PackedRow(u64);
+
+// The vector decoder loads a packed row as one 64-bit element.
+const _: () = assert!(std::mem::size_of::<PackedRow>() == 8);
+
+impl PackedRow {
+    /// Bits of `lookup_base`; `lookup_shift` sits above them.
+    pub(crate) const BASE_BITS: u32 = 27;
+    /// The row every group meeting it decodes through the scalar round.
+    const SCALAR: PackedRow = PackedRow(16 << Self::BASE_BITS);
+
+    fn new(row: &Row) -> Self {
+        let packable = row.lookup_base < 1 << Self::BASE_BITS
+            && i16::try_from(row.offset).is_ok()
+            && (0..1 << 16).contains(&row.max_value)
+            && row.lookup_shift <= 16;
+        if !packable {
+            return Self::SCALAR;
+        }
+        PackedRow(
+            row.lookup_base as u64
+                | (row.lookup_shift as u64) << Self::BASE_BITS
+                | (row.max_value as u64) << 32
+                | (row.offset as i16 as u16 as u64) << 48,
+        )
+    }
+}
+
 /// Many CDFs, validated once, immutable and `Sync`.
 #[derive(Debug, Clone)]
 pub struct CdfTable {
     precision: u32,
     rows: Vec<Row>,
-    /// `rows` again, in the vectorised decoder's layout.
+    /// `rows` again, in the vectorised decoders' layouts.
     lane_rows: Vec<LaneRow>,
+    packed_rows: Vec<PackedRow>,
     /// Flattened CDF entries, `lengths[i]` per row starting at `rows[i].base`.
     cdf: Vec<u32>,
     /// Flattened encoder symbols, same indexing as `cdf` (last entry of a row unused).
@@ -334,6 +375,7 @@ impl CdfTable {
             precision,
             rows: Vec::with_capacity(valid.len()),
             lane_rows: Vec::with_capacity(valid.len()),
+            packed_rows: Vec::with_capacity(valid.len()),
             cdf: Vec::with_capacity(total),
             symbols: Vec::with_capacity(total),
             lookup: Vec::with_capacity(buckets),
@@ -469,6 +511,7 @@ impl CdfTable {
             fast_max: (row.max_value as i64).min(no_overflow) as i32,
             offset,
         });
+        self.packed_rows.push(PackedRow::new(&row));
         self.cdf.extend(valid.iter().map(|&c| c as u32));
         let row_number = self.rows.len() - 1;
         for (bin, w) in valid.windows(2).enumerate() {
@@ -548,6 +591,10 @@ impl CdfTable {
     /// The rows in the vectorised decoder's layout (same indexing as [`CdfTable::row`]).
     pub(crate) fn lane_rows(&self) -> &[LaneRow] {
         &self.lane_rows
+    }
+    /// The rows in the AVX-512 decoder's layout (same indexing as [`CdfTable::row`]).
+    pub(crate) fn packed_rows(&self) -> &[PackedRow] {
+        &self.packed_rows
     }
     /// Every row's facts (indexed as [`CdfTable::row`]), for the vectorised encoder's
     /// gathers.
@@ -837,6 +884,7 @@ mod tests {
             precision: 16,
             rows: Vec::new(),
             lane_rows: Vec::new(),
+            packed_rows: Vec::new(),
             cdf: Vec::new(),
             symbols: Vec::new(),
             lookup: Vec::new(),
@@ -858,7 +906,54 @@ mod tests {
         assert_eq!(table.symbols, serial.symbols);
         assert_eq!(table.lookup, serial.lookup);
         assert_eq!(table.lane_rows, serial.lane_rows);
+        assert_eq!(table.packed_rows, serial.packed_rows);
         assert_eq!(table.fingerprint, h.finish());
+    }
+
+    #[test]
+    fn packed_rows_hold_the_lane_rows_or_send_them_to_the_scalar_round() {
+        // Offsets either side of the `i16` range, and rows wide enough for every shift.
+        let offsets = [
+            0,
+            -1,
+            7,
+            i16::MIN as i32,
+            i16::MAX as i32,
+            32768,
+            -32769,
+            i32::MAX,
+        ];
+        let rows: Vec<Vec<i32>> = (0..offsets.len())
+            .map(|i| {
+                let bins = [1usize, 2, 3, 700, 4096, 65536, 5, 9][i];
+                let mut row: Vec<i32> = (0..bins as i32).collect();
+                row.push(65536);
+                row
+            })
+            .collect();
+        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
+        let table = CdfTable::from_rows(&rows, &lengths, &offsets, 16).unwrap();
+        for (i, (lane, packed)) in table.lane_rows.iter().zip(&table.packed_rows).enumerate() {
+            let w = packed.0;
+            let fields = (
+                (w & ((1 << PackedRow::BASE_BITS) - 1)) as u32,
+                (w >> PackedRow::BASE_BITS & 31) as u32,
+                (w >> 32 & 0xffff) as i32,
+                (w >> 48) as u16 as i16 as i32,
+            );
+            if i16::try_from(offsets[i]).is_ok() {
+                let want = (
+                    lane.lookup_base,
+                    lane.lookup_shift,
+                    lane.fast_max,
+                    lane.offset,
+                );
+                assert_eq!(fields, want, "row {i}");
+            } else {
+                assert_eq!(*packed, PackedRow::SCALAR, "row {i}");
+                assert_eq!((fields.0, fields.1, fields.2), (0, 16, 0), "row {i}");
+            }
+        }
     }
 
     #[test]
