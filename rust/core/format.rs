@@ -19,11 +19,13 @@
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 
+use crate::crc_combine::crc32c_combine;
 use crate::error::{Error, Result};
 use crate::lanes::{
     self, decode_chunk_into, decode_chunk_pair_into, encode_chunk, DecodeTarget, EncodeSource,
     SourceArrays, MAX_LANES,
 };
+use crate::spare_buffers;
 use crate::table::CdfTable;
 use crate::threads;
 use crate::varint;
@@ -246,6 +248,13 @@ pub fn decode(table: &CdfTable, data: &[u8], indexes: &[i32], threads: usize) ->
     decode_with(table, data, &Indexes(indexes), indexes.len(), threads)
 }
 
+/// One chunk's bytes (in a buffer from `spare_buffers`) and their CRC32C, computed by the
+/// thread that encoded them while they are in its cache.
+struct Body {
+    bytes: Vec<u8>,
+    crc: u32,
+}
+
 /// Each chunk's bytes for `params` (every chunk runs to completion and the first error in
 /// chunk order is reported, so the error, like the bytes, never depends on the thread
 /// count).
@@ -255,21 +264,49 @@ fn encode_bodies<S: EncodeSource>(
     n: usize,
     params: Params,
     threads: usize,
-) -> Result<Vec<Vec<u8>>> {
+) -> Result<Vec<Body>> {
     let chunks = if n == 0 { 0 } else { params.chunks(n) };
-    let encode_one = |c: usize| -> Result<Vec<u8>> {
+    let encode_one = |c: usize| -> Result<Body> {
         let start = c * params.chunk_symbols;
         let m = params.chunk_symbols.min(n - start);
-        let mut out = Vec::new();
-        encode_chunk(table, src, start, m, params.lanes, &mut out)?;
-        Ok(out)
+        let mut bytes = spare_buffers::take();
+        if let Err(e) = encode_chunk(table, src, start, m, params.lanes, &mut bytes) {
+            spare_buffers::give(bytes);
+            return Err(e);
+        }
+        let crc = crc32c::crc32c(&bytes);
+        Ok(Body { bytes, crc })
     };
-    if threads == 1 || chunks <= 1 {
+    let each: Vec<Result<Body>> = if threads == 1 || chunks <= 1 {
         (0..chunks).map(encode_one).collect()
     } else {
-        let each = threads::map_items(threads, (0..chunks).collect(), |_, c| encode_one(c))?;
-        each.into_iter().collect()
+        threads::map_items(threads, (0..chunks).collect(), |_, c| encode_one(c))?
+    };
+    // All or nothing: on an error, every chunk's buffer goes back.
+    let mut bodies = Vec::with_capacity(each.len());
+    let mut failed = None;
+    for r in each {
+        match r {
+            Ok(b) => bodies.push(b),
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
     }
+    match failed {
+        Some(e) => {
+            give_back(bodies);
+            Err(e)
+        }
+        None => Ok(bodies),
+    }
+}
+
+/// Hands the bodies' buffers back to `spare_buffers`.
+fn give_back(bodies: Vec<Body>) {
+    bodies
+        .into_iter()
+        .for_each(|b| spare_buffers::give(b.bytes));
 }
 
 /// Encode positions `0..n` of any source (the fused float path uses this).
@@ -284,13 +321,15 @@ pub fn encode_with<S: EncodeSource>(
     let mut params = forced.map_or_else(|| Params::for_len(n), |p| p.fitted(n));
     let mut bodies = encode_bodies(table, src, n, params, threads)?;
     if forced.is_none() {
-        if let Some(fewer) = params.within_budget(n, bodies.iter().map(Vec::len).sum()) {
+        let body_len = bodies.iter().map(|b| b.bytes.len()).sum();
+        if let Some(fewer) = params.within_budget(n, body_len) {
             params = fewer;
+            give_back(std::mem::take(&mut bodies));
             bodies = encode_bodies(table, src, n, params, threads)?;
         }
     }
     let chunks = bodies.len();
-    let body_len: usize = bodies.iter().map(Vec::len).sum();
+    let body_len: usize = bodies.iter().map(|b| b.bytes.len()).sum();
     let mut out = Vec::with_capacity(body_len + 24 + 4 * chunks);
     out.push(VERSION);
     out.extend_from_slice(&fp32(table).to_le_bytes());
@@ -304,13 +343,16 @@ pub fn encode_with<S: EncodeSource>(
             varint::put(&mut out, params.chunk_symbols as u64);
         }
         for b in &bodies[..chunks - 1] {
-            varint::put(&mut out, b.len() as u64);
+            varint::put(&mut out, b.bytes.len() as u64);
         }
     }
+    // The checksum of the header, then of each chunk appended (`crc_combine`).
+    let mut crc = crc32c::crc32c(&out);
     for b in &bodies {
-        out.extend_from_slice(b);
+        out.extend_from_slice(&b.bytes);
+        crc = crc32c_combine(crc, b.crc, b.bytes.len() as u64);
     }
-    let crc = crc32c::crc32c(&out);
+    give_back(bodies);
     out.extend_from_slice(&crc.to_le_bytes());
     Ok(out)
 }

@@ -6,6 +6,8 @@
 //! - [`table`]: [`CdfTable`], many CDFs validated once and laid out for coding.
 //! - [`rans`]: the 64-bit-state rANS arithmetic every format shares.
 //! - [`compressai`]: CompressAI's stream, byte for byte.
+//! - `crc_combine`: the CRC32C of two strings end to end from their own (the stream's
+//!   checksum from its chunks').
 //! - [`scale`]: CompressAI's `build_indexes`, scales → table rows.
 //! - [`error`]: the crate's one error type.
 //! - `encode_avx512`: the lanes encoder eight lanes at a time (x86-64 with AVX-512).
@@ -21,6 +23,7 @@
 //! - `prefetch`: the vector kernels' software prefetch of the caller's arrays.
 //! - `scale_avx512`: `ScaleCoder`'s scale → row lookup eight at a time (both AVX-512 coders).
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
+//! - `spare_buffers`: the encoded chunks' byte buffers, kept between calls.
 //! - `test_rng`: the unit tests' seeded random numbers.
 //! - [`threads`]: `threads=` → who codes the chunks (the calling thread and a rayon pool).
 //! - [`varint`]: strict LEB128 for the fastrans header and lane states.
@@ -30,6 +33,7 @@
 pub mod bits;
 pub mod cdf;
 pub mod compressai;
+mod crc_combine;
 #[cfg(target_arch = "x86_64")]
 mod encode_avx512;
 pub mod error;
@@ -50,6 +54,7 @@ pub mod scale;
 #[cfg(target_arch = "x86_64")]
 mod scale_avx512;
 pub mod scale_coder;
+mod spare_buffers;
 pub mod table;
 #[cfg(test)]
 mod test_rng;
