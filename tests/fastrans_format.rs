@@ -416,6 +416,44 @@ fn every_flipped_bit_truncation_and_trailing_byte_is_detected() {
     }
 }
 
+/// The decoder checks the CRC chunk by chunk, beside the decoding, and ranks it first: a
+/// damaged stream says "CRC32C mismatch" whatever else the damage broke (a chunk's records,
+/// the symbol count, the fingerprint, the layout), on every thread count, and the same
+/// damage with the CRC sealed again gets the other check's error.
+#[test]
+fn damage_anywhere_is_reported_as_a_crc_mismatch_on_every_thread_count() {
+    let t = table();
+    let (s, i) = w1(20_000, 17);
+    let params = Params {
+        lanes: 8,
+        chunk_symbols: 1000,
+    };
+    let data = format::with_params(params, || format::encode(&t, &s, &i, 1)).expect("encode");
+    let mut rng = Rng(5);
+    let header_bits = 64;
+    for k in 0..300 {
+        let bit = if k < header_bits {
+            k
+        } else {
+            (rng.next() % (data.len() as u64 * 8)) as usize
+        };
+        let mut bad = data.clone();
+        bad[bit / 8] ^= 1 << (bit % 8);
+        for threads in [1, 2, 3] {
+            expect_corrupt_saying(format::decode(&t, &bad, &i, threads), "CRC32C mismatch");
+        }
+    }
+    // Sealed again, a changed fingerprint is a table mismatch and a changed count a bad
+    // argument, not damage.
+    let mut other_fp = data.clone();
+    other_fp[1] ^= 1;
+    let other_fp = seal(other_fp[..other_fp.len() - 4].to_vec());
+    let r = format::decode(&t, &other_fp, &i, 2);
+    assert!(matches!(r, Err(Error::TableMismatch(_))), "{r:?}");
+    let r = format::decode(&t, &data, &i[1..], 2);
+    assert!(matches!(r, Err(Error::InvalidArgument(_))), "{r:?}");
+}
+
 #[test]
 fn random_payload_bit_flips_are_detected() {
     let t = table();
