@@ -138,6 +138,11 @@ impl<'a, F: Fn() + Sync> Team<'a, F> {
             });
         }
         run();
+        // A rayon worker calling in (a caller's own parallel loop) waits in the scope: a
+        // helper job still in its own queue would only run once it stops spinning.
+        if rayon::current_thread_index().is_some() {
+            return;
+        }
         let start = Instant::now();
         let mut spins = 0u32;
         while left.load(Ordering::Acquire) < self.helpers {
@@ -227,7 +232,8 @@ mod tests {
     }
 
     /// Helpers that finish long after the caller (past the caller's spin) and helpers that
-    /// finish at once both give every result: the caller then waits in the scope.
+    /// finish at once both give every result: the caller then waits in the scope. So does
+    /// a call from inside a rayon worker, which does not spin.
     #[test]
     fn the_caller_waits_for_slow_and_quick_helpers() {
         for pause_ms in [0u64, 3] {
@@ -240,6 +246,11 @@ mod tests {
             .expect("runs");
             assert_eq!(out, [10, 11], "pause {pause_ms} ms");
         }
+        let nested = pool(2)
+            .expect("pool")
+            .install(|| map_items(0, vec![1u32, 2, 3], |_, v| v * 3))
+            .expect("runs");
+        assert_eq!(nested, [3, 6, 9]);
     }
 
     #[test]
