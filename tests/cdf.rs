@@ -85,3 +85,24 @@ const FNV_EXPECTED: u64 = {
     }
     h
 };
+
+/// Rows are built on several threads, but the error is always the first bad row's.
+#[test]
+fn from_pmfs_reports_the_first_bad_row() {
+    let (rows, width) = (64usize, 8usize);
+    let pmfs = vec![0.1f32; rows * width];
+    let mut lengths = vec![8i32; rows];
+    // Rows 5 and 40 have bad lengths: 5 is reported, every time.
+    lengths[5] = 0;
+    lengths[40] = 9;
+    let tails = vec![0.01f32; rows];
+    let offsets = vec![0i32; rows];
+    for _ in 0..20 {
+        match CdfTable::from_pmfs(&pmfs, width, &lengths, &tails, &offsets, 16) {
+            Err(Error::InvalidArgument(m)) => {
+                assert!(m.contains("pmf_lengths[5]"), "{m}")
+            }
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+}

@@ -398,7 +398,7 @@ impl CdfTable {
             table = lay_out(table);
             table.fingerprint = fingerprint();
         } else {
-            let (laid_out, fp) = rayon::join(|| lay_out(table), fingerprint);
+            let (laid_out, fp) = crate::threads::join(0, || lay_out(table), fingerprint)?;
             table = laid_out;
             table.fingerprint = fp;
         }
@@ -451,16 +451,21 @@ impl CdfTable {
     where
         F: Fn(usize) -> Result<Vec<f32>> + Sync,
     {
-        use rayon::prelude::*;
         check_precision(precision)?;
-        let rows: Vec<Vec<i32>> = (0..num_rows)
-            .into_par_iter()
-            .map(|i| {
+        // `threads::map_items` rather than a rayon parallel iterator: the calling thread
+        // builds rows too instead of sleeping until the pool's threads have woken and
+        // finished, and the first bad row in row order is the one reported. With the
+        // layout beside the fingerprint by `threads::join` too, a 64-scale
+        // `gaussian_table` called every 0.5 ms went from 1.12-1.22 ms to 0.96-0.99 ms
+        // (medians of 200, two threads, alternated).
+        let rows: Vec<Vec<i32>> =
+            crate::threads::map_items(0, (0..num_rows).collect(), |_, i| -> Result<Vec<i32>> {
                 let pmf = pmf(i)?;
                 let cdf = pmf_to_quantized_cdf(&pmf, precision)
                     .map_err(|e| Error::invalid(format!("pmf row {i}: {e}")))?;
                 Ok(cdf.into_iter().map(|c| c as i32).collect())
-            })
+            })?
+            .into_iter()
             .collect::<Result<_>>()?;
         let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
         Self::from_rows(&rows, &lengths, offsets, precision)

@@ -84,6 +84,34 @@ pub fn map_items<T: Send, R: Send>(
         .ok_or_else(|| Error::invalid("a parallel item did not run (an earlier panic?)"))
 }
 
+/// `(a(), b())`, `b` on a pool thread of `threads=` when one is free before the calling
+/// thread has finished `a`, which it starts at once (as [`map_items`]: the caller works
+/// and does not sleep while the other half runs). For the table builders, where
+/// `rayon::join` from outside the pool put the caller to sleep while both halves waited
+/// for pool threads to wake.
+pub fn join<A: Send, B: Send>(
+    threads: usize,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> Result<(A, B)> {
+    enum Half<A, B> {
+        A(A),
+        B(B),
+    }
+    let halves = vec![Half::A(a), Half::B(b)];
+    let mut done = map_items(threads, halves, |_, h| match h {
+        Half::A(f) => Half::A(f()),
+        Half::B(f) => Half::B(f()),
+    })?
+    .into_iter();
+    match (done.next(), done.next()) {
+        (Some(Half::A(ra)), Some(Half::B(rb))) => Ok((ra, rb)),
+        _ => Err(Error::invalid(
+            "a parallel half did not run (an earlier panic?)",
+        )),
+    }
+}
+
 /// How many threads `threads=` puts to work, the calling one included: every core's
 /// worth (rayon's global pool) for 0, else `threads`.
 pub fn team(threads: usize) -> usize {
@@ -251,6 +279,16 @@ mod tests {
             .install(|| map_items(0, vec![1u32, 2, 3], |_, v| v * 3))
             .expect("runs");
         assert_eq!(nested, [3, 6, 9]);
+    }
+
+    #[test]
+    fn join_runs_both_halves_for_every_thread_count() {
+        for threads in [0, 1, 2, 3] {
+            let v = [1u64, 2, 3];
+            let (a, b) = join(threads, || v.iter().sum::<u64>(), || v.len()).expect("runs");
+            assert_eq!((a, b), (6, 3), "threads={threads}");
+        }
+        assert!(join(MAX_THREADS + 1, || 1, || 2).is_err());
     }
 
     #[test]
