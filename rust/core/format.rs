@@ -532,14 +532,13 @@ pub fn decode_with<T: DecodeTarget>(
     // held two threads back: W1, median of 2000 two-thread decodes, 943-972 µs with it,
     // 923-929 µs without (one thread: the same). Where a chunk fails, its CRCs are not
     // needed: `unless_damaged` checks the whole stream.
-    let chunk_crc = |c: usize| {
+    let bytes = |c: usize| {
         let (a, b) = layout.chunks[c];
-        crc32c::crc32c(&data[a..b])
+        &data[a..b]
     };
     let decode_one = |(c, slice): (usize, &mut [MaybeUninit<T::Out>])| -> Result<Vec<u32>> {
-        let crc = chunk_crc(c);
-        let (a, b) = layout.chunks[c];
-        decode_chunk_into(table, tgt, c * cs, &data[a..b], lanes, slice)?;
+        let crc = crc32c::crc32c(bytes(c));
+        decode_chunk_into(table, tgt, c * cs, bytes(c), lanes, slice)?;
         Ok(vec![crc])
     };
     // Chunks `2i` and `2i + 1` decode together when a thread has more than one chunk to
@@ -548,14 +547,14 @@ pub fn decode_with<T: DecodeTarget>(
         if piece.len() <= cs {
             return decode_one((2 * i, piece));
         }
-        let crcs = vec![chunk_crc(2 * i), chunk_crc(2 * i + 1)];
+        let (c0, c1) = (2 * i, 2 * i + 1);
+        let crcs = vec![crc32c::crc32c(bytes(c0)), crc32c::crc32c(bytes(c1))];
         let (a, b) = piece.split_at_mut(cs);
-        let ((a0, a1), (b0, b1)) = (layout.chunks[2 * i], layout.chunks[2 * i + 1]);
         decode_chunk_pair_into(
             table,
             tgt,
-            (2 * i * cs, &data[a0..a1], a),
-            ((2 * i + 1) * cs, &data[b0..b1], b),
+            (c0 * cs, bytes(c0), a),
+            (c1 * cs, bytes(c1), b),
             lanes,
         )?;
         Ok(crcs)

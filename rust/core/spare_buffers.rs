@@ -6,16 +6,16 @@
 //! page as the chunk was written (W1 on one thread: 5% of an encode in page faults); a kept
 //! one is mapped already and still in cache. With the chunks' CRCs computed beside them
 //! (`crc_combine`), a one-thread W1 encode went from 1.75-1.82 ms to 1.56-1.59 ms (medians
-//! of 2000 calls, old and new binaries alternating). The buffers are shared by every thread (a chunk's
-//! buffer is often taken on a pool thread and handed back on the calling one), at most
-//! [`MAX_KEPT_BYTES`] of them in all, so memory kept while idle stays bounded whatever the
-//! number of threads.
+//! of 2000 calls, old and new binaries alternating). The buffers are shared by every
+//! thread (a chunk's buffer is often taken on a pool thread and handed back on the calling
+//! one), at most [`MAX_KEPT_BYTES`] of them in all, so memory kept while idle stays bounded
+//! whatever the number of threads.
 
 use std::sync::Mutex;
 
 /// Capacity kept in all: enough for 16 chunks of W1's size, 8 of the largest (2^19
 /// symbols at 16 bits each).
-pub(crate) const MAX_KEPT_BYTES: usize = 16 << 20;
+const MAX_KEPT_BYTES: usize = 16 << 20;
 
 /// Buffers by ascending capacity, at most `max_bytes` of them in all.
 struct Kept {

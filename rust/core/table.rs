@@ -244,11 +244,9 @@ impl PackedRow {
     const SCALAR: PackedRow = PackedRow(16 << Self::BASE_BITS);
 
     fn new(row: &Row) -> Self {
-        let packable = row.lookup_base < 1 << Self::BASE_BITS
-            && i16::try_from(row.offset).is_ok()
-            && (0..1 << 16).contains(&row.max_value)
-            && row.lookup_shift <= 16;
-        if !packable {
+        // Every row has `max_value < 2^16` (at most 2^16 bins) and `lookup_shift <= 16`.
+        debug_assert!((0..1 << 16).contains(&row.max_value) && row.lookup_shift <= 16);
+        if row.lookup_base >= 1 << Self::BASE_BITS || i16::try_from(row.offset).is_err() {
             return Self::SCALAR;
         }
         PackedRow(

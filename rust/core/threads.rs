@@ -7,10 +7,10 @@
 //!
 //! The coders hand their chunks to [`map_items`], where the calling thread works too: it
 //! starts on the first chunk at once while the pool's threads wake up, and every thread
-//! takes the next chunk nobody has started. When its own chunks are done it spins a
-//! little for the helpers' (`Team::run_on`) instead of sleeping until they are. So a pool thread that wakes late (on this
+//! takes the next chunk nobody has started. So a pool thread that wakes late (on this
 //! project's VM the cold two-thread timings suggest about a millisecond) delays only the
-//! chunks it takes. With the work handed to the pool instead (`install` and a parallel
+//! chunks it takes, and once its own chunks are done the caller spins a little for the
+//! helpers' (`run_with_helpers`) instead of sleeping until they are. With the work handed to the pool instead (`install` and a parallel
 //! iterator, as before), the caller only waited, every chunk waited for a wake-up, and
 //! two threads could be slower than one (W1 decode, `python -m fastrans bench`: 349
 //! against 419 Msym/s).
@@ -67,15 +67,10 @@ pub fn map_items<T: Send, R: Send>(
     let run = &run;
     let helpers = team(threads).min(count).saturating_sub(1);
     let left = AtomicUsize::new(0);
-    let team = Team {
-        run,
-        helpers,
-        left: &left,
-    };
     match threads {
         1 => run(),
-        0 => rayon::in_place_scope(|s| team.run_on(s)),
-        n => pool(n)?.in_place_scope(|s| team.run_on(s)),
+        0 => rayon::in_place_scope(|s| run_with_helpers(s, helpers, run, &left)),
+        n => pool(n)?.in_place_scope(|s| run_with_helpers(s, helpers, run, &left)),
     }
     outputs
         .into_iter()
@@ -124,18 +119,10 @@ pub fn team(threads: usize) -> usize {
 /// How long the calling thread, its own items done, spins for the helpers to finish theirs
 /// before it blocks in the scope's wait. Blocking cost a wake-up when the last helper was
 /// done: on this project's VM that was the caller's second wake-up of each two-thread
-/// call, 40 µs or more (see [`Team::run_on`]). The helpers normally finish within their
+/// call, 40 µs or more (see [`run_with_helpers`]). The helpers normally finish within their
 /// start-up delay of the caller (46 µs at the median, 60 at the 90th percentile, W1); a
 /// longer wait blocks as before.
 const SPIN_FOR_HELPERS: Duration = Duration::from_micros(250);
-
-/// `run` on the calling thread and on `helpers` threads of a pool, and how many helpers
-/// have left it.
-struct Team<'a, F> {
-    run: &'a F,
-    helpers: usize,
-    left: &'a AtomicUsize,
-}
 
 /// Counts its helper out when dropped, so a helper whose work panics counts too.
 struct Leaving<'a>(&'a AtomicUsize);
@@ -146,44 +133,45 @@ impl Drop for Leaving<'_> {
     }
 }
 
-impl<'a, F: Fn() + Sync> Team<'a, F> {
-    /// `run` on the helpers of `s`'s pool and on this thread, which then waits for the
-    /// helpers spinning (for at most [`SPIN_FOR_HELPERS`]) rather than in the scope's own
-    /// wait, which puts the thread to sleep: waking it once the last helper is done took
-    /// about as long as waking a helper. W1 on two threads, 2000 calls, old and new
-    /// binaries alternated: encode median 927-991 → 885-911 µs and 90th percentile
-    /// 1.48-1.82 → 0.98-1.05 ms; decode median 1.03-1.04 → 0.96-1.02 ms. The loop yields
-    /// the CPU now and then, so a helper queued on this thread's CPU still gets to run.
-    fn run_on<'s>(&self, s: &rayon::Scope<'s>)
-    where
-        'a: 's,
-    {
-        let (run, left) = (self.run, self.left);
-        for _ in 0..self.helpers {
-            s.spawn(move |_| {
-                let _leaving = Leaving(left);
-                run();
-            });
+/// `run` on `helpers` threads of `s`'s pool and on this one, which then waits for the
+/// helpers spinning (for at most [`SPIN_FOR_HELPERS`]) rather than in the scope's own
+/// wait, which puts the thread to sleep: waking it once the last helper is done took about
+/// as long as waking a helper. W1 on two threads, 2000 calls, old and new binaries
+/// alternated: encode median 927-991 → 885-911 µs and 90th percentile 1.48-1.82 → 0.98-1.05
+/// ms; decode median 1.03-1.04 → 0.96-1.02 ms. The loop yields the CPU now and then, so a
+/// helper queued on this thread's CPU still gets to run.
+/// `left` counts the helpers that are done (it outlives the scope, as the spawned jobs
+/// borrow it).
+fn run_with_helpers<'s>(
+    s: &rayon::Scope<'s>,
+    helpers: usize,
+    run: &'s (impl Fn() + Sync),
+    left: &'s AtomicUsize,
+) {
+    for _ in 0..helpers {
+        s.spawn(move |_| {
+            let _leaving = Leaving(left);
+            run();
+        });
+    }
+    run();
+    // A rayon worker calling in (a caller's own parallel loop) waits in the scope: a helper
+    // job still in its own queue would only run once it stops spinning.
+    if rayon::current_thread_index().is_some() {
+        return;
+    }
+    let start = Instant::now();
+    let mut spins = 0u32;
+    while left.load(Ordering::Acquire) < helpers {
+        spins = spins.wrapping_add(1);
+        if !spins.is_multiple_of(64) {
+            std::hint::spin_loop();
+            continue;
         }
-        run();
-        // A rayon worker calling in (a caller's own parallel loop) waits in the scope: a
-        // helper job still in its own queue would only run once it stops spinning.
-        if rayon::current_thread_index().is_some() {
-            return;
+        if start.elapsed() > SPIN_FOR_HELPERS {
+            break;
         }
-        let start = Instant::now();
-        let mut spins = 0u32;
-        while left.load(Ordering::Acquire) < self.helpers {
-            spins = spins.wrapping_add(1);
-            if !spins.is_multiple_of(64) {
-                std::hint::spin_loop();
-                continue;
-            }
-            if start.elapsed() > SPIN_FOR_HELPERS {
-                break;
-            }
-            std::thread::yield_now();
-        }
+        std::thread::yield_now();
     }
 }
 
