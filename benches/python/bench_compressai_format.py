@@ -5,20 +5,17 @@ usage: python benches/python/bench_compressai_format.py [--reps N]
 compressai.ans is timed with its Python lists already built (the fairest view of its C++
 coder); fastrans is timed from numpy arrays (its normal path) and through the drop-in
 classes of fastrans.compat.compressai given the same lists. Needs compressai (numpy<2), so
-run it from a separate venv (see ../shared/bench/README.md).
+run it from the benchmark venv (`make bench-venv`, docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "shared" / "bench"))
-from workloads import SCALE_TABLE, w1  # noqa: E402
+from fastrans.workloads import SCALE_TABLE, w1  # noqa: E402
 
 import fastrans  # noqa: E402
 from fastrans.compat import compressai as compat  # noqa: E402

@@ -2,7 +2,7 @@
 
 usage: python benches/python/bench_w1_interleaved.py [--rounds N] [--warm]
 
-The same systems and calls as ../shared/bench/compare.py, but every round times each
+The same systems and calls as a back-to-back comparison, but every round times each
 system once, in turn, and each keeps its best round. On a shared machine whose speed
 drifts by 2x over seconds, compare.py's "all repetitions of one system, then the next"
 can put one system's whole window in a slow spell; interleaving exposes every system to
@@ -13,21 +13,18 @@ call that follows an idle spell or another library's AVX-512 work runs about 1 m
 (the clock ramping up), which weighs on millisecond calls and not on 50-200 ms ones. The
 default (cold) figures are the conservative ones, and are what a codec sees right after
 its network's forward pass. Needs compressai (numpy<2) and
-constriction: run it from the benchmark venv (see ../shared/bench/README.md).
+constriction: run it from the benchmark venv (`make bench-venv`, docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "shared" / "bench"))
-from workloads import SCALE_TABLE, w1  # noqa: E402
+from fastrans.workloads import SCALE_TABLE, w1  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the CompressAI 1.2.8 conformance vectors from ../shared."""
+"""Shared fixtures: the CompressAI 1.2.8 conformance vectors (tests/data)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-VECTORS = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "conformance"
-    / ("compressai_1.2.8_vectors.npz")
-)
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "compressai_1.2.8_vectors.npz"
 
 
 class Vectors:
@@ -33,7 +27,7 @@ class Vectors:
 @pytest.fixture(scope="session")
 def vectors() -> Vectors:
     if not VECTORS.exists():
-        pytest.fail(f"conformance vectors not found at {VECTORS}: shared/ must sit beside the repo")
+        pytest.fail(f"conformance vectors not found at {VECTORS}")
     return Vectors(VECTORS)
 
 

@@ -1,4 +1,4 @@
-"""Byte-for-byte agreement with CompressAI 1.2.8 (vectors in ../shared/conformance)."""
+"""Byte-for-byte agreement with CompressAI 1.2.8 (vectors in tests/data)."""
 
 from __future__ import annotations
 
