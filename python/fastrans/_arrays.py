@@ -101,12 +101,21 @@ def as_bytes(data: Any, name: str = "data") -> bytes:
     raise TypeError(f"{name} must be bytes (or bytearray / memoryview), got {type(data).__name__}")
 
 
+MAX_THREADS = 1024  # the native core's guard against typos such as threads=10**6
+
+
 def threads_arg(threads: Any) -> int:
-    """``threads=None`` → 0 (every core); otherwise a positive int."""
+    """``threads=`` for every coder and format: ``None`` → 0 (every core), else an int in
+    ``1..=1024``. Counts above the number of cores run on one thread per core (the native
+    core caps the team), so the same code runs anywhere; 0, negatives and counts above 1024
+    are ValueErrors, non-integers TypeErrors."""
     if threads is None:
         return 0
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
         raise TypeError(f"threads must be None or a positive int, got {threads!r}")
-    if threads < 1:
-        raise ValueError(f"threads={threads}: use None (every core) or a positive count")
+    if not 1 <= threads <= MAX_THREADS:
+        raise ValueError(
+            f"threads={threads}: use None (every core) or a count in 1..={MAX_THREADS} "
+            "(counts above the number of cores run on one thread per core)"
+        )
     return int(threads)

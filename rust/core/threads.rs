@@ -1,30 +1,35 @@
 //! `threads=` → where parallel work runs.
 //!
-//! `0` means every core (rayon's global pool), `1` runs on the calling thread, `n > 1` a
-//! pool of `n` threads, built once per count and cached (building a pool costs more than
-//! coding a small stream). The stream formats never look at the thread count, so the
-//! bytes are the same whatever runs them.
+//! `0` means every core, `1` the calling thread alone, `n > 1` a team of `n` threads (the
+//! calling one included) capped at the number of cores: a larger count cannot run faster,
+//! and the cap keeps a process from accumulating threads. Every team draws its helpers
+//! from one pool per process, of one thread per core, built on first use. The stream
+//! formats never look at the thread count, so the bytes are the same whatever runs them.
+//!
+//! **Fork.** A child made by `fork()` inherits the pool's bookkeeping but none of its
+//! threads, so jobs handed to it would never run. The pool is therefore tagged with the
+//! id of the process that built it: a child that codes builds its own on first use and
+//! leaves the parent's untouched (dropping it would wait on threads that do not exist).
+//! The pool is found through an atomic pointer, not a lock, so a lock held by another
+//! thread at the moment of the fork cannot hang the child.
 //!
 //! The coders hand their chunks to [`map_items`], where the calling thread works too: it
 //! starts on the first chunk at once while the pool's threads wake up, and every thread
-//! takes the next chunk nobody has started. So a pool thread that wakes late (on this
-//! project's VM the cold two-thread timings suggest about a millisecond) delays only the
+//! takes the next chunk nobody has started. So a pool thread that wakes late delays only the
 //! chunks it takes, and once its own chunks are done the caller spins a little for the
-//! helpers' (`run_with_helpers`) instead of sleeping until they are. With the work handed to the pool instead (`install` and a parallel
-//! iterator, as before), the caller only waited, every chunk waited for a wake-up, and
-//! two threads could be slower than one (W1 decode, `python -m fastrans bench`: 349
-//! against 419 Msym/s).
+//! helpers' (`run_with_helpers`) instead of sleeping until they are (docs/PERFORMANCE.md,
+//! "The caller's spin").
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use crate::error::{Error, Result};
 
-/// Largest explicit thread count accepted (a guard against typos like `threads=10**6`).
+/// Largest explicit thread count accepted (a guard against typos like `threads=10**6`);
+/// counts up to it run on at most one thread per core.
 pub const MAX_THREADS: usize = 1024;
 
 /// Checks a `threads=` value without running anything.
@@ -67,10 +72,10 @@ pub fn map_items<T: Send, R: Send>(
     let run = &run;
     let helpers = team(threads).min(count).saturating_sub(1);
     let left = AtomicUsize::new(0);
-    match threads {
-        1 => run(),
-        0 => rayon::in_place_scope(|s| run_with_helpers(s, helpers, run, &left)),
-        n => pool(n)?.in_place_scope(|s| run_with_helpers(s, helpers, run, &left)),
+    if helpers == 0 {
+        run();
+    } else {
+        process_pool()?.in_place_scope(|s| run_with_helpers(s, helpers, run, &left));
     }
     outputs
         .into_iter()
@@ -107,11 +112,25 @@ pub fn join<A: Send, B: Send>(
     }
 }
 
-/// How many threads `threads=` puts to work, the calling one included: every core's
-/// worth (rayon's global pool) for 0, else `threads`.
+/// How many threads `threads=` puts to work, the calling one included: one per core for
+/// 0, else `threads` up to one per core.
 pub fn team(threads: usize) -> usize {
     match threads {
-        0 => rayon::current_num_threads(),
+        0 => cores(),
+        n => n.min(cores()),
+    }
+}
+
+/// The cores this process may run on (its affinity mask and cgroup quota included), read
+/// once: `available_parallelism` reads files under /proc and /sys on Linux.
+pub fn cores() -> usize {
+    static CORES: AtomicUsize = AtomicUsize::new(0);
+    match CORES.load(Ordering::Relaxed) {
+        0 => {
+            let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+            CORES.store(n, Ordering::Relaxed);
+            n
+        }
         n => n,
     }
 }
@@ -175,23 +194,44 @@ fn run_with_helpers<'s>(
     }
 }
 
-fn pool(n: usize) -> Result<Arc<ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
-    let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut map = pools
-        .lock()
-        .map_err(|_| Error::invalid("thread pool cache poisoned by an earlier panic"))?;
-    if let Some(p) = map.get(&n) {
-        return Ok(p.clone());
+/// The pool and the process that built it.
+struct ProcessPool {
+    pid: u32,
+    pool: ThreadPool,
+}
+
+/// Null, or a pool from `Box::into_raw` that is never freed (see [`process_pool`]).
+static POOL: AtomicPtr<ProcessPool> = AtomicPtr::new(std::ptr::null_mut());
+
+/// This process's pool of one thread per core, built on first use, and again in a child
+/// after `fork()` (module doc). Pools are never freed: a process holds at most one of its
+/// own, plus one inherited, threadless, from each forking ancestor.
+fn process_pool() -> Result<&'static ThreadPool> {
+    let pid = std::process::id();
+    loop {
+        let seen = POOL.load(Ordering::Acquire);
+        // SAFETY: `POOL` holds null or a pointer from `Box::into_raw` below that is never
+        // freed once published, so it is valid for the rest of the process.
+        if let Some(current) = unsafe { seen.as_ref() } {
+            if current.pid == pid {
+                return Ok(&current.pool);
+            }
+        }
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(cores())
+            .thread_name(|i| format!("fastrans-{i}"))
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot start {} threads: {e}", cores())))?;
+        let fresh = Box::into_raw(Box::new(ProcessPool { pid, pool }));
+        if POOL
+            .compare_exchange(seen, fresh, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // Another thread published a pool first: use that one (next turn of the loop).
+            // SAFETY: `fresh` came from `Box::into_raw` above and was never published.
+            drop(unsafe { Box::from_raw(fresh) });
+        }
     }
-    let p = ThreadPoolBuilder::new()
-        .num_threads(n)
-        .thread_name(|i| format!("fastrans-{i}"))
-        .build()
-        .map_err(|e| Error::invalid(format!("cannot start {n} threads: {e}")))?;
-    let p = Arc::new(p);
-    map.insert(n, p.clone());
-    Ok(p)
 }
 
 #[cfg(test)]
@@ -262,11 +302,29 @@ mod tests {
             .expect("runs");
             assert_eq!(out, [10, 11], "pause {pause_ms} ms");
         }
-        let nested = pool(2)
+        let nested = process_pool()
             .expect("pool")
             .install(|| map_items(0, vec![1u32, 2, 3], |_, v| v * 3))
             .expect("runs");
         assert_eq!(nested, [3, 6, 9]);
+    }
+
+    /// Any count up to `MAX_THREADS` runs, on at most one thread per core, all from the
+    /// one pool: a thousand threads asked for once leave the pool at the core count.
+    #[test]
+    fn teams_are_capped_at_the_core_count_and_share_one_pool() {
+        let cores = cores();
+        assert!(cores >= 1);
+        assert_eq!(team(0), cores);
+        assert_eq!(team(1), 1);
+        assert_eq!(team(MAX_THREADS), cores);
+        for threads in [2, 7, 64, MAX_THREADS] {
+            let out = map_items(threads, (0..100u32).collect(), |_, v| v + 1).expect("runs");
+            assert_eq!(out, (1..=100).collect::<Vec<u32>>(), "threads={threads}");
+        }
+        let pool = process_pool().expect("pool");
+        assert_eq!(pool.current_num_threads(), cores);
+        assert!(std::ptr::eq(pool, process_pool().expect("pool")));
     }
 
     #[test]
