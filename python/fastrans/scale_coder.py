@@ -63,15 +63,20 @@ class ScaleCoder:
     shape of ``scales``.
     """
 
-    __slots__ = ("_native", "table")
+    __slots__ = ("_native", "_scale_bound", "_scale_table", "table")
 
     def __init__(self, table: CdfTable, scale_table: Any, scale_bound: float = 0.11) -> None:
         if not isinstance(table, CdfTable):
             raise TypeError(f"table must be a fastrans.CdfTable, got {type(table).__name__}")
         self.table = table
-        self._native = _native.ScaleCoder(
-            table._native, as_f32(scale_table, "scale_table"), float(scale_bound)
-        )
+        self._scale_table = as_f32(scale_table, "scale_table").copy()
+        self._scale_bound = float(scale_bound)
+        self._native = _native.ScaleCoder(table._native, self._scale_table, self._scale_bound)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles by value: the table (sealed by its fingerprint), the scale table and the
+        bound; unpickling validates them as the constructor does."""
+        return (ScaleCoder, (self.table, self._scale_table, self._scale_bound))
 
     @staticmethod
     def _means(means: Any, n: int) -> np.ndarray | None:
@@ -91,6 +96,29 @@ class ScaleCoder:
         format: str = "fastrans",
         threads: int | None = None,
     ) -> bytes:
+        """Code ``values`` given each one's ``scales`` (and ``means``) and return the stream.
+
+        Args:
+            values: real numbers of any shape (numpy, torch CPU tensor, list), cast once to
+                float32 (C order).
+            scales: one scale per value (same number of elements). Each maps to the row
+                of the largest ``scale_table`` entry not above it, scales below
+                ``scale_bound`` to row 0, exactly as CompressAI's ``build_indexes``.
+            means: optional, one per value; ``values - means`` is what is coded.
+            format: ``"fastrans"`` (default: parallel chunks, CRC32C, the table's
+                fingerprint in the header; docs/FORMAT.md) or ``"compressai"``
+                (CompressAI's serial rANS stream, byte for byte).
+            threads: ``None`` for every core, or 1..=1024 (at most one thread per core
+                runs); the bytes never depend on it.
+
+        ``values - means`` is rounded half to even, as ``torch.round``; symbols outside a
+        row's range are escape-coded, so any finite value codes.
+
+        Raises:
+            ValueError: sizes differ, a value, scale or mean is NaN or infinite, a rounded
+                symbol leaves int32, or an argument is out of range; nothing is written.
+            TypeError: an input is not real-valued or an argument has the wrong type.
+        """
         v = as_f32(values, "values")
         s = as_f32(scales, "scales")
         if v.size != s.size:
@@ -110,6 +138,18 @@ class ScaleCoder:
         format: str = "fastrans",
         threads: int | None = None,
     ) -> np.ndarray:
+        """Decode a stream from :meth:`encode` with the same ``scales`` and ``means``.
+
+        Returns float32 ``symbols + means`` in the shape of ``scales`` (the value
+        ``encode`` saw, rounded). ``format`` must be the encoder's; ``threads`` as there.
+
+        Raises:
+            CorruptStreamError: the stream is damaged, truncated or has trailing bytes
+                (the fastrans format's CRC32C catches any damage).
+            TableMismatchError: a fastrans stream made with other tables (its fingerprint
+                differs from this coder's table).
+            ValueError: ``scales`` / ``means`` sizes or values are invalid.
+        """
         shape = shape_of(scales)
         s = as_f32(scales, "scales")
         out = self._native.decode(

@@ -43,32 +43,64 @@ class BufferedEncoder:
         self._native = _native.BufferedEncoder()
 
     def encode(self, symbols: Any, indexes: Any) -> None:
+        """Queue ``symbols`` with their rows ``indexes`` (as ``CdfTable.encode``). Bad
+        input raises ValueError / TypeError and queues nothing."""
         s, i = symbols_and_indexes(symbols, indexes)
         self._native.encode(self._table._native, s, i)
 
     def __len__(self) -> int:
+        """How many symbols are queued."""
         return len(self._native)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """An empty encoder pickles (its table travels by value); one holding queued symbols
+        refuses with a TypeError, as its queue lives in native memory: ``flush()`` first."""
+        queued = len(self)
+        if queued:
+            raise TypeError(
+                f"cannot pickle a BufferedEncoder holding {queued} queued symbols: flush() "
+                "it and send the bytes, or pickle it while empty"
+            )
+        return (BufferedEncoder, (self._table,))
+
     def flush(self) -> bytes:
+        """Code every queued symbol into one CompressAI stream, return it and start empty."""
         return self._native.flush()
 
 
 class StreamDecoder:
     """Decode one stream over many ``decode(indexes)`` calls."""
 
-    __slots__ = ("_native", "_table")
+    __slots__ = ("_data", "_native", "_started", "_table")
 
     def __init__(self, table: CdfTable, data: Any, format: str = "compressai") -> None:
         _check_stream_format(format)
         self._table = _check_table(table)
-        self._native = _native.StreamDecoder(as_bytes(data))
+        self._data = as_bytes(data)
+        self._native = _native.StreamDecoder(self._data)
+        self._started = False
 
     def decode(self, indexes: Any) -> np.ndarray:
+        """The next symbols, one per row in ``indexes`` (int32, the shape of ``indexes``).
+        Raises CorruptStreamError when the stream runs out or breaks the coder's
+        invariants, ValueError for an index out of range."""
         shape = shape_of(indexes)
+        self._started = True
         return self._native.decode(self._table._native, as_i32(indexes, "indexes")).reshape(shape)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A decoder that has not decoded yet pickles as its table and stream; one part-way
+        through refuses with a TypeError, as its rANS state lives in native memory."""
+        if self._started:
+            raise TypeError(
+                "cannot pickle a StreamDecoder part-way through its stream: pickle it before "
+                "the first decode(), or send the table and the bytes"
+            )
+        return (StreamDecoder, (self._table, self._data))
 
     @property
     def remaining_bytes(self) -> int:
+        """Bytes of the stream not yet read."""
         return self._native.remaining_bytes
 
     def finish(self) -> None:

@@ -101,10 +101,12 @@ class CdfTable:
 
     @property
     def num_tables(self) -> int:
+        """How many rows (CDFs) the table holds."""
         return self._native.num_tables
 
     @property
     def precision(self) -> int:
+        """Bits of the quantized CDFs: every row ends at ``2**precision``."""
         return self._native.precision
 
     @property
@@ -119,11 +121,20 @@ class CdfTable:
 
     @property
     def cdf_lengths(self) -> np.ndarray:
+        """int32, the number of valid entries of each row (CompressAI's ``_cdf_length``)."""
         return self._native.cdf_lengths()
 
     @property
     def offsets(self) -> np.ndarray:
+        """int32, the symbol each row's bin 0 codes (CompressAI's ``_offset``)."""
         return self._native.offsets()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles (and ``copy.deepcopy``) by value: the CDFs, lengths, offsets and precision,
+        with the fingerprint as a seal. Unpickling validates like the constructor and checks
+        the seal, so a tampered pickle is a ValueError."""
+        state = (self.cdfs, self.cdf_lengths, self.offsets, self.precision, self.fingerprint)
+        return (_unpickle_table, state)
 
     def __repr__(self) -> str:
         return (
@@ -139,7 +150,24 @@ class CdfTable:
         format: str = "fastrans",
         threads: int | None = None,
     ) -> bytes:
-        """Code ``symbols[i]`` with row ``indexes[i]`` (any shapes of equal size, C order)."""
+        """Code ``symbols[i]`` with row ``indexes[i]`` and return the stream.
+
+        Args:
+            symbols: integers of any shape (numpy, torch CPU tensor, list), within int32;
+                a symbol outside its row's range is escape-coded (CompressAI's bypass).
+            indexes: one row number per symbol, ``0 <= index < num_tables``, any shape of
+                the same size (C order).
+            format: ``"fastrans"`` (default: parallel chunks, CRC32C, the table's
+                fingerprint; docs/FORMAT.md) or ``"compressai"`` (CompressAI's
+                ``RansEncoder.encode_with_indexes`` stream, byte for byte).
+            threads: ``None`` for every core, or 1..=1024 (at most one thread per core
+                runs); the bytes never depend on it.
+
+        Raises:
+            ValueError: sizes differ, an index is out of range, or a value leaves int32
+                or is not a whole number; nothing is written.
+            TypeError: an input does not hold integers or an argument has the wrong type.
+        """
         s, i = symbols_and_indexes(symbols, indexes)
         if check_format(format) == "compressai":
             threads_arg(threads)
@@ -154,7 +182,18 @@ class CdfTable:
         format: str = "fastrans",
         threads: int | None = None,
     ) -> np.ndarray:
-        """Decode one symbol per index; the result has the shape of ``indexes``."""
+        """Decode a stream from :meth:`encode` with the same ``indexes``.
+
+        Returns int32 symbols in the shape of ``indexes``. ``format`` must be the
+        encoder's; ``threads`` as in :meth:`encode`.
+
+        Raises:
+            CorruptStreamError: damaged, truncated or trailing bytes (always caught in the
+                fastrans format, by its CRC32C; CompressAI's format carries no checksum,
+                so there only what breaks the rANS state's invariants is caught).
+            TableMismatchError: a fastrans stream made with other tables.
+            ValueError: an index is out of range.
+        """
         shape = shape_of(indexes)
         i = as_i32(indexes, "indexes")
         raw = as_bytes(data)
@@ -164,6 +203,18 @@ class CdfTable:
         else:
             out = _native.decode_fastrans(self._native, raw, i, threads_arg(threads))
         return out.reshape(shape)
+
+
+def _unpickle_table(
+    cdfs: Any, cdf_lengths: Any, offsets: Any, precision: Any, fingerprint: Any
+) -> CdfTable:
+    table = CdfTable(cdfs, cdf_lengths, offsets, precision)
+    if table.fingerprint != fingerprint:
+        raise ValueError(
+            f"pickled CdfTable: its tables hash to {table.fingerprint:#018x}, not the "
+            f"{fingerprint!r} it was saved with (the pickle was altered)"
+        )
+    return table
 
 
 def scale_indexes(scales: Any, scale_table: Any, scale_bound: float = 0.11) -> np.ndarray:
