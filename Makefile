@@ -20,7 +20,7 @@ BUILD_RELEASE := $(VENV)/.build-release
 say = @printf '\n==> %s\n' "$(1)"
 
 .PHONY: all venv build build-release test test-rust test-python lint fmt bench \
-	demo fuzz package smoke clean
+	bench-venv demo example-dask fuzz package smoke clean
 
 all: test
 
@@ -83,6 +83,16 @@ lint: build
 bench:
 	cargo bench --bench coding
 
+# A separate venv for comparisons with CompressAI 1.2.8 (which pins numpy < 2) and
+# constriction, holding fastrans' release wheel: benches/python/bench_w1_interleaved.py.
+BENCH_VENV := .venv-bench
+bench-venv: package
+	$(call say,creating $(BENCH_VENV) with CompressAI 1.2.8, constriction and the fastrans wheel)
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q compressai==1.2.8 constriction
+	$(BENCH_VENV)/bin/pip install -q --force-reinstall --no-deps dist/fastrans-*.whl
+	@echo "run: $(BENCH_VENV)/bin/python benches/python/bench_w1_interleaved.py"
+
 # The demo's photograph ships inside scikit-image (it falls back to a generated scene);
 # Pillow gives the JPEG it is compared with.
 DEMO_DEPS := $(VENV)/.demo-deps-installed
@@ -95,16 +105,29 @@ demo: build-release $(DEMO_DEPS)
 	$(call say,running python -m fastrans demo (about a minute: it trains a small codec))
 	$(PY) -m fastrans demo
 
+# The scale-out example on a distributed engine (Dask's LocalCluster, installed into .venv).
+example-dask: build
+	$(call say,installing dask[distributed] and running examples/scale_out.py --engine dask)
+	$(PIP) install -q "dask[distributed]"
+	$(PY) examples/scale_out.py --engine dask
+
 # Fuzz every target for FUZZ_SECONDS (default 60) each; see docs/FUZZING.md.
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 # Release artefacts: the abi3 wheel and sdist in dist/, and the core crate's .crate file.
-package: $(DEPS)
-	$(call say,building the release wheel, sdist and crate (fat LTO: about 6-10 min cold))
+# The wheel links against glibc 2.17 (manylinux2014) through zig's linker, so it installs
+# on older Linux too (CentOS 7, Ubuntu 18.04).
+ZIG := $(VENV)/.ziglang-installed
+$(ZIG): | $(DEPS)
+	$(PIP) install -q "ziglang>=0.13"
+	touch $@
+
+package: $(DEPS) $(ZIG)
+	$(call say,building the release wheel (manylinux2014), sdist and crate (fat LTO: about 6-10 min cold))
 	rm -rf dist
-	$(VENV)/bin/maturin build --release --quiet -o dist
+	$(VENV)/bin/maturin build --release --quiet --zig --compatibility manylinux2014 -o dist
 	$(VENV)/bin/maturin sdist -o dist
 	cargo package -p fastrans --quiet --allow-dirty
 
@@ -113,6 +136,8 @@ smoke: package
 	$(call say,installing the wheel into a clean venv and smoke-testing it)
 	rm -rf target/smoke-venv
 	$(PYTHON) -m venv target/smoke-venv
+	@ls dist/fastrans-*.whl | grep -q 'manylinux_2_17' \
+		|| { echo "the wheel is not manylinux_2_17 (glibc 2.17): $$(ls dist/*.whl)"; exit 1; }
 	target/smoke-venv/bin/pip install -q dist/fastrans-*.whl
 	cd target && smoke-venv/bin/python ../tests/smoke.py
 
