@@ -5,6 +5,7 @@ The numpy-level API lives here; the torch layer is in ``fastrans.entropy_models`
 CompressAI drop-in in ``fastrans.compat.compressai`` and exp-Golomb in ``fastrans.golomb``.
 """
 
+from fastrans import golomb
 from fastrans.errors import CorruptStreamError, FastransError, TableMismatchError
 from fastrans.scale_coder import ScaleCoder, gaussian_table, laplace_table
 from fastrans.streams import BufferedEncoder, StreamDecoder
@@ -21,6 +22,7 @@ __all__ = [
     "StreamDecoder",
     "TableMismatchError",
     "gaussian_table",
+    "golomb",
     "laplace_table",
     "pmf_to_quantized_cdf",
     "scale_indexes",

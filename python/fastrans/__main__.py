@@ -22,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
+    ap.add_argument("--version", action="version", version=_version())
     sub = ap.add_subparsers(dest="command", required=True, metavar="{demo,bench,info}")
 
     demo = sub.add_parser(
@@ -33,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--latent", action="store_true", help="the coding-speed demo on W1 instead")
     demo.add_argument("--seconds", type=float, default=60.0, help="training time (default 60)")
     demo.add_argument(
-        "--size", type=int, default=256, help="image side in pixels, a multiple of 64 (256)"
+        "--size",
+        type=int,
+        default=256,
+        help="image side in pixels, a multiple of 32 in 32..4096 (256)",
     )
     src = demo.add_mutually_exclusive_group()
     src.add_argument("--image", type=Path, help="your own PNG/JPEG instead of the photograph")
@@ -66,6 +70,19 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="print a fastrans stream's header")
     info.add_argument("file", type=Path, help="a fastrans stream or a demo .ftdm file")
     return ap
+
+
+def _version() -> str:
+    import platform
+
+    import numpy
+
+    import fastrans
+
+    return (
+        f"fastrans {fastrans.__version__} (Python {platform.python_version()}, "
+        f"numpy {numpy.__version__}, {platform.machine()})"
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:

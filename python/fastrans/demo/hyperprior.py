@@ -314,7 +314,24 @@ def run(o: Options, out: Callable[[str], None] = print) -> int:
         f"  bpp: {bpp_file:.4f} bits per pixel in the file; the model's estimate from its "
         f"likelihoods: {bpp_est:.4f} ({100 * (bpp_file / bpp_est - 1):+.1f}%)"
     )
+    out(
+        "    (the file is larger than the estimate by its header, each stream's framing and "
+        "checksum, the coder's final state and the 16-bit quantized tables; the estimate "
+        "is the ideal information content under the model's float likelihoods)"
+    )
     out(f"  PSNR: {images.psnr(original, recon):.2f} dB")
+    jpeg = images.jpeg_near_bpp(original, bpp_file)
+    pictures = [original, recon]
+    if jpeg is None:
+        out("  JPEG comparison skipped: pip install Pillow")
+    else:
+        quality, bpp_jpeg, jpeg_img = jpeg
+        pictures.append(jpeg_img)
+        out(
+            f"  JPEG (Pillow, quality {quality}) at {bpp_jpeg:.4f} bpp on the same image: "
+            f"PSNR {images.psnr(original, jpeg_img):.2f} dB"
+        )
+    images.write_png(o.out / "comparison.png", images.side_by_side(*pictures))
     out(
         f"  encode: {_ms(enc.seconds)} (entropy coding {_ms(enc.coding_seconds)});  "
         f"decode: {_ms(dec.seconds)} (entropy decoding {_ms(dec.coding_seconds)})"
@@ -327,6 +344,9 @@ def run(o: Options, out: Callable[[str], None] = print) -> int:
     else:
         bad = ", ".join(k for k, v in exact.items() if not v)
         out(f"  round trip: FAILED ({bad} differ from the encoder's)")
-    out(f"  wrote {o.out / 'reconstruction.png'}, {o.out / 'original.png'}, {ckpt}")
+    out(
+        f"  wrote {o.out / 'comparison.png'} (original | reconstruction"
+        f"{' | JPEG' if jpeg else ''}), {o.out / 'reconstruction.png'}, {ckpt}"
+    )
     sys.stdout.flush()
     return 0 if ok else 1

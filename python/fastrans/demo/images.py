@@ -130,3 +130,45 @@ def write_png(path: Path, img: np.ndarray) -> None:
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
     png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
     path.write_bytes(png)
+
+
+def jpeg_near_bpp(img: np.ndarray, bpp: float) -> tuple[int, float, np.ndarray] | None:
+    """The baseline JPEG (Pillow, 4:2:0) of ``img`` whose size is closest to ``bpp`` bits a
+    pixel without exceeding it where a quality allows: ``(quality, its bpp, decoded)``, or
+    None without Pillow."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    import io
+
+    pixels = img.shape[0] * img.shape[1]
+
+    def at(quality: int) -> tuple[int, float, np.ndarray]:
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=quality, optimize=True)
+        decoded = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+        return quality, 8 * buf.tell() / pixels, decoded
+
+    lo, hi = 1, 95
+    best = at(lo)
+    while lo <= hi:  # bpp grows with quality: the largest quality that fits
+        mid = (lo + hi) // 2
+        cand = at(mid)
+        if cand[1] <= bpp:
+            best, lo = cand, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def side_by_side(*imgs: np.ndarray, gap: int = 8) -> np.ndarray:
+    """Equal-sized uint8 HxWx3 images left to right, separated by white columns."""
+    h = imgs[0].shape[0]
+    white = np.full((h, gap, 3), 255, np.uint8)
+    parts: list[np.ndarray] = []
+    for i, im in enumerate(imgs):
+        if i:
+            parts.append(white)
+        parts.append(im)
+    return np.concatenate(parts, axis=1)
