@@ -2,8 +2,10 @@
 
 Every public entry point funnels its arrays through here: numpy arrays, torch CPU tensors,
 lists and buffers are accepted; an array that already has the right dtype and is
-C-contiguous is passed through without a copy, anything else is cast once. Casts never
-wrap or truncate silently: integers outside int32 and non-integral floats are refused.
+C-contiguous and aligned is passed through without a copy, anything else is cast or copied
+once (a misaligned view, as pickle protocol 5 or ``frombuffer`` can give, is copied: the
+native side cannot borrow it). Casts never wrap or truncate silently: integers outside
+int32 and non-integral floats are refused.
 """
 
 from __future__ import annotations
@@ -29,11 +31,16 @@ def _to_numpy(x: Any, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
 
 
+def _flat(a: np.ndarray, dtype: type) -> np.ndarray:
+    """``a`` as a flat, C-contiguous, aligned array of ``dtype``: itself when it already is."""
+    return np.require(a, dtype=dtype, requirements=("C", "A")).reshape(-1)
+
+
 def as_i32(x: Any, name: str) -> np.ndarray:
     """A flat, C-contiguous int32 view or copy of integer data ``x``."""
     a = _to_numpy(x, name)
     if a.dtype == np.int32:
-        return np.ascontiguousarray(a).reshape(-1)
+        return _flat(a, np.int32)
     if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
         if a.size == 0 and a.dtype.kind in "OU" or a.dtype == np.float64 and a.size == 0:
             return np.zeros(0, np.int32)
@@ -49,17 +56,17 @@ def as_i32(x: Any, name: str) -> np.ndarray:
             f"{name} holds {lo if lo < _I32.min else hi}, outside the int32 range "
             f"[{_I32.min}, {_I32.max}]"
         )
-    return np.ascontiguousarray(a, dtype=np.int32).reshape(-1)
+    return _flat(a, np.int32)
 
 
 def as_f32(x: Any, name: str) -> np.ndarray:
     """A flat, C-contiguous float32 view or copy of real data ``x``."""
     a = _to_numpy(x, name)
     if a.dtype == np.float32:
-        return np.ascontiguousarray(a).reshape(-1)
+        return _flat(a, np.float32)
     if a.dtype.kind not in "iuf" or a.dtype == np.bool_:
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
-    return np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
+    return _flat(a, np.float32)
 
 
 def as_2d(x: Any, name: str, dtype: type) -> np.ndarray:

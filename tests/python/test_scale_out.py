@@ -230,3 +230,55 @@ def test_threads_calling_from_many_python_threads_share_the_pool():
     for t in workers:
         t.join()
     assert results == [want] * 30
+
+
+# --- arrays from pickle protocol 5 buffers and other views ------------------------------
+
+
+def _misaligned(a: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` whose data starts one byte past an aligned address (what a pickle-5
+    buffer or ``frombuffer`` at an odd offset can give)."""
+    raw = bytearray(a.nbytes + 1)
+    view = np.frombuffer(raw, dtype=a.dtype, count=a.size, offset=1).reshape(a.shape)
+    view[...] = a
+    assert not view.flags.aligned
+    return view
+
+
+def test_misaligned_arrays_code_like_aligned_ones():
+    y, means, scales = _latent(6, (1, 4, 16, 16))
+    coder = fastrans.ScaleCoder(_table(), _misaligned(SCALE_TABLE.astype(np.float32)))
+    want = coder.encode(y, scales, means)
+    assert coder.encode(_misaligned(y), _misaligned(scales), _misaligned(means)) == want
+    out = coder.decode(want, _misaligned(scales), _misaligned(means))
+    assert np.array_equal(out, coder.decode(want, scales, means))
+    table = _tables()[2]
+    sym, idx = np.array([0, 1, -5, 9], np.int32), np.array([0, 1, 1, 0], np.int32)
+    data = table.encode(sym, idx)
+    assert table.encode(_misaligned(sym), _misaligned(idx)) == data
+    assert np.array_equal(table.decode(data, _misaligned(idx)), sym)
+    lengths = _misaligned(table.cdf_lengths)
+    again = fastrans.CdfTable(_misaligned(table.cdfs), lengths, table.offsets)
+    assert again.fingerprint == table.fingerprint
+
+
+def test_the_native_module_refuses_a_misaligned_array_with_a_value_error():
+    table = _tables()[2]
+    idx = _misaligned(np.array([0, 1], np.int32))
+    with pytest.raises(ValueError, match="not aligned"):
+        table._native.encode_compressai(np.array([0, 1], np.int32), idx)
+
+
+def test_pickle_protocol_5_out_of_band_buffers_round_trip():
+    coder = fastrans.ScaleCoder(_table(), SCALE_TABLE)
+    buffers: list[pickle.PickleBuffer] = []
+    blob = pickle.dumps(coder, protocol=5, buffer_callback=buffers.append)
+    # Hand the buffers back at an odd offset, as a transport may.
+    shifted = []
+    for b in buffers:
+        raw = bytearray(len(b.raw()) + 1)
+        raw[1:] = b.raw()
+        shifted.append(memoryview(raw)[1:])
+    other = pickle.loads(blob, buffers=shifted)
+    y, means, scales = _latent(7, (1, 4, 16, 16))
+    assert other.encode(y, scales, means) == coder.encode(y, scales, means)
