@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use fastrans::format::{self, Params, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS};
 use fastrans::gaussian::{gaussian_table, laplace_table};
-use fastrans::scale::ScaleIndexer;
+use fastrans::scale::ScaleIndex;
 use fastrans::scale_coder::{round_half_even, ScaleCoder, StreamFormat};
 use fastrans::{compressai, varint, CdfTable, Error};
 use proptest::prelude::*;
@@ -52,14 +52,14 @@ fn w1(n: usize, seed: u64) -> (Vec<i32>, Vec<i32>) {
 /// Symbols and indexes of [`floats_with_scales`].
 fn symbols_with_scales(n: usize, seed: u64, max_scale: f64) -> (Vec<i32>, Vec<i32>) {
     let (y, means, scales) = floats_with_scales(n, seed, max_scale);
-    let ix = ScaleIndexer::new(&scale_table_f32(), 0.11).expect("valid");
+    let ix = ScaleIndex::new(&scale_table_f32(), 0.11).expect("valid");
     let symbols = y
         .iter()
         .zip(&means)
         .map(|(&v, &m)| round_half_even(v - m) as i32)
         .collect();
     let mut indexes = vec![0; n];
-    ix.indexes_into(&scales, &mut indexes).expect("no NaN");
+    ix.rows_into(&scales, &mut indexes).expect("no NaN");
     (symbols, indexes)
 }
 

@@ -171,7 +171,7 @@ pub trait DecodeTarget: Sync {
 /// Rows that are a function of one `f32` per position, in the form of `scale_coder`'s
 /// one-comparison lookup: the row of position `i` is `e.row + (e.limit < s)`, where
 /// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup
-/// (stored as one integer, `scale_coder::OneEntry`).
+/// (stored as one integer, `scale::OneEntry`).
 /// Both AVX-512 coders evaluate it eight positions at a time (`scale_avx512.rs`; see
 /// [`DecodeTarget::scale_rows`] and [`Arrays::Floats`]).
 ///
@@ -187,7 +187,7 @@ pub struct ScaleRows<'a> {
     /// Means whose NaNs the lookup marks too (the decoder's target). An encoder's source
     /// leaves it `None`: a NaN mean already gives a symbol outside `i32`.
     pub(crate) means: Option<&'a [f32]>,
-    pub(crate) lookup: crate::scale_coder::OneCompare<'a>,
+    pub(crate) lookup: crate::scale::OneCompare<'a>,
 }
 
 /// Stores a round's outputs `vals` into its slots `dst` (the same length): every output

@@ -3,21 +3,27 @@
 //! CompressAI clamps each scale from below by `scale_bound` and then counts, in `f32`, the
 //! entries of `scale_table[:-1]` that are `>=` the scale: `index = len - 1 - count`. For
 //! an ascending table that is the position of the first entry `>= scale` (capped at the
-//! last row), which a binary search finds; other tables fall back to the literal count.
+//! last row). [`ScaleIndex`] finds it through a bucket table over the `f32` bit pattern
+//! (positive floats order like their bits), then at most a few branch-free comparisons; for
+//! every real scale table one, done as an integer subtraction ([`OneEntry`]). Tables it
+//! cannot bucket (unsorted, a bound of 0) take the literal count ([`Exact`]).
+//! `scale_indexes`, `ScaleCoder` and the AVX-512 scale lookup (`scale_avx512.rs`) all use
+//! this one index, so they agree bit for bit.
 
 use crate::error::{Error, Result};
 
-/// A scale table prepared for repeated lookups.
+/// CompressAI's rule taken literally: a binary search for ascending tables, the count
+/// otherwise. The reference [`ScaleIndex`] is held to, and its fallback.
 #[derive(Debug, Clone)]
-pub struct ScaleIndexer {
+struct Exact {
     table: Vec<f32>,
     bound: f32,
     ascending: bool,
 }
 
-impl ScaleIndexer {
+impl Exact {
     /// REQUIRES: a non-empty table of finite values and a finite bound.
-    pub fn new(scale_table: &[f32], scale_bound: f32) -> Result<Self> {
+    fn new(scale_table: &[f32], scale_bound: f32) -> Result<Self> {
         if scale_table.is_empty() {
             return Err(Error::invalid(
                 "scale_table is empty: give at least one scale",
@@ -35,26 +41,16 @@ impl ScaleIndexer {
             )));
         }
         let ascending = scale_table.windows(2).all(|w| w[0] <= w[1]);
-        Ok(ScaleIndexer {
+        Ok(Exact {
             table: scale_table.to_vec(),
             bound: scale_bound,
             ascending,
         })
     }
 
-    /// Number of rows the indexes point into.
-    pub fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    /// Always false: construction refuses an empty table.
-    pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
-    }
-
     /// The row for one scale. REQUIRES: `scale` is not NaN (NaN maps to the last row).
     #[inline(always)]
-    pub fn index(&self, scale: f32) -> i32 {
+    fn index(&self, scale: f32) -> i32 {
         let s = if scale < self.bound {
             self.bound
         } else {
@@ -68,21 +64,248 @@ impl ScaleIndexer {
             head.len() as i32 - count as i32
         }
     }
+}
 
-    /// Rows for many scales, written to `out` (same length). NaN scales are refused.
-    pub fn indexes_into(&self, scales: &[f32], out: &mut [i32]) -> Result<()> {
-        if scales.len() != out.len() {
-            return Err(Error::invalid("scales and output differ in length"));
+/// Coarsest bucket width tried: `bits >> 20` keeps sign, exponent and 3 mantissa bits.
+const COARSEST_SHIFT: u32 = 20;
+/// Finest bucket width tried (2^17 buckets, 256 KiB; only the few hundred buckets real
+/// scales fall in are ever touched).
+const FINEST_SHIFT: u32 = 15;
+/// A bucket may straddle at most this many table entries for the branch-free path.
+const MAX_SPAN: usize = 4;
+
+/// Scales → rows, bit-exact with CompressAI's `build_indexes` ([`Exact`]): fast for
+/// ascending tables and `scale_bound > 0` (every real scale table), the literal rule
+/// otherwise.
+#[derive(Debug, Clone)]
+pub struct ScaleIndex {
+    exact: Exact,
+    bound: f32,
+    /// `scale_table[..len-1]` followed by `MAX_SPAN` copies of +inf.
+    head: Vec<f32>,
+    /// First candidate row per bucket; empty when the fast path does not apply.
+    first: Vec<u16>,
+    /// When every bucket spans at most one entry: per bucket, its first candidate row and
+    /// that row's upper limit, side by side, so a lookup is one load and one compare.
+    one: Vec<OneEntry>,
+    /// Comparisons needed after `first` (the largest span of any bucket).
+    span: usize,
+    /// Bucket = `bits >> shift`.
+    shift: u32,
+}
+
+/// First candidate row per bucket of `bits >> shift`, and the largest span of a bucket.
+fn buckets(head: &[f32], shift: u32) -> (Vec<u16>, usize) {
+    let pp = |v: f32| head.partition_point(|&t| t < v);
+    let mut first = Vec::with_capacity(1 << (32 - shift));
+    let mut span = 0usize;
+    for b in 0u32..1 << (32 - shift) {
+        let lo_bits = b << shift;
+        let hi_bits = lo_bits | ((1 << shift) - 1);
+        let (v_lo, v_hi) = (f32::from_bits(lo_bits), f32::from_bits(hi_bits));
+        // The +inf bucket also holds NaNs (refused elsewhere): only +inf counts.
+        let v_hi = if v_hi.is_nan() { v_lo } else { v_hi };
+        let usable = v_lo.is_sign_positive() && !v_lo.is_nan();
+        let lo = if usable { pp(v_lo) } else { 0 };
+        let hi = if usable { pp(v_hi) } else { 0 };
+        first.push(lo as u16);
+        span = span.max(hi - lo);
+    }
+    (first, span)
+}
+
+impl ScaleIndex {
+    /// An index over `scale_table` (one entry per table row) with scales below
+    /// `scale_bound` taken as `scale_bound`. REQUIRES: a non-empty table of finite values
+    /// and a finite bound (refused otherwise).
+    pub fn new(scale_table: &[f32], bound: f32) -> Result<Self> {
+        let exact = Exact::new(scale_table, bound)?;
+        let n = scale_table.len();
+        let mut head: Vec<f32> = scale_table[..n - 1].to_vec();
+        let ascending = head.windows(2).all(|w| w[0] <= w[1]);
+        let mut first = Vec::new();
+        let mut span = usize::MAX;
+        let mut shift = COARSEST_SHIFT;
+        if ascending && bound > 0.0 && n <= u16::MAX as usize {
+            // The coarsest buckets where no bucket straddles more than one entry (one
+            // comparison per lookup), else the finest tried.
+            for sh in (FINEST_SHIFT..=COARSEST_SHIFT).rev() {
+                let (f, sp) = buckets(&head, sh);
+                (first, span, shift) = (f, sp, sh);
+                if sp <= 1 {
+                    break;
+                }
+            }
         }
-        if let Some(i) = scales.iter().position(|s| s.is_nan()) {
+        if span > MAX_SPAN {
+            first.clear();
+        }
+        head.extend(std::iter::repeat_n(f32::INFINITY, MAX_SPAN));
+        let one = if !first.is_empty() && span <= 1 {
+            first
+                .iter()
+                .map(|&f| OneEntry::new(f as u32, head[f as usize]))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(ScaleIndex {
+            exact,
+            bound,
+            head,
+            first,
+            one,
+            span,
+            shift,
+        })
+    }
+
+    /// Number of rows the indexes point into (never 0).
+    pub fn rows(&self) -> usize {
+        self.head.len() - MAX_SPAN + 1
+    }
+
+    /// The row of every scale into `out` (same length), NaN refused. The lookup makes one
+    /// branch-free pass that also notes a NaN; only then is the NaN located.
+    pub fn rows_into(&self, scales: &[f32], out: &mut [i32]) -> Result<()> {
+        if scales.len() != out.len() {
+            return Err(Error::invalid(format!(
+                "{} scales but room for {} rows",
+                scales.len(),
+                out.len()
+            )));
+        }
+        let mut nan = false;
+        match self.one_compare() {
+            Some(ix) => {
+                for (o, &s) in out.iter_mut().zip(scales) {
+                    nan |= s.is_nan();
+                    *o = ix.get(s) as i32;
+                }
+            }
+            None => {
+                for (o, &s) in out.iter_mut().zip(scales) {
+                    nan |= s.is_nan();
+                    *o = self.get(s) as i32;
+                }
+            }
+        }
+        if nan {
+            let i = scales.iter().position(|s| s.is_nan()).unwrap_or(0);
             return Err(Error::invalid(format!(
                 "scales[{i}] is NaN: scales must be numbers"
             )));
         }
-        for (o, &s) in out.iter_mut().zip(scales) {
-            *o = self.index(s);
-        }
         Ok(())
+    }
+
+    /// The row of `scale`. REQUIRES: not NaN for a meaningful answer; always in range.
+    #[inline(always)]
+    pub fn get(&self, scale: f32) -> usize {
+        if self.first.is_empty() {
+            return self.exact.index(scale) as usize;
+        }
+        if let Some(ix) = self.one_compare() {
+            return ix.get(scale);
+        }
+        let s = if scale < self.bound {
+            self.bound
+        } else {
+            scale
+        };
+        let base = self.first[(s.to_bits() >> self.shift) as usize] as usize;
+        // Entries past the bucket's range compare false (sorted, +inf padded), so a fixed
+        // number of comparisons is exact and branch-free.
+        let mut idx = base;
+        for j in 0..self.span {
+            idx += usize::from(self.head[base + j] < s);
+        }
+        idx
+    }
+
+    /// The one-comparison fast path as a small `Copy` view, when it applies (every real
+    /// scale table): a loop holding it keeps its fields in registers.
+    #[inline(always)]
+    pub(crate) fn one_compare(&self) -> Option<OneCompare<'_>> {
+        (!self.one.is_empty()).then_some(OneCompare {
+            one: &self.one,
+            bound: self.bound,
+            shift: self.shift,
+        })
+    }
+
+    /// The rows of `scales` into `rows` (same length).
+    #[inline(always)]
+    pub(crate) fn get_all(&self, scales: &[f32], rows: &mut [usize]) {
+        match self.one_compare() {
+            Some(ix) => {
+                for (r, &s) in rows.iter_mut().zip(scales) {
+                    *r = ix.get(s);
+                }
+            }
+            None => {
+                for (r, &s) in rows.iter_mut().zip(scales) {
+                    *r = self.get(s);
+                }
+            }
+        }
+    }
+}
+
+/// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`,
+/// kept as one integer so that the lookup is a subtraction and a shift, with no float
+/// compare (which the AVX-512 coders, gathering the entries as 64-bit words, would have to
+/// follow by narrowing, a mask and a masked add: 5 vector uops more a group of eight, and
+/// 5% of a W1 encode). The low half is `limit.to_bits() + 1`, the high half `-(row + 1)`
+/// (mod 2^32). For a scale `s > 0`, whose bits order like its value, `s.to_bits() as u64 -
+/// key` borrows from the high half exactly when `s.to_bits() <= limit.to_bits()`, i.e.
+/// when `s <= limit`, so its high half is `row + 1 - [s <= limit] = row + [limit < s]`
+/// ([`OneEntry::row_of`]). A limit of `-0.0` is stored as `+0.0`: the same for every
+/// `s > 0`. (For a NaN `s` the result is some row or one past the last; the callers never
+/// look a NaN up, or mask it, `scale_avx512.rs`.)
+#[derive(Debug, Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct OneEntry {
+    key: u64,
+}
+
+impl OneEntry {
+    /// `limit` is not NaN. The rule holds for `limit >= 0`, as is every limit of a bucket
+    /// that a scale `>= bound > 0` can reach (the first table entry not below the
+    /// bucket's smallest value, or the `+inf` padding); the buckets of negative and NaN
+    /// bit patterns, which only a NaN reaches, may hold any.
+    fn new(row: u32, limit: f32) -> OneEntry {
+        let limit = if limit == 0.0 { 0.0f32 } else { limit };
+        let lo = u64::from(limit.to_bits().wrapping_add(1));
+        let hi = u64::from(row.wrapping_add(1).wrapping_neg());
+        OneEntry { key: lo | hi << 32 }
+    }
+
+    /// `row + (limit < s)` for a scale `s > 0` (see the type's doc).
+    #[inline(always)]
+    fn row_of(self, s: f32) -> usize {
+        (u64::from(s.to_bits()).wrapping_sub(self.key) >> 32) as u32 as usize
+    }
+}
+
+/// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
+#[derive(Clone, Copy)]
+pub(crate) struct OneCompare<'a> {
+    /// `2^(32 - shift)` buckets: every `bits >> shift` of an `f32` has one.
+    pub(crate) one: &'a [OneEntry],
+    pub(crate) bound: f32,
+    pub(crate) shift: u32,
+}
+
+impl OneCompare<'_> {
+    #[inline(always)]
+    pub(crate) fn get(self, scale: f32) -> usize {
+        let s = if scale < self.bound {
+            self.bound
+        } else {
+            scale
+        };
+        self.one[(s.to_bits() >> self.shift) as usize].row_of(s)
     }
 }
 
@@ -93,7 +316,7 @@ mod tests {
     #[test]
     fn matches_literal_count() {
         let table = [0.11f32, 0.2, 0.5, 1.0, 4.0];
-        let ix = ScaleIndexer::new(&table, 0.11).unwrap();
+        let ix = Exact::new(&table, 0.11).unwrap();
         for s in [
             -1.0f32,
             0.0,
@@ -110,6 +333,108 @@ mod tests {
             let s2 = s.max(0.11);
             let count = table[..4].iter().filter(|&&t| s2 <= t).count() as i32;
             assert_eq!(ix.index(s), 4 - count, "scale {s}");
+        }
+    }
+
+    #[test]
+    fn batch_rows_match_single_rows() {
+        let ascending: Vec<f32> = (0..64).map(|i| 0.11 * 1.13f32.powi(i)).collect();
+        let mut descending = ascending.clone();
+        descending.reverse();
+        let probes: Vec<f32> = (0..4096).map(|i| i as f32 * 0.01 - 1.0).collect();
+        // One comparison (the fast view), bound 0 (the exact fallback), unsorted.
+        for (table, bound) in [(&ascending, 0.11), (&ascending, 0.0), (&descending, 0.11)] {
+            let ix = ScaleIndex::new(table, bound).unwrap();
+            let mut rows = vec![0usize; probes.len()];
+            ix.get_all(&probes, &mut rows);
+            for (&s, &r) in probes.iter().zip(&rows) {
+                assert_eq!(r, ix.get(s), "scale {s}");
+            }
+        }
+        let ix = ScaleIndex::new(&ascending, 0.11).unwrap();
+        assert!(ix.one_compare().is_some());
+        assert!(ScaleIndex::new(&ascending, 0.0)
+            .unwrap()
+            .one_compare()
+            .is_none());
+    }
+
+    /// `OneEntry`'s integer rule is the float compare `row + (limit < s)` for every scale
+    /// `s > 0` (subnormals, `f32::MAX`, `+inf`) and every limit `>= 0` (`±0.0`, `+inf`).
+    #[test]
+    fn one_entry_rule_matches_the_float_compare() {
+        let mut x = 0x2545_f491u32;
+        let mut rand = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let mut limits = vec![0.0f32, -0.0, f32::MIN_POSITIVE, 1e-40, 0.11, 1.0, f32::MAX];
+        limits.push(f32::INFINITY);
+        let mut scales = vec![1e-45f32, 1e-40, f32::MIN_POSITIVE, 0.11, 1.0, f32::MAX];
+        scales.push(f32::INFINITY);
+        for _ in 0..2000 {
+            limits.push(f32::from_bits(rand() & 0x7fff_ffff).min(f32::INFINITY));
+            scales.push(f32::from_bits(1 + rand() % 0x7f80_0000));
+        }
+        let (limits, scales): (Vec<f32>, Vec<f32>) = (
+            limits.into_iter().filter(|l| !l.is_nan()).collect(),
+            scales.into_iter().filter(|s| !s.is_nan()).collect(),
+        );
+        for &limit in &limits {
+            for row in [0u32, 1, 63, 65_534] {
+                let e = OneEntry::new(row, limit);
+                for &s in scales
+                    .iter()
+                    .chain(&[limit, f32::from_bits(limit.to_bits() + 1)])
+                {
+                    if s > 0.0 && !s.is_nan() {
+                        let want = row as usize + usize::from(limit < s);
+                        assert_eq!(e.row_of(s), want, "row {row} limit {limit:e} scale {s:e}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_index_matches_exact() {
+        let table: Vec<f32> = (0..64)
+            .map(|i| ((0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp()) as f32)
+            .collect();
+        let ix = ScaleIndex::new(&table, 0.11).unwrap();
+        assert!(!ix.first.is_empty());
+        let exact = Exact::new(&table, 0.11).unwrap();
+        let mut probes: Vec<f32> = table.clone();
+        probes.extend(table.iter().map(|t| f32::from_bits(t.to_bits() + 1)));
+        probes.extend(table.iter().map(|t| f32::from_bits(t.to_bits() - 1)));
+        probes.extend([0.0, -1.0, 1e-30, 1e30, f32::INFINITY, f32::MAX, 0.11, -0.0]);
+        for i in 0..200_000u32 {
+            probes.push(f32::from_bits(0x3c00_0000 + i * 211));
+        }
+        for s in probes {
+            assert_eq!(ix.get(s), exact.index(s) as usize, "scale {s}");
+        }
+    }
+
+    #[test]
+    fn rows_into_refuses_nan_and_a_short_output_and_matches_get() {
+        let table: Vec<f32> = (0..64).map(|i| 0.11 * 1.13f32.powi(i)).collect();
+        for bound in [0.11f32, 0.0] {
+            let ix = ScaleIndex::new(&table, bound).unwrap();
+            assert_eq!(ix.rows(), 64);
+            let scales: Vec<f32> = (0..5000).map(|i| i as f32 * 0.013 - 3.0).collect();
+            let mut out = vec![0i32; scales.len()];
+            ix.rows_into(&scales, &mut out).unwrap();
+            for (&s, &r) in scales.iter().zip(&out) {
+                assert_eq!(r as usize, ix.get(s), "scale {s}");
+            }
+            let mut bad = scales.clone();
+            bad[4321] = f32::NAN;
+            let err = ix.rows_into(&bad, &mut out).unwrap_err().to_string();
+            assert!(err.contains("scales[4321] is NaN"), "{err}");
+            assert!(ix.rows_into(&scales, &mut out[1..]).is_err());
         }
     }
 }

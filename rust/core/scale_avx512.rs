@@ -1,7 +1,7 @@
 //! `ScaleCoder`'s scale → row lookup eight positions at a time, with AVX-512, for both
 //! vectorised lanes coders (`encode_avx512.rs`, `lanes_avx512.rs`).
 //!
-//! The lookup is `scale_coder::OneCompare::get`, bit for bit: clamp the scale to the bound,
+//! The lookup is `scale::OneCompare::get`, bit for bit: clamp the scale to the bound,
 //! take the bucket `bits >> shift` of the clamped float, and step to the next row when the
 //! scale is above the bucket's limit. Here the eight buckets are fetched by one 64-bit
 //! gather of the `OneEntry`s, and the clamp and the step run eight wide: the step is the

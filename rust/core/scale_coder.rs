@@ -12,9 +12,7 @@
 //! vectorises; see `lanes::CHECK_BLOCK`); the error is then located by a second, cold scan.
 //! The scalar coding loop itself checks nothing; the AVX-512 kernels skip the pass and flag
 //! bad inputs as they code them (`scale_avx512.rs`, `lanes::ScaleRows`).
-//! Scales map to rows through a bucket table over the `f32` bit pattern (positive floats
-//! order like their bits), then at most a few branch-free comparisons; for most tables one,
-//! done as an integer subtraction (`OneEntry`).
+//! Scales map to rows through `scale.rs`' `ScaleIndex`, inside the coding loop.
 
 use std::sync::Arc;
 
@@ -22,7 +20,7 @@ use crate::compressai;
 use crate::error::{Error, Result};
 use crate::format;
 use crate::lanes::{Arrays, DecodeTarget, EncodeSource, ScaleRows, SourceArrays};
-use crate::scale::ScaleIndexer;
+use crate::scale::ScaleIndex;
 use crate::table::CdfTable;
 
 /// Which stream a [`ScaleCoder`] writes or reads.
@@ -66,206 +64,6 @@ pub fn round_half_even(x: f32) -> f32 {
 #[inline(always)]
 fn fits_i32(r: f32) -> bool {
     (-2_147_483_648.0..2_147_483_648.0).contains(&r)
-}
-
-/// Coarsest bucket width tried: `bits >> 20` keeps sign, exponent and 3 mantissa bits.
-const COARSEST_SHIFT: u32 = 20;
-/// Finest bucket width tried (2^17 buckets, 256 KiB; only the few hundred buckets real
-/// scales fall in are ever touched).
-const FINEST_SHIFT: u32 = 15;
-/// A bucket may straddle at most this many table entries for the branch-free path.
-const MAX_SPAN: usize = 4;
-
-/// Scales → rows, bit-exact with [`ScaleIndexer`], fast for ascending tables and
-/// `scale_bound > 0` (every real scale table), exact fallback otherwise.
-#[derive(Debug, Clone)]
-struct ScaleIndex {
-    exact: ScaleIndexer,
-    bound: f32,
-    /// `scale_table[..len-1]` followed by `MAX_SPAN` copies of +inf.
-    head: Vec<f32>,
-    /// First candidate row per bucket; empty when the fast path does not apply.
-    first: Vec<u16>,
-    /// When every bucket spans at most one entry: per bucket, its first candidate row and
-    /// that row's upper limit, side by side, so a lookup is one load and one compare.
-    one: Vec<OneEntry>,
-    /// Comparisons needed after `first` (the largest span of any bucket).
-    span: usize,
-    /// Bucket = `bits >> shift`.
-    shift: u32,
-}
-
-/// First candidate row per bucket of `bits >> shift`, and the largest span of a bucket.
-fn buckets(head: &[f32], shift: u32) -> (Vec<u16>, usize) {
-    let pp = |v: f32| head.partition_point(|&t| t < v);
-    let mut first = Vec::with_capacity(1 << (32 - shift));
-    let mut span = 0usize;
-    for b in 0u32..1 << (32 - shift) {
-        let lo_bits = b << shift;
-        let hi_bits = lo_bits | ((1 << shift) - 1);
-        let (v_lo, v_hi) = (f32::from_bits(lo_bits), f32::from_bits(hi_bits));
-        // The +inf bucket also holds NaNs (refused elsewhere): only +inf counts.
-        let v_hi = if v_hi.is_nan() { v_lo } else { v_hi };
-        let usable = v_lo.is_sign_positive() && !v_lo.is_nan();
-        let lo = if usable { pp(v_lo) } else { 0 };
-        let hi = if usable { pp(v_hi) } else { 0 };
-        first.push(lo as u16);
-        span = span.max(hi - lo);
-    }
-    (first, span)
-}
-
-impl ScaleIndex {
-    fn new(scale_table: &[f32], bound: f32) -> Result<Self> {
-        let exact = ScaleIndexer::new(scale_table, bound)?;
-        let n = scale_table.len();
-        let mut head: Vec<f32> = scale_table[..n - 1].to_vec();
-        let ascending = head.windows(2).all(|w| w[0] <= w[1]);
-        let mut first = Vec::new();
-        let mut span = usize::MAX;
-        let mut shift = COARSEST_SHIFT;
-        if ascending && bound > 0.0 && n <= u16::MAX as usize {
-            // The coarsest buckets where no bucket straddles more than one entry (one
-            // comparison per lookup), else the finest tried.
-            for sh in (FINEST_SHIFT..=COARSEST_SHIFT).rev() {
-                let (f, sp) = buckets(&head, sh);
-                (first, span, shift) = (f, sp, sh);
-                if sp <= 1 {
-                    break;
-                }
-            }
-        }
-        if span > MAX_SPAN {
-            first.clear();
-        }
-        head.extend(std::iter::repeat_n(f32::INFINITY, MAX_SPAN));
-        let one = if !first.is_empty() && span <= 1 {
-            first
-                .iter()
-                .map(|&f| OneEntry::new(f as u32, head[f as usize]))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok(ScaleIndex {
-            exact,
-            bound,
-            head,
-            first,
-            one,
-            span,
-            shift,
-        })
-    }
-
-    /// The row of `scale`. REQUIRES: not NaN for a meaningful answer; always in range.
-    #[inline(always)]
-    fn get(&self, scale: f32) -> usize {
-        if self.first.is_empty() {
-            return self.exact.index(scale) as usize;
-        }
-        if let Some(ix) = self.one_compare() {
-            return ix.get(scale);
-        }
-        let s = if scale < self.bound {
-            self.bound
-        } else {
-            scale
-        };
-        let base = self.first[(s.to_bits() >> self.shift) as usize] as usize;
-        // Entries past the bucket's range compare false (sorted, +inf padded), so a fixed
-        // number of comparisons is exact and branch-free.
-        let mut idx = base;
-        for j in 0..self.span {
-            idx += usize::from(self.head[base + j] < s);
-        }
-        idx
-    }
-
-    /// The one-comparison fast path as a small `Copy` view, when it applies (every real
-    /// scale table): a loop holding it keeps its fields in registers.
-    #[inline(always)]
-    fn one_compare(&self) -> Option<OneCompare<'_>> {
-        (!self.one.is_empty()).then_some(OneCompare {
-            one: &self.one,
-            bound: self.bound,
-            shift: self.shift,
-        })
-    }
-
-    /// The rows of `scales` into `rows` (same length).
-    #[inline(always)]
-    fn get_all(&self, scales: &[f32], rows: &mut [usize]) {
-        match self.one_compare() {
-            Some(ix) => {
-                for (r, &s) in rows.iter_mut().zip(scales) {
-                    *r = ix.get(s);
-                }
-            }
-            None => {
-                for (r, &s) in rows.iter_mut().zip(scales) {
-                    *r = self.get(s);
-                }
-            }
-        }
-    }
-}
-
-/// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`,
-/// kept as one integer so that the lookup is a subtraction and a shift, with no float
-/// compare (which the AVX-512 coders, gathering the entries as 64-bit words, would have to
-/// follow by narrowing, a mask and a masked add: 5 vector uops more a group of eight, and
-/// 5% of a W1 encode). The low half is `limit.to_bits() + 1`, the high half `-(row + 1)`
-/// (mod 2^32). For a scale `s > 0`, whose bits order like its value, `s.to_bits() as u64 -
-/// key` borrows from the high half exactly when `s.to_bits() <= limit.to_bits()`, i.e.
-/// when `s <= limit`, so its high half is `row + 1 - [s <= limit] = row + [limit < s]`
-/// ([`OneEntry::row_of`]). A limit of `-0.0` is stored as `+0.0`: the same for every
-/// `s > 0`. (For a NaN `s` the result is some row or one past the last; the callers never
-/// look a NaN up, or mask it, `scale_avx512.rs`.)
-#[derive(Debug, Clone, Copy)]
-#[repr(transparent)]
-pub(crate) struct OneEntry {
-    key: u64,
-}
-
-impl OneEntry {
-    /// `limit` is not NaN. The rule holds for `limit >= 0`, as is every limit of a bucket
-    /// that a scale `>= bound > 0` can reach (the first table entry not below the
-    /// bucket's smallest value, or the `+inf` padding); the buckets of negative and NaN
-    /// bit patterns, which only a NaN reaches, may hold any.
-    fn new(row: u32, limit: f32) -> OneEntry {
-        let limit = if limit == 0.0 { 0.0f32 } else { limit };
-        let lo = u64::from(limit.to_bits().wrapping_add(1));
-        let hi = u64::from(row.wrapping_add(1).wrapping_neg());
-        OneEntry { key: lo | hi << 32 }
-    }
-
-    /// `row + (limit < s)` for a scale `s > 0` (see the type's doc).
-    #[inline(always)]
-    fn row_of(self, s: f32) -> usize {
-        (u64::from(s.to_bits()).wrapping_sub(self.key) >> 32) as u32 as usize
-    }
-}
-
-/// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
-#[derive(Clone, Copy)]
-pub(crate) struct OneCompare<'a> {
-    /// `2^(32 - shift)` buckets: every `bits >> shift` of an `f32` has one.
-    pub(crate) one: &'a [OneEntry],
-    pub(crate) bound: f32,
-    pub(crate) shift: u32,
-}
-
-impl OneCompare<'_> {
-    #[inline(always)]
-    fn get(self, scale: f32) -> usize {
-        let s = if scale < self.bound {
-            self.bound
-        } else {
-            scale
-        };
-        self.one[(s.to_bits() >> self.shift) as usize].row_of(s)
-    }
 }
 
 /// A table whose rows stand for the entries of a scale table (see the module doc).
@@ -536,12 +334,9 @@ impl ScaleCoder {
 
     /// The row of every scale (what `scale_indexes` returns), NaN refused.
     pub fn indexes(&self, scales: &[f32]) -> Result<Vec<i32>> {
-        if let Some(i) = scales.iter().position(|s| s.is_nan()) {
-            return Err(Error::invalid(format!(
-                "scales[{i}] is NaN: scales must be numbers"
-            )));
-        }
-        Ok(scales.iter().map(|&s| self.index.get(s) as i32).collect())
+        let mut rows = vec![0i32; scales.len()];
+        self.index.rows_into(scales, &mut rows)?;
+        Ok(rows)
     }
 
     /// Encode `round(values - means)` with the rows of `scales`.
@@ -704,88 +499,6 @@ mod tests {
                     );
                 }
             }
-        }
-    }
-
-    #[test]
-    fn batch_rows_match_single_rows() {
-        let ascending: Vec<f32> = (0..64).map(|i| 0.11 * 1.13f32.powi(i)).collect();
-        let mut descending = ascending.clone();
-        descending.reverse();
-        let probes: Vec<f32> = (0..4096).map(|i| i as f32 * 0.01 - 1.0).collect();
-        // One comparison (the fast view), bound 0 (the exact fallback), unsorted.
-        for (table, bound) in [(&ascending, 0.11), (&ascending, 0.0), (&descending, 0.11)] {
-            let ix = ScaleIndex::new(table, bound).unwrap();
-            let mut rows = vec![0usize; probes.len()];
-            ix.get_all(&probes, &mut rows);
-            for (&s, &r) in probes.iter().zip(&rows) {
-                assert_eq!(r, ix.get(s), "scale {s}");
-            }
-        }
-        let ix = ScaleIndex::new(&ascending, 0.11).unwrap();
-        assert!(ix.one_compare().is_some());
-        assert!(ScaleIndex::new(&ascending, 0.0)
-            .unwrap()
-            .one_compare()
-            .is_none());
-    }
-
-    /// `OneEntry`'s integer rule is the float compare `row + (limit < s)` for every scale
-    /// `s > 0` (subnormals, `f32::MAX`, `+inf`) and every limit `>= 0` (`±0.0`, `+inf`).
-    #[test]
-    fn one_entry_rule_matches_the_float_compare() {
-        let mut x = 0x2545_f491u32;
-        let mut rand = || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
-        let mut limits = vec![0.0f32, -0.0, f32::MIN_POSITIVE, 1e-40, 0.11, 1.0, f32::MAX];
-        limits.push(f32::INFINITY);
-        let mut scales = vec![1e-45f32, 1e-40, f32::MIN_POSITIVE, 0.11, 1.0, f32::MAX];
-        scales.push(f32::INFINITY);
-        for _ in 0..2000 {
-            limits.push(f32::from_bits(rand() & 0x7fff_ffff).min(f32::INFINITY));
-            scales.push(f32::from_bits(1 + rand() % 0x7f80_0000));
-        }
-        let (limits, scales): (Vec<f32>, Vec<f32>) = (
-            limits.into_iter().filter(|l| !l.is_nan()).collect(),
-            scales.into_iter().filter(|s| !s.is_nan()).collect(),
-        );
-        for &limit in &limits {
-            for row in [0u32, 1, 63, 65_534] {
-                let e = OneEntry::new(row, limit);
-                for &s in scales
-                    .iter()
-                    .chain(&[limit, f32::from_bits(limit.to_bits() + 1)])
-                {
-                    if s > 0.0 && !s.is_nan() {
-                        let want = row as usize + usize::from(limit < s);
-                        assert_eq!(e.row_of(s), want, "row {row} limit {limit:e} scale {s:e}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn fast_index_matches_exact() {
-        let table: Vec<f32> = (0..64)
-            .map(|i| ((0.11f64.ln() + (256f64.ln() - 0.11f64.ln()) * i as f64 / 63.0).exp()) as f32)
-            .collect();
-        let ix = ScaleIndex::new(&table, 0.11).unwrap();
-        assert!(!ix.first.is_empty());
-        let exact = ScaleIndexer::new(&table, 0.11).unwrap();
-        let mut probes: Vec<f32> = table.clone();
-        probes.extend(table.iter().map(|t| f32::from_bits(t.to_bits() + 1)));
-        probes.extend(table.iter().map(|t| f32::from_bits(t.to_bits() - 1)));
-        probes.extend([0.0, -1.0, 1e-30, 1e30, f32::INFINITY, f32::MAX, 0.11, -0.0]);
-        for i in 0..200_000u32 {
-            probes.push(f32::from_bits(0x3c00_0000 + i * 211));
-        }
-        for s in probes {
-            assert_eq!(ix.get(s), exact.index(s) as usize, "scale {s}");
         }
     }
 }

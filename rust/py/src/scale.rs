@@ -1,11 +1,42 @@
 //! `scale_indexes`: CompressAI's `build_indexes`, bit-exact, GIL released.
+//!
+//! Building a [`ScaleIndex`] costs about 150 µs (its bucket table), a lookup about 2 ns,
+//! so the index of the last scale table is kept: a model calling `build_indexes` on
+//! every image pays the build once. The cache is taken with `try_lock`, so a thread
+//! holding it (or holding it when the process forked) never makes a caller wait: that
+//! caller builds its own index.
 
-use fastrans::scale::ScaleIndexer;
+use std::sync::{Arc, Mutex};
+
+use fastrans::scale::ScaleIndex;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use crate::arrays::slice1;
 use crate::errors::detached;
+
+/// The scale table's bits and bound's bits, and the index built from them.
+type Cached = (Vec<u32>, u32, Arc<ScaleIndex>);
+
+static LAST: Mutex<Option<Cached>> = Mutex::new(None);
+
+/// The index of `table` and `bound`: the cached one when it matches, else a new one
+/// (which then replaces the cached one).
+fn index_for(table: &[f32], bound: f32) -> fastrans::Result<Arc<ScaleIndex>> {
+    let bits: Vec<u32> = table.iter().map(|t| t.to_bits()).collect();
+    if let Ok(guard) = LAST.try_lock() {
+        if let Some((t, b, ix)) = guard.as_ref() {
+            if *t == bits && *b == bound.to_bits() {
+                return Ok(ix.clone());
+            }
+        }
+    }
+    let ix = Arc::new(ScaleIndex::new(table, bound)?);
+    if let Ok(mut guard) = LAST.try_lock() {
+        *guard = Some((bits, bound.to_bits(), ix.clone()));
+    }
+    Ok(ix)
+}
 
 /// Row index for every scale (int32, same length).
 #[pyfunction]
@@ -19,9 +50,9 @@ pub fn scale_indexes<'py>(
     let s = slice1(&scales, "scales")?;
     let t = slice1(&scale_table, "scale_table")?;
     let out = detached(py, || {
-        let ix = ScaleIndexer::new(t, scale_bound)?;
+        let ix = index_for(t, scale_bound)?;
         let mut out = vec![0i32; s.len()];
-        ix.indexes_into(s, &mut out)?;
+        ix.rows_into(s, &mut out)?;
         Ok(out)
     })?;
     Ok(out.into_pyarray(py))
