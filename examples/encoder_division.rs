@@ -1,8 +1,8 @@
 //! The encoder's state update with a hardware division against the reciprocal
 //! multiplication it uses (`EncSymbol`, Alverson's method: a 64x64 → 128-bit multiply, a
 //! shift, a multiply and two adds), on W1's bins (`benches/common/w1.rs`), eight lanes
-//! interleaved as in a chunk, one thread, best of many runs. Issue 3 asked for this
-//! measurement (docs/PERFORMANCE.md, "The encoder's division").
+//! interleaved as in a chunk, one thread, best of many runs. The encoder's division
+//! was chosen on this measurement (docs/PERFORMANCE.md, "The encoder's division").
 //!
 //! `cargo run --release --example encoder_division [runs]`
 

@@ -2,10 +2,11 @@
 //!
 //! The coders check their inputs a block of `lanes::CHECK_BLOCK` positions at a time, just
 //! before coding the block, and that check is the first pass to touch the caller's arrays
-//! (for `ScaleCoder`'s floats, since 2026-12-02, the kernel itself is: it checks them as it
-//! codes them; a prefetch distance of 256 to 1024 positions then measured the same as a
-//! block). On W1 (12 MB of `ScaleCoder` inputs to encode, 8 MB to decode, against this host's 2 MB
-//! L2) it met every cache miss with nothing else to run: a fifth of the encoding time. So
+//! (for `ScaleCoder`'s floats the AVX-512 kernel itself is: it checks them as it codes
+//! them; a prefetch distance of 256 to 1024 positions then measured the same as a block).
+//! On W1 (12 MB of `ScaleCoder` inputs to encode, 8 MB to decode, against a 2 MB L2 a
+//! core, Intel Xeon) it met every cache miss with nothing else to run: a fifth of the
+//! encoding time. So
 //! the AVX-512 kernels ask, once a round, for the line of the same array positions one
 //! block further on (the block checked next), and those misses overlap the coding of the
 //! block before. The sources and targets that own the arrays do the asking
