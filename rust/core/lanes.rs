@@ -229,6 +229,15 @@ fn simd_allowed() -> Simd {
     env.min(SIMD_CAP.with(|c| c.get()))
 }
 
+/// Whether this thread may run AVX-512 kernels outside the lanes (the batch scale lookup,
+/// `scale_avx512::rows_into`): the CPU has AVX-512 F and VL and `FASTRANS_SIMD` allows it.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn avx512_allowed() -> bool {
+    simd_allowed() >= Simd::Avx512
+        && is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512vl")
+}
+
 /// Which kernel decodes chunks of `N` lanes.
 #[cfg(target_arch = "x86_64")]
 fn vector_kernel<const N: usize>(table: &CdfTable) -> Simd {

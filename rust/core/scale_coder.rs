@@ -304,6 +304,31 @@ fn first_bad_input(
     Error::invalid("bad input (location not found)")
 }
 
+/// [`ScaleIndex::rows_into`], eight scales an instruction where the CPU has AVX-512 and
+/// `FASTRANS_SIMD` allows it (`scale_avx512::rows_into`, the lookup the AVX-512 coders
+/// run inside their loops), the same rows and the same error either way.
+pub fn scale_rows_into(index: &ScaleIndex, scales: &[f32], out: &mut [i32]) -> Result<()> {
+    #[cfg(target_arch = "x86_64")]
+    if scales.len() == out.len() && crate::lanes::avx512_allowed() {
+        if let Some(lookup) = index.one_compare() {
+            let rows = ScaleRows {
+                scales,
+                means: None,
+                lookup,
+            };
+            // SAFETY: `avx512_allowed` checked that the CPU has AVX-512 F and VL.
+            if let Some(nan) = unsafe { crate::scale_avx512::rows_into(rows, out) } {
+                if !nan {
+                    return Ok(());
+                }
+                // The error names the first NaN, as the scalar lookup's does.
+                return index.rows_into(scales, out);
+            }
+        }
+    }
+    index.rows_into(scales, out)
+}
+
 fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
     if got != want {
         return Err(Error::invalid(format!(
@@ -335,7 +360,7 @@ impl ScaleCoder {
     /// The row of every scale (what `scale_indexes` returns), NaN refused.
     pub fn indexes(&self, scales: &[f32]) -> Result<Vec<i32>> {
         let mut rows = vec![0i32; scales.len()];
-        self.index.rows_into(scales, &mut rows)?;
+        scale_rows_into(&self.index, scales, &mut rows)?;
         Ok(rows)
     }
 
@@ -498,6 +523,50 @@ mod tests {
                         base + k
                     );
                 }
+            }
+        }
+    }
+
+    /// The vector batch lookup gives the scalar lookup's rows and errors, for every tail
+    /// length, NaN anywhere, scales below the bound, subnormals and infinity.
+    #[test]
+    fn scale_rows_into_matches_the_scalar_lookup() {
+        let table: Vec<f32> = (0..64).map(|i| 0.11 * 1.13f32.powi(i)).collect();
+        let ix = ScaleIndex::new(&table, 0.11).unwrap();
+        let mut rng = crate::test_rng::xorshift64(7);
+        for n in (0..40).chain([1000, 4099]) {
+            let mut scales: Vec<f32> = (0..n)
+                .map(|_| f32::from_bits(rng() as u32 & 0x7fff_ffff).min(f32::INFINITY))
+                .map(|s| if s.is_nan() { 3.0 } else { s })
+                .collect();
+            if n > 3 {
+                scales[1] = -2.0;
+                scales[2] = 0.05;
+            }
+            let mut want = vec![0i32; n];
+            ix.rows_into(&scales, &mut want).unwrap();
+            for run in [0, 1] {
+                let mut got = vec![-7i32; n];
+                let mut call = || scale_rows_into(&ix, &scales, &mut got);
+                let r = if run == 0 {
+                    call()
+                } else {
+                    crate::lanes::with_scalar_lanes(call)
+                };
+                r.unwrap();
+                assert_eq!(got, want, "n={n} run={run}");
+            }
+            for at in [0, n / 2, n.saturating_sub(1)] {
+                if n == 0 {
+                    continue;
+                }
+                let mut bad = scales.clone();
+                bad[at] = f32::NAN;
+                let mut out = vec![0i32; n];
+                let err = scale_rows_into(&ix, &bad, &mut out)
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains(&format!("scales[{at}] is NaN")), "{err}");
             }
         }
     }

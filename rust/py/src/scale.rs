@@ -1,6 +1,6 @@
 //! `scale_indexes`: CompressAI's `build_indexes`, bit-exact, GIL released.
 //!
-//! Building a [`ScaleIndex`] costs about 150 µs (its bucket table), a lookup about 2 ns,
+//! Building a [`ScaleIndex`] costs about 150 µs (its bucket table), a lookup 2 ns or less,
 //! so the index of the last scale table is kept: a model calling `build_indexes` on
 //! every image pays the build once. The cache is taken with `try_lock`, so a thread
 //! holding it (or holding it when the process forked) never makes a caller wait: that
@@ -9,6 +9,7 @@
 use std::sync::{Arc, Mutex};
 
 use fastrans::scale::ScaleIndex;
+use fastrans::scale_coder::scale_rows_into;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
@@ -52,7 +53,7 @@ pub fn scale_indexes<'py>(
     let out = detached(py, || {
         let ix = index_for(t, scale_bound)?;
         let mut out = vec![0i32; s.len()];
-        ix.rows_into(s, &mut out)?;
+        scale_rows_into(&ix, s, &mut out)?;
         Ok(out)
     })?;
     Ok(out.into_pyarray(py))
