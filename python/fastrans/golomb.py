@@ -17,8 +17,8 @@ row-major like ``values``), in every layout. Bits are written MSB-first; except 
 ``"coolchic5"`` the last byte is padded with zero bits after the last code. ``decode``
 rejects non-zero padding and bits or bytes left over, so each list of values has exactly
 one valid encoding. Values must satisfy ``|v| <= 2**62`` and every order must be in
-``0..=62`` (ValueError otherwise); values and orders must have an integer dtype
-(TypeError otherwise). Work runs natively with the GIL released; ``nbits`` and
+``0..=62``; any integer argument out of its range is a ValueError, an argument of a
+non-integer type a TypeError. Work runs natively with the GIL released; ``nbits`` and
 ``best_k`` use a faster kernel for dtypes of 32 bits or less (same results). See
 docs/golomb.md.
 """
@@ -26,6 +26,7 @@ docs/golomb.md.
 from __future__ import annotations
 
 import operator
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,11 +43,13 @@ LAYOUTS = ("sign_magnitude", "coolchic5", "zigzag", "unsigned")
 MAX_K = 62
 #: Largest codable magnitude ``|v|``.
 MAX_MAGNITUDE = 2**62
+#: Largest ``count`` the native decoder takes (its ``usize``).
+_MAX_COUNT = 2 * sys.maxsize + 1
 
 
 def _values(values: Any) -> np.ndarray:
     """A flat, C-contiguous int64 view or copy of integer data ``values``."""
-    a = _to_numpy(values, "values")
+    a = _from_python_ints(_to_numpy(values, "values"), "values")
     if a.size == 0 and a.dtype.kind in "iuf":
         return np.zeros(0, np.int64)
     if a.dtype == np.bool_ or a.dtype.kind not in "iu":
@@ -64,6 +67,24 @@ def _values(values: Any) -> np.ndarray:
 
 def _is_int(x: Any) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _from_python_ints(a: np.ndarray, name: str) -> np.ndarray:
+    """``a`` as int64 when numpy kept Python ints beyond int64 / uint64 as objects.
+
+    Such an array holds an integer out of range: a ValueError names the first one (any
+    other object array is returned as is, for the dtype check to refuse).
+    """
+    if a.dtype != np.object_ or not all(_is_int(x) for x in a.reshape(-1)):
+        return a
+    flat = a.reshape(-1)
+    for i, x in enumerate(flat):
+        if abs(int(x)) > MAX_MAGNITUDE:
+            raise ValueError(
+                f"{name}[{i}] = {int(x)} is too large: exp-Golomb here codes |v| <= 2**62; "
+                "use a larger quantization step"
+            )
+    return flat.astype(np.int64).reshape(a.shape)
 
 
 #: dtypes whose values always fit int32: sized by the faster 32-bit kernel.
@@ -98,7 +119,7 @@ def _orders(k: Any, count: int, name: str = "k") -> int | np.ndarray:
         return _k(operator.index(k), name)
     except TypeError:
         pass
-    a = _to_numpy(k, name)
+    a = _from_python_ints(_to_numpy(k, name), name)
     if a.ndim == 0 or a.dtype == np.bool_ or a.dtype.kind not in "iu":
         raise TypeError(f"{name} must be an int in 0..={MAX_K} or an integer array, got {k!r}")
     flat = a.reshape(-1)
@@ -178,6 +199,8 @@ def decode(
         raise TypeError(f"count must be a non-negative int, got {count!r}") from None
     if count < 0:
         raise ValueError(f"count={count} is negative: pass the number of values to decode")
+    if count > _MAX_COUNT:
+        raise ValueError(f"count={count} is out of range: at most {_MAX_COUNT}")
     orders, signed = _orders(k, count), _signed(signed)
     pad, raw = _padding(padding, signed), as_bytes(data)
     if isinstance(orders, int):

@@ -273,6 +273,8 @@ def test_bad_orders_per_value(fn: str) -> None:
         call([0, 63])
     with pytest.raises(ValueError, match=r"k\[0\]=-1"):
         call(np.array([-1, 0]))
+    with pytest.raises(ValueError, match=r"k\[1\]"):
+        call([0, 2**70])
     for bad in (np.array([0.0, 1.0]), np.array([True, False]), ["a", "b"], [None, None]):
         with pytest.raises(TypeError):
             call(bad)
@@ -294,6 +296,27 @@ def test_padding_argument() -> None:
             golomb.decode(b"\x80", 1, 0, signed, padding=0)
     with pytest.raises(CorruptStreamError):
         golomb.decode(bytes([data[0] | 0x80]), 1, 0, "coolchic5", padding=3)  # padding bit set
+
+
+def test_out_of_range_integers_are_value_errors() -> None:
+    for count in (2**64, 2**64 + 1, 2**100):
+        with pytest.raises(ValueError, match="count"):
+            golomb.decode(b"\x80", count, 0)
+    with pytest.raises(CorruptStreamError):
+        golomb.decode(b"\x80", 2**64 - 1, 0)  # representable, more than the bytes hold
+    for k in (2**64, -(2**64)):
+        with pytest.raises(ValueError, match="0..=62"):
+            golomb.encode([1], k)
+        with pytest.raises(ValueError, match="0..=62"):
+            golomb.best_k([1], [k])
+    for fn in (golomb.encode, golomb.nbits):
+        for v in (2**64, -(2**63) - 1, 2**200):
+            with pytest.raises(ValueError, match=r"values\[1\]"):
+                fn([0, v], 0)
+        with pytest.raises(ValueError, match="2\\*\\*62"):
+            fn([2**63], 0)
+    with pytest.raises(ValueError):
+        golomb.best_k([2**64], range(3))
 
 
 values = st.lists(st.integers(-M, M) | st.integers(-300, 300), max_size=60)
