@@ -2,9 +2,10 @@
 
 Cool-Chic sends its decoder networks in the bitstream: each module's weights and biases are
 quantized with a per-module step, ``q = round(p / step)``, and the integers are written
-with exp-Golomb codes. :func:`quantize_model` generalises its greedy search to any
-``nn.Module``; :func:`encode_parameters` / :func:`decode_parameters` write and read the
-result in a self-describing, checksummed layout (``fastrans._param_stream``).
+with exp-Golomb codes. :func:`quantize_model` runs its greedy search on any ``nn.Module``
+(one call reproduces Cool-Chic 5.x's whole search with ``step_grids=COOLCHIC5_STEP_GRIDS``
+and ``signed="coolchic5"``); :func:`encode_parameters` / :func:`decode_parameters` write and
+read the result in a self-describing, checksummed layout (``fastrans._param_stream``).
 
 Conventions:
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -33,6 +34,9 @@ from fastrans.errors import FastransError
 
 __all__ = [
     "ArchitectureMismatchError",
+    "COOLCHIC5_ORDERS",
+    "COOLCHIC5_STEP_GRIDS",
+    "COOLCHIC_MAX_VALUE",
     "DEFAULT_BIAS_STEPS",
     "DEFAULT_WEIGHT_STEPS",
     "ModuleQuantization",
@@ -46,6 +50,25 @@ __all__ = [
 DEFAULT_WEIGHT_STEPS: tuple[float, ...] = tuple(2.0**e for e in range(-12, 1))
 #: Cool-Chic's bias steps: 2^-24 .. 2^0.
 DEFAULT_BIAS_STEPS: tuple[float, ...] = tuple(2.0**e for e in range(-24, 1))
+
+
+def _powers(lo: int, hi: int) -> tuple[float, ...]:
+    return tuple(2.0**e for e in range(lo, hi + 1))
+
+
+#: Cool-Chic 5.x's step grids per module (``step_grids=`` of :func:`quantize_model`). Its
+#: optional inter-frame module ``ifce`` uses the ARM's grids:
+#: ``{**COOLCHIC5_STEP_GRIDS, "ifce": COOLCHIC5_STEP_GRIDS["arm"]}``.
+COOLCHIC5_STEP_GRIDS: Mapping[str, Mapping[str, tuple[float, ...]]] = {
+    "arm": {"weight": _powers(-8, 0), "bias": _powers(-16, 0)},
+    "upsampling": {"weight": _powers(-12, 0), "bias": (1.0,)},
+    "synthesis": {"weight": _powers(-12, 0), "bias": _powers(-24, 0)},
+}
+#: Cool-Chic 5.x's exp-Golomb orders, for weights and biases alike: 0 .. 12.
+COOLCHIC5_ORDERS: tuple[int, ...] = tuple(range(13))
+#: Cool-Chic's limit on a sent integer: a step giving a larger ``|round(p / step)|`` is
+#: skipped.
+COOLCHIC_MAX_VALUE = 65535
 
 _DTYPES = {
     torch.float32: "float32",
@@ -124,6 +147,45 @@ def _check_steps(steps: Iterable[float], what: str) -> list[float]:
     return out
 
 
+def _grids(
+    step_grids: Any,
+    names: list[str],
+    w_default: list[float],
+    b_default: list[float],
+) -> dict[str, tuple[list[float], list[float]]]:
+    """``(weight steps, bias steps)`` per module name, defaults where ``step_grids`` is silent."""
+    out = {n: (w_default, b_default) for n in names}
+    if step_grids is None:
+        return out
+    if not isinstance(step_grids, Mapping):
+        raise TypeError(
+            "step_grids must map module names to {'weight': [...], 'bias': [...]}, got "
+            f"{type(step_grids).__name__}"
+        )
+    for name, grid in step_grids.items():
+        if name not in out:
+            raise ValueError(
+                f"step_grids names {name!r}, which is not a module being quantized {names}"
+            )
+        if not isinstance(grid, Mapping):
+            raise TypeError(f"step_grids[{name!r}] must be a dict with 'weight' and/or 'bias'")
+        unknown = set(grid) - {"weight", "bias"}
+        if unknown:
+            raise ValueError(
+                f"step_grids[{name!r}] has {sorted(map(str, unknown))}; only 'weight' and "
+                "'bias' are known"
+            )
+        out[name] = (
+            _check_steps(grid["weight"], f"step_grids[{name!r}]['weight']")
+            if "weight" in grid
+            else w_default,
+            _check_steps(grid["bias"], f"step_grids[{name!r}]['bias']")
+            if "bias" in grid
+            else b_default,
+        )
+    return out
+
+
 def _quantize(p: torch.Tensor, step: float, max_value: int) -> np.ndarray | None:
     """``round(p / step)`` as int64, or None when a value exceeds ``max_value``."""
     q = torch.round(p.detach().to(torch.float64) / step)
@@ -158,44 +220,51 @@ def quantize_model(
     rd_cost: Callable[[nn.Module, int], Any],
     modules: Sequence[str] | None = None,
     *,
+    step_grids: Mapping[str, Mapping[str, Iterable[float]]] | None = None,
     weight_steps: Iterable[float] = DEFAULT_WEIGHT_STEPS,
     bias_steps: Iterable[float] = DEFAULT_BIAS_STEPS,
     ks: Iterable[int] = range(13),
     signed: str = "sign_magnitude",
-    max_value: int = golomb.MAX_MAGNITUDE,
+    max_value: int = COOLCHIC_MAX_VALUE,
 ) -> QuantizationResult:
     """Choose a (weight step, bias step) pair per module by greedy RD search; quantize in place.
 
-    Modules (names for ``model.get_submodule``; default: the model itself if it owns
-    parameters, else its children that have parameters) are processed in order. For each,
-    every pair of ``weight_steps × bias_steps`` is tried: a pair for which some
-    ``|round(p / step)|`` exceeds ``max_value`` is skipped (never clipped); otherwise the
-    module is set to its quantized values, the best exp-Golomb order in ``ks`` is found for
-    weights and for biases, and ``rd_cost(model, rate_bits)`` is called, where ``rate_bits``
-    is the exact exp-Golomb size of the modules chosen so far plus this trial (modules not
-    yet processed are still full precision and count 0). The pair with the lowest cost wins
-    (the first on ties); full precision is restored between trials, and the winner is left
-    in the model. A module without biases (or weights) tries only the first bias (weight)
-    step. ``max_value`` defaults to the largest codable magnitude, 2**62 (Cool-Chic uses
-    65535).
+    ``modules``: names for ``model.get_submodule`` (default: the model itself if it owns
+    parameters, else its children that have parameters, in declaration order); this is the
+    coding order of the result. They are *searched* in sorted name order (Python's string
+    order, as Cool-Chic does). Each module's grids come from ``step_grids[name]``
+    (``{"weight": [...], "bias": [...]}``; a kind left out, or a module not named, uses
+    ``weight_steps`` / ``bias_steps``). For each module, weight steps are the outer loop and
+    bias steps the inner: a pair for which some ``|round(p / step)|`` exceeds ``max_value``
+    (default 65535, Cool-Chic's limit) is skipped, never clipped;
+    otherwise the module is set to its quantized values, the best exp-Golomb order in ``ks``
+    is found for weights and for biases, and ``rd_cost(model, rate_bits)`` is called, where
+    ``rate_bits`` is the exact exp-Golomb size of the modules already decided plus this
+    trial (modules not yet searched are still full precision and count 0). The strictly
+    lowest cost wins (the first pair on ties); full precision is restored between trials,
+    and the winner is left in the model. A module without biases (or weights) tries only
+    the first bias (weight) step.
 
     Returns the per-module steps, orders, bits and the integers to send.
     """
     signed = golomb._signed(signed)
     w_steps = _check_steps(weight_steps, "weight_steps")
     b_steps = _check_steps(bias_steps, "bias_steps")
+    if isinstance(ks, (str, bytes)) or not isinstance(ks, Iterable):
+        raise TypeError(f"ks must be an iterable of ints, got {ks!r}")
     k_list = [golomb._k(k, "ks[i]") for k in ks]
     if not k_list:
         raise ValueError("ks is empty: pass at least one exp-Golomb order, e.g. range(13)")
-    if (
-        isinstance(max_value, bool)
-        or not isinstance(max_value, int)
-        or not (0 <= max_value <= golomb.MAX_MAGNITUDE)
-    ):
+    if isinstance(max_value, bool) or not isinstance(max_value, int):
+        raise TypeError(f"max_value must be an int in 0..=2**62, got {max_value!r}")
+    if not 0 <= max_value <= golomb.MAX_MAGNITUDE:
         raise ValueError(f"max_value={max_value!r} must be an int in 0..=2**62")
     names = list(_default_modules(model) if modules is None else modules)
     if not names:
         raise ValueError("no module to quantize: the model has no parameters")
+    if len(set(names)) != len(names):
+        raise ValueError(f"modules lists a name twice: {names}")
+    grids = _grids(step_grids, names, w_steps, b_steps)
     seen: dict[int, str] = {}
     for name in names:
         params = _params(model, name)
@@ -212,16 +281,17 @@ def quantize_model(
 
     chosen: dict[str, ModuleQuantization] = {}
     decided_bits = 0
-    for name in names:
+    for name in sorted(names):
         params = _params(model, name)
         full = [p.detach().clone() for _, p in params]
         has_w = any(_kind(n) == "weight" for n, _ in params)
         has_b = any(_kind(n) == "bias" for n, _ in params)
+        mod_w, mod_b = grids[name]
         best: ModuleQuantization | None = None
         skipped = 0
         try:
-            for sw in w_steps if has_w else w_steps[:1]:
-                for sb in b_steps if has_b else b_steps[:1]:
+            for sw in mod_w if has_w else mod_w[:1]:
+                for sb in mod_b if has_b else mod_b[:1]:
                     qs = [
                         _quantize(f, sb if _kind(n) == "bias" else sw, max_value)
                         for (n, _), f in zip(params, full)
@@ -250,13 +320,13 @@ def quantize_model(
         if best is None:
             raise ValueError(
                 f"module {name!r}: every step pair makes some |round(p / step)| exceed "
-                f"max_value={max_value}; add larger steps to weight_steps / bias_steps"
+                f"max_value={max_value}; add larger steps to its grids"
             )
         best = dataclasses.replace(best, skipped=skipped)
         _load(params, best)
         chosen[name] = best
         decided_bits += best.bits
-    return QuantizationResult(chosen, signed)
+    return QuantizationResult({n: chosen[n] for n in names}, signed)
 
 
 def _load(params: list[tuple[str, nn.Parameter]], mq: ModuleQuantization) -> None:

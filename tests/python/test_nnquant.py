@@ -1,4 +1,5 @@
-"""fastrans.nnquant: greedy choice vs brute force, exact rate, bit-exact round-trips."""
+"""fastrans.nnquant: greedy choice vs brute force, Cool-Chic 5.x's search, exact rate,
+bit-exact round-trips."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from torch import nn
 
 from fastrans import CorruptStreamError, _param_stream, golomb
 from fastrans.nnquant import (
+    COOLCHIC5_ORDERS,
+    COOLCHIC5_STEP_GRIDS,
     ArchitectureMismatchError,
     QuantizationResult,
     decode_parameters,
@@ -295,3 +298,222 @@ def test_bad_arguments() -> None:
     with pytest.raises(TypeError):
         decode_parameters("not bytes", model)
     assert isinstance(result, QuantizationResult)
+
+
+# --- Cool-Chic 5.x: per-module grids, sorted search, the value cap ----------------------
+
+
+def cc5_bits(q: np.ndarray, k: int) -> int:
+    """Length of Cool-Chic 5.x's code (v > 0 -> 2v - 1, v <= 0 -> -2v), in Python ints."""
+    total = 0
+    for v in q.tolist():
+        u = 2 * v - 1 if v > 0 else -2 * v
+        total += 2 * (u + 2**k).bit_length() - k - 1
+    return total
+
+
+class Toy(nn.Module):
+    """Children declared out of sorted order (sorted: arm, synthesis, upsampling)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(5)
+        self.upsampling = nn.ConvTranspose2d(2, 2, 4, stride=2, padding=1)
+        self.synthesis = nn.Conv2d(2, 3, 3, padding=1)
+        self.arm = nn.Linear(6, 2)
+        with torch.no_grad():
+            self.arm.weight[0, 0] = 300.0  # 300 / 2^-8 = 76800 > 65535: that step is skipped
+
+
+INPUTS = {"arm": (4, 6), "synthesis": (2, 2, 4, 4), "upsampling": (2, 2, 3, 3)}
+
+
+def toy_cost(lmbda: float = 2e-4):  # type: ignore[no-untyped-def]
+    ref = Toy()
+    torch.manual_seed(6)
+    xs = {n: torch.randn(*s) for n, s in INPUTS.items()}
+    targets = {n: ref.get_submodule(n)(x).detach() for n, x in xs.items()}
+
+    def cost(m: nn.Module, bits: int) -> float:
+        d = sum(
+            float(((m.get_submodule(n)(x) - targets[n]) ** 2).mean().detach())
+            for n, x in xs.items()
+        )
+        return d + lmbda * bits
+
+    return cost
+
+
+def reference_search(lmbda: float) -> dict[str, tuple[float, float, int, int, int]]:
+    """Cool-Chic 5.x's loop, written apart from nnquant: modules in sorted order, its grids,
+    weight steps outer, 65535 cap, first strictly lower cost, best k by the code length."""
+    model, cost = Toy(), toy_cost(lmbda)
+    grids = {
+        "arm": ([2.0**e for e in range(-8, 1)], [2.0**e for e in range(-16, 1)]),
+        "synthesis": ([2.0**e for e in range(-12, 1)], [2.0**e for e in range(-24, 1)]),
+        "upsampling": ([2.0**e for e in range(-12, 1)], [1.0]),
+    }
+    decided, out = 0, {}
+    for name in sorted(grids):
+        mod = model.get_submodule(name)
+        fw, fb = mod.weight.detach().clone(), mod.bias.detach().clone()
+        best = None
+        for sw, sb in itertools.product(*grids[name]):
+            qw, qb = torch.round(fw.double() / sw), torch.round(fb.double() / sb)
+            if max(qw.abs().max(), qb.abs().max()) > 65535:
+                continue
+            with torch.no_grad():
+                mod.weight.copy_(qw * sw)
+                mod.bias.copy_(qb * sb)
+            iw, ib = qw.long().numpy().ravel(), qb.long().numpy().ravel()
+            bw = [cc5_bits(iw, k) for k in range(13)]
+            bb = [cc5_bits(ib, k) for k in range(13)]
+            kw, kb = bw.index(min(bw)), bb.index(min(bb))
+            c = cost(model, decided + bw[kw] + bb[kb])
+            if best is None or c < best[0]:
+                best = (c, sw, sb, kw, kb, bw[kw] + bb[kb], qw * sw, qb * sb)
+        assert best is not None
+        with torch.no_grad():
+            mod.weight.copy_(best[6])
+            mod.bias.copy_(best[7])
+        decided += best[5]
+        out[name] = best[1:6]
+    return out
+
+
+def test_coolchic5_grids_constant() -> None:
+    g = COOLCHIC5_STEP_GRIDS
+    assert set(g) == {"arm", "upsampling", "synthesis"}
+    assert g["arm"]["weight"] == tuple(2.0**e for e in range(-8, 1))
+    assert g["arm"]["bias"] == tuple(2.0**e for e in range(-16, 1))
+    assert g["upsampling"]["weight"] == tuple(2.0**e for e in range(-12, 1))
+    assert g["upsampling"]["bias"] == (1.0,)
+    assert g["synthesis"]["weight"] == tuple(2.0**e for e in range(-12, 1))
+    assert g["synthesis"]["bias"] == tuple(2.0**e for e in range(-24, 1))
+    assert COOLCHIC5_ORDERS == tuple(range(13))
+
+
+def test_one_call_reproduces_coolchic5_search() -> None:
+    lmbda = 2e-4
+    expected = reference_search(lmbda)
+    model, base = Toy(), toy_cost(lmbda)
+    full = {n: p.detach().clone() for n, p in model.named_parameters()}
+    order: list[str] = []
+    rates: list[int] = []
+
+    def cost(m: nn.Module, bits: int) -> float:
+        changed = [n for n in ("arm", "synthesis", "upsampling") if not torch.equal(
+            m.get_submodule(n).weight, full[f"{n}.weight"])]
+        if changed and (not order or order[-1] != changed[-1]):
+            order.append(changed[-1])
+        rates.append(bits)
+        return base(m, bits)
+
+    result = quantize_model(
+        model, cost, step_grids=COOLCHIC5_STEP_GRIDS, ks=COOLCHIC5_ORDERS, signed="coolchic5"
+    )
+    assert order == ["arm", "synthesis", "upsampling"]  # sorted, not declaration order
+    assert list(result.modules) == ["upsampling", "synthesis", "arm"]  # coding order
+    got = {
+        n: (m.weight_step, m.bias_step, m.weight_k, m.bias_k, m.bits)
+        for n, m in result.modules.items()
+    }
+    assert got == expected
+    assert result.modules["upsampling"].bias_step == 1.0
+    assert result.modules["arm"].skipped == 17  # 2^-8 weights x 17 bias steps: over 65535
+    assert result.modules["arm"].weight_step >= 2.0**-7
+    # The upsampling's 13 trials see the two decided modules' bits plus their own; the
+    # winner's rate is among them.
+    up = result.modules["upsampling"]
+    decided = result.modules["arm"].bits + result.modules["synthesis"].bits
+    skipped = sum(m.skipped for m in result.modules.values())
+    assert len(rates) == 9 * 17 + 13 * 25 + 13 - skipped and min(rates[-13:]) > decided
+    assert decided + cc5_bits(up.weight_values, up.weight_k) + cc5_bits(up.bias_values, 0) in rates
+
+
+def test_value_cap_defaults_to_65535_and_skips() -> None:
+    lin = nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, -0.5]]))
+        lin.bias.fill_(0.25)
+    seen: list[float] = []
+
+    def cost(m: nn.Module, bits: int) -> float:
+        seen.append(float(m.weight[0, 0]))
+        return -float(bits)  # prefers the finest step it is allowed
+
+    # 1.0 / 2^-16 = 65536 is over the cap; 65535 / 65535 (step 2^-16 * 65536 / 65535) not.
+    r = quantize_model(lin, cost, weight_steps=[2.0**-16, 2.0**-15], bias_steps=[0.25])
+    assert (r.modules[""].skipped, r.modules[""].weight_step) == (1, 2.0**-15)
+    assert seen == [1.0]  # the skipped pair was never tried, nothing was clipped
+    assert int(np.abs(r.modules[""].weight_values).max()) == 32768
+    r = quantize_model(
+        lin, cost, weight_steps=[1 / 65535, 2.0**-15], bias_steps=[0.25], max_value=65535
+    )
+    assert r.modules[""].skipped == 0 and r.modules[""].weight_values.tolist()[0] == 65535
+
+
+def test_step_grids_per_module_and_defaults() -> None:
+    model = net()
+    tried: dict[str, set[tuple[float, float]]] = {"0": set(), "2": set(), "4": set()}
+    full = {n: p.detach().clone() for n, p in model.named_parameters()}
+
+    def cost(m: nn.Module, bits: int) -> float:
+        for n in tried:
+            w = m.get_submodule(n).weight
+            if not torch.equal(w, full[f"{n}.weight"]):
+                last = n
+        b = m.get_submodule(last).bias
+        fw, fb = full[f"{last}.weight"], full[f"{last}.bias"]
+        for sw in (0.5, 0.25, 2.0**-3, 2.0**-4):
+            for sb in (0.5, 2.0**-6, 2.0**-7):
+                if torch.equal(m.get_submodule(last).weight, torch.round(fw / sw) * sw) and (
+                    torch.equal(b, torch.round(fb / sb) * sb)
+                ):
+                    tried[last].add((sw, sb))
+        return float(bits)
+
+    quantize_model(
+        model,
+        cost,
+        step_grids={"2": {"weight": [0.25, 2.0**-3]}, "4": {"bias": [2.0**-6, 2.0**-7]}},
+        weight_steps=[0.5, 2.0**-4],
+        bias_steps=[0.5],
+    )
+    assert {sw for sw, _ in tried["0"]} <= {0.5, 2.0**-4} and {sb for _, sb in tried["0"]} == {0.5}
+    assert {sw for sw, _ in tried["2"]} <= {0.25, 2.0**-3} and {sb for _, sb in tried["2"]} == {0.5}
+    assert {sb for _, sb in tried["4"]} <= {2.0**-6, 2.0**-7}
+
+
+def test_bad_step_grids() -> None:
+    model = net()
+
+    def zero(m: nn.Module, bits: int) -> float:
+        return 0.0
+
+    with pytest.raises(ValueError, match="'arm'.*not a module"):
+        quantize_model(model, zero, step_grids=COOLCHIC5_STEP_GRIDS)
+    with pytest.raises(TypeError, match="step_grids"):
+        quantize_model(model, zero, step_grids=[("0", {})])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="step_grids"):
+        quantize_model(model, zero, step_grids={"0": [0.5]})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="'weights'"):
+        quantize_model(model, zero, step_grids={"0": {"weights": [0.5]}})
+    with pytest.raises(ValueError, match="is empty"):
+        quantize_model(model, zero, step_grids={"0": {"weight": []}})
+    with pytest.raises(ValueError, match="holds 0.0"):
+        quantize_model(model, zero, step_grids={"0": {"bias": [0.0]}})
+    with pytest.raises(ValueError, match="holds inf"):
+        quantize_model(model, zero, step_grids={"0": {"bias": [math.inf]}})
+    with pytest.raises(TypeError, match="max_value"):
+        quantize_model(model, zero, max_value=True)
+    with pytest.raises(TypeError, match="max_value"):
+        quantize_model(model, zero, max_value=65535.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_value"):
+        quantize_model(model, zero, max_value=-1)
+    with pytest.raises(TypeError, match="ks"):
+        quantize_model(model, zero, ks=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="twice"):
+        quantize_model(model, zero, ["0", "0"])
+    for p in model.parameters():
+        assert torch.isfinite(p).all()
