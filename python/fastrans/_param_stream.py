@@ -3,7 +3,8 @@
 Self-describing and checksummed, so the receiver can check that the stream was made for
 its architecture and that no byte changed. All integers little-endian::
 
-    magic b"FTNQ" | version u8 = 1 | layout u8 (0 sign_magnitude, 1 zigzag, 2 unsigned)
+    magic b"FTNQ" | version u8 = 1
+    layout u8 (0 sign_magnitude, 1 zigzag, 2 unsigned, 3 coolchic5)
     module count u16
     per module:
         name (u16 byte length + UTF-8)
@@ -12,13 +13,18 @@ its architecture and that no byte changed. All integers little-endian::
         per parameter: name (u16 + UTF-8) | kind u8 (0 weight, 1 bias)
                        | dtype u8 (0 float32, 1 float64, 2 float16, 3 bfloat16)
                        | ndim u8 | ndim × u32 dims
-        weight payload bytes u32 | bias payload bytes u32 | weight payload | bias payload
+        weight payload bytes u32 | bias payload bytes u32
+        layout 3 only: weight padding u8 | bias padding u8
+        weight payload | bias payload
     crc32 u32 over every byte before it (zlib.crc32, the IEEE CRC-32)
 
 A payload is the exp-Golomb code (``fastrans.golomb``, order ``*_k``) of the integers of
 that kind, parameters in the order listed, each flattened row-major; its value count
-follows from the shapes. The stream is a few kilobytes, so zlib's CRC-32 (always in the
-standard library) is used rather than the CRC32C of the rANS stream.
+follows from the shapes. Layout 3 (Cool-Chic 5.x's codes) pads a payload's start, not its
+end, and the decoder must be told by how many bits: hence the two padding bytes (0..=7).
+
+The stream is a few kilobytes, so zlib's CRC-32 (always in the standard library) is used
+rather than the CRC32C of the rANS stream.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from fastrans.errors import CorruptStreamError
 
 MAGIC = b"FTNQ"
 VERSION = 1
-LAYOUT_CODES = {"sign_magnitude": 0, "zigzag": 1, "unsigned": 2}
+LAYOUT_CODES = {"sign_magnitude": 0, "zigzag": 1, "unsigned": 2, "coolchic5": 3}
 KIND_CODES = {"weight": 0, "bias": 1}
 DTYPE_CODES = {"float32": 0, "float64": 1, "float16": 2, "bfloat16": 3}
 
@@ -58,6 +64,9 @@ class ModuleRecord:
     params: tuple[ParamSpec, ...]
     weight_payload: bytes
     bias_payload: bytes
+    #: Zero bits before the first code of each payload (layout ``coolchic5`` only).
+    weight_padding: int = 0
+    bias_padding: int = 0
 
 
 def _name(s: str) -> bytes:
@@ -100,6 +109,8 @@ def write(layout: str, modules: list[ModuleRecord]) -> bytes:
             _count(len(m.weight_payload), "payload", 0xFFFFFFFF),
             _count(len(m.bias_payload), "payload", 0xFFFFFFFF),
         )
+        if layout == "coolchic5":
+            out += struct.pack("<BB", m.weight_padding, m.bias_padding)
         out += m.weight_payload + m.bias_payload
     out += struct.pack("<I", zlib.crc32(out))
     return bytes(out)
@@ -172,9 +183,23 @@ def read(data: bytes) -> tuple[str, list[ModuleRecord]]:
                 )
             )
         w_len, b_len = r.unpack("<II")
+        w_pad, b_pad = r.unpack("<BB") if layout == "coolchic5" else (0, 0)
+        if w_pad > 7 or b_pad > 7:
+            raise CorruptStreamError(
+                f"corrupt stream: module {name!r} has padding {max(w_pad, b_pad)}, beyond 7"
+            )
         modules.append(
             ModuleRecord(
-                name, w_step, b_step, w_k, b_k, tuple(params), r.take(w_len), r.take(b_len)
+                name,
+                w_step,
+                b_step,
+                w_k,
+                b_k,
+                tuple(params),
+                r.take(w_len),
+                r.take(b_len),
+                w_pad,
+                b_pad,
             )
         )
     if r.pos != len(body):

@@ -5,7 +5,8 @@ quantized with a per-module step, ``q = round(p / step)``, and the integers are 
 with exp-Golomb codes. :func:`quantize_model` runs its greedy search on any ``nn.Module``
 (one call reproduces Cool-Chic 5.x's whole search with ``step_grids=COOLCHIC5_STEP_GRIDS``
 and ``signed="coolchic5"``); :func:`encode_parameters` / :func:`decode_parameters` write and
-read the result in a self-describing, checksummed layout (``fastrans._param_stream``).
+read the result in a self-describing, checksummed layout (``fastrans._param_stream``) or as
+Cool-Chic 5.x's parameter string (``format="coolchic5"``).
 
 Conventions:
 
@@ -30,15 +31,18 @@ import torch
 from torch import nn
 
 from fastrans import _param_stream, golomb
-from fastrans.errors import FastransError
+from fastrans.errors import CorruptStreamError, FastransError
 
 __all__ = [
     "ArchitectureMismatchError",
     "COOLCHIC5_ORDERS",
     "COOLCHIC5_STEP_GRIDS",
     "COOLCHIC_MAX_VALUE",
+    "CoolChic5Header",
     "DEFAULT_BIAS_STEPS",
     "DEFAULT_WEIGHT_STEPS",
+    "FORMATS",
+    "ModuleHeader",
     "ModuleQuantization",
     "QuantizationResult",
     "decode_parameters",
@@ -69,6 +73,9 @@ COOLCHIC5_ORDERS: tuple[int, ...] = tuple(range(13))
 #: Cool-Chic's limit on a sent integer: a step giving a larger ``|round(p / step)|`` is
 #: skipped.
 COOLCHIC_MAX_VALUE = 65535
+
+#: ``format=`` of :func:`encode_parameters` / :func:`decode_parameters`.
+FORMATS = ("fastrans", "coolchic5")
 
 _DTYPES = {
     torch.float32: "float32",
@@ -117,6 +124,43 @@ class QuantizationResult:
     def total_bits(self) -> int:
         """Exact exp-Golomb bits of all coded parameters (stream header not included)."""
         return sum(m.bits for m in self.modules.values())
+
+    def coolchic5_header(self) -> CoolChic5Header:
+        """What a receiver of ``encode_parameters(..., format="coolchic5")`` must be told.
+
+        Needs ``signed="coolchic5"`` (ValueError otherwise).
+        """
+        if self.signed != "coolchic5":
+            raise ValueError(
+                f"this result was coded with signed={self.signed!r}; Cool-Chic 5.x's string "
+                "needs quantize_model(..., signed='coolchic5')"
+            )
+        return CoolChic5Header(
+            {
+                n: ModuleHeader(m.weight_step, m.bias_step, m.weight_k, m.bias_k)
+                for n, m in self.modules.items()
+            },
+            -self.total_bits % 8,
+        )
+
+
+@dataclass(frozen=True)
+class ModuleHeader:
+    """One module's steps and exp-Golomb orders, as Cool-Chic 5.x's header holds them."""
+
+    weight_step: float
+    bias_step: float
+    weight_k: int
+    bias_k: int
+
+
+@dataclass(frozen=True)
+class CoolChic5Header:
+    """What Cool-Chic 5.x keeps beside its parameter string: per module (in string order)
+    the steps and orders, and the zero bits padding the string's start (0..=7)."""
+
+    modules: Mapping[str, ModuleHeader]
+    padding: int
 
 
 def _kind(param_name: str) -> str:
@@ -349,14 +393,33 @@ def _specs(params: list[tuple[str, nn.Parameter]]) -> tuple[_param_stream.ParamS
     )
 
 
-def encode_parameters(model: nn.Module, result: QuantizationResult) -> bytes:
-    """The coded network: ``result``'s integers, steps and orders, with the architecture.
+def _format(format: Any) -> str:
+    if not isinstance(format, str):
+        raise TypeError(f"format must be one of {FORMATS}, got {format!r}")
+    if format not in FORMATS:
+        raise ValueError(f"format={format!r} is not a format: use one of {FORMATS}")
+    return format
+
+
+def encode_parameters(
+    model: nn.Module, result: QuantizationResult, format: str = "fastrans"
+) -> bytes:
+    """The coded network: ``result``'s integers, with its steps, orders and architecture.
+
+    ``format="fastrans"``: the self-describing, checksummed container. ``"coolchic5"``:
+    Cool-Chic 5.x's parameter string, nothing else — per module in ``result``'s order its
+    weights then its biases (parameters in ``named_parameters()`` order, row-major), each
+    value with its kind's order, zero padding at the start; ``result`` must have been made
+    with ``signed="coolchic5"`` and the receiver needs ``result.coolchic5_header()``.
 
     ``model`` must still hold the quantized values ``quantize_model`` left in it (a
     ValueError says so otherwise).
     """
     if not isinstance(result, QuantizationResult):
         raise TypeError(f"result must be what quantize_model returned, got {type(result).__name__}")
+    format = _format(format)
+    if format == "coolchic5":
+        result.coolchic5_header()  # ValueError unless signed="coolchic5"
     records = []
     for name, mq in result.modules.items():
         params = _params(model, name)
@@ -374,6 +437,11 @@ def encode_parameters(model: nn.Module, result: QuantizationResult) -> bytes:
                 raise ValueError(
                     f"{name}.{n} no longer holds its quantized values; run quantize_model again"
                 )
+        if format == "coolchic5":
+            continue
+        pads = (
+            (-mq.weight_bits % 8, -mq.bias_bits % 8) if result.signed == "coolchic5" else (0, 0)
+        )
         records.append(
             _param_stream.ModuleRecord(
                 name,
@@ -384,30 +452,64 @@ def encode_parameters(model: nn.Module, result: QuantizationResult) -> bytes:
                 _specs(params),
                 golomb.encode(mq.weight_values, mq.weight_k, result.signed),
                 golomb.encode(mq.bias_values, mq.bias_k, result.signed),
+                *pads,
             )
         )
+    if format == "coolchic5":
+        values, orders = [], []
+        for mq in result.modules.values():
+            values += [mq.weight_values, mq.bias_values]
+            orders += [
+                np.full(mq.weight_values.size, mq.weight_k, np.uint8),
+                np.full(mq.bias_values.size, mq.bias_k, np.uint8),
+            ]
+        return golomb.encode(_concat(values), _concat(orders), "coolchic5")
     return _param_stream.write(result.signed, records)
 
 
-def decode_parameters(data: Any, model: nn.Module) -> QuantizationResult:
+def _model_params(model: nn.Module, name: str) -> list[tuple[str, nn.Parameter]]:
+    try:
+        return _params(model, name)
+    except ValueError:
+        raise ArchitectureMismatchError(
+            f"the stream codes module {name!r}, which this model does not have"
+        ) from None
+
+
+def decode_parameters(
+    data: Any,
+    model: nn.Module,
+    format: str = "fastrans",
+    *,
+    header: CoolChic5Header | None = None,
+) -> QuantizationResult:
     """Loads the coded network ``data`` into ``model`` (bit-identical to the sender's).
 
-    Raises CorruptStreamError for damaged bytes and ArchitectureMismatchError when the
-    stream was made for other modules, parameter names, dtypes or shapes; ``model`` is left
-    untouched in both cases. Returns the steps, orders and bits read (cost is NaN).
+    ``format="fastrans"`` reads the container (``header`` must be None).
+    ``format="coolchic5"`` reads Cool-Chic 5.x's parameter string, which says nothing about
+    itself: ``header`` (a :class:`CoolChic5Header`, e.g. ``result.coolchic5_header()``)
+    gives the modules in string order, their steps and orders and the leading padding; the
+    value counts come from ``model``'s parameters.
+
+    Raises CorruptStreamError for damaged bytes or a header field no encoder writes (a step
+    that is not finite and > 0, an order above 62, a padding above 7) and
+    ArchitectureMismatchError when the stream was made for other modules,
+    parameter names, dtypes or shapes; ``model`` is left untouched in both cases. Returns
+    the steps, orders and bits read (cost is NaN).
     """
     from fastrans._arrays import as_bytes
 
-    layout, records = _param_stream.read(as_bytes(data))
+    format = _format(format)
+    raw = as_bytes(data)
+    if format == "coolchic5":
+        return _decode_coolchic5(raw, model, header)
+    if header is not None:
+        raise ValueError("header= is for format='coolchic5'; the fastrans container has its own")
+    layout, records = _param_stream.read(raw)
     loads = []
     out: dict[str, ModuleQuantization] = {}
     for rec in records:
-        try:
-            params = _params(model, rec.name)
-        except ValueError:
-            raise ArchitectureMismatchError(
-                f"the stream codes module {rec.name!r}, which this model does not have"
-            ) from None
+        params = _model_params(model, rec.name)
         mine = _specs(params)
         if mine != rec.params:
             raise ArchitectureMismatchError(
@@ -420,8 +522,10 @@ def decode_parameters(data: Any, model: nn.Module) -> QuantizationResult:
                 raise _corrupt(f"module {rec.name!r} has step {step}")
         n_w = sum(math.prod(p.shape) for p in rec.params if p.kind == "weight")
         n_b = sum(math.prod(p.shape) for p in rec.params if p.kind == "bias")
-        w = golomb.decode(rec.weight_payload, n_w, rec.weight_k, layout)
-        b = golomb.decode(rec.bias_payload, n_b, rec.bias_k, layout)
+        pad_w = rec.weight_padding if layout == "coolchic5" else None
+        pad_b = rec.bias_padding if layout == "coolchic5" else None
+        w = golomb.decode(rec.weight_payload, n_w, rec.weight_k, layout, pad_w)
+        b = golomb.decode(rec.bias_payload, n_b, rec.bias_k, layout, pad_b)
         mq = ModuleQuantization(
             rec.name,
             rec.weight_step,
@@ -442,7 +546,63 @@ def decode_parameters(data: Any, model: nn.Module) -> QuantizationResult:
     return QuantizationResult(out, layout)
 
 
-def _corrupt(msg: str) -> Exception:
-    from fastrans.errors import CorruptStreamError
+def _decode_coolchic5(
+    raw: bytes, model: nn.Module, header: CoolChic5Header | None
+) -> QuantizationResult:
+    if not isinstance(header, CoolChic5Header):
+        raise TypeError(
+            "format='coolchic5' needs header=, a CoolChic5Header (the steps, orders and "
+            f"padding Cool-Chic keeps in its header), got {type(header).__name__}"
+        )
+    if not isinstance(header.padding, int) or not 0 <= header.padding <= 7:
+        raise _corrupt(f"padding {header.padding!r} is not in 0..=7")
+    if not header.modules:
+        raise _corrupt("the header lists no module")
+    plan = []
+    for name, mh in header.modules.items():
+        if not isinstance(mh, ModuleHeader):
+            raise TypeError(f"header.modules[{name!r}] must be a ModuleHeader")
+        for what, step in (("weight", mh.weight_step), ("bias", mh.bias_step)):
+            if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0):
+                raise _corrupt(f"module {name!r} has {what} step {step!r}")
+        for what, k in (("weight", mh.weight_k), ("bias", mh.bias_k)):
+            if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= golomb.MAX_K:
+                raise _corrupt(f"module {name!r} has {what} order {k!r}, not in 0..=62")
+        params = _model_params(model, name)
+        n_w = sum(p.numel() for n, p in params if _kind(n) == "weight")
+        n_b = sum(p.numel() for n, p in params if _kind(n) == "bias")
+        plan.append((name, mh, params, n_w, n_b))
+    orders = _concat(
+        [
+            np.full(n, k, np.uint8)
+            for _, mh, _, n_w, n_b in plan
+            for n, k in ((n_w, mh.weight_k), (n_b, mh.bias_k))
+        ]
+    )
+    values = golomb.decode(raw, orders.size, orders, "coolchic5", header.padding)
+    loads, out, at = [], {}, 0
+    for name, mh, params, n_w, n_b in plan:
+        w, b = values[at : at + n_w], values[at + n_w : at + n_w + n_b]
+        at += n_w + n_b
+        mq = ModuleQuantization(
+            name,
+            float(mh.weight_step),
+            float(mh.bias_step),
+            mh.weight_k,
+            mh.bias_k,
+            golomb.nbits(w, mh.weight_k, "coolchic5"),
+            golomb.nbits(b, mh.bias_k, "coolchic5"),
+            math.nan,
+            0,
+            w,
+            b,
+        )
+        loads.append((params, mq))
+        out[name] = mq
+    for params, mq in loads:
+        _load(params, mq)
+    return QuantizationResult(out, "coolchic5")
 
+
+def _corrupt(msg: str) -> Exception:
     return CorruptStreamError(f"corrupt stream: {msg}")

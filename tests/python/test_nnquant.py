@@ -1,8 +1,9 @@
-"""fastrans.nnquant: greedy choice vs brute force, Cool-Chic 5.x's search, exact rate,
-bit-exact round-trips."""
+"""fastrans.nnquant: greedy choice vs brute force, Cool-Chic 5.x's search and parameter
+string, exact rate, bit-exact round-trips."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -16,6 +17,7 @@ from fastrans.nnquant import (
     COOLCHIC5_ORDERS,
     COOLCHIC5_STEP_GRIDS,
     ArchitectureMismatchError,
+    CoolChic5Header,
     QuantizationResult,
     decode_parameters,
     encode_parameters,
@@ -300,7 +302,7 @@ def test_bad_arguments() -> None:
     assert isinstance(result, QuantizationResult)
 
 
-# --- Cool-Chic 5.x: per-module grids, sorted search, the value cap ----------------------
+# --- Cool-Chic 5.x: per-module grids, sorted search, its parameter string ---------------
 
 
 def cc5_bits(q: np.ndarray, k: int) -> int:
@@ -517,3 +519,97 @@ def test_bad_step_grids() -> None:
         quantize_model(model, zero, ["0", "0"])
     for p in model.parameters():
         assert torch.isfinite(p).all()
+
+
+def coolchic5_result() -> tuple[Toy, QuantizationResult]:
+    model = Toy()
+    result = quantize_model(
+        model, toy_cost(), step_grids=COOLCHIC5_STEP_GRIDS, signed="coolchic5"
+    )
+    return model, result
+
+
+def test_coolchic5_parameter_string() -> None:
+    model, result = coolchic5_result()
+    data = encode_parameters(model, result, "coolchic5")
+    header = result.coolchic5_header()
+    assert list(header.modules) == ["upsampling", "synthesis", "arm"]
+    assert header.padding == -result.total_bits % 8 == 8 * len(data) - result.total_bits
+    # The string, rebuilt bit by bit: per module its weights then biases, each value with
+    # its kind's order, Cool-Chic's value map, zero padding first.
+    bits = "0" * header.padding
+    for mq in result.modules.values():
+        for vals, k in ((mq.weight_values, mq.weight_k), (mq.bias_values, mq.bias_k)):
+            for v in vals.tolist():
+                u = (2 * v - 1 if v > 0 else -2 * v) + 2**k
+                bits += "0" * (u.bit_length() - 1 - k) + f"{u:b}"
+    assert bits == "".join(f"{b:08b}" for b in data)
+    receiver = Toy()
+    for p in receiver.parameters():
+        nn.init.normal_(p)
+    back = decode_parameters(data, receiver, "coolchic5", header=header)
+    for (n, a), (_, b) in zip(model.state_dict().items(), receiver.state_dict().items()):
+        assert torch.equal(a, b), n
+    assert back.signed == "coolchic5" and back.total_bits == result.total_bits
+    # The container holds Cool-Chic 5.x's codes too (with each payload's padding).
+    other = Toy()
+    decode_parameters(encode_parameters(model, result), other)
+    for a, b in zip(model.parameters(), other.parameters()):
+        assert torch.equal(a, b)
+    assert _param_stream.read(encode_parameters(model, result))[0] == "coolchic5"
+
+
+def test_coolchic5_string_bad_input() -> None:
+    model, result = coolchic5_result()
+    data = encode_parameters(model, result, "coolchic5")
+    header = result.coolchic5_header()
+    target = Toy()
+    before = [p.detach().clone() for p in target.parameters()]
+
+    def untouched() -> None:
+        for a, b in zip(before, target.parameters()):
+            assert torch.equal(a, b)
+
+    with pytest.raises(TypeError, match="header"):
+        decode_parameters(data, target, "coolchic5")
+    with pytest.raises(ValueError, match="header"):
+        decode_parameters(encode_parameters(model, result), target, header=header)
+    with pytest.raises(ValueError, match="format"):
+        decode_parameters(data, target, "coolchic4", header=header)
+    with pytest.raises(TypeError, match="format"):
+        encode_parameters(model, result, 5)  # type: ignore[arg-type]
+    with pytest.raises(CorruptStreamError):
+        decode_parameters(data[:-1], target, "coolchic5", header=header)
+    with pytest.raises(CorruptStreamError):
+        decode_parameters(data + b"\x00", target, "coolchic5", header=header)
+    wrong_pad = dataclasses.replace(header, padding=(header.padding + 1) % 8)
+    with pytest.raises(CorruptStreamError):
+        decode_parameters(data, target, "coolchic5", header=wrong_pad)
+    mods = dict(header.modules)
+    for field, bad in (
+        ("weight_step", 0.0),
+        ("bias_step", math.nan),
+        ("weight_k", 63),
+        ("bias_k", 255),
+    ):
+        m = dict(mods, arm=dataclasses.replace(mods["arm"], **{field: bad}))
+        with pytest.raises(CorruptStreamError):
+            decode_parameters(data, target, "coolchic5", header=CoolChic5Header(m, header.padding))
+    for pad in (8, -1):
+        with pytest.raises(CorruptStreamError, match="padding"):
+            decode_parameters(data, target, "coolchic5", header=CoolChic5Header(mods, pad))
+    with pytest.raises(ArchitectureMismatchError, match="'ifce'"):
+        decode_parameters(
+            data,
+            target,
+            "coolchic5",
+            header=CoolChic5Header({**mods, "ifce": mods["arm"]}, header.padding),
+        )
+    untouched()
+    # A result made for another layout cannot be written as Cool-Chic 5.x's string.
+    m2 = net()
+    r2 = quantize_model(m2, lambda m, bits: float(bits), weight_steps=[0.5], bias_steps=[0.5])
+    with pytest.raises(ValueError, match="coolchic5"):
+        encode_parameters(m2, r2, "coolchic5")
+    with pytest.raises(ValueError, match="coolchic5"):
+        r2.coolchic5_header()
