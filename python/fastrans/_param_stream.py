@@ -21,7 +21,14 @@ its architecture and that no byte changed. All integers little-endian::
 A payload is the exp-Golomb code (``fastrans.golomb``, order ``*_k``) of the integers of
 that kind, parameters in the order listed, each flattened row-major; its value count
 follows from the shapes. Layout 3 (Cool-Chic 5.x's codes) pads a payload's start, not its
-end, and the decoder must be told by how many bits: hence the two padding bytes (0..=7).
+end, and the decoder must be told by how many bits: hence the two padding bytes.
+
+The reader accepts only what ``encode_parameters`` can write, and says CorruptStreamError
+otherwise, even under a valid CRC: at least one module, each with at least one parameter;
+module names and a module's parameter names unique; a parameter's kind the one its name
+implies (``bias`` for a name ending in ``bias``); steps finite and > 0; orders in 0..=62;
+paddings in 0..=7. Values that dequantize to infinity are refused by
+``decode_parameters``, which knows the receiver's dtypes.
 
 The stream is a few kilobytes, so zlib's CRC-32 (always in the standard library) is used
 rather than the CRC32C of the rANS stream.
@@ -29,6 +36,7 @@ rather than the CRC32C of the rANS stream.
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from dataclasses import dataclass
@@ -38,6 +46,8 @@ from fastrans.errors import CorruptStreamError
 MAGIC = b"FTNQ"
 VERSION = 1
 LAYOUT_CODES = {"sign_magnitude": 0, "zigzag": 1, "unsigned": 2, "coolchic5": 3}
+#: Largest exp-Golomb order (``fastrans.golomb.MAX_K``).
+MAX_K = 62
 KIND_CODES = {"weight": 0, "bias": 1}
 DTYPE_CODES = {"float32": 0, "float64": 1, "float16": 2, "bfloat16": 3}
 
@@ -151,6 +161,14 @@ def _lookup(table: dict[str, int], code: int, what: str) -> str:
     raise CorruptStreamError(f"corrupt stream: unknown {what} code {code}")
 
 
+def _kind_of(param_name: str) -> str:
+    return "bias" if param_name.rsplit(".", 1)[-1] == "bias" else "weight"
+
+
+def _corrupt(msg: str) -> CorruptStreamError:
+    return CorruptStreamError(f"corrupt stream: {msg}")
+
+
 def read(data: bytes) -> tuple[str, list[ModuleRecord]]:
     """``(layout, modules)`` from a stream; CorruptStreamError on any inconsistency."""
     if len(data) < len(MAGIC) + 8:
@@ -165,29 +183,39 @@ def read(data: bytes) -> tuple[str, list[ModuleRecord]]:
     if version != VERSION:
         raise CorruptStreamError(f"corrupt stream: version {version}, this reader reads {VERSION}")
     layout = _lookup(LAYOUT_CODES, layout_code, "layout")
-    modules = []
+    if n_modules == 0:
+        raise _corrupt("no module")
+    modules: list[ModuleRecord] = []
     for _ in range(n_modules):
         name = r.name()
+        if any(m.name == name for m in modules):
+            raise _corrupt(f"module {name!r} appears twice")
         w_step, b_step, w_k, b_k, n_params = r.unpack("<ddBBH")
-        params = []
+        for what, step in (("weight", w_step), ("bias", b_step)):
+            if not (math.isfinite(step) and step > 0):
+                raise _corrupt(f"module {name!r} has {what} step {step}")
+        for what, k in (("weight", w_k), ("bias", b_k)):
+            if k > MAX_K:
+                raise _corrupt(f"module {name!r} has {what} order {k}, beyond {MAX_K}")
+        if n_params == 0:
+            raise _corrupt(f"module {name!r} has no parameters")
+        params: list[ParamSpec] = []
         for _ in range(n_params):
             p_name = r.name()
-            kind, dtype, ndim = r.unpack("<BBB")
+            kind_code, dtype, ndim = r.unpack("<BBB")
             shape = r.unpack(f"<{ndim}I")
+            kind = _lookup(KIND_CODES, kind_code, "kind")
+            if any(p.name == p_name for p in params):
+                raise _corrupt(f"module {name!r} lists parameter {p_name!r} twice")
+            if kind != _kind_of(p_name):
+                raise _corrupt(f"parameter {name}.{p_name} is marked {kind}")
             params.append(
-                ParamSpec(
-                    p_name,
-                    _lookup(KIND_CODES, kind, "kind"),
-                    _lookup(DTYPE_CODES, dtype, "dtype"),
-                    tuple(shape),
-                )
+                ParamSpec(p_name, kind, _lookup(DTYPE_CODES, dtype, "dtype"), tuple(shape))
             )
         w_len, b_len = r.unpack("<II")
         w_pad, b_pad = r.unpack("<BB") if layout == "coolchic5" else (0, 0)
         if w_pad > 7 or b_pad > 7:
-            raise CorruptStreamError(
-                f"corrupt stream: module {name!r} has padding {max(w_pad, b_pad)}, beyond 7"
-            )
+            raise _corrupt(f"module {name!r} has padding {max(w_pad, b_pad)}, beyond 7")
         modules.append(
             ModuleRecord(
                 name,

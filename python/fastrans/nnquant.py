@@ -231,9 +231,12 @@ def _grids(
 
 
 def _quantize(p: torch.Tensor, step: float, max_value: int) -> np.ndarray | None:
-    """``round(p / step)`` as int64, or None when a value exceeds ``max_value``."""
+    """``round(p / step)`` as int64, or None when a value exceeds ``max_value`` or its
+    dequantized value would not be finite in ``p``'s dtype."""
     q = torch.round(p.detach().to(torch.float64) / step)
     if q.numel() and float(q.abs().max()) > max_value:
+        return None
+    if not torch.isfinite((q * step).to(p.dtype)).all():
         return None
     return q.to(torch.int64).numpy().reshape(-1)
 
@@ -280,7 +283,7 @@ def quantize_model(
     (``{"weight": [...], "bias": [...]}``; a kind left out, or a module not named, uses
     ``weight_steps`` / ``bias_steps``). For each module, weight steps are the outer loop and
     bias steps the inner: a pair for which some ``|round(p / step)|`` exceeds ``max_value``
-    (default 65535, Cool-Chic's limit) is skipped, never clipped;
+    (default 65535, Cool-Chic's limit) or dequantizes to infinity is skipped, never clipped;
     otherwise the module is set to its quantized values, the best exp-Golomb order in ``ks``
     is found for weights and for biases, and ``rd_cost(model, rate_bits)`` is called, where
     ``rate_bits`` is the exact exp-Golomb size of the modules already decided plus this
@@ -467,6 +470,22 @@ def encode_parameters(
     return _param_stream.write(result.signed, records)
 
 
+def _dequantized_or_corrupt(
+    params: list[tuple[str, nn.Parameter]], mq: ModuleQuantization
+) -> None:
+    """Checks that every value of ``mq`` dequantizes to a finite number in its parameter's
+    dtype (what quantize_model can produce); CorruptStreamError otherwise."""
+    ws = iter(_split(params, mq.weight_values, "weight"))
+    bs = iter(_split(params, mq.bias_values, "bias"))
+    for n, p in params:
+        q, step = (next(bs), mq.bias_step) if _kind(n) == "bias" else (next(ws), mq.weight_step)
+        if not torch.isfinite(_dequantize(q, step, p)).all():
+            raise _corrupt(
+                f"module {mq.name!r}: {n} dequantizes to infinity in {p.dtype} "
+                f"(step {step}), which no encoder writes"
+            )
+
+
 def _model_params(model: nn.Module, name: str) -> list[tuple[str, nn.Parameter]]:
     try:
         return _params(model, name)
@@ -492,8 +511,8 @@ def decode_parameters(
     value counts come from ``model``'s parameters.
 
     Raises CorruptStreamError for damaged bytes or a header field no encoder writes (a step
-    that is not finite and > 0, an order above 62, a padding above 7) and
-    ArchitectureMismatchError when the stream was made for other modules,
+    that is not finite and > 0, an order above 62, a padding above 7, values that dequantize
+    to infinity) and ArchitectureMismatchError when the stream was made for other modules,
     parameter names, dtypes or shapes; ``model`` is left untouched in both cases. Returns
     the steps, orders and bits read (cost is NaN).
     """
@@ -517,9 +536,6 @@ def decode_parameters(
                 f"{[(p.name, p.dtype, p.shape) for p in rec.params]}, this model has "
                 f"{[(p.name, p.dtype, p.shape) for p in mine]}"
             )
-        for step in (rec.weight_step, rec.bias_step):
-            if not (math.isfinite(step) and step > 0):
-                raise _corrupt(f"module {rec.name!r} has step {step}")
         n_w = sum(math.prod(p.shape) for p in rec.params if p.kind == "weight")
         n_b = sum(math.prod(p.shape) for p in rec.params if p.kind == "bias")
         pad_w = rec.weight_padding if layout == "coolchic5" else None
@@ -539,6 +555,7 @@ def decode_parameters(
             w,
             b,
         )
+        _dequantized_or_corrupt(params, mq)
         loads.append((params, mq))
         out[rec.name] = mq
     for params, mq in loads:
@@ -597,6 +614,7 @@ def _decode_coolchic5(
             w,
             b,
         )
+        _dequantized_or_corrupt(params, mq)
         loads.append((params, mq))
         out[name] = mq
     for params, mq in loads:

@@ -1,5 +1,5 @@
 """fastrans.nnquant: greedy choice vs brute force, Cool-Chic 5.x's search and parameter
-string, exact rate, bit-exact round-trips."""
+string, exact rate, bit-exact round-trips, streams no encoder writes."""
 
 from __future__ import annotations
 
@@ -587,6 +587,7 @@ def test_coolchic5_string_bad_input() -> None:
         decode_parameters(data, target, "coolchic5", header=wrong_pad)
     mods = dict(header.modules)
     for field, bad in (
+        ("weight_step", 1e308),  # finite, but the values dequantize to infinity
         ("weight_step", 0.0),
         ("bias_step", math.nan),
         ("weight_k", 63),
@@ -613,3 +614,82 @@ def test_coolchic5_string_bad_input() -> None:
         encode_parameters(m2, r2, "coolchic5")
     with pytest.raises(ValueError, match="coolchic5"):
         r2.coolchic5_header()
+
+
+# --- streams with a valid CRC whose fields no encoder writes ----------------------------
+
+
+def rewritten(data: bytes, **changes: object) -> bytes:
+    """``data`` with the first module record's fields changed, CRC recomputed."""
+    layout, records = _param_stream.read(data)
+    records[0] = dataclasses.replace(records[0], **changes)  # type: ignore[arg-type]
+    return _param_stream.write(layout, records)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"weight_k": 63},
+        {"weight_k": 255},
+        {"bias_k": 100},
+        {"weight_step": 1e308},
+        {"bias_step": 1e308},
+        {"weight_step": math.inf},
+        {"weight_step": -0.5},
+        {"bias_step": math.nan},
+        {"weight_step": 0.0},
+    ],
+)
+def test_crc_valid_stream_with_impossible_fields(changes: dict[str, object]) -> None:
+    model = net()
+    result = quantize_model(
+        model, lambda m, bits: float(bits), weight_steps=[0.25], bias_steps=[0.25]
+    )
+    data = rewritten(encode_parameters(model, result), **changes)
+    target = net()
+    before = [p.detach().clone() for p in target.parameters()]
+    with pytest.raises(CorruptStreamError):
+        decode_parameters(data, target)
+    for a, b in zip(before, target.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_crc_valid_stream_with_impossible_structure() -> None:
+    model = net()
+    result = quantize_model(
+        model, lambda m, bits: float(bits), weight_steps=[0.25], bias_steps=[0.25]
+    )
+    data = encode_parameters(model, result)
+    layout, records = _param_stream.read(data)
+    specs = records[0].params
+    flipped = tuple(
+        dataclasses.replace(p, kind="weight" if p.kind == "bias" else "bias") for p in specs
+    )
+    cases = [
+        _param_stream.write(layout, []),  # no module
+        _param_stream.write(layout, [records[0], records[0]]),  # a module twice
+        _param_stream.write(layout, [dataclasses.replace(records[0], params=())]),
+        _param_stream.write(layout, [dataclasses.replace(records[0], params=specs + specs)]),
+        _param_stream.write(layout, [dataclasses.replace(records[0], params=flipped)]),
+        _param_stream.write("coolchic5", [dataclasses.replace(records[0], weight_padding=8)]),
+    ]
+    for bad in cases:
+        with pytest.raises(CorruptStreamError):
+            _param_stream.read(bad)
+        with pytest.raises(CorruptStreamError):
+            decode_parameters(bad, net())
+
+
+def test_step_that_dequantizes_to_infinity_is_skipped() -> None:
+    # float16's largest value, 65504, rounds to 1 x 65536 at step 2^16: infinity in float16.
+    lin = nn.Linear(2, 1).half()
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[65504.0, 1.0]]))
+        lin.bias.zero_()
+    r = quantize_model(lin, lambda m, bits: float(bits), weight_steps=[2.0**16, 32.0])
+    mq = r.modules[""]
+    assert (mq.skipped, mq.weight_step) == (1 * 25, 32.0)  # every bias step with 2^16
+    assert torch.isfinite(lin.weight).all()
+    other = nn.Linear(2, 1).half()
+    decode_parameters(encode_parameters(lin, r), other)
+    assert torch.equal(other.weight, lin.weight)
