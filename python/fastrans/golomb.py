@@ -120,6 +120,8 @@ def _orders(k: Any, count: int, name: str = "k") -> int | np.ndarray:
     except TypeError:
         pass
     a = _from_python_ints(_to_numpy(k, name), name)
+    if a.ndim and a.size == 0 and a.dtype.kind == "f":
+        a = a.astype(np.uint8)  # numpy reads [] as float64
     if a.ndim == 0 or a.dtype == np.bool_ or a.dtype.kind not in "iu":
         raise TypeError(f"{name} must be an int in 0..={MAX_K} or an integer array, got {k!r}")
     flat = a.reshape(-1)

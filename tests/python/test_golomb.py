@@ -257,6 +257,9 @@ def test_one_order_per_value(signed: str) -> None:
         assert golomb.encode(v.reshape(15, 20), kk, signed) == data
     # Every order alike is the one-order code.
     assert golomb.encode(v, np.full(300, 7), signed) == golomb.encode(v, 7, signed)
+    # No values, no orders: an empty list is an empty order array.
+    assert golomb.encode([], [], signed) == b""
+    assert golomb.nbits(np.zeros(0, np.int32), [], signed) == 0
     assert golomb.nbits(v, np.full(300, 7), signed) == golomb.nbits(v, 7, signed)
 
 
