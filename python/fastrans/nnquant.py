@@ -571,8 +571,11 @@ def _decode_coolchic5(
             "format='coolchic5' needs header=, a CoolChic5Header (the steps, orders and "
             f"padding Cool-Chic keeps in its header), got {type(header).__name__}"
         )
-    if not isinstance(header.padding, int) or not 0 <= header.padding <= 7:
-        raise _corrupt(f"padding {header.padding!r} is not in 0..=7")
+    pad = header.padding
+    if not golomb._is_int(pad):
+        raise TypeError(f"header.padding must be an int, got {pad!r}")
+    if not 0 <= pad <= 7:
+        raise _corrupt(f"padding {pad} is not in 0..=7")
     if not header.modules:
         raise _corrupt("the header lists no module")
     plan = []
@@ -580,11 +583,15 @@ def _decode_coolchic5(
         if not isinstance(mh, ModuleHeader):
             raise TypeError(f"header.modules[{name!r}] must be a ModuleHeader")
         for what, step in (("weight", mh.weight_step), ("bias", mh.bias_step)):
-            if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0):
+            if not (golomb._is_int(step) or isinstance(step, (float, np.floating))):
+                raise TypeError(f"module {name!r}: the {what} step must be a number, got {step!r}")
+            if not (math.isfinite(step) and step > 0):
                 raise _corrupt(f"module {name!r} has {what} step {step!r}")
         for what, k in (("weight", mh.weight_k), ("bias", mh.bias_k)):
-            if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= golomb.MAX_K:
-                raise _corrupt(f"module {name!r} has {what} order {k!r}, not in 0..=62")
+            if not golomb._is_int(k):
+                raise TypeError(f"module {name!r}: the {what} order must be an int, got {k!r}")
+            if not 0 <= k <= golomb.MAX_K:
+                raise _corrupt(f"module {name!r} has {what} order {k}, not in 0..=62")
         params = _model_params(model, name)
         n_w = sum(p.numel() for n, p in params if _kind(n) == "weight")
         n_b = sum(p.numel() for n, p in params if _kind(n) == "bias")
@@ -605,10 +612,10 @@ def _decode_coolchic5(
             name,
             float(mh.weight_step),
             float(mh.bias_step),
-            mh.weight_k,
-            mh.bias_k,
-            golomb.nbits(w, mh.weight_k, "coolchic5"),
-            golomb.nbits(b, mh.bias_k, "coolchic5"),
+            int(mh.weight_k),
+            int(mh.bias_k),
+            golomb.nbits(w, int(mh.weight_k), "coolchic5"),
+            golomb.nbits(b, int(mh.bias_k), "coolchic5"),
             math.nan,
             0,
             w,

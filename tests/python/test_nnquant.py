@@ -547,6 +547,20 @@ def test_coolchic5_parameter_string() -> None:
     receiver = Toy()
     for p in receiver.parameters():
         nn.init.normal_(p)
+    # A header parsed with numpy (numpy integers and floats) reads the same.
+    np_header = CoolChic5Header(
+        {
+            n: dataclasses.replace(
+                m,
+                weight_step=np.float64(m.weight_step),
+                weight_k=np.int64(m.weight_k),
+                bias_k=np.uint8(m.bias_k),
+            )
+            for n, m in header.modules.items()
+        },
+        np.int32(header.padding),  # type: ignore[arg-type]
+    )
+    decode_parameters(data, Toy(), "coolchic5", header=np_header)
     back = decode_parameters(data, receiver, "coolchic5", header=header)
     for (n, a), (_, b) in zip(model.state_dict().items(), receiver.state_dict().items()):
         assert torch.equal(a, b), n
@@ -599,6 +613,13 @@ def test_coolchic5_string_bad_input() -> None:
     for pad in (8, -1):
         with pytest.raises(CorruptStreamError, match="padding"):
             decode_parameters(data, target, "coolchic5", header=CoolChic5Header(mods, pad))
+    for pad in (True, 1.0, None):
+        with pytest.raises(TypeError, match="padding"):
+            decode_parameters(data, target, "coolchic5", header=CoolChic5Header(mods, pad))  # type: ignore[arg-type]
+    for field, bad in (("weight_step", "0.5"), ("bias_k", 1.0), ("weight_k", True)):
+        m = dict(mods, arm=dataclasses.replace(mods["arm"], **{field: bad}))
+        with pytest.raises(TypeError, match="must be"):
+            decode_parameters(data, target, "coolchic5", header=CoolChic5Header(m, header.padding))
     with pytest.raises(ArchitectureMismatchError, match="'ifce'"):
         decode_parameters(
             data,
