@@ -1,12 +1,18 @@
-//! exp-Golomb: exact bitstreams, the Cool-Chic length formula, round-trips at the extremes,
-//! and corrupt input (truncation, garbage, padding, trailing bytes) as errors, never loops.
+//! exp-Golomb: exact bitstreams (Cool-Chic 5.x's among them), the Cool-Chic length formula,
+//! one order per value, round-trips at the extremes, and corrupt input (truncation,
+//! garbage, padding, trailing bytes) as errors, never loops.
 
-use fastrans::golomb::{self, Layout, MAX_K, MAX_MAGNITUDE};
+use fastrans::golomb::{self, Layout, Orders, MAX_K, MAX_MAGNITUDE};
 use fastrans::Error;
 use proptest::prelude::*;
 
 const M: i64 = MAX_MAGNITUDE as i64;
-const LAYOUTS: [Layout; 3] = [Layout::Unsigned, Layout::SignMagnitude, Layout::Zigzag];
+const LAYOUTS: [Layout; 4] = [
+    Layout::Unsigned,
+    Layout::SignMagnitude,
+    Layout::Zigzag,
+    Layout::CoolChic5,
+];
 
 /// Cool-Chic's length formula, evaluated exactly in integers (the float version loses
 /// precision beyond 2^53): 2⌊log2(|v|/2^k + 1)⌋ + k + 1 + [v≠0].
@@ -20,6 +26,13 @@ fn formula_bits(v: i64, k: u32, layout: Layout) -> u64 {
                 2 * u128::from(v.unsigned_abs()) - 1
             }
         }
+        Layout::CoolChic5 => {
+            if v > 0 {
+                2 * v as u128 - 1
+            } else {
+                2 * u128::from(v.unsigned_abs())
+            }
+        }
     };
     // ⌊log2(u/2^k + 1)⌋ = ⌊log2(u + 2^k)⌋ - k
     let x = u + (1u128 << k);
@@ -30,6 +43,14 @@ fn formula_bits(v: i64, k: u32, layout: Layout) -> u64 {
 
 fn bits_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:08b}")).collect()
+}
+
+/// Decodes what `encode_with(vals, orders, layout)` wrote, telling a `CoolChic5` decoder
+/// the leading padding the encoder used.
+fn decode_back(bytes: &[u8], vals: &[i64], orders: Orders<'_>, layout: Layout) -> Vec<i64> {
+    let bits = golomb::nbits_with(vals, orders, layout).unwrap();
+    let padding = layout.pads_first().then(|| golomb::leading_padding(bits));
+    golomb::decode_with(bytes, vals.len(), orders, layout, padding).unwrap()
 }
 
 #[test]
@@ -59,7 +80,7 @@ fn largest_values_and_orders() {
             let bytes = golomb::encode(&vals, k, layout).unwrap();
             let n = golomb::nbits(&vals, k, layout).unwrap();
             assert_eq!(bytes.len() as u64, n.div_ceil(8));
-            assert_eq!(golomb::decode(&bytes, vals.len(), k, layout).unwrap(), vals);
+            assert_eq!(decode_back(&bytes, &vals, Orders::One(k), layout), vals);
         }
     }
 }
@@ -197,6 +218,162 @@ fn best_k_picks_the_first_minimum() {
     );
 }
 
+/// Cool-Chic 5.x's bytes, as its own `encode_exp_golomb` (5.0.1) writes them: checked by
+/// running it beside fastrans.
+#[test]
+fn coolchic5_bytes() {
+    let enc = |vals: &[i64], k: u32| golomb::encode(vals, k, Layout::CoolChic5).unwrap();
+    // 0, 1, -1, 2, -2 at k = 0: codes 1, 010, 011, 00100, 00101, each padded at the front.
+    for (v, byte) in [(0, 0x01), (1, 0x02), (-1, 0x03), (2, 0x04), (-2, 0x05)] {
+        assert_eq!(enc(&[v], 0), vec![byte], "{v}");
+    }
+    // The five together: 17 bits after 7 padding bits.
+    assert_eq!(enc(&[0, 1, -1, 2, -2], 0), vec![0x01, 0x4C, 0x85]);
+    assert_eq!(
+        golomb::nbits(&[0, 1, -1, 2, -2], 0, Layout::CoolChic5).unwrap(),
+        17
+    );
+    // The same two bytes are [-6, -6] with 4 padding bits and [113, 0] with none.
+    assert_eq!(enc(&[-6, -6], 1), vec![0x03, 0x8E]);
+    assert_eq!(enc(&[113, 0], 1), vec![0x03, 0x8E]);
+    let dec =
+        |p: u32| golomb::decode_with(&[0x03, 0x8E], 2, Orders::One(1), Layout::CoolChic5, Some(p));
+    assert_eq!(dec(4).unwrap(), vec![-6, -6]);
+    assert_eq!(dec(0).unwrap(), vec![113, 0]);
+    // Other paddings leave bits over, or read a non-zero bit as padding.
+    for p in [1, 2, 3, 5, 6, 7] {
+        assert!(
+            matches!(dec(p), Err(Error::CorruptStream(_))),
+            "padding {p}"
+        );
+    }
+    // One order per value, as Cool-Chic 5.x codes a module's weights and biases.
+    let vals = [3, -1, 0, 200, -200];
+    let ks = [0u8, 0, 3, 5, 5];
+    let bytes = golomb::encode_with(&vals, Orders::Each(&ks), Layout::CoolChic5).unwrap();
+    let bits = golomb::nbits_with(&vals, Orders::Each(&ks), Layout::CoolChic5).unwrap();
+    assert_eq!(bytes, vec![0x03, 0x38, 0x1A, 0xF1, 0xB0]);
+    assert_eq!(bits, 36);
+    assert_eq!(golomb::leading_padding(bits), 4);
+    assert_eq!(
+        decode_back(&bytes, &vals, Orders::Each(&ks), Layout::CoolChic5),
+        vals
+    );
+    // Nothing to code: no bytes, no padding.
+    assert!(enc(&[], 4).is_empty());
+    let none = golomb::decode_with(&[], 0, Orders::One(4), Layout::CoolChic5, Some(0));
+    assert_eq!(none.unwrap(), Vec::<i64>::new());
+}
+
+#[test]
+fn padding_and_orders_are_checked_arguments() {
+    let invalid = |r: fastrans::Result<Vec<i64>>| matches!(r, Err(Error::InvalidArgument(_)));
+    let data = [0x01];
+    let one = Orders::One(0);
+    // Cool-Chic 5.x's layout needs its padding, 0..=7; the others take none.
+    assert!(invalid(golomb::decode_with(
+        &data,
+        1,
+        one,
+        Layout::CoolChic5,
+        None
+    )));
+    assert!(invalid(golomb::decode(&data, 1, 0, Layout::CoolChic5)));
+    assert!(invalid(golomb::decode_with(
+        &data,
+        1,
+        one,
+        Layout::CoolChic5,
+        Some(8)
+    )));
+    assert!(invalid(golomb::decode_with(
+        &data,
+        1,
+        one,
+        Layout::CoolChic5,
+        Some(u32::MAX)
+    )));
+    assert!(invalid(golomb::decode_with(
+        &[0x80],
+        1,
+        one,
+        Layout::Zigzag,
+        Some(0)
+    )));
+    assert_eq!(
+        golomb::decode_with(&data, 1, one, Layout::CoolChic5, Some(7)).unwrap(),
+        vec![0]
+    );
+    // One order per value: as many as values, each within MAX_K.
+    let ks = [0u8, 63];
+    for layout in LAYOUTS {
+        assert!(matches!(
+            golomb::encode_with(&[1, 1], Orders::Each(&ks), layout),
+            Err(Error::InvalidArgument(ref m)) if m.contains("k[1]")
+        ));
+        assert!(matches!(
+            golomb::nbits_with(&[1], Orders::Each(&[0, 0]), layout),
+            Err(Error::InvalidArgument(_))
+        ));
+        let pad = layout.pads_first().then_some(0);
+        assert!(invalid(golomb::decode_with(
+            &data,
+            2,
+            Orders::Each(&[0]),
+            layout,
+            pad
+        )));
+        assert!(invalid(golomb::decode_with(
+            &data,
+            2,
+            Orders::Each(&ks),
+            layout,
+            pad
+        )));
+    }
+    // Values out of range with one order per value name the value.
+    let r = golomb::encode_with(&[0, M + 1], Orders::Each(&[1, 1]), Layout::CoolChic5);
+    assert!(matches!(r, Err(Error::InvalidArgument(ref m)) if m.contains("values[1]")));
+}
+
+#[test]
+fn coolchic5_corrupt_streams() {
+    let vals = [7i64, -3, 0, 12];
+    let good = golomb::encode(&vals, 1, Layout::CoolChic5).unwrap();
+    let pad = golomb::leading_padding(golomb::nbits(&vals, 1, Layout::CoolChic5).unwrap());
+    assert_eq!((good.clone(), pad), (vec![0x0F, 0x22, 0x19], 2));
+    let dec = |data: &[u8], count: usize| {
+        golomb::decode_with(data, count, Orders::One(1), Layout::CoolChic5, Some(pad))
+    };
+    assert_eq!(dec(&good, 4).unwrap(), vals);
+    for cut in 0..good.len() {
+        assert!(matches!(dec(&good[..cut], 4), Err(Error::CorruptStream(_))));
+    }
+    let mut longer = good.clone();
+    longer.push(0);
+    assert!(matches!(dec(&longer, 4), Err(Error::CorruptStream(_))));
+    assert!(matches!(dec(&good, 5), Err(Error::CorruptStream(_))));
+    assert!(matches!(dec(&good, 3), Err(Error::CorruptStream(_))));
+    let mut lead = good.clone();
+    lead[0] |= 0x80; // a one in the leading padding
+    assert!(matches!(dec(&lead, 4), Err(Error::CorruptStream(_))));
+    assert!(matches!(
+        dec(&good, usize::MAX),
+        Err(Error::CorruptStream(_))
+    ));
+    // -2^62 maps to 2^63, the largest; a prefix one longer is corrupt.
+    let ok = golomb::encode(&[-M], 0, Layout::CoolChic5).unwrap();
+    let p = golomb::leading_padding(golomb::nbits(&[-M], 0, Layout::CoolChic5).unwrap());
+    let back = golomb::decode_with(&ok, 1, Orders::One(0), Layout::CoolChic5, Some(p));
+    assert_eq!(back.unwrap(), vec![-M]);
+    let mut w = fastrans::bits::BitWriter::new();
+    w.write_zeros(64 + 3); // 3 padding bits, then a 64-zero prefix
+    w.write_bits(1, 1);
+    w.write_bits(0, 64);
+    let r = golomb::decode_with(&w.finish(), 1, Orders::One(0), Layout::CoolChic5, Some(3));
+    assert!(matches!(r, Err(Error::CorruptStream(_))));
+}
+
 fn layout() -> impl Strategy<Value = Layout> {
     prop::sample::select(LAYOUTS.to_vec())
 }
@@ -222,7 +399,33 @@ proptest! {
         let expected: u64 = vals.iter().map(|&v| formula_bits(v, k, layout)).sum();
         prop_assert_eq!(n, expected);
         prop_assert_eq!(bytes.len() as u64, n.div_ceil(8));
-        prop_assert_eq!(golomb::decode(&bytes, vals.len(), k, layout).unwrap(), vals);
+        prop_assert_eq!(decode_back(&bytes, &vals, Orders::One(k), layout), vals);
+    }
+
+    #[test]
+    fn one_order_per_value_round_trips_and_sizes_exactly(
+        (layout, vals, ks) in layout().prop_flat_map(|l| {
+            (Just(l), prop::collection::vec(value_for(l), 0..120))
+        }).prop_flat_map(|(l, v)| {
+            let n = v.len();
+            (Just(l), Just(v), prop::collection::vec(0u8..=MAX_K as u8, n))
+        }),
+    ) {
+        let bytes = golomb::encode_with(&vals, Orders::Each(&ks), layout).unwrap();
+        let n = golomb::nbits_with(&vals, Orders::Each(&ks), layout).unwrap();
+        let expected: u64 =
+            vals.iter().zip(&ks).map(|(&v, &k)| formula_bits(v, u32::from(k), layout)).sum();
+        prop_assert_eq!(n, expected);
+        prop_assert_eq!(bytes.len() as u64, n.div_ceil(8));
+        prop_assert_eq!(decode_back(&bytes, &vals, Orders::Each(&ks), layout), vals.clone());
+        // Every order alike is the single-order code.
+        if let Some(&k) = ks.first() {
+            let same = vec![k; vals.len()];
+            prop_assert_eq!(
+                golomb::encode_with(&vals, Orders::Each(&same), layout).unwrap(),
+                golomb::encode(&vals, u32::from(k), layout).unwrap()
+            );
+        }
     }
 
     #[test]
@@ -255,12 +458,21 @@ proptest! {
         count in 0usize..100,
         k in 0u32..=MAX_K,
         layout in layout(),
+        padding in 0u32..8,
     ) {
-        // Any outcome but a panic is fine; a success must re-encode to the same bytes
-        // (one valid byte form per value list).
-        if let Ok(vals) = golomb::decode(&data, count, k, layout) {
-            prop_assert_eq!(vals.len(), count);
-            prop_assert_eq!(golomb::encode(&vals, k, layout).unwrap(), data);
+        // Any outcome but a panic is fine; a success must re-encode to the same bytes and
+        // padding (one valid byte form per value list).
+        let padding = layout.pads_first().then_some(padding);
+        match golomb::decode_with(&data, count, Orders::One(k), layout, padding) {
+            Ok(vals) => {
+                prop_assert_eq!(vals.len(), count);
+                prop_assert_eq!(golomb::encode(&vals, k, layout).unwrap(), data);
+                if let Some(p) = padding {
+                    let bits = golomb::nbits(&vals, k, layout).unwrap();
+                    prop_assert_eq!(golomb::leading_padding(bits), p);
+                }
+            }
+            Err(e) => prop_assert!(matches!(e, Error::CorruptStream(_))),
         }
     }
 

@@ -21,6 +21,9 @@ __all__ = [
     "ScaleCoder",
     "golomb_encode",
     "golomb_decode",
+    "golomb_encode_each",
+    "golomb_decode_each",
+    "golomb_nbits_each",
     "golomb_nbits",
     "golomb_best_k",
     "golomb_nbits_i32",
@@ -139,7 +142,18 @@ class ScaleCoder:
 
 # --- exp-Golomb (issue 5) ---
 def golomb_encode(values: npt.NDArray[np.int64], k: int, signed: str) -> bytes: ...
-def golomb_decode(data: bytes, count: int, k: int, signed: str) -> npt.NDArray[np.int64]: ...
+def golomb_encode_each(
+    values: npt.NDArray[np.int64], ks: npt.NDArray[np.uint8], signed: str
+) -> bytes: ...
+def golomb_decode(
+    data: bytes, count: int, k: int, signed: str, padding: int | None = None
+) -> npt.NDArray[np.int64]: ...
+def golomb_decode_each(
+    data: bytes, ks: npt.NDArray[np.uint8], signed: str, padding: int | None = None
+) -> npt.NDArray[np.int64]: ...
+def golomb_nbits_each(
+    values: npt.NDArray[np.int64], ks: npt.NDArray[np.uint8], signed: str
+) -> int: ...
 def golomb_nbits(values: npt.NDArray[np.int64], k: int, signed: str) -> int: ...
 def golomb_best_k(values: npt.NDArray[np.int64], ks: list[int], signed: str) -> tuple[int, int]: ...
 def golomb_nbits_i32(values: npt.NDArray[np.int32], k: int, signed: str) -> int: ...

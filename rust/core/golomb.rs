@@ -5,11 +5,16 @@
 //! - EGk of an unsigned `u`: let `x = u + 2^k` and `n` its bit length (`n >= k + 1`); write
 //!   `n - 1 - k` zero bits, then `x` in `n` bits (its leading one ends the prefix). Length:
 //!   `2 * floor(log2(u / 2^k + 1)) + k + 1` bits.
-//! - Signed values, two layouts ([`Layout`]): `SignMagnitude` writes EGk of `|v|` then one
-//!   sign bit (1 = negative) only when `v != 0` (Cool-Chic 3.x/4.x); `Zigzag` writes EGk of
-//!   `2v` for `v >= 0` and `-2v - 1` for `v < 0` (0, -1, 1, -2, ... → 0, 1, 2, 3, ...;
-//!   Cool-Chic 5.x).
-//! - Bits are MSB-first, the last byte zero-padded (see [`crate::bits`]).
+//! - Signed values, three layouts ([`Layout`]): `SignMagnitude` writes EGk of `|v|` then
+//!   one sign bit (1 = negative) only when `v != 0` (the length Cool-Chic 3.x/4.x estimate);
+//!   `Zigzag` writes EGk of `2v` for `v >= 0` and `-2v - 1` for `v < 0` (0, -1, 1, -2, ...
+//!   → 0, 1, 2, 3, ...); `CoolChic5` writes EGk of `2v - 1` for `v > 0` and `-2v` for
+//!   `v <= 0` (0, 1, -1, 2, ... → 0, 1, 2, 3, ...), Cool-Chic 5.x's parameter string.
+//! - Bits are MSB-first (see [`crate::bits`]). The zero padding to a whole byte comes after
+//!   the last code, except for `CoolChic5`, which puts it before the first one (as Cool-Chic
+//!   5.x does; its decoder is told the count, see [`decode_with`]).
+//! - Each value may have its own order ([`Orders::Each`]): Cool-Chic 5.x codes a module's
+//!   weights with one order and its biases with another, in one string.
 //! - Range: `|v| <= 2^62` ([`MAX_MAGNITUDE`]) and `k <= 62` ([`MAX_K`]), so `x` always
 //!   fits a u64 and a code is at most 127 bits. Anything larger is an `InvalidArgument`.
 //! - The decoder knows the longest prefix a valid value can have, so a run of zeros in
@@ -32,18 +37,22 @@ pub enum Layout {
     SignMagnitude,
     /// EGk of the zigzag map `v >= 0 → 2v`, `v < 0 → -2v - 1`.
     Zigzag,
+    /// EGk of Cool-Chic 5.x's map `v > 0 → 2v - 1`, `v <= 0 → -2v` (the zigzag map of
+    /// `-v`), with the padding bits before the first code instead of after the last.
+    CoolChic5,
 }
 
 impl Layout {
-    /// Parses `"unsigned"`, `"sign_magnitude"` or `"zigzag"`.
+    /// Parses `"unsigned"`, `"sign_magnitude"`, `"zigzag"` or `"coolchic5"`.
     pub fn from_name(name: &str) -> Result<Self> {
         match name {
             "unsigned" => Ok(Layout::Unsigned),
             "sign_magnitude" => Ok(Layout::SignMagnitude),
             "zigzag" => Ok(Layout::Zigzag),
+            "coolchic5" => Ok(Layout::CoolChic5),
             other => Err(Error::invalid(format!(
-                "signed={other:?} is not a layout: use \"sign_magnitude\", \"zigzag\" or \
-                 \"unsigned\""
+                "signed={other:?} is not a layout: use \"sign_magnitude\", \"zigzag\", \
+                 \"coolchic5\" or \"unsigned\""
             ))),
         }
     }
@@ -54,14 +63,88 @@ impl Layout {
             Layout::Unsigned => "unsigned",
             Layout::SignMagnitude => "sign_magnitude",
             Layout::Zigzag => "zigzag",
+            Layout::CoolChic5 => "coolchic5",
         }
+    }
+
+    /// Whether the padding to a whole byte goes before the first code (else after the last).
+    pub fn pads_first(self) -> bool {
+        self == Layout::CoolChic5
     }
 
     /// Largest unsigned number this layout hands to EGk.
     fn max_mapped(self) -> u64 {
         match self {
-            Layout::Zigzag => MAX_MAGNITUDE << 1, // zigzag(2^62) = 2^63
+            // zigzag(2^62) = 2^63 and coolchic5(-2^62) = 2^63
+            Layout::Zigzag | Layout::CoolChic5 => MAX_MAGNITUDE << 1,
             _ => MAX_MAGNITUDE,
+        }
+    }
+
+    /// Whether `v` can be coded in this layout.
+    #[inline(always)]
+    fn in_range(self, v: i64) -> bool {
+        v.unsigned_abs() <= MAX_MAGNITUDE && !(self == Layout::Unsigned && v < 0)
+    }
+
+    /// The value EGk code `u` stands for; REQUIRES `u <= self.max_mapped()`.
+    #[inline(always)]
+    fn unmap(self, u: u64) -> i64 {
+        match self {
+            Layout::Unsigned | Layout::SignMagnitude => u as i64,
+            Layout::Zigzag => unzigzag(u),
+            // unzigzag(u) is within ±2^62 here, so the negation cannot overflow.
+            Layout::CoolChic5 => -unzigzag(u),
+        }
+    }
+}
+
+/// The exp-Golomb order of each value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orders<'a> {
+    /// One order for every value.
+    One(u32),
+    /// `orders[i]` codes value `i`; as many orders as values.
+    Each(&'a [u8]),
+}
+
+impl Orders<'_> {
+    /// Checks every order against [`MAX_K`], and that there is one per value.
+    fn check(&self, count: usize) -> Result<()> {
+        match *self {
+            Orders::One(k) => check_k(k),
+            Orders::Each(ks) => {
+                if ks.len() != count {
+                    return Err(Error::invalid(format!(
+                        "{} orders for {count} values: pass one exp-Golomb order per value",
+                        ks.len()
+                    )));
+                }
+                match ks.iter().position(|&k| u32::from(k) > MAX_K) {
+                    Some(i) => Err(Error::invalid(format!(
+                        "k[{i}]={} is out of range: the exp-Golomb order must be in 0..={MAX_K}",
+                        ks[i]
+                    ))),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Fewest bits `count` codes can take: `Σ (k + 1)`.
+    fn min_bits(&self, count: usize) -> u64 {
+        match *self {
+            Orders::One(k) => (count as u64).saturating_mul(u64::from(k) + 1),
+            Orders::Each(ks) => ks.iter().map(|&k| u64::from(k) + 1).sum(),
+        }
+    }
+
+    /// The order of value `i`, for `i` below the count [`Orders::check`] accepted.
+    #[inline(always)]
+    fn at(&self, i: usize) -> u32 {
+        match *self {
+            Orders::One(k) => k,
+            Orders::Each(ks) => ks.get(i).map_or(0, |&k| u32::from(k)),
         }
     }
 }
@@ -132,6 +215,7 @@ fn mapped(v: i64, layout: Layout) -> (u64, u64) {
         Layout::Unsigned => (v as u64, 0), // negatives become > 2^62
         Layout::SignMagnitude => (v.unsigned_abs(), u64::from(v != 0)),
         Layout::Zigzag => (zigzag(v), 0),
+        Layout::CoolChic5 => (zigzag(v.wrapping_neg()), 0),
     }
 }
 
@@ -165,7 +249,7 @@ fn block_sums(
             (s, c) = (0, 0);
             for &v in block {
                 let (u, sign) = map(v);
-                let over = if layout == Layout::Zigzag {
+                let over = if matches!(layout, Layout::Zigzag | Layout::CoolChic5) {
                     v.unsigned_abs() > MAX_MAGNITUDE
                 } else {
                     u > MAX_MAGNITUDE
@@ -190,6 +274,7 @@ fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool
             block_sums(values, k, layout, |v| (v.unsigned_abs(), u64::from(v != 0)))
         }
         Layout::Zigzag => block_sums(values, k, layout, |v| (zigzag(v), 0)),
+        Layout::CoolChic5 => block_sums(values, k, layout, |v| (zigzag(v.wrapping_neg()), 0)),
     }
 }
 
@@ -252,6 +337,13 @@ fn block_sums_f64(values: &[i32], k: u32, layout: Layout) -> (u64, u64, bool) {
                 sum_e += x.to_bits() >> 52;
             }
         }
+        Layout::CoolChic5 => {
+            for &v in values {
+                // coolchic5(v) = 2|v| - [v > 0]
+                let x = 2.0 * f64::from(v).abs() - f64::from(u8::from(v > 0)) + bias;
+                sum_e += x.to_bits() >> 52;
+            }
+        }
     }
     // exponent field = bit length + 1022, as x >= 2^k >= 1.
     (sum_e - 1022 * values.len() as u64, signs, neg != 0)
@@ -292,6 +384,11 @@ fn length_sums_i32_kernel(values: &[i32], k: u32, layout: Layout) -> (u64, u64, 
                 block_sums_f32(block, k, |v| (v.unsigned_abs(), u32::from(v != 0)))
             }
             Layout::Zigzag => block_sums_f32(block, k, |v| (((v << 1) ^ (v >> 31)) as u32, 0)),
+            // i32::MIN negates to itself and maps to u32::MAX, which sends the block to f64
+            Layout::CoolChic5 => block_sums_f32(block, k, |v| {
+                let n = v.wrapping_neg();
+                (((n << 1) ^ (n >> 31)) as u32, 0)
+            }),
         };
         let (s, c, n) = match fast {
             Some((s, c)) => (s, c, false),
@@ -344,13 +441,43 @@ pub fn best_k_i32(values: &[i32], ks: &[u32], layout: Layout) -> Result<(u32, u6
     pick_best(ks, |k| nbits_i32(values, k, layout))
 }
 
-/// Exact number of bits [`encode`] writes for `values` (before the last byte's padding):
+/// Exact number of bits [`encode`] writes for `values` (padding not included):
 /// `Σ 2⌊log2(u/2^k + 1)⌋ + k + 1`, plus one per non-zero value for `SignMagnitude`.
 pub fn nbits(values: &[i64], k: u32, layout: Layout) -> Result<u64> {
     check_k(k)?;
     let (sum_n, signs) = length_sums(values, k, layout)?;
     // Each code is 2n - k - 1 bits; n >= k + 1, so the total never underflows.
     Ok(2 * sum_n - values.len() as u64 * (u64::from(k) + 1) + signs)
+}
+
+/// [`nbits`] with the orders given by `orders` (one for all, or one per value).
+pub fn nbits_with(values: &[i64], orders: Orders<'_>, layout: Layout) -> Result<u64> {
+    let ks = match orders {
+        Orders::One(k) => return nbits(values, k, layout),
+        Orders::Each(ks) => ks,
+    };
+    orders.check(values.len())?;
+    let mut total = 0u64;
+    for (&v, &k) in values.iter().zip(ks) {
+        if !layout.in_range(v) {
+            return Err(range_error(values, layout));
+        }
+        total += code_len(v, u32::from(k), layout);
+    }
+    Ok(total)
+}
+
+/// Bits of the code of `v` at order `k`; REQUIRES `v` in range and `k <= MAX_K`.
+#[inline(always)]
+fn code_len(v: i64, k: u32, layout: Layout) -> u64 {
+    let (u, sign) = mapped(v, layout);
+    2 * bit_length(u + (1u64 << k)) - u64::from(k) - 1 + sign
+}
+
+/// The zero bits Cool-Chic 5.x puts before its first code so that `nbits` bits fill whole
+/// bytes: `(8 - nbits mod 8) mod 8`.
+pub fn leading_padding(nbits: u64) -> u32 {
+    (nbits.wrapping_neg() % 8) as u32
 }
 
 /// The order among `ks` that codes `values` in the fewest bits, and that count. Ties go to
@@ -380,13 +507,25 @@ fn pick_best(ks: &[u32], size: impl Fn(u32) -> Result<u64>) -> Result<(u32, u64)
     best.ok_or_else(|| Error::invalid("ks is empty"))
 }
 
-/// Codes `values` with EGk in `layout`; MSB-first, last byte zero-padded.
+/// Codes `values` with EGk in `layout`, MSB-first, zero-padded to whole bytes (after the
+/// last code, or before the first for [`Layout::CoolChic5`]).
 pub fn encode(values: &[i64], k: u32, layout: Layout) -> Result<Vec<u8>> {
-    let total = nbits(values, k, layout)?; // validates k and every value
-    let bias = 1u64 << k;
-    let mut w = BitWriter::with_capacity_bits(total);
-    for &v in values {
-        let x = mapped(v, layout).0 + bias;
+    encode_with(values, Orders::One(k), layout)
+}
+
+/// [`encode`] with the orders given by `orders` (one for all, or one per value).
+pub fn encode_with(values: &[i64], orders: Orders<'_>, layout: Layout) -> Result<Vec<u8>> {
+    let total = nbits_with(values, orders, layout)?; // validates the orders and every value
+    let lead = if layout.pads_first() {
+        leading_padding(total)
+    } else {
+        0
+    };
+    let mut w = BitWriter::with_capacity_bits(total + u64::from(lead));
+    w.write_zeros(u64::from(lead));
+    for (i, &v) in values.iter().enumerate() {
+        let k = orders.at(i);
+        let x = mapped(v, layout).0 + (1u64 << k);
         let n = 64 - x.leading_zeros();
         w.write_zeros(u64::from(n - 1 - k)); // prefix
         w.write_bits(x, n); // x's leading one ends the prefix
@@ -394,31 +533,82 @@ pub fn encode(values: &[i64], k: u32, layout: Layout) -> Result<Vec<u8>> {
             w.write_bits(u64::from(v < 0), 1);
         }
     }
-    debug_assert_eq!(w.bit_len(), total);
+    debug_assert_eq!(w.bit_len(), total + u64::from(lead));
     Ok(w.finish())
 }
 
-/// Decodes exactly `count` values written by [`encode`] with the same `k` and `layout`.
-/// Truncated data, a prefix longer than any valid value needs, a value out of range, a
-/// negative zero, non-zero padding or trailing bytes are `CorruptStream` errors.
+/// Decodes exactly `count` values written by [`encode`] with the same `k` and `layout`
+/// (not [`Layout::CoolChic5`], whose padding must be given: see [`decode_with`]).
+/// Truncated data, a prefix longer than any valid value needs, a value out of range,
+/// non-zero padding or trailing bytes are `CorruptStream` errors.
 pub fn decode(data: &[u8], count: usize, k: u32, layout: Layout) -> Result<Vec<i64>> {
-    check_k(k)?;
+    decode_with(data, count, Orders::One(k), layout, None)
+}
+
+/// Decodes exactly `count` values written by [`encode_with`] with the same orders and
+/// layout.
+///
+/// `padding` is the number of zero bits before the first code, required for
+/// [`Layout::CoolChic5`] (0..=7; Cool-Chic keeps it in its header) and `None` for the other
+/// layouts, whose padding follows the last code. Leading padding cannot be told from a
+/// code's leading zeros, so it is given, not guessed. With it, the codes must end exactly
+/// at the end of `data`.
+///
+/// Errors: `InvalidArgument` for an order above [`MAX_K`], as many orders as values not
+/// matching `count`, or a missing or out-of-range `padding`; `CorruptStream` for anything
+/// wrong in `data` (as [`decode`], plus non-zero leading padding or bits left over).
+pub fn decode_with(
+    data: &[u8],
+    count: usize,
+    orders: Orders<'_>,
+    layout: Layout,
+    padding: Option<u32>,
+) -> Result<Vec<i64>> {
+    orders.check(count)?;
+    let lead = match (layout.pads_first(), padding) {
+        (true, Some(p)) if p <= 7 => p,
+        (true, Some(p)) => {
+            return Err(Error::invalid(format!(
+                "padding={p} is out of range: a stream pads with 0..=7 bits"
+            )))
+        }
+        (true, None) => {
+            return Err(Error::invalid(
+                "signed=\"coolchic5\" needs padding= (the leading zero bits, 0..=7, that \
+                 Cool-Chic keeps in its header)",
+            ))
+        }
+        (false, None) => 0,
+        (false, Some(_)) => {
+            return Err(Error::invalid(format!(
+                "padding= applies to signed=\"coolchic5\" only; the {:?} layout pads after \
+                 the last code",
+                layout.name()
+            )))
+        }
+    };
     let mut r = BitReader::new(data);
+    if r.read_bits(lead)? != 0 {
+        return Err(Error::corrupt(format!(
+            "the {lead} leading padding bit(s) are not zero"
+        )));
+    }
     // Every code has at least k + 1 bits: refuse a count the data cannot hold before
     // allocating for it.
-    let min_bits = u64::from(k) + 1;
-    if count as u64 > r.remaining() / min_bits {
+    let min_bits = orders.min_bits(count);
+    if min_bits > r.remaining() {
         return Err(Error::corrupt(format!(
-            "count={count} codes of at least {min_bits} bits each cannot fit in {} bytes",
+            "{count} codes of at least {min_bits} bits in all cannot fit in {} bytes",
             data.len()
         )));
     }
     let limit = layout.max_mapped();
-    let bias = 1u64 << k;
-    // Longest prefix of a valid code: bit length of (limit + 2^k), minus k + 1.
-    let max_zeros = (bit_length(limit + bias) - u64::from(k) - 1) as u32;
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
+        let k = orders.at(i);
+        let bias = 1u64 << k;
+        // Longest prefix of a valid code: bit length of (limit + 2^k), minus k + 1.
+        let max_zeros = (bit_length(limit + bias) - u64::from(k) - 1) as u32;
         let zeros = r.read_unary_zeros(max_zeros)?;
         let width = zeros + k; // bits of x below its leading one; <= 63
         let x = (1u64 << width) | r.read_bits(width)?;
@@ -429,8 +619,6 @@ pub fn decode(data: &[u8], count: usize, k: u32, layout: Layout) -> Result<Vec<i
             )));
         }
         let v = match layout {
-            Layout::Unsigned => u as i64,
-            Layout::Zigzag => unzigzag(u),
             Layout::SignMagnitude => {
                 if u == 0 {
                     0
@@ -440,10 +628,20 @@ pub fn decode(data: &[u8], count: usize, k: u32, layout: Layout) -> Result<Vec<i
                     u as i64
                 }
             }
+            _ => layout.unmap(u),
         };
         out.push(v);
     }
-    r.finish()?;
+    if layout.pads_first() {
+        if r.remaining() != 0 {
+            return Err(Error::corrupt(format!(
+                "{} bit(s) left after the last code: the data does not match padding={lead}",
+                r.remaining()
+            )));
+        }
+    } else {
+        r.finish()?;
+    }
     Ok(out)
 }
 
@@ -463,12 +661,33 @@ mod tests {
     #[test]
     fn extremes_round_trip() {
         let m = MAX_MAGNITUDE as i64;
-        for layout in [Layout::SignMagnitude, Layout::Zigzag] {
+        for layout in [Layout::SignMagnitude, Layout::Zigzag, Layout::CoolChic5] {
             for k in [0, 1, 31, 62] {
                 let vals = [0, 1, -1, m, -m, m - 1, -(m - 1)];
                 let bytes = encode(&vals, k, layout).unwrap();
-                assert_eq!(decode(&bytes, vals.len(), k, layout).unwrap(), vals);
+                let bits = nbits(&vals, k, layout).unwrap();
+                let padding = layout.pads_first().then(|| leading_padding(bits));
+                let back = decode_with(&bytes, vals.len(), Orders::One(k), layout, padding);
+                assert_eq!(back.unwrap(), vals);
             }
+        }
+    }
+
+    #[test]
+    fn coolchic5_map_and_its_inverse() {
+        // 0, 1, -1, 2, -2 → 0, 1, 2, 3, 4, and the extremes of the range.
+        let m = MAX_MAGNITUDE as i64;
+        for (v, u) in [
+            (0, 0),
+            (1, 1),
+            (-1, 2),
+            (2, 3),
+            (-2, 4),
+            (m, (1 << 63) - 1),
+            (-m, 1 << 63),
+        ] {
+            assert_eq!(mapped(v, Layout::CoolChic5), (u, 0));
+            assert_eq!(Layout::CoolChic5.unmap(u), v);
         }
     }
 }

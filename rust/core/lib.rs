@@ -28,7 +28,7 @@
 //! - [`threads`]: `threads=` → who codes the chunks (the calling thread and a rayon pool).
 //! - [`varint`]: strict LEB128 for the fastrans header and lane states.
 //! - [`bits`]: MSB-first bit writer and bounds-checked bit reader.
-//! - [`golomb`]: order-k exp-Golomb codes (unsigned, sign-magnitude, zigzag).
+//! - [`golomb`]: order-k exp-Golomb codes (unsigned, sign-magnitude, zigzag, Cool-Chic 5.x).
 
 pub mod bits;
 pub mod cdf;

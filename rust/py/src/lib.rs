@@ -30,6 +30,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<scale_coder::PyScaleCoder>()?;
     m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_encode_each, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_decode_each, m)?)?;
+    m.add_function(wrap_pyfunction!(golomb::golomb_nbits_each, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_nbits, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_best_k, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_nbits_i32, m)?)?;
