@@ -269,6 +269,16 @@ def test_same_lists_are_recognised_without_converting(monkeypatch, vectors):
     assert calls == [1]
 
 
+def test_same_cdf_list_with_array_sizes_and_offsets(vectors):
+    cdfs, sizes, offsets = gc_args(vectors)
+    table = compat.table_from(cdfs, sizes, offsets)
+    got = compat.table_from(cdfs, np.array(sizes), np.array(offsets))
+    assert got is table  # found by content
+    shifted = compat.table_from(cdfs, np.array(sizes), np.array(offsets) - 1)
+    assert shifted is not table
+    assert compat.table_from(cdfs, sizes, offsets) is table
+
+
 @pytest.mark.parametrize("edit", ["replace_row", "append_to_row", "sizes", "offsets", "pop_row"])
 def test_edited_lists_are_converted_again(edit, vectors):
     cdfs, sizes, offsets = gc_args(vectors)

@@ -67,7 +67,9 @@ class _Seen:
     def matches(self, cdfs: list[Any], sizes: Any, offsets: Any) -> bool:
         rows = self.rows
         return (
-            len(cdfs) == len(rows)
+            isinstance(sizes, list)
+            and isinstance(offsets, list)
+            and len(cdfs) == len(rows)
             and all(map(operator.is_, cdfs, rows))
             and list(map(len, cdfs)) == self.lengths
             and sizes == self.sizes
