@@ -14,8 +14,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
+from fastrans._arrays import as_i32
 from fastrans.entropy_models import (
     ArgumentTypeError,
     EntropyBottleneck,
@@ -24,6 +27,7 @@ from fastrans.entropy_models import (
     LaplaceConditional,
     StaleTablesError,
 )
+from fastrans.entropy_models._base import checked_i32
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -255,6 +259,36 @@ def test_indexes_that_would_wrap_or_truncate_are_refused(make, exc, match):
         m.compress(y, make(idx))
     with pytest.raises(exc, match=match):
         m.decompress(strings, make(idx))
+
+
+def outcome(fn):
+    try:
+        return fn()
+    except (TypeError, ValueError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.tuples(st.just(torch.int64), st.lists(st.integers(-(2**63), 2**63 - 1), max_size=6)),
+        st.tuples(st.just(torch.float64), st.lists(st.floats(width=64), max_size=6)),
+        st.tuples(st.just(torch.float32), st.lists(st.floats(width=32), max_size=6)),
+        st.tuples(st.just(torch.int16), st.lists(st.integers(-(2**15), 2**15 - 1), max_size=6)),
+        st.tuples(st.just(torch.bool), st.lists(st.booleans(), max_size=6)),
+    )
+)
+def test_torch_index_casts_agree_with_the_numpy_layer(case):
+    dtype, values = case
+    t = torch.tensor(values, dtype=dtype)
+    want = outcome(lambda: as_i32(t.numpy(), "indexes"))
+    got = outcome(lambda: checked_i32("indexes", t))
+    if isinstance(want, np.ndarray) and want.size:
+        assert isinstance(got, np.ndarray) and np.array_equal(got.reshape(-1), want)
+    elif isinstance(want, np.ndarray):
+        assert isinstance(got, np.ndarray) and got.size == 0
+    else:
+        assert got is want
 
 
 def test_float_scales_passed_as_indexes_are_refused():
