@@ -135,7 +135,7 @@ $(CAI_SRC)/tests: | $(CAI_VENV)/.installed
 		--no-build-isolation compressai==1.2.8 && tar xzf compressai-1.2.8.tar.gz
 
 test-compressai: build $(CAI_SRC)/tests
-	$(call say,CompressAI's tests three ways (about 5 min))
+	$(call say,CompressAI's tests three ways and checkpoints both ways (about 5 min))
 	PYTHONPATH=$(abspath python) $(CAI_VENV)/bin/python scripts/test_compressai.py $(CAI_SRC)
 
 clean:

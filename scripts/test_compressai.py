@@ -10,8 +10,9 @@ from CompressAI's source release (unpacked at argv[1]) with the installed compre
 
 Every test that passes in the baseline must pass in the other two, except
 ``test_get_entropy_coder`` under ``coder`` (it checks that the default coder is "ans").
-Prints the counts of each run and exits 1 on any regression. Run it with the Python of
-the CompressAI venv, fastrans importable (PYTHONPATH).
+Then scripts/compressai_checkpoints.py loads checkpoints between CompressAI and fastrans
+both ways. Prints the counts of each run and exits 1 on any regression or failed check.
+Run it with the Python of the CompressAI venv, fastrans importable (PYTHONPATH).
 """
 
 from __future__ import annotations
@@ -85,9 +86,12 @@ def main() -> int:
         bad += len(lost)
     if bad:
         print(f"{bad} tests pass with CompressAI alone but not with fastrans")
-        return 1
-    print(f"every test that passes with CompressAI alone ({len(base)}) passes in both modes")
-    return 0
+    else:
+        print(f"every test that passes with CompressAI alone ({len(base)}) passes in both modes")
+    print("\n==> checkpoints between CompressAI and fastrans", flush=True)
+    env = dict(os.environ)
+    checkpoints = subprocess.run([sys.executable, str(here / "compressai_checkpoints.py")], env=env)
+    return 1 if bad or checkpoints.returncode else 0
 
 
 if __name__ == "__main__":
