@@ -20,7 +20,7 @@ BUILD_RELEASE := $(VENV)/.build-release
 say = @printf '\n==> %s\n' "$(1)"
 
 .PHONY: all venv build build-release test test-rust test-python lint fmt bench \
-	bench-venv demo example-dask fuzz package smoke clean
+	bench-venv demo example-dask fuzz package smoke clean test-compressai
 
 all: test
 
@@ -140,6 +140,28 @@ smoke: package
 		|| { echo "the wheel is not manylinux_2_17 (glibc 2.17): $$(ls dist/*.whl)"; exit 1; }
 	target/smoke-venv/bin/pip install -q dist/fastrans-*.whl
 	cd target && smoke-venv/bin/python ../tests/smoke.py
+
+# CompressAI 1.2.8's own tests (entropy models, models, coder) with fastrans registered and
+# with fastrans' classes substituted, beside a baseline run; in a venv of its own
+# (CompressAI pins numpy < 2). Run by hand, not in CI; see scripts/test_compressai.py.
+CAI_VENV := .venv-compressai
+CAI_SRC := $(CAI_VENV)/src/compressai-1.2.8
+$(CAI_VENV)/.installed:
+	$(call say,creating $(CAI_VENV) with CompressAI 1.2.8 (torch from pip's cache: 3-6 min))
+	$(PYTHON) -m venv $(CAI_VENV)
+	$(CAI_VENV)/bin/pip install -q --upgrade pip
+	$(CAI_VENV)/bin/pip install -q "compressai==1.2.8" pytest
+	touch $@
+
+$(CAI_SRC)/tests: | $(CAI_VENV)/.installed
+	$(call say,fetching CompressAI 1.2.8's source release for its tests)
+	mkdir -p $(CAI_VENV)/src
+	cd $(CAI_VENV)/src && ../bin/pip download -q --no-deps --no-binary :all: \
+		--no-build-isolation compressai==1.2.8 && tar xzf compressai-1.2.8.tar.gz
+
+test-compressai: build $(CAI_SRC)/tests
+	$(call say,CompressAI's tests three ways and checkpoints both ways (about 5 min))
+	PYTHONPATH=$(abspath python) $(CAI_VENV)/bin/python scripts/test_compressai.py $(CAI_SRC)
 
 clean:
 	cargo clean

@@ -37,13 +37,11 @@ needs_fastrans_format = pytest.mark.skipif(
 )
 
 EB_KEYS = [
-    "_matrix0", "_bias0", "_factor0",
-    "_matrix1", "_bias1", "_factor1",
-    "_matrix2", "_bias2", "_factor2",
-    "_matrix3", "_bias3", "_factor3",
-    "_matrix4", "_bias4",
     "quantiles", "_offset", "_quantized_cdf", "_cdf_length", "target",
     "likelihood_lower_bound.bound",
+    "matrices.0", "matrices.1", "matrices.2", "matrices.3", "matrices.4",
+    "biases.0", "biases.1", "biases.2", "biases.3", "biases.4",
+    "factors.0", "factors.1", "factors.2", "factors.3",
 ]  # fmt: skip
 GC_KEYS = [
     "_offset", "_quantized_cdf", "_cdf_length", "scale_table", "scale_bound",
@@ -123,10 +121,11 @@ def test_state_dict_keys_are_compressais() -> None:
     assert list(GaussianMixtureConditional().state_dict()) == GC_KEYS
     sd = EntropyBottleneck(8, filters=(2,)).state_dict()
     assert list(sd) == [
-        "_matrix0", "_bias0", "_factor0", "_matrix1", "_bias1", "quantiles",
-        "_offset", "_quantized_cdf", "_cdf_length", "target", "likelihood_lower_bound.bound",
+        "quantiles", "_offset", "_quantized_cdf", "_cdf_length", "target",
+        "likelihood_lower_bound.bound", "matrices.0", "matrices.1", "biases.0", "biases.1",
+        "factors.0",
     ]  # fmt: skip
-    assert sd["_matrix0"].shape == (8, 2, 1) and sd["_matrix1"].shape == (8, 1, 2)
+    assert sd["matrices.0"].shape == (8, 2, 1) and sd["matrices.1"].shape == (8, 1, 2)
     assert sd["quantiles"].shape == (8, 1, 3)
     assert torch.equal(sd["target"], torch.tensor([-math.log(2e9 - 1), 0, math.log(2e9 - 1)]))
 
@@ -363,8 +362,7 @@ def test_bad_inputs_raise_exact_types() -> None:
         m.compress(y, idx[:, :2])
     with pytest.raises(ValueError, match="at least 2"):
         m.compress(y[0, 0], idx[0, 0])
-    with pytest.raises(ValueError, match="negative"):
-        m.build_indexes(-s)
+    assert m.build_indexes(-s).eq(0).all()  # CompressAI's bound: row 0
     with pytest.raises(ValueError, match="NaN"):
         m.build_indexes(
             s.masked_fill(
@@ -541,8 +539,11 @@ def test_mixture_bad_inputs() -> None:
         gmc(y, scales[:, :5], means, w)
     with pytest.raises(ValueError, match="K \\* M channels"):
         gmc.compress(y[:1], scales, means, w)
-    with pytest.raises(ValueError, match="negative"):
-        gmc.compress(y, -scales, means, w)
+    # Scales below scale_bound (zero, negative) are bounded, as GaussianConditional's.
+    (strings, abs_max, bitmap), y_hat = gmc.compress(y, -scales, means, w)
+    assert torch.equal(gmc.decompress(strings, abs_max, bitmap, -scales, means, w), y_hat)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        gmc.compress(y, scales.clone().fill_(math.inf), means, w)
     with pytest.raises(ValueError, match="weights hold a negative"):
         gmc.compress(y, scales, means, -w)
     (strings, abs_max, bitmap), _ = gmc.compress(y, scales, means, w)

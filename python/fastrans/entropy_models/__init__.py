@@ -8,13 +8,23 @@ in one batched call, and refuse stale tables (:class:`StaleTablesError`).
 See docs/entropy_models.md.
 """
 
-from fastrans.entropy_models._base import EntropyModel, StaleTablesError
+try:
+    import torch  # noqa: F401
+except ModuleNotFoundError as exc:  # pragma: no cover - exercised by hiding torch
+    if exc.name != "torch":
+        raise
+    raise ImportError(
+        "fastrans.entropy_models needs torch, which is not installed: pip install 'fastrans[torch]'"
+    ) from exc
+
+from fastrans.entropy_models._base import ArgumentTypeError, EntropyModel, StaleTablesError
 from fastrans.entropy_models.bottleneck import EntropyBottleneck
 from fastrans.entropy_models.gaussian import GaussianConditional
 from fastrans.entropy_models.laplace import LaplaceConditional
 from fastrans.entropy_models.mixture import GaussianMixtureConditional
 
 __all__ = [
+    "ArgumentTypeError",
     "EntropyBottleneck",
     "EntropyModel",
     "GaussianConditional",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ from torch import Tensor, nn
 from fastrans.parametrizers import LowerBound
 from fastrans.tables import FORMATS, CdfTable
 
-__all__ = ["EntropyModel", "StaleTablesError"]
+__all__ = ["ArgumentTypeError", "EntropyModel", "StaleTablesError"]
 
 _ENTROPY_CODERS = (None, "ans", "fastrans")
 _TABLE_BUFFERS = ("_offset", "_quantized_cdf", "_cdf_length")
@@ -36,9 +37,21 @@ _TABLE_BUFFERS = ("_offset", "_quantized_cdf", "_cdf_length")
 _MAX_SYMBOL = 2**30
 
 
-class StaleTablesError(RuntimeError):
+class StaleTablesError(RuntimeError, ValueError):
     """The coding tables are missing, or were built from parameters that have changed
-    since: call ``update()`` (``update(force=True)`` rebuilds unconditionally)."""
+    since: call ``update()`` (``update(force=True)`` rebuilds unconditionally).
+
+    Also a ValueError, which is what CompressAI raises for missing tables ("Uninitialized
+    CDFs"), so code written against CompressAI catches it."""
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type where CompressAI raises ValueError (a scale table
+    that is not a list, strings that are not a list of bytes): both TypeError and
+    ValueError, so code written for either catches it."""
+
+
+_I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
 
 
 def check_positive(name: str, value: Any, *, upper: float = math.inf) -> float:
@@ -87,6 +100,34 @@ def digest(tensors: Iterable[Tensor], extra: Any) -> bytes:
 
 def to_cpu_i32(x: Tensor) -> np.ndarray:
     return x.detach().to(device="cpu", dtype=torch.int32).contiguous().numpy()
+
+
+def checked_i32(name: str, x: Tensor) -> np.ndarray:
+    """``x`` as CPU int32 without wrapping or truncating: the numpy layer's rules (bool
+    and complex raise TypeError; non-whole floats and values outside int32 raise
+    ValueError)."""
+    if x.dtype == torch.int32:
+        return to_cpu_i32(x)
+    if x.dtype == torch.bool or x.is_complex():
+        raise TypeError(f"{name} must hold integers, got dtype {x.dtype}")
+    t = x.detach()
+    if t.numel() == 0:
+        return to_cpu_i32(t)
+    if t.is_floating_point():
+        if not bool(torch.isfinite(t).all()) or not bool((t == torch.round(t)).all()):
+            raise ValueError(
+                f"{name} must hold whole numbers, got {t.dtype} values with a fraction (or "
+                "NaN / inf); build indexes with build_indexes() or round them first"
+            )
+        lo, hi = float(t.min()), float(t.max())
+    else:
+        lo, hi = int(t.min()), int(t.max())
+    if lo < _I32_MIN or hi > _I32_MAX:
+        bad = lo if lo < _I32_MIN else hi
+        raise ValueError(
+            f"{name} holds {bad:.0f}, outside the int32 range [{_I32_MIN}, {_I32_MAX}]"
+        )
+    return to_cpu_i32(t)
 
 
 class EntropyModel(nn.Module):
@@ -150,6 +191,11 @@ class EntropyModel(nn.Module):
         # native table built from the buffers (with the buffer versions it was built from).
         self._tables_source: bytes | None = None
         self._table_cache: tuple[tuple[Any, ...], CdfTable] | None = None
+        # Set by _load_from_state_dict when a checkpoint brings tables; the digest is taken
+        # by _after_load, once every child module (EntropyBottleneck's ParameterLists) has
+        # loaded too.
+        self._loaded_tables = False
+        self.register_load_state_dict_post_hook(_after_load)
 
     # ------------------------------------------------------------------ properties
 
@@ -199,6 +245,16 @@ class EntropyModel(nn.Module):
                 outputs = outputs * step
             return outputs + means if means is not None else outputs
         return outputs.int()
+
+    def _quantize(self, inputs: Tensor, mode: str, means: Tensor | None = None) -> Tensor:
+        """Deprecated alias of :meth:`quantize` (CompressAI keeps it, with a warning)."""
+        warnings.warn("_quantize is deprecated: use quantize", UserWarning, stacklevel=2)
+        return self.quantize(inputs, mode, means)
+
+    def _dequantize(self, inputs: Tensor, means: Tensor | None = None) -> Tensor:
+        """Deprecated alias of :meth:`dequantize` (CompressAI keeps it, with a warning)."""
+        warnings.warn("_dequantize is deprecated: use dequantize", UserWarning, stacklevel=2)
+        return self.dequantize(inputs, means)
 
     def dequantize(
         self, inputs: Tensor, means: Tensor | None = None, dtype: torch.dtype = torch.float
@@ -308,9 +364,13 @@ class EntropyModel(nn.Module):
             state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
         )
         if all(prefix + n in state_dict for n in _TABLE_BUFFERS):
-            # Tables that come with their parameters are trusted as built from them.
+            # Tables that come with their parameters are trusted as built from them; the
+            # digest waits for the children's parameters (_after_load).
             self._table_cache = None
-            self._tables_source = self._source_digest() if self._has_tables() else None
+            self._loaded_tables = True
+
+    def _check_loaded(self) -> None:
+        """Refuses loaded values that update() could not use (subclasses)."""
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -367,18 +427,19 @@ class EntropyModel(nn.Module):
             check_tensor("means", means)
             check_broadcasts("means", means, inputs.shape, "inputs")
         table = self._ready_table()
+        idx = checked_i32("indexes", indexes)
         symbols = self._symbols(inputs, means)
-        return self._encode_items(table, symbols, to_cpu_i32(indexes))
+        return self._encode_items(table, symbols, idx.reshape(tuple(indexes.shape)))
 
     def _check_strings(self, strings: Any, batch: int) -> list[bytes]:
         if not isinstance(strings, (list, tuple)):
-            raise TypeError(
+            raise ArgumentTypeError(
                 "strings must be a list of bytes (one per batch item), got "
                 f"{type(strings).__name__}"
             )
         for i, s in enumerate(strings):
             if not isinstance(s, (bytes, bytearray, memoryview)):
-                raise TypeError(f"strings[{i}] must be bytes, got {type(s).__name__}")
+                raise ArgumentTypeError(f"strings[{i}] must be bytes, got {type(s).__name__}")
         if len(strings) != batch:
             raise ValueError(
                 f"got {len(strings)} strings for a batch of {batch}: give one string per batch item"
@@ -417,6 +478,17 @@ class EntropyModel(nn.Module):
             check_tensor("means", means)
             check_broadcasts("means", means, indexes.shape, "indexes")
         table = self._ready_table()
-        symbols = self._decode_items(table, items, to_cpu_i32(indexes))
+        idx = checked_i32("indexes", indexes).reshape(tuple(indexes.shape))
+        symbols = self._decode_items(table, items, idx)
         out = torch.from_numpy(symbols).to(indexes.device)
         return self.dequantize(out, means, dtype)
+
+
+def _after_load(module: nn.Module, incompatible_keys: Any) -> None:
+    """Post-load hook: a checkpoint's tables are trusted as built from the parameters it
+    loaded, so their digest is taken here, after the children have loaded."""
+    assert isinstance(module, EntropyModel)
+    loaded, module._loaded_tables = module._loaded_tables, False
+    module._check_loaded()
+    if loaded:
+        module._tables_source = module._source_digest() if module._has_tables() else None

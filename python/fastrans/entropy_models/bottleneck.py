@@ -2,15 +2,17 @@
 compression with a scale hyperprior", appendix 6.1), one small monotone network per channel.
 
 Why this module: it is CompressAI's ``EntropyBottleneck`` with the same parameters, buffers,
-state_dict keys and update() arithmetic (so tables, and compressai-format streams, are
-CompressAI's byte for byte), plus a bin width ``step`` and a batched table build: the pmfs of
-all channels go to the native ``CdfTable.from_pmfs`` in one call instead of one Python round
-trip per channel.
+state_dict keys (1.2.6+'s ``matrices.{i}`` / ``biases.{i}`` / ``factors.{i}``; the older
+``_matrix{i}`` / ``_bias{i}`` / ``_factor{i}`` still load) and update() arithmetic (so
+tables, and compressai-format streams, are CompressAI's byte for byte), plus a bin width
+``step`` and a batched table build: the pmfs of all channels go to the native
+``CdfTable.from_pmfs`` in one call instead of one Python round trip per channel.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import torch
@@ -18,6 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from fastrans.entropy_models._base import (
+    ArgumentTypeError,
     EntropyModel,
     StaleTablesError,
     check_positive,
@@ -27,6 +30,12 @@ from fastrans.entropy_models._base import (
 from fastrans.tables import CdfTable
 
 __all__ = ["EntropyBottleneck"]
+
+# Keys of checkpoints saved before CompressAI 1.2.6 (and by fastrans before it followed).
+_LEGACY_KEY = re.compile(r"_(matrix|bias|factor)(\d+)")
+_LEGACY_LIST = {"matrix": "matrices", "bias": "biases", "factor": "factors"}
+# Elements one decompress call may produce (int32 indexes and symbols).
+_MAX_ELEMENTS = 2**31 - 1
 
 
 class EntropyBottleneck(EntropyModel):
@@ -40,13 +49,17 @@ class EntropyBottleneck(EntropyModel):
         **kwargs: :class:`EntropyModel`'s (``likelihood_bound``, ``step``,
             ``stream_format`` ...).
 
-    state_dict keys are CompressAI's: ``_matrix{i}``, ``_bias{i}``, ``_factor{i}``,
-    ``quantiles``, ``_offset``, ``_quantized_cdf``, ``_cdf_length``, ``target``,
-    ``likelihood_lower_bound.bound``.
+    state_dict keys are CompressAI 1.2.8's: ``quantiles``, ``_offset``,
+    ``_quantized_cdf``, ``_cdf_length``, ``target``, ``likelihood_lower_bound.bound``,
+    ``matrices.{i}``, ``biases.{i}``, ``factors.{i}``. Checkpoints with the names used
+    before CompressAI 1.2.6 (``_matrix{i}``, ``_bias{i}``, ``_factor{i}``) load too.
     """
 
     quantiles: nn.Parameter
     target: Tensor
+    matrices: nn.ParameterList
+    biases: nn.ParameterList
+    factors: nn.ParameterList
 
     def __init__(
         self,
@@ -69,16 +82,19 @@ class EntropyBottleneck(EntropyModel):
 
         widths = (1,) + self.filters + (1,)
         scale = self.init_scale ** (1 / (len(self.filters) + 1))
+        self.matrices = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        self.factors = nn.ParameterList()
         for i in range(len(self.filters) + 1):
             init = math.log(math.expm1(1 / scale / widths[i + 1]))
             matrix = torch.empty(self.channels, widths[i + 1], widths[i]).fill_(init)
-            self.register_parameter(f"_matrix{i:d}", nn.Parameter(matrix))
+            self.matrices.append(nn.Parameter(matrix))
             bias = torch.empty(self.channels, widths[i + 1], 1)
             nn.init.uniform_(bias, -0.5, 0.5)
-            self.register_parameter(f"_bias{i:d}", nn.Parameter(bias))
+            self.biases.append(nn.Parameter(bias))
             if i < len(self.filters):
                 factor = torch.zeros(self.channels, widths[i + 1], 1)
-                self.register_parameter(f"_factor{i:d}", nn.Parameter(factor))
+                self.factors.append(nn.Parameter(factor))
 
         init_q = torch.tensor([-self.init_scale, 0, self.init_scale])
         self.quantiles = nn.Parameter(init_q.repeat(self.channels, 1, 1))
@@ -93,14 +109,14 @@ class EntropyBottleneck(EntropyModel):
     def _logits_cumulative(self, inputs: Tensor, stop_gradient: bool) -> Tensor:
         logits = inputs
         for i in range(len(self.filters) + 1):
-            matrix = getattr(self, f"_matrix{i:d}")
-            bias = getattr(self, f"_bias{i:d}")
+            matrix = self.matrices[i]
+            bias = self.biases[i]
             if stop_gradient:
                 matrix, bias = matrix.detach(), bias.detach()
             logits = torch.matmul(F.softplus(matrix), logits)
             logits = logits + bias
             if i < len(self.filters):
-                factor = getattr(self, f"_factor{i:d}")
+                factor = self.factors[i]
                 if stop_gradient:
                     factor = factor.detach()
                 logits = logits + torch.tanh(factor) * torch.tanh(logits)
@@ -144,7 +160,30 @@ class EntropyBottleneck(EntropyModel):
     # ------------------------------------------------------------------ tables
 
     def _table_params(self) -> tuple[list[Tensor], tuple[Any, ...]]:
-        return list(self.parameters(recurse=False)), (self.step,)
+        params = [*self.matrices, *self.biases, *self.factors, self.quantiles]
+        return params, (self.step,)
+
+    def _load_from_state_dict(
+        self,
+        state_dict: dict[str, Any],
+        prefix: str,
+        local_metadata: dict[str, Any],
+        strict: bool,
+        missing_keys: list[str],
+        unexpected_keys: list[str],
+        error_msgs: list[str],
+    ) -> None:
+        # Pre-1.2.6 names are renamed in place: torch hands the children (the three
+        # ParameterLists) their part of this same dict after this method returns.
+        for key in [k for k in state_dict if k.startswith(prefix)]:
+            m = _LEGACY_KEY.fullmatch(key[len(prefix) :])
+            if m is not None:
+                new = f"{prefix}{_LEGACY_LIST[m.group(1)]}.{int(m.group(2))}"
+                if new not in state_dict:
+                    state_dict[new] = state_dict.pop(key)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     @torch.no_grad()
     def _update_quantiles(
@@ -186,20 +225,26 @@ class EntropyBottleneck(EntropyModel):
         medians = self.quantiles[:, 0, 1]
         # The arithmetic is CompressAI's (step = 1 is exact), so the tables are its tables.
         minima = medians - self.quantiles[:, 0, 0]
-        minima = torch.ceil(minima / step if step != 1.0 else minima).int()
-        minima = torch.clamp(minima, min=0)
+        minima = torch.ceil(minima / step if step != 1.0 else minima)
         maxima = self.quantiles[:, 0, 2] - medians
-        maxima = torch.ceil(maxima / step if step != 1.0 else maxima).int()
-        maxima = torch.clamp(maxima, min=0)
+        maxima = torch.ceil(maxima / step if step != 1.0 else maxima)
+        # A row of n bins needs n + 1 slots of the 2**precision (the escape bin): refuse
+        # longer rows here, before the int32 cast could wrap and before the density is
+        # sampled on a [channels, max_length] grid.
+        limit = 2**self.entropy_coder_precision - 1
+        span = minima.clamp(min=0).double() + maxima.clamp(min=0).double() + 1
+        if not bool(torch.isfinite(self.quantiles).all()) or float(span.max()) > limit:
+            raise ValueError(
+                f"quantiles span {float(span.max()):.4g} bins of width {step}, more than the "
+                f"{limit} a {self.entropy_coder_precision}-bit table can hold: train the "
+                "auxiliary loss (loss()) or call update(update_quantiles=True)"
+            )
+        minima = torch.clamp(minima.int(), min=0)
+        maxima = torch.clamp(maxima.int(), min=0)
 
         pmf_start = medians - minima if step == 1.0 else medians - minima * step
         pmf_length = maxima + minima + 1
         max_length = int(pmf_length.max())
-        if not torch.isfinite(self.quantiles).all() or max_length > 2**24:
-            raise ValueError(
-                f"quantiles span {max_length} bins of width {step}: train the auxiliary loss "
-                "(loss()) or call update(update_quantiles=True)"
-            )
         samples = torch.arange(max_length, device=pmf_start.device)
         if step != 1.0:
             samples = samples * step
@@ -251,7 +296,7 @@ class EntropyBottleneck(EntropyModel):
         if any(d < 0 for d in dims):
             raise ValueError(f"size must hold non-negative ints, got {size!r}")
         if not isinstance(strings, (list, tuple)):
-            raise TypeError(
+            raise ArgumentTypeError(
                 "strings must be a list of bytes (one per batch item), got "
                 f"{type(strings).__name__}"
             )
@@ -260,6 +305,13 @@ class EntropyBottleneck(EntropyModel):
                 "EntropyBottleneck has no coding tables: call update() before decompress"
             )
         channels = self._quantized_cdf.shape[0]
+        # The size comes with the stream: check it before the indexes are allocated.
+        elements = len(strings) * channels * math.prod(dims)
+        if elements > _MAX_ELEMENTS:
+            raise ValueError(
+                f"size {dims} with {len(strings)} strings and {channels} channels is "
+                f"{elements} elements, more than the {_MAX_ELEMENTS} one call can decode"
+            )
         indexes = self._build_indexes((len(strings), channels, *dims))
         medians = self._extend_ndims(self._get_medians().detach(), len(dims))
         return super().decompress(strings, indexes, medians.dtype, medians)

@@ -6,8 +6,8 @@ state_dict keys, likelihoods and update() arithmetic, so its tables and compress
 streams are CompressAI's) with three changes: update() evaluates only the CDF values its
 tables need (with CompressAI's torch ops) and builds them in one native call, a bin width
 ``step`` is honoured everywhere (the element is standardized to ``(x - mean) / step`` with
-scale ``scale / step``, so the unit-bin tables serve every step), and bad scales raise
-instead of being clamped silently.
+scale ``scale / step``, so the unit-bin tables serve every step), and scale tables, whether
+given or loaded from a checkpoint, are checked before anything is allocated for them.
 :class:`fastrans.entropy_models.LaplaceConditional` reuses all of it with another CDF.
 """
 
@@ -26,6 +26,7 @@ from fastrans import _native
 from fastrans._arrays import as_f32
 from fastrans.entropy_models._base import (
     _TABLE_BUFFERS,
+    ArgumentTypeError,
     EntropyModel,
     check_broadcasts,
     check_positive,
@@ -37,6 +38,20 @@ from fastrans.tables import CdfTable, scale_indexes
 
 __all__ = ["GaussianConditional"]
 
+# Most CDF entries (centers + 2, summed over rows) update() lays out for one scale table,
+# the native parametric tables' limit: 2**26 entries, 256 MiB of float32 edges.
+_MAX_EDGES = 2**26
+
+
+def _check_scales(values: Sequence[float]) -> None:
+    if not values:
+        raise ValueError("scale_table is empty: give at least one scale (or None)")
+    if any(not (math.isfinite(s) and s > 0) for s in values) or list(values) != sorted(values):
+        shown = list(values) if len(values) <= 8 else [*values[:8], "..."]
+        raise ValueError(
+            f"scale_table must hold finite scales > 0 in increasing order, got {shown!r}"
+        )
+
 
 def _as_scale_list(scale_table: Any) -> list[float] | None:
     if scale_table is None:
@@ -44,20 +59,15 @@ def _as_scale_list(scale_table: Any) -> list[float] | None:
     if isinstance(scale_table, (Tensor, np.ndarray)):
         scale_table = scale_table.tolist()
     if not isinstance(scale_table, (list, tuple)):
-        raise TypeError(
+        raise ArgumentTypeError(
             "scale_table must be None, a list, a tuple or a 1-D tensor, got "
             f"{type(scale_table).__name__}"
         )
     try:
         values = [float(s) for s in scale_table]
     except (TypeError, ValueError) as exc:
-        raise TypeError("scale_table must hold real numbers") from exc
-    if not values:
-        raise ValueError("scale_table is empty: give at least one scale (or None)")
-    if any(not (math.isfinite(s) and s > 0) for s in values) or values != sorted(values):
-        raise ValueError(
-            f"scale_table must hold finite scales > 0 in increasing order, got {values!r}"
-        )
+        raise ArgumentTypeError("scale_table must hold real numbers") from exc
+    _check_scales(values)
     return values
 
 
@@ -156,6 +166,39 @@ class GaussianConditional(EntropyModel):
     def _table_params(self) -> tuple[list[Tensor], tuple[Any, ...]]:
         return [self.scale_table], (self.tail_mass,)
 
+    def _check_loaded(self) -> None:
+        # A checkpoint's scale_table gets the constructor's checks.
+        if self.scale_table.numel():
+            self._checked_scale_table()
+
+    def _checked_scale_table(self) -> tuple[Tensor, float]:
+        """The scale table (as stored) and the tail multiplier, after checking that the
+        table is 1-D, finite, positive and increasing and that its rows fit the precision
+        and the memory limit, before anything is allocated for them."""
+        table = self.scale_table.detach()
+        if table.dim() != 1:
+            raise ValueError(
+                f"scale_table must be 1-D, got shape {tuple(table.shape)} (from a checkpoint?)"
+            )
+        _check_scales(table.double().cpu().tolist())
+        multiplier = -self._standardized_quantile(self.tail_mass / 2)
+        centers = torch.ceil(table * multiplier).double()  # CompressAI's float32 product
+        limit = 2 ** (self.entropy_coder_precision - 1) - 1
+        widest = float(centers.max())
+        if widest > limit:
+            raise ValueError(
+                f"scale_table holds {float(table.max()):.6g}, whose row would need "
+                f"{2 * widest + 1:.6g} bins: at precision {self.entropy_coder_precision} a row "
+                f"holds at most {2 * limit + 1} (largest scale about {limit / multiplier:.6g})"
+            )
+        total = float((centers + 2).sum())
+        if total > _MAX_EDGES:
+            raise ValueError(
+                f"scale_table's {table.numel()} rows would need {total:.6g} CDF entries, "
+                f"more than the {_MAX_EDGES} allowed: use fewer scales"
+            )
+        return table, multiplier
+
     def update_scale_table(self, scale_table: Sequence[float], force: bool = False) -> bool:
         """Sets the scale table and builds its tables; a no-op (False) only when the same
         scale table already has fresh tables and ``force`` is False."""
@@ -192,9 +235,9 @@ class GaussianConditional(EntropyModel):
         # elementwise, so its values do not depend on the tensor's shape. The native
         # table_from_edges then does the float32 subtractions, mirroring and tail exactly
         # as torch would and quantizes every row: identical tables, no padded grid.
-        multiplier = -self._standardized_quantile(self.tail_mass / 2)
-        centers = to_cpu_i32(torch.ceil(self.scale_table * multiplier))
-        scales = self.scale_table.detach().to("cpu", torch.float32).numpy()
+        scale_table, multiplier = self._checked_scale_table()
+        centers = to_cpu_i32(torch.ceil(scale_table * multiplier))
+        scales = scale_table.to("cpu", torch.float32).numpy()
         counts = centers + 2  # upper edges at distances 0 ..= center + 1
         ends = np.cumsum(counts)
         dist = np.arange(ends[-1], dtype=np.int32) - np.repeat(ends - counts, counts)
@@ -210,19 +253,16 @@ class GaussianConditional(EntropyModel):
         check_tensor("scales", scales)
         if not scales.is_floating_point():
             raise TypeError(f"scales must be a floating-point tensor, got dtype {scales.dtype}")
-        if bool(torch.isnan(scales).any()):
-            raise ValueError("scales hold NaN: scales must be numbers >= 0")
-        if bool((scales < 0).any()):
-            raise ValueError(
-                f"scales hold a negative value ({float(scales.min()):.4g}): scales must be >= 0"
-            )
+        if not bool(torch.isfinite(scales).all()):
+            raise ValueError("scales hold NaN or infinite values: scales must be finite")
         return scales
 
     def build_indexes(self, scales: Tensor) -> Tensor:
         """Table row for every scale (CompressAI's rule, bit-exact), on ``scales``' device.
 
         Scales are taken in bins of width ``step`` (``scales / step``) and bounded below by
-        ``scale_bound``. NaN or negative scales raise ValueError.
+        ``scale_bound``, as CompressAI does: zero and negative scales get row 0 (a network
+        at random init predicts them). NaN and infinite scales raise ValueError.
         """
         scales = self._checked_scales(scales)
         if self.scale_table.numel() == 0:
