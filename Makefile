@@ -40,7 +40,7 @@ $(DEPS): pyproject.toml | $(PY)
 venv: $(DEPS)
 
 $(BUILD_CHECKED): $(RUST_SOURCES) | $(DEPS)
-	$(call say,building the extension (profile checked: about 2-3 min cold on 2 cores, seconds after a change))
+	$(call say,building the extension (profile checked: about 2-3 min cold on 2 cores; seconds after a change))
 	$(VENV)/bin/maturin develop --profile checked
 	rm -f $(BUILD_RELEASE)
 	touch $@
@@ -87,7 +87,7 @@ bench:
 # constriction, holding fastrans' release wheel: benches/python/bench_w1_interleaved.py.
 BENCH_VENV := .venv-bench
 bench-venv: package
-	$(call say,creating $(BENCH_VENV) with CompressAI 1.2.8, constriction and the fastrans wheel)
+	$(call say,creating $(BENCH_VENV) with CompressAI 1.2.8 and constriction and the fastrans wheel)
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q compressai==1.2.8 constriction
 	$(BENCH_VENV)/bin/pip install -q --force-reinstall --no-deps dist/fastrans-*.whl
@@ -125,7 +125,7 @@ $(ZIG): | $(DEPS)
 	touch $@
 
 package: $(DEPS) $(ZIG)
-	$(call say,building the release wheel (manylinux2014), sdist and crate (fat LTO: about 6-10 min cold))
+	$(call say,building the release wheel (manylinux2014) and the sdist and crate (fat LTO: about 6-10 min cold))
 	rm -rf dist
 	$(VENV)/bin/maturin build --release --quiet --zig --compatibility manylinux2014 -o dist
 	$(VENV)/bin/maturin sdist -o dist
