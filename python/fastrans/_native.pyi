@@ -74,6 +74,7 @@ def scale_indexes(
     scales: npt.NDArray[np.float32],
     scale_table: npt.NDArray[np.float32],
     scale_bound: float = 0.11,
+    finite: bool = False,
 ) -> npt.NDArray[np.int32]: ...
 
 @final

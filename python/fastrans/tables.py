@@ -217,11 +217,20 @@ def _unpickle_table(
     return table
 
 
-def scale_indexes(scales: Any, scale_table: Any, scale_bound: float = 0.11) -> np.ndarray:
+def scale_indexes(
+    scales: Any, scale_table: Any, scale_bound: float = 0.11, *, finite: bool = False
+) -> np.ndarray:
     """Table row for every scale, bit-exact with CompressAI's
-    ``GaussianConditional.build_indexes`` (float32 comparisons). Shape of ``scales``."""
+    ``GaussianConditional.build_indexes`` (float32 comparisons). Shape of ``scales``.
+
+    Scales below ``scale_bound`` take row 0, infinite ones the last row (CompressAI's
+    rule); NaN scales raise ValueError, and with ``finite=True`` infinite ones too (what
+    the torch models use). The lookup is one native pass (AVX-512 where the CPU has it)."""
     shape = shape_of(scales)
     out = _native.scale_indexes(
-        as_f32(scales, "scales"), as_f32(scale_table, "scale_table"), float(scale_bound)
+        as_f32(scales, "scales"),
+        as_f32(scale_table, "scale_table"),
+        float(scale_bound),
+        bool(finite),
     )
     return out.reshape(shape)

@@ -168,6 +168,12 @@ impl ScaleIndex {
     /// The row of every scale into `out` (same length), NaN refused. The lookup makes one
     /// branch-free pass that also notes a NaN; only then is the NaN located.
     pub fn rows_into(&self, scales: &[f32], out: &mut [i32]) -> Result<()> {
+        self.rows_into_checked(scales, out, false)
+    }
+
+    /// [`ScaleIndex::rows_into`], with `finite` refusing infinite scales too (CompressAI
+    /// maps them to the last row; a model's scales are never meant to be infinite).
+    pub fn rows_into_checked(&self, scales: &[f32], out: &mut [i32], finite: bool) -> Result<()> {
         if scales.len() != out.len() {
             return Err(Error::invalid(format!(
                 "{} scales but room for {} rows",
@@ -175,26 +181,23 @@ impl ScaleIndex {
                 out.len()
             )));
         }
-        let mut nan = false;
+        let mut bad = false;
         match self.one_compare() {
             Some(ix) => {
                 for (o, &s) in out.iter_mut().zip(scales) {
-                    nan |= s.is_nan();
+                    bad |= s.is_nan() | (finite & s.is_infinite());
                     *o = ix.get(s) as i32;
                 }
             }
             None => {
                 for (o, &s) in out.iter_mut().zip(scales) {
-                    nan |= s.is_nan();
+                    bad |= s.is_nan() | (finite & s.is_infinite());
                     *o = self.get(s) as i32;
                 }
             }
         }
-        if nan {
-            let i = scales.iter().position(|s| s.is_nan()).unwrap_or(0);
-            return Err(Error::invalid(format!(
-                "scales[{i}] is NaN: scales must be numbers"
-            )));
+        if bad {
+            return Err(first_bad_scale(scales, finite));
         }
         Ok(())
     }
@@ -250,6 +253,20 @@ impl ScaleIndex {
             }
         }
     }
+}
+
+/// The error for the first NaN (or, with `finite`, infinite) scale.
+#[cold]
+pub(crate) fn first_bad_scale(scales: &[f32], finite: bool) -> Error {
+    for (i, &s) in scales.iter().enumerate() {
+        if s.is_nan() {
+            return Error::invalid(format!("scales[{i}] is NaN: scales must be numbers"));
+        }
+        if finite && s.is_infinite() {
+            return Error::invalid(format!("scales[{i}] = {s} is not finite"));
+        }
+    }
+    Error::invalid("bad scale (location not found)")
 }
 
 /// A bucket of [`OneCompare`]: scales above `limit` take row `row + 1`, others `row`,

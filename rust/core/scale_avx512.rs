@@ -123,20 +123,27 @@ impl<'t> Scales<'t> {
 }
 
 /// `ScaleIndex::rows_into` eight scales at a time: the rows of `rows.scales` into `out`
-/// (the same length), and whether any scale was NaN (its row is then 0, and the caller
-/// refuses the call). `None` when the lookup does not fit the gather ([`Scales::new`]).
-/// REQUIRES: the CPU has AVX-512 F and VL.
+/// (the same length), and whether any scale was NaN, or with `finite` any scale NaN or
+/// infinite (the caller then refuses the call, and locates it). `None` when the lookup does
+/// not fit the gather ([`Scales::new`]). REQUIRES: the CPU has AVX-512 F and VL.
 #[target_feature(enable = "avx512f,avx512vl")]
-pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32]) -> Option<bool> {
+pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32], finite: bool) -> Option<bool> {
     let lookup = rows.lookup;
     let scales = Scales::new(rows)?;
     let n = out.len().min(rows.scales.len());
     let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
     let mut nans: __mmask8 = 0;
+    let magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+    let inf = _mm256_set1_ps(f32::INFINITY);
     let mut base = 0;
     while base + GROUP <= n {
         let (r, nan) = scales.rows32_and_nans(base, odd);
         nans |= nan;
+        if finite {
+            // |v| not below +inf: infinite, or NaN (unordered).
+            let v = _mm256_and_ps(scales.load(base), magnitude);
+            nans |= _mm256_cmp_ps_mask::<_CMP_NLT_UQ>(v, inf);
+        }
         let dst = &mut out[base..base + GROUP];
         // SAFETY: `dst` is 8 i32 (32 bytes), written unaligned.
         unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, r) };
@@ -144,7 +151,7 @@ pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32]) -> Option<bool> {
     }
     let mut nan_tail = false;
     for (o, &s) in out[base..n].iter_mut().zip(&rows.scales[base..n]) {
-        nan_tail |= s.is_nan();
+        nan_tail |= s.is_nan() | (finite & s.is_infinite());
         *o = lookup.get(s) as i32;
     }
     Some(nans != 0 || nan_tail)

@@ -307,7 +307,13 @@ fn first_bad_input(
 /// [`ScaleIndex::rows_into`], eight scales an instruction where the CPU has AVX-512 and
 /// `FASTRANS_SIMD` allows it (`scale_avx512::rows_into`, the lookup the AVX-512 coders
 /// run inside their loops), the same rows and the same error either way.
-pub fn scale_rows_into(index: &ScaleIndex, scales: &[f32], out: &mut [i32]) -> Result<()> {
+/// With `finite`, infinite scales are refused too ([`ScaleIndex::rows_into_checked`]).
+pub fn scale_rows_into(
+    index: &ScaleIndex,
+    scales: &[f32],
+    out: &mut [i32],
+    finite: bool,
+) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if scales.len() == out.len() && crate::lanes::avx512_allowed() {
         if let Some(lookup) = index.one_compare() {
@@ -317,16 +323,16 @@ pub fn scale_rows_into(index: &ScaleIndex, scales: &[f32], out: &mut [i32]) -> R
                 lookup,
             };
             // SAFETY: `avx512_allowed` checked that the CPU has AVX-512 F and VL.
-            if let Some(nan) = unsafe { crate::scale_avx512::rows_into(rows, out) } {
-                if !nan {
+            if let Some(bad) = unsafe { crate::scale_avx512::rows_into(rows, out, finite) } {
+                if !bad {
                     return Ok(());
                 }
-                // The error names the first NaN, as the scalar lookup's does.
-                return index.rows_into(scales, out);
+                // The error names the first bad scale, as the scalar lookup's does.
+                return Err(crate::scale::first_bad_scale(scales, finite));
             }
         }
     }
-    index.rows_into(scales, out)
+    index.rows_into_checked(scales, out, finite)
 }
 
 fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
@@ -360,7 +366,7 @@ impl ScaleCoder {
     /// The row of every scale (what `scale_indexes` returns), NaN refused.
     pub fn indexes(&self, scales: &[f32]) -> Result<Vec<i32>> {
         let mut rows = vec![0i32; scales.len()];
-        scale_rows_into(&self.index, scales, &mut rows)?;
+        scale_rows_into(&self.index, scales, &mut rows, false)?;
         Ok(rows)
     }
 
@@ -537,17 +543,18 @@ mod tests {
         for n in (0..40).chain([1000, 4099]) {
             let mut scales: Vec<f32> = (0..n)
                 .map(|_| f32::from_bits(rng() as u32 & 0x7fff_ffff).min(f32::INFINITY))
-                .map(|s| if s.is_nan() { 3.0 } else { s })
+                .map(|s| if s.is_finite() { s } else { 3.0 })
                 .collect();
             if n > 3 {
                 scales[1] = -2.0;
                 scales[2] = 0.05;
+                scales[3] = f32::INFINITY; // the last row, unless `finite`
             }
             let mut want = vec![0i32; n];
             ix.rows_into(&scales, &mut want).unwrap();
             for run in [0, 1] {
                 let mut got = vec![-7i32; n];
-                let mut call = || scale_rows_into(&ix, &scales, &mut got);
+                let mut call = || scale_rows_into(&ix, &scales, &mut got, false);
                 let r = if run == 0 {
                     call()
                 } else {
@@ -561,12 +568,30 @@ mod tests {
                     continue;
                 }
                 let mut bad = scales.clone();
+                if n > 3 {
+                    bad[3] = 1.0;
+                }
                 bad[at] = f32::NAN;
                 let mut out = vec![0i32; n];
-                let err = scale_rows_into(&ix, &bad, &mut out)
+                let err = scale_rows_into(&ix, &bad, &mut out, false)
                     .unwrap_err()
                     .to_string();
                 assert!(err.contains(&format!("scales[{at}] is NaN")), "{err}");
+                bad[at] = -f32::INFINITY;
+                assert!(scale_rows_into(&ix, &bad, &mut out, false).is_ok());
+                for scalar in [false, true] {
+                    let mut run = || scale_rows_into(&ix, &bad, &mut out, true);
+                    let err = if scalar {
+                        crate::lanes::with_scalar_lanes(run)
+                    } else {
+                        run()
+                    };
+                    let err = err.unwrap_err().to_string();
+                    assert!(
+                        err.contains(&format!("scales[{at}] = -inf is not finite")),
+                        "{err}"
+                    );
+                }
             }
         }
     }

@@ -39,21 +39,23 @@ fn index_for(table: &[f32], bound: f32) -> fastrans::Result<Arc<ScaleIndex>> {
     Ok(ix)
 }
 
-/// Row index for every scale (int32, same length).
+/// Row index for every scale (int32, same length); with `finite`, infinite scales are
+/// refused as NaN ones are.
 #[pyfunction]
-#[pyo3(signature = (scales, scale_table, scale_bound=0.11))]
+#[pyo3(signature = (scales, scale_table, scale_bound=0.11, finite=false))]
 pub fn scale_indexes<'py>(
     py: Python<'py>,
     scales: PyReadonlyArray1<'_, f32>,
     scale_table: PyReadonlyArray1<'_, f32>,
     scale_bound: f32,
+    finite: bool,
 ) -> PyResult<Bound<'py, PyArray1<i32>>> {
     let s = slice1(&scales, "scales")?;
     let t = slice1(&scale_table, "scale_table")?;
     let out = detached(py, || {
         let ix = index_for(t, scale_bound)?;
         let mut out = vec![0i32; s.len()];
-        scale_rows_into(&ix, s, &mut out)?;
+        scale_rows_into(&ix, s, &mut out, finite)?;
         Ok(out)
     })?;
     Ok(out.into_pyarray(py))
