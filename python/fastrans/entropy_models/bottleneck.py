@@ -15,6 +15,7 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -100,6 +101,7 @@ class EntropyBottleneck(EntropyModel):
         self.quantiles = nn.Parameter(init_q.repeat(self.channels, 1, 1))
         target = math.log(2 / self.tail_mass - 1)
         self.register_buffer("target", torch.tensor([-target, 0, target]))
+        self._indexes_cache: tuple[tuple[int, ...], np.ndarray] | None = None
 
     # ------------------------------------------------------------------ density
 
@@ -276,16 +278,39 @@ class EntropyBottleneck(EntropyModel):
     def _extend_ndims(tensor: Tensor, n: int) -> Tensor:
         return tensor.reshape(-1, *([1] * n)) if n > 0 else tensor.reshape(-1)
 
+    def _item_indexes(self, item_shape: tuple[int, ...]) -> np.ndarray:
+        """Channel number of every element of one batch item (C, ...), int32, C order,
+        kept for the last shape: a hyperprior codes the same z shape call after call."""
+        cached = getattr(self, "_indexes_cache", None)
+        if cached is None or cached[0] != item_shape:
+            view = [-1] + [1] * (len(item_shape) - 1)
+            idx = np.broadcast_to(
+                np.arange(item_shape[0], dtype=np.int32).reshape(view), item_shape
+            )
+            cached = (item_shape, np.ascontiguousarray(idx).reshape(-1))
+            self._indexes_cache = cached
+        return cached[1]
+
     def compress(self, x: Tensor) -> list[bytes]:  # type: ignore[override]
-        """One stream per batch item of ``round((x - medians) / step)``."""
+        """One stream per batch item of ``round((x - medians) / step)``.
+
+        The symbols are made by one torch subtraction and rounding and checked by one
+        ``aminmax``; each item is coded with the channel indexes of its shape, built once."""
         check_tensor("x", x)
         if x.dim() < 2 or x.shape[1] != self.channels:
             raise ValueError(
                 f"x has shape {tuple(x.shape)}: expected (batch, {self.channels}, ...)"
             )
-        indexes = self._build_indexes(x.shape)
+        table = self._ready_table()
         medians = self._extend_ndims(self._get_medians().detach(), x.dim() - 2).to(x.device)
-        return super().compress(x, indexes, medians)
+        symbols = self._symbols(x, medians)
+        indexes = self._item_indexes(tuple(x.shape[1:]))
+        return [
+            table.encode(
+                symbols[b].reshape(-1), indexes, format=self.stream_format, threads=self.threads
+            )
+            for b in range(symbols.shape[0])
+        ]
 
     def decompress(self, strings: Any, size: Any) -> Tensor:  # type: ignore[override]
         """Inverse of :meth:`compress`; ``size`` is the spatial shape (``x.shape[2:]``)."""
@@ -312,6 +337,13 @@ class EntropyBottleneck(EntropyModel):
                 f"size {dims} with {len(strings)} strings and {channels} channels is "
                 f"{elements} elements, more than the {_MAX_ELEMENTS} one call can decode"
             )
-        indexes = self._build_indexes((len(strings), channels, *dims))
+        items = self._check_strings(strings, len(strings))
+        table = self._ready_table()
+        indexes = self._item_indexes((channels, *dims))
+        symbols = np.empty((len(items), channels, *dims), np.int32)
+        for b, data in enumerate(items):
+            symbols[b] = table.decode(
+                data, indexes, format=self.stream_format, threads=self.threads
+            ).reshape(channels, *dims)
         medians = self._extend_ndims(self._get_medians().detach(), len(dims))
-        return super().decompress(strings, indexes, medians.dtype, medians)
+        return self.dequantize(torch.from_numpy(symbols), medians, medians.dtype)
