@@ -180,7 +180,9 @@ class GaussianMixtureConditional(GaussianConditional):
                     *self._flat_params(scales, means, weights, b, keep), abs_max
                 )
                 idx = np.arange(table.num_tables, dtype=np.int32)
-                strings.append(table.encode(symbols[b], idx, format=self.stream_format))
+                strings.append(
+                    table.encode(symbols[b], idx, format=self.stream_format, threads=self.threads)
+                )
         return (strings, abs_max, zero_bitmap.to(y.device)), y_hat
 
     def decompress(  # type: ignore[override]
@@ -221,7 +223,7 @@ class GaussianMixtureConditional(GaussianConditional):
                     *self._flat_params(scales, means, weights, b, keep), int(abs_max)
                 )
                 idx = np.arange(table.num_tables, dtype=np.int32)
-                values = table.decode(s, idx, format=self.stream_format)
+                values = table.decode(s, idx, format=self.stream_format, threads=self.threads)
                 out[b, keep] = torch.from_numpy(values).reshape(len(keep), spatial)
         y_hat = out.reshape(shape).to(device=scales.device, dtype=scales.dtype)
         return y_hat * self.step if self.step != 1.0 else y_hat
