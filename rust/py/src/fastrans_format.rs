@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::arrays::slice1;
-use crate::errors::detached;
+use crate::errors::{detached, guarded};
 use crate::table::PyCdfTable;
 
 /// `threads` as the core wants it: 0 = every core, n >= 1 = n threads.
@@ -53,6 +53,26 @@ pub fn decode_fastrans<'py>(
     let t = &table.inner;
     let out = detached(py, || format::decode(t, data, i, threads))?;
     Ok(out.into_pyarray(py))
+}
+
+/// The fields of a fastrans stream's header, read by the decoder's own parser
+/// (`fastrans::format::header`): `(version, fingerprint32, symbols, lanes_log2,
+/// chunk_symbols, chunk_bytes, header_bytes, crc)`. `CorruptStreamError` when the CRC or
+/// the header does not hold.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn fastrans_header(data: &[u8]) -> PyResult<(u8, u32, u64, u32, u64, Vec<usize>, usize, u32)> {
+    let h = guarded(|| format::header(data))?;
+    Ok((
+        h.version,
+        h.fingerprint32,
+        h.symbols,
+        h.lanes_log2,
+        h.chunk_symbols,
+        h.chunk_bytes,
+        h.header_bytes,
+        h.crc,
+    ))
 }
 
 /// A parametric table built with the GIL released.
