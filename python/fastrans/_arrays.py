@@ -3,7 +3,10 @@
 Every public entry point funnels its arrays through here: numpy arrays, torch CPU tensors,
 lists and buffers are accepted; an array that already has the right dtype and is
 C-contiguous is passed through without a copy, anything else is cast once. Casts never
-wrap or truncate silently: integers outside int32 and non-integral floats are refused.
+wrap or truncate silently: integers outside int32 and non-integral floats are refused, and
+the values ``ScaleCoder`` rounds (``as_f32_exact``) must have an exact float32 value. Other
+float32 inputs (pmfs, scales, scale tables) are documented as taken in float32, as
+CompressAI's float32 tensors and buffers are, and are cast to the nearest float32.
 """
 
 from __future__ import annotations
@@ -43,11 +46,13 @@ def as_i32(x: Any, name: str) -> np.ndarray:
     if a.dtype.kind == "f":
         if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
             raise ValueError(f"{name} must hold whole numbers; round it first (e.g. numpy.rint)")
-    lo, hi = a.min(), a.max()
+    # Compared as Python ints, exact for every integral value: compared as float32, 2**31
+    # would equal int32's maximum (rounded to float32) and pass, and print as 2147483600.0.
+    lo, hi = int(a.min()), int(a.max())
     if lo < _I32.min or hi > _I32.max:
+        bad = lo if lo < _I32.min else hi
         raise ValueError(
-            f"{name} holds {lo if lo < _I32.min else hi}, outside the int32 range "
-            f"[{_I32.min}, {_I32.max}]"
+            f"{name} holds {bad}, outside the int32 range [{_I32.min}, {_I32.max}]"
         )
     return np.ascontiguousarray(a, dtype=np.int32).reshape(-1)
 
@@ -60,6 +65,38 @@ def as_f32(x: Any, name: str) -> np.ndarray:
     if a.dtype.kind not in "iuf" or a.dtype == np.bool_:
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
     return np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
+
+
+def as_f32_exact(x: Any, name: str) -> np.ndarray:
+    """As ``as_f32`` for values that are rounded or added in float32 (``ScaleCoder``'s
+    values and means): float32 data passes as is, other real data only when every element
+    has an exact float32 value (NaN stays NaN, for the core to refuse). Otherwise a
+    ValueError: ``2.5000001`` would round to 2 after a cast to float32, ``16777217`` become
+    16777216."""
+    a = _to_numpy(x, name)
+    if a.dtype == np.float32:
+        return np.ascontiguousarray(a).reshape(-1)
+    with np.errstate(over="ignore"):
+        f = as_f32(a, name)
+    flat = a.reshape(-1)
+    if flat.dtype.kind == "f":
+        with np.errstate(invalid="ignore", over="ignore"):
+            back = f.astype(flat.dtype)
+        lost = (back != flat) & ~(np.isnan(flat) & np.isnan(back))
+    else:
+        # Integers: those of at most 24 bits are exact; compare larger ones as Python ints.
+        big = np.abs(flat.astype(np.float64)) > 2.0**24
+        lost = np.zeros(flat.shape, bool)
+        for i in np.flatnonzero(big):
+            lost[i] = int(f[i]) != int(flat[i])
+    if lost.any():
+        i = int(np.flatnonzero(lost)[0])
+        raise ValueError(
+            f"{name}[{i}] = {flat[i].item()!r} has no exact float32 value (float32 would make "
+            f"it {f[i].item()!r}): ScaleCoder works in float32, so pass float32 data "
+            f"({name}.astype(numpy.float32)) to accept that rounding"
+        )
+    return f
 
 
 def as_2d(x: Any, name: str, dtype: type) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from fastrans import _native
-from fastrans._arrays import as_bytes, as_f32, shape_of, threads_arg
+from fastrans._arrays import as_bytes, as_f32, as_f32_exact, shape_of, threads_arg
 from fastrans.tables import CdfTable, check_format, check_precision
 
 
@@ -61,6 +61,11 @@ class ScaleCoder:
     ``torch.round``) and maps each scale to its row (as CompressAI's ``build_indexes``) in the
     same pass as the coding; ``decode`` returns the symbols plus the means, float32, in the
     shape of ``scales``.
+
+    It works in float32, as CompressAI's models do: values and means of another dtype are
+    taken only when float32 holds each of them exactly (a float64 ``2.5000001`` would
+    round to 2 once cast), else ValueError; scales are compared with the float32 scale
+    table, so they are taken as their nearest float32, as ``scale_indexes`` takes them.
     """
 
     __slots__ = ("_native", "table")
@@ -77,7 +82,7 @@ class ScaleCoder:
     def _means(means: Any, n: int) -> np.ndarray | None:
         if means is None:
             return None
-        m = as_f32(means, "means")
+        m = as_f32_exact(means, "means")
         if m.size != n:
             raise ValueError(f"means has {m.size} elements but scales has {n}: give one mean each")
         return m
@@ -91,7 +96,7 @@ class ScaleCoder:
         format: str = "fastrans",
         threads: int | None = None,
     ) -> bytes:
-        v = as_f32(values, "values")
+        v = as_f32_exact(values, "values")
         s = as_f32(scales, "scales")
         if v.size != s.size:
             raise ValueError(
