@@ -36,7 +36,8 @@ def as_i32(x: Any, name: str) -> np.ndarray:
     """A flat, C-contiguous int32 view or copy of integer data ``x``."""
     a = _to_numpy(x, name)
     if a.dtype == np.int32:
-        return np.ascontiguousarray(a).reshape(-1)
+        # Aligned too (the native side reads int32 indexes as aligned atomics).
+        return np.require(a, requirements=["C", "A"]).reshape(-1)
     if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
         if a.size == 0 and a.dtype.kind in "OU" or a.dtype == np.float64 and a.size == 0:
             return np.zeros(0, np.int32)
@@ -54,17 +55,17 @@ def as_i32(x: Any, name: str) -> np.ndarray:
         raise ValueError(
             f"{name} holds {bad}, outside the int32 range [{_I32.min}, {_I32.max}]"
         )
-    return np.ascontiguousarray(a, dtype=np.int32).reshape(-1)
+    return np.require(a, np.int32, ["C", "A"]).reshape(-1)
 
 
 def as_f32(x: Any, name: str) -> np.ndarray:
     """A flat, C-contiguous float32 view or copy of real data ``x``."""
     a = _to_numpy(x, name)
     if a.dtype == np.float32:
-        return np.ascontiguousarray(a).reshape(-1)
+        return np.require(a, requirements=["C", "A"]).reshape(-1)
     if a.dtype.kind not in "iuf" or a.dtype == np.bool_:
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
-    return np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
+    return np.require(a, np.float32, ["C", "A"]).reshape(-1)
 
 
 def as_f32_exact(x: Any, name: str) -> np.ndarray:
@@ -75,7 +76,7 @@ def as_f32_exact(x: Any, name: str) -> np.ndarray:
     16777216."""
     a = _to_numpy(x, name)
     if a.dtype == np.float32:
-        return np.ascontiguousarray(a).reshape(-1)
+        return as_f32(a, name)
     with np.errstate(over="ignore"):
         f = as_f32(a, name)
     flat = a.reshape(-1)

@@ -1,14 +1,19 @@
 //! Borrowing numpy arrays as slices, with errors that say how to fix the array.
 //!
 //! The Python facade casts inputs to the right dtype and makes them C-contiguous once; here
-//! we only borrow (zero copy) and refuse anything else with a clear message.
+//! we only borrow (zero copy) and refuse anything else with a clear message. Index arrays
+//! are the exception: [`shared_i32`] and [`read_once`] copy them (docs/ROBUSTNESS.md,
+//! "Arrays changed during a call").
 
-use numpy::{Element, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use numpy::{Element, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 /// The elements of a 1-D array, or a ValueError naming `what`.
 pub fn slice1<'a, T: Element>(a: &'a PyReadonlyArray1<'_, T>, what: &str) -> PyResult<&'a [T]> {
+    check_aligned(a.len(), a.data(), what)?;
     a.as_slice().map_err(|_| {
         PyValueError::new_err(format!(
             "{what} must be C-contiguous: pass numpy.ascontiguousarray({what})"
@@ -23,10 +28,55 @@ pub fn slice2<'a, T: Element>(
 ) -> PyResult<(&'a [T], usize, usize)> {
     let shape = a.shape();
     let (rows, cols) = (shape[0], shape[1]);
+    check_aligned(a.len(), a.data(), what)?;
     let s = a.as_slice().map_err(|_| {
         PyValueError::new_err(format!(
             "{what} must be C-contiguous: pass numpy.ascontiguousarray({what})"
         ))
     })?;
     Ok((s, rows, cols))
+}
+
+/// A slice needs aligned elements: numpy allows unaligned arrays (`numpy.frombuffer` at
+/// an odd offset), which a slice over them would read wrongly (a debug assertion aborts
+/// the process). The Python facade aligns its arrays (`numpy.require`), so this is for
+/// direct callers of the native module.
+fn check_aligned<T>(len: usize, data: *mut T, what: &str) -> PyResult<()> {
+    if len > 0 && !data.is_aligned() {
+        return Err(PyValueError::new_err(format!(
+            "{what} is not aligned to {} bytes: pass numpy.require({what}, requirements=\"CA\")",
+            std::mem::align_of::<T>()
+        )));
+    }
+    Ok(())
+}
+
+/// A C-contiguous int32 array as memory another thread may write while we read it (Python
+/// threads and GIL-free native code can, during a call that released the GIL): a slice of
+/// atomics, whose loads are defined whatever the writers do. Read it with [`read_once`].
+pub fn shared_i32<'a>(a: &'a PyReadonlyArray1<'_, i32>, what: &str) -> PyResult<&'a [AtomicI32]> {
+    if !a.is_c_contiguous() {
+        return Err(PyValueError::new_err(format!(
+            "{what} must be C-contiguous: pass numpy.ascontiguousarray({what})"
+        )));
+    }
+    let len = a.len();
+    if len == 0 {
+        return Ok(&[]);
+    }
+    check_aligned(len, a.data(), what)?;
+    let data = a.data() as *const AtomicI32;
+    // SAFETY: `data` points to `len` contiguous, aligned int32 elements (checked above)
+    // owned by the array, which `a` keeps alive and un-resized (numpy refuses to resize
+    // an array that others reference) for `'a`. `AtomicI32` has the layout of `i32`.
+    // Other threads may write the elements meanwhile: every access through this slice is
+    // an atomic load, so a racing write gives some value, never undefined behaviour.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// The elements of `shared`, each read exactly once (a relaxed load: on x86-64 a plain
+/// `mov`), into memory of our own that nobody else can change, so what the core checks is
+/// what it codes.
+pub fn read_once(shared: &[AtomicI32]) -> Vec<i32> {
+    shared.iter().map(|a| a.load(Ordering::Relaxed)).collect()
 }

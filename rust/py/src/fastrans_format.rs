@@ -9,7 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::arrays::slice1;
+use crate::arrays::{read_once, shared_i32, slice1};
 use crate::errors::{detached, guarded};
 use crate::table::PyCdfTable;
 
@@ -32,10 +32,10 @@ pub fn encode_fastrans<'py>(
     threads: i64,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = slice1(&symbols, "symbols")?;
-    let i = slice1(&indexes, "indexes")?;
+    let i = shared_i32(&indexes, "indexes")?;
     let threads = threads_arg(threads)?;
     let t = &table.inner;
-    let bytes = detached(py, || format::encode(t, s, i, threads))?;
+    let bytes = detached(py, || format::encode(t, s, &read_once(i), threads))?;
     Ok(PyBytes::new(py, &bytes))
 }
 
@@ -48,10 +48,10 @@ pub fn decode_fastrans<'py>(
     indexes: PyReadonlyArray1<'_, i32>,
     threads: i64,
 ) -> PyResult<Bound<'py, PyArray1<i32>>> {
-    let i = slice1(&indexes, "indexes")?;
+    let i = shared_i32(&indexes, "indexes")?;
     let threads = threads_arg(threads)?;
     let t = &table.inner;
-    let out = detached(py, || format::decode(t, data, i, threads))?;
+    let out = detached(py, || format::decode(t, data, &read_once(i), threads))?;
     Ok(out.into_pyarray(py))
 }
 
