@@ -9,7 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::arrays::{read_once, shared_i32, slice1};
+use crate::arrays::{shared_i32, slice1, with_indexes};
 use crate::errors::{detached, guarded};
 use crate::table::PyCdfTable;
 
@@ -35,7 +35,7 @@ pub fn encode_fastrans<'py>(
     let i = shared_i32(&indexes, "indexes")?;
     let threads = threads_arg(threads)?;
     let t = &table.inner;
-    let bytes = detached(py, || format::encode(t, s, &read_once(i), threads))?;
+    let bytes = detached(py, || with_indexes(i, |i| format::encode(t, s, i, threads)))?;
     Ok(PyBytes::new(py, &bytes))
 }
 
@@ -51,7 +51,9 @@ pub fn decode_fastrans<'py>(
     let i = shared_i32(&indexes, "indexes")?;
     let threads = threads_arg(threads)?;
     let t = &table.inner;
-    let out = detached(py, || format::decode(t, data, &read_once(i), threads))?;
+    let out = detached(py, || {
+        with_indexes(i, |i| format::decode(t, data, i, threads))
+    })?;
     Ok(out.into_pyarray(py))
 }
 

@@ -7,7 +7,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, P
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::arrays::{read_once, shared_i32, slice1, slice2};
+use crate::arrays::{shared_i32, slice1, slice2, with_indexes};
 use crate::errors::{detached, guarded};
 
 /// Many validated CDFs (see `fastrans.CdfTable`).
@@ -96,7 +96,7 @@ impl PyCdfTable {
         let s = slice1(&symbols, "symbols")?;
         let i = shared_i32(&indexes, "indexes")?;
         let table = &self.inner;
-        let bytes = detached(py, || compressai::encode(table, s, &read_once(i)))?;
+        let bytes = detached(py, || with_indexes(i, |i| compressai::encode(table, s, i)))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -108,7 +108,9 @@ impl PyCdfTable {
     ) -> PyResult<Bound<'py, PyArray1<i32>>> {
         let i = shared_i32(&indexes, "indexes")?;
         let table = &self.inner;
-        let out = detached(py, || compressai::decode(table, data, &read_once(i)))?;
+        let out = detached(py, || {
+            with_indexes(i, |i| compressai::decode(table, data, i))
+        })?;
         Ok(out.into_pyarray(py))
     }
 }
