@@ -88,8 +88,8 @@ def as_f32_exact(x: Any, name: str) -> np.ndarray:
         # Integers: those of at most 24 bits are exact; compare larger ones as Python ints.
         big = np.abs(flat.astype(np.float64)) > 2.0**24
         lost = np.zeros(flat.shape, bool)
-        for i in np.flatnonzero(big):
-            lost[i] = int(f[i]) != int(flat[i])
+        for k in np.flatnonzero(big):
+            lost[k] = int(f[k]) != int(flat[k])
     if lost.any():
         i = int(np.flatnonzero(lost)[0])
         raise ValueError(
