@@ -15,10 +15,9 @@ import time
 
 import numpy as np
 
-from fastrans.workloads import SCALE_TABLE, w1  # noqa: E402
-
 import fastrans  # noqa: E402
 from fastrans.compat import compressai as compat  # noqa: E402
+from fastrans.workloads import SCALE_TABLE, w1  # noqa: E402
 
 
 def best(f, reps):
