@@ -20,7 +20,7 @@ BUILD_RELEASE := $(VENV)/.build-release
 say = @printf '\n==> %s\n' "$(1)"
 
 .PHONY: all venv build build-release test test-rust test-python lint fmt bench \
-	bench-venv demo example-dask fuzz package smoke clean test-compressai
+	bench-venv demo example-dask fuzz fuzz-smoke package smoke clean test-compressai
 
 all: test
 
@@ -115,6 +115,14 @@ example-dask: build
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# CI's short run: every target for FUZZ_SMOKE_SECONDS (default 20: 7 targets, 140 s of
+# fuzzing), after cargo-fuzz is installed (once, about 2 min) and the targets built (about
+# 3-5 min cold on 2 cores). Fails on any crash, leak, timeout or oversized allocation.
+FUZZ_SMOKE_SECONDS ?= 20
+fuzz-smoke:
+	$(call say,fuzz smoke: every target for $(FUZZ_SMOKE_SECONDS) s (2-3 min, plus the fuzz build the first time))
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
 
 # Release artefacts: the abi3 wheel and sdist in dist/, and the core crate's .crate file.
 # The wheel links against glibc 2.17 (manylinux2014) through zig's linker, so it installs

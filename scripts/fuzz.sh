@@ -14,7 +14,11 @@ cd "$(dirname "$0")/../fuzz"
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 export RUSTC_BOOTSTRAP=1
-command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+# cargo-fuzz from crates.io on a fresh machine (about 2 min; ~/.cargo/bin must be on PATH).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "== installing cargo-fuzz from crates.io (once)"
+    cargo install --locked cargo-fuzz
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -55,7 +55,9 @@ fn errors_do_not_depend_on_the_thread_count() {
     let table = CdfTable::from_rows(&rows, &[4], &[-1], 16).unwrap();
     let chunk = 1 << 19; // four equal chunks of the largest size
     let n = 4 * chunk;
-    let symbols: Vec<i32> = (0..n).map(|k| (k as i32 * 7919 % 5) - 2).collect();
+    let symbols: Vec<i32> = (0..n)
+        .map(|k| (k as i32).wrapping_mul(7919) % 5 - 2)
+        .collect();
     let idx = vec![0i32; n];
     let clean = format::encode(&table, &symbols, &idx, 1).unwrap();
     // Chunk c's bytes are those of a stream of its symbols alone (same lanes): find them.
@@ -90,4 +92,28 @@ fn errors_do_not_depend_on_the_thread_count() {
         }
     }
     assert_eq!(disagreements, 0, "the thread count changed the error");
+}
+
+/// `pmf_to_quantized_cdf(&[1e10], 16)` rounded the bad entry before the bad-input flag was
+/// read: `2^16 * 1e10` truncates to `u32::MAX` and adding the rounding unit overflowed (a
+/// panic with overflow checks on; the `pmf_to_cdf` target found it in a few hundred
+/// executions). Every overflowing product, and its neighbours, is refused.
+#[test]
+fn huge_pmf_entry_is_refused_not_overflowing() {
+    for (pmf, precision) in [
+        (vec![1e10f32], 16),
+        (vec![0.5, 1e10, 0.5], 16),
+        (vec![f32::MAX], 1),
+        (vec![65536.0], 16),
+        (vec![4_294_967_296.0 / 2.0], 2),
+    ] {
+        let got = fastrans::pmf_to_quantized_cdf(&pmf, precision);
+        assert!(
+            matches!(&got, Err(Error::InvalidArgument(m)) if m.contains("is too large")),
+            "{pmf:?} at precision {precision}: {got:?}"
+        );
+    }
+    // Just below 2^32 after scaling is still accepted (then renormalised).
+    let cdf = fastrans::pmf_to_quantized_cdf(&[65535.99], 16).unwrap();
+    assert_eq!(cdf, [0, 65536]);
 }

@@ -7,7 +7,10 @@
 //! byte with the one-chunk flag leaves `chunk_symbols` out, as the encoder does. Oracles: no panic, no
 //! allocation beyond the caller's output (run with `-malloc_limit_mb`, see
 //! docs/FUZZING.md); `symbol_count` reads back `n`; a count that differs from the caller's
-//! is refused as a bad argument before anything else in the header is trusted.
+//! is refused as a bad argument before anything else in the header is trusted;
+//! `format::header` (what `fastrans info` prints) reads back `n` too, its chunks add up to
+//! the stream, and with the caller's count equal to `n` the decoder refuses whatever it
+//! refuses, with the same error (a chunk of no bytes aside, which the decoder finds later).
 
 #![no_main]
 
@@ -71,7 +74,26 @@ fuzz_target!(|input: &[u8]| {
     if (version == format::VERSION || version == format::VERSION_1) && count as u64 != n {
         assert!(matches!(got, Err(Error::InvalidArgument(_))), "{got:?}");
     }
+    let head = format::header(&data);
+    match &head {
+        Ok(h) => {
+            assert_eq!(h.symbols, n);
+            assert_eq!(
+                h.header_bytes + h.chunk_bytes.iter().sum::<usize>() + 4,
+                data.len()
+            );
+        }
+        Err(e) if count as u64 == n => {
+            let no_bytes = matches!(e, Error::CorruptStream(m) if m.contains("no bytes"));
+            assert!(
+                no_bytes || got.as_ref().err() == Some(e),
+                "{head:?} vs {got:?}"
+            );
+        }
+        Err(_) => {}
+    }
     if let Ok(symbols) = got {
+        assert!(head.is_ok());
         assert_eq!(symbols.len(), count);
     }
 });

@@ -5,7 +5,10 @@ lists and buffers are accepted; an array that already has the right dtype and is
 C-contiguous and aligned is passed through without a copy, anything else is cast or copied
 once (a misaligned view, as pickle protocol 5 or ``frombuffer`` can give, is copied: the
 native side cannot borrow it). Casts never wrap or truncate silently: integers outside
-int32 and non-integral floats are refused.
+int32 and non-integral floats are refused, and the values ``ScaleCoder`` rounds
+(``as_f32_exact``) must have an exact float32 value. Other float32 inputs (pmfs, scales,
+scale tables) are documented as taken in float32, as CompressAI's float32 tensors and
+buffers are, and are cast to the nearest float32.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def as_i32(x: Any, name: str) -> np.ndarray:
     """A flat, C-contiguous int32 view or copy of integer data ``x``."""
     a = _to_numpy(x, name)
     if a.dtype == np.int32:
+        # Aligned too (the native side reads int32 indexes as aligned atomics).
         return _flat(a, np.int32)
     if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
         if a.size == 0 and a.dtype.kind in "OU" or a.dtype == np.float64 and a.size == 0:
@@ -50,11 +54,13 @@ def as_i32(x: Any, name: str) -> np.ndarray:
     if a.dtype.kind == "f":
         if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
             raise ValueError(f"{name} must hold whole numbers; round it first (e.g. numpy.rint)")
-    lo, hi = a.min(), a.max()
+    # Compared as Python ints, exact for every integral value: compared as float32, 2**31
+    # would equal int32's maximum (rounded to float32) and pass, and print as 2147483600.0.
+    lo, hi = int(a.min()), int(a.max())
     if lo < _I32.min or hi > _I32.max:
+        bad = lo if lo < _I32.min else hi
         raise ValueError(
-            f"{name} holds {lo if lo < _I32.min else hi}, outside the int32 range "
-            f"[{_I32.min}, {_I32.max}]"
+            f"{name} holds {bad}, outside the int32 range [{_I32.min}, {_I32.max}]"
         )
     return _flat(a, np.int32)
 
@@ -67,6 +73,38 @@ def as_f32(x: Any, name: str) -> np.ndarray:
     if a.dtype.kind not in "iuf" or a.dtype == np.bool_:
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
     return _flat(a, np.float32)
+
+
+def as_f32_exact(x: Any, name: str) -> np.ndarray:
+    """As ``as_f32`` for values that are rounded or added in float32 (``ScaleCoder``'s
+    values and means): float32 data passes as is, other real data only when every element
+    has an exact float32 value (NaN stays NaN, for the core to refuse). Otherwise a
+    ValueError: ``2.5000001`` would round to 2 after a cast to float32, ``16777217`` become
+    16777216."""
+    a = _to_numpy(x, name)
+    if a.dtype == np.float32:
+        return as_f32(a, name)
+    with np.errstate(over="ignore"):
+        f = as_f32(a, name)
+    flat = a.reshape(-1)
+    if flat.dtype.kind == "f":
+        with np.errstate(invalid="ignore", over="ignore"):
+            back = f.astype(flat.dtype)
+        lost = (back != flat) & ~(np.isnan(flat) & np.isnan(back))
+    else:
+        # Integers: those of at most 24 bits are exact; compare larger ones as Python ints.
+        big = np.abs(flat.astype(np.float64)) > 2.0**24
+        lost = np.zeros(flat.shape, bool)
+        for k in np.flatnonzero(big):
+            lost[k] = int(f[k]) != int(flat[k])
+    if lost.any():
+        i = int(np.flatnonzero(lost)[0])
+        raise ValueError(
+            f"{name}[{i}] = {flat[i].item()!r} has no exact float32 value (float32 would make "
+            f"it {f[i].item()!r}): ScaleCoder works in float32, so pass float32 data "
+            f"({name}.astype(numpy.float32)) to accept that rounding"
+        )
+    return f
 
 
 def as_2d(x: Any, name: str, dtype: type) -> np.ndarray:

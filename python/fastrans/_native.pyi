@@ -15,6 +15,7 @@ __all__ = [
     "scale_indexes",
     "encode_fastrans",
     "decode_fastrans",
+    "fastrans_header",
     "gaussian_table",
     "laplace_table",
     "table_from_edges",
@@ -107,6 +108,9 @@ def encode_fastrans(
 def decode_fastrans(
     table: CdfTable, data: bytes, indexes: npt.NDArray[np.int32], threads: int
 ) -> npt.NDArray[np.int32]: ...
+def fastrans_header(
+    data: bytes,
+) -> tuple[int, int, int, int, int, list[int], int, int]: ...
 def gaussian_table(
     scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
 ) -> CdfTable: ...

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from fastrans import _native
-from fastrans._arrays import as_bytes, as_f32, shape_of, threads_arg
+from fastrans._arrays import as_bytes, as_f32, as_f32_exact, shape_of, threads_arg
 from fastrans.tables import CdfTable, check_format, check_precision
 
 
@@ -61,6 +61,11 @@ class ScaleCoder:
     ``torch.round``) and maps each scale to its row (as CompressAI's ``build_indexes``) in the
     same pass as the coding; ``decode`` returns the symbols plus the means, float32, in the
     shape of ``scales``.
+
+    It works in float32, as CompressAI's models do: values and means of another dtype are
+    taken only when float32 holds each of them exactly (a float64 ``2.5000001`` would
+    round to 2 once cast), else ValueError; scales are compared with the float32 scale
+    table, so they are taken as their nearest float32, as ``scale_indexes`` takes them.
     """
 
     __slots__ = ("_native", "_scale_bound", "_scale_table", "table")
@@ -82,7 +87,7 @@ class ScaleCoder:
     def _means(means: Any, n: int) -> np.ndarray | None:
         if means is None:
             return None
-        m = as_f32(means, "means")
+        m = as_f32_exact(means, "means")
         if m.size != n:
             raise ValueError(f"means has {m.size} elements but scales has {n}: give one mean each")
         return m
@@ -99,8 +104,8 @@ class ScaleCoder:
         """Code ``values`` given each one's ``scales`` (and ``means``) and return the stream.
 
         Args:
-            values: real numbers of any shape (numpy, torch CPU tensor, list), cast once to
-                float32 (C order).
+            values: real numbers of any shape (numpy, torch CPU tensor, list), in float32
+                (C order); other dtypes only where float32 holds every value exactly.
             scales: one scale per value (same number of elements). Each maps to the row
                 of the largest ``scale_table`` entry not above it, scales below
                 ``scale_bound`` to row 0, exactly as CompressAI's ``build_indexes``.
@@ -119,7 +124,7 @@ class ScaleCoder:
                 symbol leaves int32, or an argument is out of range; nothing is written.
             TypeError: an input is not real-valued or an argument has the wrong type.
         """
-        v = as_f32(values, "values")
+        v = as_f32_exact(values, "values")
         s = as_f32(scales, "scales")
         if v.size != s.size:
             raise ValueError(

@@ -105,9 +105,13 @@ fn scale_and_round(pmf: &[f32], precision: u32, out: &mut [u32]) -> Result<u64> 
     let mut bad = false;
     let mut total = 0u64;
     for (o, &p) in out.iter_mut().zip(pmf) {
-        let x = p * factor;
         // NaN fails both compares; +inf and overflowing products fail the second.
-        bad |= !(p >= 0.0 && x < TOO_LARGE);
+        let ok = p >= 0.0 && p * factor < TOO_LARGE;
+        bad |= !ok;
+        // A bad entry is rounded as 0 (its result is never used): rounding it as it is
+        // would overflow `t + 1` for products of 2^32 and more (`t` saturates at
+        // u32::MAX). A select, so the loop stays branch-free.
+        let x = if ok { p * factor } else { 0.0 };
         // Round half away from zero for x >= 0: truncate, then add one when the exact
         // fraction x - trunc(x) is at least 1/2 (trunc(x) is exact in f32 for x < 2^32).
         let t = x as u32;

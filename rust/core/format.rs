@@ -391,9 +391,9 @@ fn unless_damaged(data: &[u8], e: Error) -> Error {
     }
 }
 
-/// Check the version, tables and sizes (`n` is the caller's symbol count), everything but
-/// the CRC: [`decode_with`] checks that as the chunks decode, and ranks it first.
-fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
+/// The stream without its CRC and the version and fingerprint fields, checked for length
+/// and version (the first checks of [`parse`] and [`header`], in this order).
+fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
     if data.len() < 1 + 4 + 1 + CRC_BYTES {
         return Err(Error::corrupt(format!(
             "{} bytes is shorter than any fastrans stream (truncated?)",
@@ -411,6 +411,16 @@ fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
         )));
     }
     let fp = u32::from_le_bytes([body[1], body[2], body[3], body[4]]);
+    Ok((body, version, fp))
+}
+
+/// Where the symbol count ends: the header's fields before it are version and fingerprint.
+const COUNT_AT: usize = 5;
+
+/// Check the version, tables and sizes (`n` is the caller's symbol count), everything but
+/// the CRC: [`decode_with`] checks that as the chunks decode, and ranks it first.
+fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
+    let (body, version, fp) = version_and_fp(data)?;
     if fp != fp32(table) {
         return Err(Error::TableMismatch(format!(
             "the stream was made with tables of fingerprint {fp:#010x}..., these have {:#010x}: \
@@ -418,13 +428,19 @@ fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
             fp32(table)
         )));
     }
-    let mut pos = 5;
+    let mut pos = COUNT_AT;
     let count = varint::get(body, &mut pos, "symbol count")?;
     if count != n as u64 {
         return Err(Error::invalid(format!(
             "the stream holds {count} symbols but indexes has {n}: pass the indexes used to encode it"
         )));
     }
+    parse_layout(body, version, n, pos)
+}
+
+/// The layout byte, chunk size and chunk lengths of a stream of `n` symbols (its header
+/// from `pos`, just after the count), checked against the body's size.
+fn parse_layout(body: &[u8], version: u8, n: usize, mut pos: usize) -> Result<Layout> {
     if n == 0 {
         if pos != body.len() {
             return Err(Error::corrupt("bytes after the header of an empty stream"));
@@ -645,4 +661,74 @@ pub fn symbol_count(data: &[u8]) -> Result<u64> {
     }
     let mut pos = 5;
     varint::get(body, &mut pos, "symbol count")
+}
+
+/// What a fastrans stream's header says about it ([`header`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The stream version (1 or 2).
+    pub version: u8,
+    /// The low 32 bits of the fingerprint of the tables that made it.
+    pub fingerprint32: u32,
+    /// The number of symbols.
+    pub symbols: u64,
+    /// Lanes per chunk, as a power of two (0 for an empty stream).
+    pub lanes_log2: u32,
+    /// Symbols per chunk, the last chunk taking the rest (0 for an empty stream).
+    pub chunk_symbols: u64,
+    /// Bytes of each chunk, in stream order.
+    pub chunk_bytes: Vec<usize>,
+    /// Bytes of the header (the chunks start there).
+    pub header_bytes: usize,
+    /// The stored CRC32C (it holds: [`header`] checked it).
+    pub crc: u32,
+}
+
+/// The header of a fastrans stream, read without its tables or indexes: the CRC is
+/// checked over the whole stream first, then the header by the decoder's own parser
+/// (everything [`decode`] checks before it decodes the chunks but the table fingerprint
+/// and the caller's symbol count, which it only reports), and a chunk of no bytes, which
+/// cannot hold its lanes' states, is refused too. `fastrans info` prints this.
+pub fn header(data: &[u8]) -> Result<Header> {
+    // The CRC ranks first, as in the decoder (`unless_damaged`), even for bytes too short
+    // to be a stream.
+    if let Some((body, stored)) = split_crc(data) {
+        if crc32c::crc32c(body) != stored {
+            return Err(crc_mismatch());
+        }
+    }
+    let (body, version, fingerprint32) = version_and_fp(data)?;
+    let crc = u32::from_le_bytes(data[body.len()..].try_into().map_err(|_| crc_mismatch())?);
+    let mut pos = COUNT_AT;
+    let symbols = varint::get(body, &mut pos, "symbol count")?;
+    let n = usize::try_from(symbols).map_err(|_| {
+        Error::corrupt(format!(
+            "{symbols} symbols is more than this platform can address"
+        ))
+    })?;
+    let layout = parse_layout(body, version, n, pos)?;
+    if let Some(c) = layout.chunks.iter().position(|&(a, b)| a == b) {
+        return Err(Error::corrupt(format!(
+            "chunk {c} has no bytes: a chunk holds at least its lanes' states"
+        )));
+    }
+    let empty = n == 0;
+    Ok(Header {
+        version,
+        fingerprint32,
+        symbols,
+        lanes_log2: if empty {
+            0
+        } else {
+            layout.params.lanes.trailing_zeros()
+        },
+        chunk_symbols: if empty {
+            0
+        } else {
+            layout.params.chunk_symbols as u64
+        },
+        chunk_bytes: layout.chunks.iter().map(|&(a, b)| b - a).collect(),
+        header_bytes: layout.chunks.first().map_or(body.len(), |c| c.0),
+        crc,
+    })
 }

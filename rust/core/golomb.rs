@@ -345,8 +345,14 @@ fn block_sums_f64(values: &[i32], k: u32, layout: Layout) -> (u64, u64, bool) {
             }
         }
     }
-    // exponent field = bit length + 1022, as x >= 2^k >= 1.
-    (sum_e - 1022 * values.len() as u64, signs, neg != 0)
+    // exponent field = bit length + 1022, as x >= 2^k >= 1. Wrapping: a negative value
+    // in the unsigned layout (x <= 0, exponent field 0 or the sign bit set) can take the
+    // sum below; the caller then discards it for the `neg` flag.
+    (
+        sum_e.wrapping_sub(1022 * values.len() as u64),
+        signs,
+        neg != 0,
+    )
 }
 
 /// The f32 version of [`block_sums_f64`] (8 lanes per AVX2 vector instead of 4), exact while

@@ -167,7 +167,7 @@ def test_info_rejects_other_files(tmp_path: Path, capsys: pytest.CaptureFixture[
     path = tmp_path / "junk.bin"
     path.write_bytes(b"hello, this is not a stream")
     assert main(["info", str(path)]) == 2
-    assert "CRC32C does not match" in capsys.readouterr().err
+    assert "CRC32C mismatch" in capsys.readouterr().err
     assert main(["info", str(tmp_path / "missing.bin")]) == 2
     assert "missing.bin" in capsys.readouterr().err
 
@@ -182,13 +182,24 @@ def test_info_describes_the_demo_file(
     assert "image 64x64" in text
 
 
+def _crc32c(data: bytes) -> int:
+    """CRC32C (Castagnoli, reflected, init and xorout 0xFFFFFFFF), bit by bit: the
+    tests' own, independent of the native one."""
+    c = 0xFFFFFFFF
+    for b in data:
+        c ^= b
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+    return c ^ 0xFFFFFFFF
+
+
 def test_crc32c_check_value() -> None:
-    assert _info.crc32c(b"123456789") == 0xE3069283
-    assert _info.crc32c(b"") == 0
+    assert _crc32c(b"123456789") == 0xE3069283
+    assert _crc32c(b"") == 0
 
 
 def _sealed(body: bytes) -> bytes:
-    return body + _info.crc32c(body).to_bytes(4, "little")
+    return body + _crc32c(body).to_bytes(4, "little")
 
 
 def test_stream_header_of_the_worked_example() -> None:
@@ -205,9 +216,9 @@ def test_stream_header_of_the_worked_example() -> None:
     assert head.header_bytes == 8
     with pytest.raises(CorruptStreamError, match="version 3"):
         _info.parse_stream_header(_sealed(bytes([3]) + body[1:]))
-    with pytest.raises(CorruptStreamError, match="lanes_log2 = 8"):
+    with pytest.raises(CorruptStreamError, match="2\\^8 lanes"):
         _info.parse_stream_header(_sealed(v1[:6] + bytes([8]) + v1[7:]))
-    with pytest.raises(CorruptStreamError, match="undefined bits"):
+    with pytest.raises(CorruptStreamError, match="sets bits this version does not define"):
         _info.parse_stream_header(_sealed(body[:6] + bytes([0x18]) + body[7:]))
     with pytest.raises(CorruptStreamError, match="without the one-chunk flag"):
         _info.parse_stream_header(_sealed(bytes([2]) + v1[1:]))

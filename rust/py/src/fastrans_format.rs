@@ -9,8 +9,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::arrays::slice1;
-use crate::errors::detached;
+use crate::arrays::{shared_i32, slice1, with_indexes};
+use crate::errors::{detached, guarded};
 use crate::table::PyCdfTable;
 
 /// `threads` as the core wants it: 0 = every core, n >= 1 = n threads.
@@ -32,10 +32,10 @@ pub fn encode_fastrans<'py>(
     threads: i64,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = slice1(&symbols, "symbols")?;
-    let i = slice1(&indexes, "indexes")?;
+    let i = shared_i32(&indexes, "indexes")?;
     let threads = threads_arg(threads)?;
     let t = &table.inner;
-    let bytes = detached(py, || format::encode(t, s, i, threads))?;
+    let bytes = detached(py, || with_indexes(i, |i| format::encode(t, s, i, threads)))?;
     Ok(PyBytes::new(py, &bytes))
 }
 
@@ -48,11 +48,33 @@ pub fn decode_fastrans<'py>(
     indexes: PyReadonlyArray1<'_, i32>,
     threads: i64,
 ) -> PyResult<Bound<'py, PyArray1<i32>>> {
-    let i = slice1(&indexes, "indexes")?;
+    let i = shared_i32(&indexes, "indexes")?;
     let threads = threads_arg(threads)?;
     let t = &table.inner;
-    let out = detached(py, || format::decode(t, data, i, threads))?;
+    let out = detached(py, || {
+        with_indexes(i, |i| format::decode(t, data, i, threads))
+    })?;
     Ok(out.into_pyarray(py))
+}
+
+/// The fields of a fastrans stream's header, read by the decoder's own parser
+/// (`fastrans::format::header`): `(version, fingerprint32, symbols, lanes_log2,
+/// chunk_symbols, chunk_bytes, header_bytes, crc)`. `CorruptStreamError` when the CRC or
+/// the header does not hold.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn fastrans_header(data: &[u8]) -> PyResult<(u8, u32, u64, u32, u64, Vec<usize>, usize, u32)> {
+    let h = guarded(|| format::header(data))?;
+    Ok((
+        h.version,
+        h.fingerprint32,
+        h.symbols,
+        h.lanes_log2,
+        h.chunk_symbols,
+        h.chunk_bytes,
+        h.header_bytes,
+        h.crc,
+    ))
 }
 
 /// A parametric table built with the GIL released.

@@ -24,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scale::scale_indexes, m)?)?;
     m.add_function(wrap_pyfunction!(fastrans_format::encode_fastrans, m)?)?;
     m.add_function(wrap_pyfunction!(fastrans_format::decode_fastrans, m)?)?;
+    m.add_function(wrap_pyfunction!(fastrans_format::fastrans_header, m)?)?;
     m.add_function(wrap_pyfunction!(fastrans_format::gaussian_table, m)?)?;
     m.add_function(wrap_pyfunction!(fastrans_format::laplace_table, m)?)?;
     m.add_function(wrap_pyfunction!(entropy_models::table_from_edges, m)?)?;

@@ -9,7 +9,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::arrays::slice1;
+use crate::arrays::{shared_i32, slice1, with_indexes};
 use crate::errors::{detached, guarded};
 use crate::table::PyCdfTable;
 
@@ -39,9 +39,9 @@ impl PyBufferedEncoder {
         indexes: PyReadonlyArray1<'_, i32>,
     ) -> PyResult<()> {
         let s = slice1(&symbols, "symbols")?;
-        let i = slice1(&indexes, "indexes")?;
+        let i = shared_i32(&indexes, "indexes")?;
         let mut enc = self.inner.lock().map_err(|_| poisoned())?;
-        guarded(|| enc.push(&table.inner, s, i))
+        with_indexes(i, |i| guarded(|| enc.push(&table.inner, s, i)))
     }
 
     fn __len__(&self) -> PyResult<usize> {
@@ -80,16 +80,20 @@ impl PyStreamDecoder {
         table: &PyCdfTable,
         indexes: PyReadonlyArray1<'_, i32>,
     ) -> PyResult<Bound<'py, PyArray1<i32>>> {
-        let i = slice1(&indexes, "indexes")?;
+        let i = shared_i32(&indexes, "indexes")?;
         let table = &table.inner;
         let inner = &self.inner;
         let out = detached(py, || {
-            let mut out = vec![0i32; i.len()];
-            match inner.lock() {
-                Ok(mut dec) => dec.decode_into(table, i, &mut out)?,
-                Err(_) => return Err(fastrans::Error::InvalidArgument("decoder poisoned".into())),
-            }
-            Ok(out)
+            with_indexes(i, |i| {
+                let mut out = vec![0i32; i.len()];
+                match inner.lock() {
+                    Ok(mut dec) => dec.decode_into(table, i, &mut out)?,
+                    Err(_) => {
+                        return Err(fastrans::Error::InvalidArgument("decoder poisoned".into()))
+                    }
+                }
+                Ok(out)
+            })
         })?;
         Ok(out.into_pyarray(py))
     }

@@ -7,7 +7,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, P
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::arrays::{slice1, slice2};
+use crate::arrays::{shared_i32, slice1, slice2, with_indexes};
 use crate::errors::{detached, guarded};
 
 /// Many validated CDFs (see `fastrans.CdfTable`).
@@ -94,9 +94,9 @@ impl PyCdfTable {
         indexes: PyReadonlyArray1<'_, i32>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let s = slice1(&symbols, "symbols")?;
-        let i = slice1(&indexes, "indexes")?;
+        let i = shared_i32(&indexes, "indexes")?;
         let table = &self.inner;
-        let bytes = detached(py, || compressai::encode(table, s, i))?;
+        let bytes = detached(py, || with_indexes(i, |i| compressai::encode(table, s, i)))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -106,9 +106,11 @@ impl PyCdfTable {
         data: &[u8],
         indexes: PyReadonlyArray1<'_, i32>,
     ) -> PyResult<Bound<'py, PyArray1<i32>>> {
-        let i = slice1(&indexes, "indexes")?;
+        let i = shared_i32(&indexes, "indexes")?;
         let table = &self.inner;
-        let out = detached(py, || compressai::decode(table, data, i))?;
+        let out = detached(py, || {
+            with_indexes(i, |i| compressai::decode(table, data, i))
+        })?;
         Ok(out.into_pyarray(py))
     }
 }
