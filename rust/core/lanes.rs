@@ -238,6 +238,12 @@ pub(crate) fn avx512_allowed() -> bool {
         && is_x86_feature_detected!("avx512vl")
 }
 
+/// Whether this thread may run AVX2 kernels outside the lanes (`scale_avx2::rows_into`).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn avx2_allowed() -> bool {
+    simd_allowed() >= Simd::Avx2 && is_x86_feature_detected!("avx2")
+}
+
 /// Which kernel decodes chunks of `N` lanes.
 #[cfg(target_arch = "x86_64")]
 fn vector_kernel<const N: usize>(table: &CdfTable) -> Simd {

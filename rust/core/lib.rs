@@ -22,6 +22,7 @@
 //! - [`gaussian`]: discretized Gaussian / Laplace tables, portable.
 //! - `prefetch`: the vector kernels' software prefetch of the caller's arrays.
 //! - `scale_avx512`: `ScaleCoder`'s scale → row lookup eight at a time (both AVX-512 coders).
+//! - `scale_avx2`: `scale_indexes`' batch lookup eight at a time with AVX2.
 //! - [`scale_coder`]: floats → symbols and rows fused into the coding pass.
 //! - `spare_buffers`: the encoded chunks' byte buffers, kept between calls.
 //! - `test_rng`: the unit tests' seeded random numbers.
@@ -51,6 +52,8 @@ mod lanes_avx512;
 mod prefetch;
 pub mod rans;
 pub mod scale;
+#[cfg(target_arch = "x86_64")]
+mod scale_avx2;
 #[cfg(target_arch = "x86_64")]
 mod scale_avx512;
 pub mod scale_coder;

@@ -304,10 +304,11 @@ fn first_bad_input(
     Error::invalid("bad input (location not found)")
 }
 
-/// [`ScaleIndex::rows_into`], eight scales an instruction where the CPU has AVX-512 and
-/// `FASTRANS_SIMD` allows it (`scale_avx512::rows_into`, the lookup the AVX-512 coders
-/// run inside their loops), the same rows and the same error either way.
-/// With `finite`, infinite scales are refused too ([`ScaleIndex::rows_into_checked`]).
+/// [`ScaleIndex::rows_into`], eight scales a vector where the CPU has AVX-512 or AVX2 and
+/// `FASTRANS_SIMD` allows it (`scale_avx512::rows_into`, the lookup the AVX-512 coders run
+/// inside their loops; `scale_avx2::rows_into`), the same rows and the same error either
+/// way. With `finite`, infinite scales are refused too
+/// ([`ScaleIndex::rows_into_checked`]).
 pub fn scale_rows_into(
     index: &ScaleIndex,
     scales: &[f32],
@@ -315,20 +316,27 @@ pub fn scale_rows_into(
     finite: bool,
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
-    if scales.len() == out.len() && crate::lanes::avx512_allowed() {
+    if scales.len() == out.len() {
         if let Some(lookup) = index.one_compare() {
             let rows = ScaleRows {
                 scales,
                 means: None,
                 lookup,
             };
-            // SAFETY: `avx512_allowed` checked that the CPU has AVX-512 F and VL.
-            if let Some(bad) = unsafe { crate::scale_avx512::rows_into(rows, out, finite) } {
-                if !bad {
-                    return Ok(());
-                }
+            let bad = if crate::lanes::avx512_allowed() {
+                // SAFETY: `avx512_allowed` checked that the CPU has AVX-512 F and VL.
+                unsafe { crate::scale_avx512::rows_into(rows, out, finite) }
+            } else if crate::lanes::avx2_allowed() {
+                // SAFETY: `avx2_allowed` checked that the CPU has AVX2.
+                unsafe { crate::scale_avx2::rows_into(rows, out, finite) }
+            } else {
+                None
+            };
+            match bad {
+                Some(false) => return Ok(()),
                 // The error names the first bad scale, as the scalar lookup's does.
-                return Err(crate::scale::first_bad_scale(scales, finite));
+                Some(true) => return Err(crate::scale::first_bad_scale(scales, finite)),
+                None => {}
             }
         }
     }
@@ -552,13 +560,13 @@ mod tests {
             }
             let mut want = vec![0i32; n];
             ix.rows_into(&scales, &mut want).unwrap();
-            for run in [0, 1] {
+            for run in [0, 1, 2] {
                 let mut got = vec![-7i32; n];
                 let mut call = || scale_rows_into(&ix, &scales, &mut got, false);
-                let r = if run == 0 {
-                    call()
-                } else {
-                    crate::lanes::with_scalar_lanes(call)
+                let r = match run {
+                    0 => call(),
+                    1 => crate::lanes::with_avx2_lanes(call),
+                    _ => crate::lanes::with_scalar_lanes(call),
                 };
                 r.unwrap();
                 assert_eq!(got, want, "n={n} run={run}");
@@ -573,18 +581,24 @@ mod tests {
                 }
                 bad[at] = f32::NAN;
                 let mut out = vec![0i32; n];
-                let err = scale_rows_into(&ix, &bad, &mut out, false)
-                    .unwrap_err()
-                    .to_string();
-                assert!(err.contains(&format!("scales[{at}] is NaN")), "{err}");
+                for kernel in 0..3 {
+                    let mut run = || scale_rows_into(&ix, &bad, &mut out, false);
+                    let err = match kernel {
+                        0 => run(),
+                        1 => crate::lanes::with_avx2_lanes(run),
+                        _ => crate::lanes::with_scalar_lanes(run),
+                    };
+                    let err = err.unwrap_err().to_string();
+                    assert!(err.contains(&format!("scales[{at}] is NaN")), "{err}");
+                }
                 bad[at] = -f32::INFINITY;
                 assert!(scale_rows_into(&ix, &bad, &mut out, false).is_ok());
-                for scalar in [false, true] {
+                for kernel in 0..3 {
                     let mut run = || scale_rows_into(&ix, &bad, &mut out, true);
-                    let err = if scalar {
-                        crate::lanes::with_scalar_lanes(run)
-                    } else {
-                        run()
+                    let err = match kernel {
+                        0 => run(),
+                        1 => crate::lanes::with_avx2_lanes(run),
+                        _ => crate::lanes::with_scalar_lanes(run),
                     };
                     let err = err.unwrap_err().to_string();
                     assert!(
