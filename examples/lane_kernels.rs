@@ -1,5 +1,6 @@
-//! W1-like timings of the lanes kernels, best of many runs, interleaved: the scalar and
-//! AVX-512 encoders (with and without the IFMA step), and the scalar, AVX2 and AVX-512 decoders, in one process on one
+//! W1-like timings of the lanes kernels, best of many runs, interleaved: the scalar, AVX2
+//! and AVX-512 encoders (the last with and without the IFMA step), and the scalar, AVX2
+//! and AVX-512 decoders, in one process on one
 //! thread (the switches are per thread), checked to give the same bytes and values; or,
 //! with `threads` given, whichever kernels `FASTRANS_SIMD` leaves on that many threads (run
 //! it once per setting, alternating). The data is `benches/common/w1.rs`.
@@ -92,11 +93,12 @@ fn main() {
         assert!(out == ref1, "decoders disagree");
     };
     let mut best = [Duration::MAX; 9];
-    let mut enc = [Duration::MAX; 3];
+    let mut enc = [Duration::MAX; 4];
     for _ in 0..runs {
         time_enc(&|| with_scalar_lanes(|| encode(1)), &mut enc[0]);
         time_enc(&|| encode(1), &mut enc[1]);
         time_enc(&|| with_avx512_lanes(|| encode(1)), &mut enc[2]);
+        time_enc(&|| with_avx2_lanes(|| encode(1)), &mut enc[3]);
         time1(&|| with_scalar_lanes(decode1), &mut best[6]);
         time1(&|| with_avx2_lanes(decode1), &mut best[7]);
         time1(&decode1, &mut best[8]);
@@ -109,6 +111,7 @@ fn main() {
     }
     println!("ScaleCoder encode (floats), 1 thread:");
     report("scalar", enc[0]);
+    report("avx2", enc[3]);
     report("no ifma", enc[2]);
     report("default", enc[1]);
     println!("ScaleCoder decode (floats), 1 thread:");
