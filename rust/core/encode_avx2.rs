@@ -20,10 +20,15 @@
 //!   the scalar encoder pushes them, by one `vpermd` whose indexes come from a 256-entry
 //!   table ([`WORDS_OUT`]) indexed by the lanes' mask; the same permute undoes the in-lane
 //!   shuffle that gathered the eight low words ([`LOW_WORD_AT`]).
-//! - **Slow gathers** (Zen 2/3: `vpgatherdq` measured slower than scalar loads in the
+//! - **Slow gathers** (Zen 3: `vpgatherdd` measured slower than scalar loads in the
 //!   decoder). The bins' 16-byte `EncSymbol`s come from eight 16-byte loads and four
-//!   unpacks; a lane's bin index comes from its row's fields by scalar code
-//!   ([`Kernel::prepare`]), the same unsigned compare as `escape::direct_bin`.
+//!   unpacks; a lane's bin index comes from scalar code ([`Kernel::prepare`]): for tables
+//!   of at most 255 rows, `symbol + base - offset` checked by the bin's row tag, as in the
+//!   AVX-512 kernel; for others, the row's fields and `escape::direct_bin`'s compare.
+//!
+//! On W1 (docs/PERFORMANCE.md, "The AVX2 encoder"; an AVX-512 Xeon under
+//! `FASTRANS_SIMD=avx2`, one thread) the loop takes 41 instructions a symbol against the
+//! scalar lanes' 64, and runs 1.53-1.56× as fast as they do (medians of paired rounds).
 //!
 //! `ScaleCoder`'s floats are read here (`EncodeSource::arrays`): differences rounded by
 //! `vcvtps2dq` (nearest in MXCSR's mode, as the scalar magic-number rounding), scales
