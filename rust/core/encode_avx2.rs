@@ -669,22 +669,32 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
         }
         // Words of this round written above the stack's top, not yet counted in it.
         let mut count = 0;
+        let mut win = lw.window::<N>().as_mut_ptr();
         // Groups from the last, as the scalar encoder goes from lane N - 1 down. One call
         // per group with a constant index: looping over the groups kept their states in
         // memory.
         let [s0, s1, s2, s3] = &mut lx;
-        // SAFETY (each call): we have the features.
+        // SAFETY (each call): we have the features; `win` is this round's window, taken
+        // again after any scalar step, and each group's `count` is at most 8 a group above.
         unsafe {
             if groups > 3 {
-                step::<N>(&kernel, table, p, s3, &this[3], &mut lw, &mut count);
+                step::<N>(
+                    &kernel, table, p, s3, &this[3], &mut lw, &mut count, &mut win,
+                );
             }
             if groups > 2 {
-                step::<N>(&kernel, table, p, s2, &this[2], &mut lw, &mut count);
+                step::<N>(
+                    &kernel, table, p, s2, &this[2], &mut lw, &mut count, &mut win,
+                );
             }
             if groups > 1 {
-                step::<N>(&kernel, table, p, s1, &this[1], &mut lw, &mut count);
+                step::<N>(
+                    &kernel, table, p, s1, &this[1], &mut lw, &mut count, &mut win,
+                );
             }
-            step::<N>(&kernel, table, p, s0, &this[0], &mut lw, &mut count);
+            step::<N>(
+                &kernel, table, p, s0, &this[0], &mut lw, &mut count, &mut win,
+            );
         }
         lw.len += count;
     }
@@ -700,11 +710,13 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
 }
 
 /// One group's state update: states `s` code the prepared group `prep`, its words going
-/// above the stack's top after the `count` the round has written. (A function, always
-/// inlined: as a closure LLVM kept it a call.)
+/// above the stack's top after the `count` the round has written, into the window `win`.
+/// (A function, always inlined: as a closure LLVM kept it a call.)
 ///
 /// # Safety
-/// The CPU has AVX2 and POPCNT.
+/// The CPU has AVX2 and POPCNT; `win` is `lw.window::<N>()`'s first word, taken since `lw`
+/// last changed, and `count + 8 <= N` (a group writes at most 8 words: the groups above
+/// this one wrote at most 8 each since the window was taken).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn step<const N: usize>(
@@ -715,22 +727,26 @@ unsafe fn step<const N: usize>(
     prep: &Prepared,
     lw: &mut LaneWords,
     count: &mut usize,
+    win: &mut *mut u32,
 ) {
-    // A group writes at most 8 words and the window holds N: the groups above this one
-    // wrote at most 8 each since the window was last reserved.
-    let Some(dst) = lw.window::<N>()[*count..].first_chunk_mut::<GROUP>() else {
-        unreachable!("a round's window holds 8 words per group")
-    };
+    debug_assert!(*count + GROUP <= N);
     match &prep.bins {
         Some(bins) => {
-            // SAFETY: the caller's contract.
-            let (nx, c) = unsafe { kernel.commit(*s, bins, dst) };
+            // SAFETY: the caller's contract: words `count .. count + 8` of the window are
+            // free words of `lw`'s buffer, and nothing else refers to them meanwhile. (One
+            // window a round instead of a checked one a group: 10 instructions a group.)
+            let (nx, c) = unsafe {
+                let dst = &mut *((*win).add(*count) as *mut [u32; GROUP]);
+                kernel.commit(*s, bins, dst)
+            };
             *s = nx;
             *count += c;
         }
         None => {
             let taken = std::mem::take(lw);
             (*s, *lw, *count) = scalar_step::<N>(table, p, prep, *s, taken, *count);
+            // The buffer may have grown, and the top moved.
+            *win = lw.window::<N>().as_mut_ptr();
         }
     }
 }
