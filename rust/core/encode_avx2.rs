@@ -27,8 +27,9 @@
 //!   AVX-512 kernel; for others, the row's fields and `escape::direct_bin`'s compare.
 //!
 //! On W1 (docs/PERFORMANCE.md, "The AVX2 encoder"; an AVX-512 Xeon under
-//! `FASTRANS_SIMD=avx2`, one thread) the loop takes 41 instructions a symbol against the
-//! scalar lanes' 64, and runs 1.53-1.56× as fast as they do (medians of paired rounds).
+//! `FASTRANS_SIMD=avx2`, one thread) the loop takes 40 instructions a symbol against the
+//! scalar lanes' 65, and runs 1.43-1.63× as fast as they do (medians of paired rounds, six
+//! runs).
 //!
 //! `ScaleCoder`'s floats are read here (`EncodeSource::arrays`): differences rounded by
 //! `vcvtps2dq` (nearest in MXCSR's mode, as the scalar magic-number rounding), scales
