@@ -1,10 +1,14 @@
-//! W1-like timings of the lanes kernels, best of many runs, interleaved: the scalar and
-//! AVX-512 encoders (with and without the IFMA step), and the scalar, AVX2 and AVX-512 decoders, in one process on one
+//! W1-like timings of the lanes kernels, best of many runs, interleaved: the scalar, AVX2
+//! and AVX-512 encoders (the last with and without the IFMA step), and the scalar, AVX2
+//! and AVX-512 decoders, in one process on one
 //! thread (the switches are per thread), checked to give the same bytes and values; or,
 //! with `threads` given, whichever kernels `FASTRANS_SIMD` leaves on that many threads (run
-//! it once per setting, alternating). The data is `benches/common/w1.rs`.
+//! it once per setting, alternating); or, with `ratios`, the scalar, AVX2 and best kernels
+//! timed one after the other in every round, one thread, with the median and quartiles of
+//! each round's ratio to the scalar kernel (on a shared, noisy host the paired ratio holds
+//! better than best-of times). The data is `benches/common/w1.rs`.
 //!
-//! `cargo run --release --example lane_kernels [runs] [threads]`
+//! `cargo run --release --example lane_kernels [runs] [threads | ratios]`
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +23,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50);
     let threads: Option<usize> = args.get(2).and_then(|a| a.parse().ok());
+    let ratios = args.get(2).is_some_and(|a| a == "ratios");
     let coder = w1_coder(16);
     let (y, means, scales) = w1();
     let fmt = StreamFormat::Fastrans;
@@ -53,6 +58,10 @@ fn main() {
         *best = (*best).min(t0.elapsed());
         assert!(out == data, "encoders disagree");
     };
+    if ratios {
+        paired_ratios(runs, &|| encode(1), &|| decode(1));
+        return;
+    }
     if let Some(t) = threads {
         let (mut enc, mut dec) = (Duration::MAX, Duration::MAX);
         for _ in 0..runs {
@@ -92,11 +101,12 @@ fn main() {
         assert!(out == ref1, "decoders disagree");
     };
     let mut best = [Duration::MAX; 9];
-    let mut enc = [Duration::MAX; 3];
+    let mut enc = [Duration::MAX; 4];
     for _ in 0..runs {
         time_enc(&|| with_scalar_lanes(|| encode(1)), &mut enc[0]);
         time_enc(&|| encode(1), &mut enc[1]);
         time_enc(&|| with_avx512_lanes(|| encode(1)), &mut enc[2]);
+        time_enc(&|| with_avx2_lanes(|| encode(1)), &mut enc[3]);
         time1(&|| with_scalar_lanes(decode1), &mut best[6]);
         time1(&|| with_avx2_lanes(decode1), &mut best[7]);
         time1(&decode1, &mut best[8]);
@@ -109,6 +119,7 @@ fn main() {
     }
     println!("ScaleCoder encode (floats), 1 thread:");
     report("scalar", enc[0]);
+    report("avx2", enc[3]);
     report("no ifma", enc[2]);
     report("default", enc[1]);
     println!("ScaleCoder decode (floats), 1 thread:");
@@ -123,4 +134,50 @@ fn main() {
     report("scalar", best[6] * 2);
     report("avx2", best[7] * 2);
     report("default", best[8] * 2);
+}
+
+/// Per round: the scalar, AVX2 and best kernels, encoding then decoding W1 once each (the
+/// order rotating), each round's times divided into the scalar kernel's. Prints the best
+/// times and the ratios' median and quartiles.
+fn paired_ratios(runs: usize, encode: &dyn Fn() -> Vec<u8>, decode: &dyn Fn() -> Vec<f32>) {
+    type Kernel = fn(&dyn Fn() -> Duration) -> Duration;
+    let kernels: [(&str, Kernel); 3] = [
+        ("scalar", |f| with_scalar_lanes(f)),
+        ("avx2", |f| with_avx2_lanes(f)),
+        ("best", |f| f()),
+    ];
+    let timed = |f: &dyn Fn()| {
+        let t0 = Instant::now();
+        f();
+        t0.elapsed()
+    };
+    let enc = || drop(encode());
+    let dec = || drop(decode());
+    let work: [(&str, &dyn Fn()); 2] = [("encode", &enc), ("decode", &dec)];
+    for (what, f) in work {
+        let mut times = vec![[Duration::ZERO; 3]; runs];
+        for (r, row) in times.iter_mut().enumerate() {
+            for i in 0..3 {
+                let k = (r + i) % 3;
+                row[k] = (kernels[k].1)(&|| timed(f));
+            }
+        }
+        println!("W1 {what}, 1 thread, {runs} rounds:");
+        for (k, (name, _)) in kernels.iter().enumerate() {
+            let best = times.iter().map(|t| t[k]).min().unwrap_or_default();
+            let mut ratio: Vec<f64> = times
+                .iter()
+                .map(|t| t[0].as_secs_f64() / t[k].as_secs_f64())
+                .collect();
+            ratio.sort_by(f64::total_cmp);
+            let q = |f: f64| ratio[((ratio.len() - 1) as f64 * f).round() as usize];
+            println!(
+                "{name:>8}: best {:7.3} ms  scalar/this median {:.2}x (quartiles {:.2}-{:.2})",
+                best.as_secs_f64() * 1e3,
+                q(0.5),
+                q(0.25),
+                q(0.75)
+            );
+        }
+    }
 }

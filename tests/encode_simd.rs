@@ -1,21 +1,25 @@
-//! The vectorised lanes encoder (`encode_avx512.rs`), with its IFMA step where the CPU
-//! has it and without it (`with_avx512_lanes`), against the scalar one: the same
-//! bytes for every input, through each kind of source (any `EncodeSource`, the symbol and
-//! index arrays of `format::encode`, `ScaleCoder`'s floats). On a CPU without AVX-512 both
-//! runs are scalar and the tests still check the round trips.
+//! The vectorised lanes encoders against the scalar one: AVX-512 (`encode_avx512.rs`) with
+//! its IFMA step where the CPU has it and without it (`with_avx512_lanes`), and AVX2
+//! (`encode_avx2.rs`, `with_avx2_lanes`). The same bytes for every input, through each
+//! kind of source (any `EncodeSource`, the symbol and index arrays of `format::encode`,
+//! `ScaleCoder`'s floats). Where the CPU lacks a kernel its run falls back to the next one
+//! (AVX2, then scalar) and the tests still check the round trips.
 //!
 //! The cases aim at each reason a group of eight lanes leaves the vector step or could go
 //! wrong in it: escapes (symbols far outside their rows), symbols at `i32::MIN` and
 //! `i32::MAX` with offsets that make `symbol - offset` overflow 32 bits, one-bin rows,
 //! frequency-1 bins, tables of at most 64 rows (fields in registers) and of more (gathers),
-//! lane counts 8, 16 and 32, precisions 16 and below (the IFMA step takes 14 and up), and sizes around the check blocks.
+//! lane counts 8, 16 and 32, every precision from 1 to 16 (the IFMA step takes 14 and up),
+//! and sizes around the check blocks.
 //! Whole streams are also cut into forced chunks and lanes (`format::with_params`): the
 //! encoder's own rule gives one lane below 2^15 symbols a chunk, which no vector kernel
 //! takes, so without the cuts these small streams would compare the scalar encoder with
 //! itself.
 
 use fastrans::format::{self, Params};
-use fastrans::lanes::{encode_chunk, with_avx512_lanes, with_scalar_lanes, CHECK_BLOCK};
+use fastrans::lanes::{
+    encode_chunk, with_avx2_lanes, with_avx512_lanes, with_scalar_lanes, CHECK_BLOCK,
+};
 use fastrans::scale_coder::StreamFormat;
 use fastrans::CdfTable;
 use proptest::prelude::*;
@@ -24,7 +28,8 @@ mod common;
 use common::{cut_by, scale_coder, symbols, Rng, Symbols};
 
 /// `rows` random CDF rows at `precision`: row 0 has one bin (every symbol escapes), row 1
-/// has a frequency-1 bin beside a dominant one, the rest are random with 2 to 300 bins.
+/// has a frequency-1 bin beside a dominant one (from precision 2), the rest are random with
+/// 2 to 300 bins (at most `2^precision`).
 /// Offsets put some rows next to `i32::MAX` and `i32::MIN`.
 fn table(rng: &mut Rng, rows: usize, precision: u32) -> CdfTable {
     let total = 1u64 << precision;
@@ -34,7 +39,7 @@ fn table(rng: &mut Rng, rows: usize, precision: u32) -> CdfTable {
     for r in 0..rows {
         let freqs: Vec<u64> = match r {
             0 => vec![total],
-            1 => vec![1, total - 2, 1],
+            1 if total >= 4 => vec![1, total - 2, 1],
             _ => {
                 let bins = 2 + rng.below(max_bins as u64 - 1) as usize;
                 let mut f: Vec<u64> = (0..bins).map(|_| 1 + rng.below(1000)).collect();
@@ -77,6 +82,8 @@ fn chunk_both(table: &CdfTable, symbols: &[i32], rows: &[usize], lanes: usize) -
     assert_eq!(vector, scalar, "encoders disagree");
     let plain = with_avx512_lanes(encode).expect("AVX-512 encode without IFMA");
     assert_eq!(plain, scalar, "the AVX-512 encoder without IFMA disagrees");
+    let avx2 = with_avx2_lanes(encode).expect("AVX2 encode");
+    assert_eq!(avx2, scalar, "the AVX2 encoder disagrees");
     vector
 }
 
@@ -120,8 +127,14 @@ fn stream_both(
         cut_by(params, || with_avx512_lanes(encode)),
         "the AVX-512 encoder without IFMA disagrees"
     );
+    assert_eq!(
+        vector,
+        cut_by(params, || with_avx2_lanes(encode)),
+        "the AVX2 encoder disagrees"
+    );
     let decode = || format::decode(table, &vector, &indexes, 1).expect("decode");
     assert_eq!(decode(), symbols);
+    assert_eq!(with_avx2_lanes(decode), symbols);
     assert_eq!(with_scalar_lanes(decode), symbols);
     vector
 }
@@ -294,6 +307,25 @@ fn a_symbol_that_would_wrap_onto_a_direct_bin_is_escaped() {
     every_cut_both(&table, &syms, &rows);
 }
 
+#[test]
+fn every_precision_encodes_the_same_either_way() {
+    // Precisions 1 to 16: `x_max = freq << (63 - p)` and the reciprocals' shifts at every
+    // width, frequency-1 bins beside dominant ones, one- and two-bin rows, escapes.
+    let mut rng = Rng(0x5EED_0F00_0000_0016);
+    for precision in 1..=16 {
+        for num_rows in [3usize, 70] {
+            let table = table(&mut rng, num_rows, precision);
+            for m in [8usize, 1000, CHECK_BLOCK + 9] {
+                let rows: Vec<usize> = (0..m)
+                    .map(|_| rng.below(num_rows as u64) as usize)
+                    .collect();
+                let syms = symbols(&mut rng, &table, &rows, 20);
+                every_cut_both(&table, &syms, &rows);
+            }
+        }
+    }
+}
+
 /// W1-like floats: scales log-uniform 0.12..30, means ~N(0, 3), values = means +
 /// scales·N(0, 1), with some large, negative-zero and exactly-half differences.
 fn floats(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
@@ -337,6 +369,8 @@ fn scale_coder_streams_are_the_same_either_way() {
             assert_eq!(vector, scalar, "n={n} {params:?}");
             let plain = cut_by(params, || with_avx512_lanes(encode));
             assert_eq!(plain, scalar, "n={n} {params:?}, without IFMA");
+            let avx2 = cut_by(params, || with_avx2_lanes(encode));
+            assert_eq!(avx2, scalar, "n={n} {params:?}, AVX2");
             let decode = || coder.decode(&vector, &s, means, StreamFormat::Fastrans, 1);
             let back = decode().expect("decode");
             assert_eq!(back, with_scalar_lanes(decode).expect("scalar decode"));
@@ -361,7 +395,7 @@ fn a_source_returning_rows_out_of_range_panics_both_ways() {
     let syms = symbols(&mut rng, &table, &rows, 0);
     for bad in [24usize, 1 << 40] {
         rows[100] = bad;
-        for scalar in [false, true] {
+        for kernel in ["best", "avx2", "scalar"] {
             let run = || {
                 let mut out = Vec::new();
                 let src = Symbols {
@@ -370,14 +404,12 @@ fn a_source_returning_rows_out_of_range_panics_both_ways() {
                 };
                 encode_chunk(&table, &src, 0, m, 8, &mut out)
             };
-            let caught = std::panic::catch_unwind(|| {
-                if scalar {
-                    with_scalar_lanes(run)
-                } else {
-                    run()
-                }
+            let caught = std::panic::catch_unwind(|| match kernel {
+                "avx2" => with_avx2_lanes(run),
+                "scalar" => with_scalar_lanes(run),
+                _ => run(),
             });
-            assert!(caught.is_err(), "row {bad}, scalar={scalar}: no panic");
+            assert!(caught.is_err(), "row {bad}, {kernel}: no panic");
         }
     }
 }
@@ -390,7 +422,7 @@ proptest! {
     fn random_chunks_encode_the_same_either_way(
         seed in any::<u64>(),
         num_rows in 1usize..80,
-        precision in 9u32..=16,
+        precision in 1u32..=16,
         lanes in prop::sample::select(vec![8usize, 16, 32]),
         m in 1usize..5000,
         escapes in 0u64..200,

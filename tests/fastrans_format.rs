@@ -838,7 +838,8 @@ fn block_wise_checks_report_the_first_bad_input() {
     }
 }
 
-/// The AVX-512 kernels check `ScaleCoder`'s floats themselves, with no pass of their own
+/// The AVX-512 kernels and the AVX2 encoder check `ScaleCoder`'s floats themselves, with no
+/// pass of their own
 /// (a NaN or out-of-range difference becomes the symbol `i32::MIN`, a NaN scale or mean is
 /// flagged by the scale lookup). Every kind of bad input, in the hot rounds (in a group's
 /// first and last lane, mid-block) and in the chunk's first positions, gets the error of
@@ -846,7 +847,7 @@ fn block_wise_checks_report_the_first_bad_input() {
 /// `-2^31`, which also becomes `i32::MIN`, still round-trips.
 #[test]
 fn kernels_checking_floats_report_every_bad_input() {
-    use fastrans::lanes::{with_scalar_lanes, CHECK_BLOCK};
+    use fastrans::lanes::{with_avx2_lanes, with_scalar_lanes, CHECK_BLOCK};
     let c = coder();
     let f = StreamFormat::Fastrans;
     // Eight lanes: the fewest the vector kernels take.
@@ -862,6 +863,8 @@ fn kernels_checking_floats_report_every_bad_input() {
     let both = |run: &dyn Fn() -> fastrans::Result<Vec<f32>>, what: &str| {
         let (simd, scalar) = (message(run(), what), message(with_scalar_lanes(run), what));
         assert_eq!(simd, scalar, "{what}: the kernels disagree");
+        let avx2 = message(with_avx2_lanes(run), what);
+        assert_eq!(avx2, scalar, "{what}: the AVX2 kernels disagree");
         simd
     };
     let hot = [
@@ -926,6 +929,10 @@ fn kernels_checking_floats_report_every_bad_input() {
     let stream = c.encode(&d, &scales, None, f, 1).unwrap();
     assert_eq!(
         with_scalar_lanes(|| c.encode(&d, &scales, None, f, 1)).unwrap(),
+        stream
+    );
+    assert_eq!(
+        with_avx2_lanes(|| c.encode(&d, &scales, None, f, 1)).unwrap(),
         stream
     );
     let back = c.decode(&stream, &scales, None, f, 1).unwrap();

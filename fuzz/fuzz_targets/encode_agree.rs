@@ -6,8 +6,9 @@
 //! triples (bit 0 set; bit 1: with means). Bits 2-3 cut the stream (`format::with_params`)
 //! into chunks of 1 + seed's top bits mod 2048 symbols with 8, 16 or 32 lanes (or as the
 //! encoder would: one lane at these sizes), so the vector kernels run. Oracles: no panic;
-//! both encoders give the same result, bytes or error; a stream that encodes decodes back to
-//! its symbols, with the vector and the scalar decoders.
+//! every encoder (the best the CPU has, AVX2 forced by `lanes::with_avx2_lanes`, scalar)
+//! gives the same result, bytes or error; a stream that encodes decodes back to its
+//! symbols, with the vector, AVX2 and scalar decoders.
 
 #![no_main]
 
@@ -15,7 +16,7 @@ mod common;
 
 use common::{indexes, stream_head, Cursor};
 use fastrans::format::{self, Params};
-use fastrans::lanes::with_scalar_lanes;
+use fastrans::lanes::{with_avx2_lanes, with_scalar_lanes};
 use fastrans::scale_coder::StreamFormat;
 use libfuzzer_sys::fuzz_target;
 
@@ -38,8 +39,11 @@ fuzz_target!(|input: &[u8]| {
         let encode = || format::encode(table, &symbols, &idx, 1).map_err(|e| e.to_string());
         let vector = cut(&encode);
         assert_eq!(vector, cut(&|| with_scalar_lanes(encode)), "encoders disagree on symbols");
+        assert_eq!(vector, cut(&|| with_avx2_lanes(encode)), "AVX2 disagrees on symbols");
         if let Ok(data) = vector {
             assert_eq!(format::decode(table, &data, &idx, 1).unwrap(), symbols);
+            let avx2 = with_avx2_lanes(|| format::decode(table, &data, &idx, 1));
+            assert_eq!(avx2.unwrap(), symbols);
             let scalar = with_scalar_lanes(|| format::decode(table, &data, &idx, 1));
             assert_eq!(scalar.unwrap(), symbols);
         }
@@ -58,5 +62,6 @@ fuzz_target!(|input: &[u8]| {
         };
         let vector = cut(&encode);
         assert_eq!(vector, cut(&|| with_scalar_lanes(encode)), "encoders disagree on floats");
+        assert_eq!(vector, cut(&|| with_avx2_lanes(encode)), "AVX2 disagrees on floats");
     }
 });

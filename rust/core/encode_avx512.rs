@@ -733,10 +733,10 @@ unsafe fn prepare_round<I: GroupInput, const N: usize, const IFMA: bool>(
 /// A group through the scalar step, lane 7 first, from states `x`, with `count` words of
 /// the round already above the stack's top (escapes go out of line, as in
 /// `lanes::encode_rounds`). Rare, so out of line. Returns the states, the stack and the
-/// round's count of uncounted words.
+/// round's count of uncounted words. (The AVX2 encoder, `encode_avx2.rs`, shares it.)
 #[cold]
 #[inline(never)]
-fn scalar_group<const N: usize>(
+pub(crate) fn scalar_group<const N: usize>(
     table: &CdfTable,
     p: u32,
     syms: &[i32; GROUP],

@@ -200,11 +200,11 @@ pub(crate) fn put_values<O: Copy, const N: usize>(dst: &mut [MaybeUninit<O>], va
 }
 
 /// A lanes kernel family, in the order they are preferred where the CPU has them (the
-/// decoders have all three; the encoder has AVX-512 and scalar).
+/// decoders and the encoders have all three).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Simd {
     Scalar,
-    /// `lanes_avx2.rs`.
+    /// `lanes_avx2.rs` and `encode_avx2.rs`.
     Avx2,
     /// `lanes_avx512.rs`, and `encode_avx512.rs` without its IFMA step.
     Avx512,
@@ -260,15 +260,21 @@ fn vector_kernel<const N: usize>(table: &CdfTable) -> Simd {
     }
 }
 
-/// Whether chunks of `N` lanes encode with the vector kernel (`encode_avx512.rs`; there
-/// is no AVX2 encoder, so a cap at AVX2 means the scalar one): `Some(ifma)`, `ifma` when
-/// it takes its IFMA step.
+/// Whether chunks of `N` lanes encode with the AVX-512 kernel (`encode_avx512.rs`):
+/// `Some(ifma)`, `ifma` when it takes its IFMA step.
 #[cfg(target_arch = "x86_64")]
 fn vector_encoder<const N: usize>(table: &CdfTable) -> Option<bool> {
     let allowed = simd_allowed();
     let vector =
         N.is_multiple_of(8) && allowed >= Simd::Avx512 && crate::encode_avx512::usable(table);
     vector.then(|| allowed >= Simd::Avx512Ifma && crate::encode_avx512::ifma_usable(table))
+}
+
+/// Whether chunks of `N` lanes encode with the AVX2 kernel (`encode_avx2.rs`), where the
+/// AVX-512 one does not run: a CPU without AVX-512, or `FASTRANS_SIMD=avx2`.
+#[cfg(target_arch = "x86_64")]
+fn avx2_encoder<const N: usize>(table: &CdfTable) -> bool {
+    N.is_multiple_of(8) && simd_allowed() >= Simd::Avx2 && crate::encode_avx2::usable(table)
 }
 
 thread_local! {
@@ -291,8 +297,7 @@ pub fn with_scalar_lanes<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Runs `f` with the calling thread's lane coding at most AVX2 (no AVX-512 kernel: the
-/// AVX2 decoder and the scalar encoder), for tests and benchmarks, as
-/// [`with_scalar_lanes`].
+/// AVX2 decoder and encoder), for tests and benchmarks, as [`with_scalar_lanes`].
 #[doc(hidden)]
 pub fn with_avx2_lanes<R>(f: impl FnOnce() -> R) -> R {
     with_simd_cap(Simd::Avx2, f)
@@ -614,8 +619,9 @@ fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
 /// its `N` (symbol, row) pairs, which are independent (the float work of a fused source
 /// overlaps freely), then makes the `N` state updates. A function of its own so its state
 /// and stack live in registers. Where the CPU has AVX-512, the rounds go to
-/// `encode_avx512.rs` instead (as `decode_rounds` hands its rounds to the vector
-/// decoders), which skips `check` for the sources it checks itself ([`ScaleRows`]).
+/// `encode_avx512.rs` instead, else where it has AVX2 to `encode_avx2.rs` (as
+/// `decode_rounds` hands its rounds to the vector decoders); both skip `check` for the
+/// sources they check themselves ([`ScaleRows`]).
 #[inline(never)]
 fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     table: &CdfTable,
@@ -633,6 +639,13 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
             crate::encode_avx512::encode_rounds::<S, N>(
                 table, src, start, rounds, x, words, check, ifma,
             )
+        };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2_encoder::<N>(table) {
+        // SAFETY: `avx2_encoder` checked the CPU and the table.
+        return unsafe {
+            crate::encode_avx2::encode_rounds::<S, N>(table, src, start, rounds, x, words, check)
         };
     }
     check()?;

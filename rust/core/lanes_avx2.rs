@@ -24,9 +24,7 @@
 //! chosen at run time: the wheel is built for baseline x86-64, and CPUs without AVX2
 //! keep the scalar decoder.
 //!
-//! There is no AVX2 encoder: the encoder's reciprocal needs a 64x64 → 128-bit multiply per
-//! symbol, which AVX2 lacks; with AVX-512 it is built from 32-bit products
-//! (`encode_avx512.rs`).
+//! The AVX2 encoder is `encode_avx2.rs`.
 
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;

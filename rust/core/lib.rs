@@ -10,6 +10,7 @@
 //!   checksum from its chunks').
 //! - [`scale`]: CompressAI's `build_indexes`, scales → table rows.
 //! - [`error`]: the crate's one error type.
+//! - `encode_avx2`: the lanes encoder eight lanes a group (x86-64 with AVX2, no AVX-512).
 //! - `encode_avx512`: the lanes encoder eight lanes at a time (x86-64 with AVX-512).
 //! - `ifma_bins`: the encoder's bins for AVX-512 IFMA (the division in two 52-bit
 //!   multiplies).
@@ -35,6 +36,8 @@ pub mod bits;
 pub mod cdf;
 pub mod compressai;
 mod crc_combine;
+#[cfg(target_arch = "x86_64")]
+mod encode_avx2;
 #[cfg(target_arch = "x86_64")]
 mod encode_avx512;
 pub mod error;

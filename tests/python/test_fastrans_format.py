@@ -250,7 +250,7 @@ for d, ix in ((bytes(bad), idx), (data, (idx + 1) % 64)):
 print("|".join(out))
 """
     runs = []
-    # Every kernel this CPU has, AVX2 at most (the AVX2 decoder, the scalar encoder), none.
+    # Every kernel this CPU has, AVX2 at most (the AVX2 encoder and decoder), none.
     for simd in ("1", "avx2", "0"):
         env = dict(os.environ, FASTRANS_SIMD=simd)
         done = subprocess.run(
