@@ -15,8 +15,8 @@
 //! itself.
 
 use fastrans::format::{self, Params};
-use fastrans::lanes::{encode_chunk, with_avx512_lanes, with_scalar_lanes, CHECK_BLOCK};
 use fastrans::scale_coder::StreamFormat;
+use fastrans::testing::{encode_chunk, with_avx512_lanes, with_scalar_lanes, CHECK_BLOCK};
 use fastrans::CdfTable;
 use proptest::prelude::*;
 

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use fastrans::format::{self, Params, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS};
-use fastrans::gaussian::{gaussian_table, laplace_table};
-use fastrans::scale::ScaleIndex;
 use fastrans::scale_coder::{round_half_even, ScaleCoder, StreamFormat};
-use fastrans::{compressai, varint, CdfTable, Error};
+use fastrans::tables::parametric::{gaussian_table, laplace_table};
+use fastrans::tables::scale_index::ScaleIndex;
+use fastrans::testing::varint;
+use fastrans::{compressai, CdfTable, Error};
 use proptest::prelude::*;
 
 mod common;
@@ -739,7 +740,7 @@ fn every_output_position_is_written() {
         assert!(vector == want, "threads={threads}");
         if threads == 1 {
             // (`with_scalar_lanes` holds for the calling thread only.)
-            let scalar = format::with_poisoned_output(|| fastrans::lanes::with_scalar_lanes(dec));
+            let scalar = format::with_poisoned_output(|| fastrans::testing::with_scalar_lanes(dec));
             assert!(scalar.unwrap() == want, "scalar lanes");
         }
     }
@@ -786,7 +787,7 @@ fn scale_coder_matches_the_array_path_in_both_formats() {
 /// met first.
 #[test]
 fn block_wise_checks_report_the_first_bad_input() {
-    use fastrans::lanes::CHECK_BLOCK;
+    use fastrans::testing::CHECK_BLOCK;
     let c = coder();
     let n = MAX_CHUNK_SYMBOLS + 5 * CHECK_BLOCK + 3;
     let (y, means, scales) = w1_floats(n, 41);
@@ -846,7 +847,7 @@ fn block_wise_checks_report_the_first_bad_input() {
 /// `-2^31`, which also becomes `i32::MIN`, still round-trips.
 #[test]
 fn kernels_checking_floats_report_every_bad_input() {
-    use fastrans::lanes::{with_scalar_lanes, CHECK_BLOCK};
+    use fastrans::testing::{with_scalar_lanes, CHECK_BLOCK};
     let c = coder();
     let f = StreamFormat::Fastrans;
     // Eight lanes: the fewest the vector kernels take.
@@ -966,7 +967,7 @@ struct BadFrom {
     bad: usize,
 }
 
-impl fastrans::lanes::DecodeTarget for BadFrom {
+impl fastrans::testing::DecodeTarget for BadFrom {
     type Out = i32;
     fn check(&self, start: usize, len: usize) -> fastrans::Result<()> {
         if start + len > self.bad {
@@ -989,7 +990,7 @@ impl fastrans::lanes::DecodeTarget for BadFrom {
 /// fail within a few symbols rather than at the chunk's end.
 #[test]
 fn a_bad_input_outranks_earlier_damage_in_its_chunk() {
-    use fastrans::lanes::{decode_chunk, encode_chunk, EncodeSource, CHECK_BLOCK};
+    use fastrans::testing::{decode_chunk, encode_chunk, EncodeSource, CHECK_BLOCK};
     struct Src(Vec<i32>);
     impl EncodeSource for Src {
         fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> {
@@ -1017,7 +1018,7 @@ fn a_bad_input_outranks_earlier_damage_in_its_chunk() {
             if simd {
                 run()
             } else {
-                fastrans::lanes::with_scalar_lanes(run)
+                fastrans::testing::with_scalar_lanes(run)
             }
         };
         assert!(matches!(dec(m), Err(Error::CorruptStream(_))), "damage");

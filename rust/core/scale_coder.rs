@@ -3,7 +3,7 @@
 //! A table whose rows stand for the scales of a scale table. Encoding turns
 //! `values - means` into symbols (`f32` subtraction, then round half to even: exactly
 //! `torch.round(y - means)`) and each scale into its row (bit-exact with CompressAI's
-//! `build_indexes`, see `scale.rs`) inside the coding loop, so no full-size symbol or index
+//! `build_indexes`, see `tables/scale_index.rs`) inside the coding loop, so no full-size symbol or index
 //! array is ever made for the fastrans format. Decoding returns `symbol + mean` in `f32`
 //! (CompressAI's `dequantize`).
 //!
@@ -11,24 +11,24 @@
 //! a branch-free pass over each block of a chunk's inputs just before it is coded (it
 //! vectorises; see `lanes::CHECK_BLOCK`); the error is then located by a second, cold scan.
 //! The scalar coding loop itself checks nothing; the AVX-512 kernels skip the pass and flag
-//! bad inputs as they code them (`scale_avx512.rs`, `lanes::ScaleRows`).
-//! Scales map to rows through `scale.rs`' `ScaleIndex`, inside the coding loop.
+//! bad inputs as they code them (`simd/avx512_scale.rs`, `lanes::ScaleRows`).
+//! Scales map to rows through `tables/scale_index.rs`' `ScaleIndex`, inside the coding loop.
 
 use std::sync::Arc;
 
-use crate::compressai;
 use crate::error::{Error, Result};
 use crate::format;
+use crate::format::compressai;
 use crate::lanes::{Arrays, DecodeTarget, EncodeSource, ScaleRows, SourceArrays};
-use crate::scale::ScaleIndex;
-use crate::table::CdfTable;
+use crate::tables::cdf_table::CdfTable;
+use crate::tables::scale_index::ScaleIndex;
 
 /// Which stream a [`ScaleCoder`] writes or reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamFormat {
-    /// Our framed, checksummed, parallel stream (`format.rs`).
+    /// Our framed, checksummed, parallel stream (`format/fastrans_stream.rs`).
     Fastrans,
-    /// CompressAI's stream, byte-identical (`compressai.rs`).
+    /// CompressAI's stream, byte-identical (`format/compressai.rs`).
     CompressAi,
 }
 
@@ -186,11 +186,11 @@ impl EncodeSource for FloatSource<'_> {
     }
     #[inline(always)]
     fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.values, pos);
+        crate::simd::prefetch::line(self.values, pos);
         if let Some(m) = self.means {
-            crate::prefetch::line(m, pos);
+            crate::simd::prefetch::line(m, pos);
         }
-        crate::prefetch::line(self.scales, pos);
+        crate::simd::prefetch::line(self.scales, pos);
     }
 }
 
@@ -237,9 +237,9 @@ impl DecodeTarget for FloatTarget<'_> {
     }
     #[inline(always)]
     fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.scales, pos);
+        crate::simd::prefetch::line(self.scales, pos);
         if let Some(m) = self.means {
-            crate::prefetch::line(m, pos);
+            crate::simd::prefetch::line(m, pos);
         }
     }
     #[inline(always)]
@@ -323,12 +323,12 @@ pub fn scale_rows_into(
                 lookup,
             };
             // SAFETY: `avx512_allowed` checked that the CPU has AVX-512 F and VL.
-            if let Some(bad) = unsafe { crate::scale_avx512::rows_into(rows, out, finite) } {
+            if let Some(bad) = unsafe { crate::simd::avx512_scale::rows_into(rows, out, finite) } {
                 if !bad {
                     return Ok(());
                 }
                 // The error names the first bad scale, as the scalar lookup's does.
-                return Err(crate::scale::first_bad_scale(scales, finite));
+                return Err(crate::tables::scale_index::first_bad_scale(scales, finite));
             }
         }
     }

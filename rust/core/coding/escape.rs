@@ -12,9 +12,9 @@
 //! renormalises ([`Refill`]), so the CompressAI stream (one state) and the fastrans lanes
 //! (many states, some not renormalising yet) run the same code.
 
+use crate::coding::rans::{dec_get_bits, enc_put, enc_put_bits, Refill, WordSink};
 use crate::error::{Error, Result};
-use crate::rans::{dec_get_bits, enc_put, enc_put_bits, Refill, WordSink};
-use crate::table::{CdfTable, Row};
+use crate::tables::cdf_table::{CdfTable, Row};
 
 /// Bits per bypass chunk.
 pub const CHUNK_BITS: u32 = 4;

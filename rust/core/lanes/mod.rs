@@ -26,11 +26,11 @@
 
 use std::mem::MaybeUninit;
 
+use crate::coding::escape::{direct_bin, finish_symbol, get_symbol, put_symbol};
+use crate::coding::rans::{enc_put, Refill, WordReader, WordSink, RANS_L};
+use crate::coding::varint;
 use crate::error::{Error, Result};
-use crate::escape::{direct_bin, finish_symbol, get_symbol, put_symbol};
-use crate::rans::{enc_put, Refill, WordReader, WordSink, RANS_L};
-use crate::table::CdfTable;
-use crate::varint;
+use crate::tables::cdf_table::CdfTable;
 
 /// Positions checked at a time ([`EncodeSource::check`], [`DecodeTarget::check`]) just
 /// before they are coded: 2048 floats of each input stay in L1/L2 between the check and
@@ -88,7 +88,7 @@ pub trait EncodeSource: Sync {
         }
     }
     /// The source's inputs as plain arrays, when it has them: the vectorised encoder
-    /// (`encode_avx512.rs`) then reads them itself instead of calling
+    /// (`simd/avx512_encode.rs`) then reads them itself instead of calling
     /// [`EncodeSource::get_round`]. Only this crate's sources can make a [`SourceArrays`];
     /// others keep the default, `None`.
     #[doc(hidden)]
@@ -96,7 +96,7 @@ pub trait EncodeSource: Sync {
         None
     }
     /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
-    /// reading nothing: the vector encoder calls it a check block ahead (`prefetch.rs`), as
+    /// reading nothing: the vector encoder calls it a check block ahead (`simd/prefetch.rs`), as
     /// the vector decoders call [`DecodeTarget::prefetch`].
     #[doc(hidden)]
     #[inline(always)]
@@ -153,7 +153,7 @@ pub trait DecodeTarget: Sync {
         None
     }
     /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
-    /// reading nothing: the vector decoders call it a check block ahead (`prefetch.rs`).
+    /// reading nothing: the vector decoders call it a check block ahead (`simd/prefetch.rs`).
     #[doc(hidden)]
     #[inline(always)]
     fn prefetch(&self, _pos: usize) {}
@@ -172,11 +172,11 @@ pub trait DecodeTarget: Sync {
 /// one-comparison lookup: the row of position `i` is `e.row + (e.limit < s)`, where
 /// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup
 /// (stored as one integer, `scale::OneEntry`).
-/// Both AVX-512 coders evaluate it eight positions at a time (`scale_avx512.rs`; see
+/// Both AVX-512 coders evaluate it eight positions at a time (`simd/avx512_scale.rs`; see
 /// [`DecodeTarget::scale_rows`] and [`Arrays::Floats`]).
 ///
 /// Those kernels check their inputs themselves instead of calling the block check first
-/// (`scale_avx512.rs`). REQUIRES (of whoever makes one): the source's or target's `check`
+/// (`simd/avx512_scale.rs`). REQUIRES (of whoever makes one): the source's or target's `check`
 /// fails for a position whose scale or mean (`means`) is NaN, and for an encoder's, for a
 /// position whose symbol does not fit `i32`, and for no other.
 #[doc(hidden)]
@@ -187,7 +187,7 @@ pub struct ScaleRows<'a> {
     /// Means whose NaNs the lookup marks too (the decoder's target). An encoder's source
     /// leaves it `None`: a NaN mean already gives a symbol outside `i32`.
     pub(crate) means: Option<&'a [f32]>,
-    pub(crate) lookup: crate::scale::OneCompare<'a>,
+    pub(crate) lookup: crate::tables::scale_index::OneCompare<'a>,
 }
 
 /// Stores a round's outputs `vals` into its slots `dst` (the same length): every output
@@ -204,11 +204,11 @@ pub(crate) fn put_values<O: Copy, const N: usize>(dst: &mut [MaybeUninit<O>], va
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Simd {
     Scalar,
-    /// `lanes_avx2.rs`.
+    /// `simd/avx2_decode.rs`.
     Avx2,
-    /// `lanes_avx512.rs`, and `encode_avx512.rs` without its IFMA step.
+    /// `simd/avx512_decode.rs`, and `simd/avx512_encode.rs` without its IFMA step.
     Avx512,
-    /// All of AVX-512's kernels, the encoder's IFMA step too (`ifma_bins.rs`).
+    /// All of AVX-512's kernels, the encoder's IFMA step too (`simd/ifma_bins.rs`).
     Avx512Ifma,
 }
 
@@ -245,24 +245,24 @@ fn vector_kernel<const N: usize>(table: &CdfTable) -> Simd {
         return Simd::Scalar;
     }
     let allowed = simd_allowed();
-    if allowed >= Simd::Avx512 && crate::lanes_avx512::usable(table) {
+    if allowed >= Simd::Avx512 && crate::simd::avx512_decode::usable(table) {
         Simd::Avx512
-    } else if allowed >= Simd::Avx2 && crate::lanes_avx2::usable(table) {
+    } else if allowed >= Simd::Avx2 && crate::simd::avx2_decode::usable(table) {
         Simd::Avx2
     } else {
         Simd::Scalar
     }
 }
 
-/// Whether chunks of `N` lanes encode with the vector kernel (`encode_avx512.rs`; there
+/// Whether chunks of `N` lanes encode with the vector kernel (`simd/avx512_encode.rs`; there
 /// is no AVX2 encoder, so a cap at AVX2 means the scalar one): `Some(ifma)`, `ifma` when
 /// it takes its IFMA step.
 #[cfg(target_arch = "x86_64")]
 fn vector_encoder<const N: usize>(table: &CdfTable) -> Option<bool> {
     let allowed = simd_allowed();
     let vector =
-        N.is_multiple_of(8) && allowed >= Simd::Avx512 && crate::encode_avx512::usable(table);
-    vector.then(|| allowed >= Simd::Avx512Ifma && crate::encode_avx512::ifma_usable(table))
+        N.is_multiple_of(8) && allowed >= Simd::Avx512 && crate::simd::avx512_encode::usable(table);
+    vector.then(|| allowed >= Simd::Avx512Ifma && crate::simd::avx512_encode::ifma_usable(table))
 }
 
 thread_local! {
@@ -608,7 +608,7 @@ fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
 /// its `N` (symbol, row) pairs, which are independent (the float work of a fused source
 /// overlaps freely), then makes the `N` state updates. A function of its own so its state
 /// and stack live in registers. Where the CPU has AVX-512, the rounds go to
-/// `encode_avx512.rs` instead (as `decode_rounds` hands its rounds to the vector
+/// `simd/avx512_encode.rs` instead (as `decode_rounds` hands its rounds to the vector
 /// decoders), which skips `check` for the sources it checks itself ([`ScaleRows`]).
 #[inline(never)]
 fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
@@ -624,7 +624,7 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     if let Some(ifma) = vector_encoder::<N>(table) {
         // SAFETY: `vector_encoder` checked the CPU and the table.
         return unsafe {
-            crate::encode_avx512::encode_rounds::<S, N>(
+            crate::simd::avx512_encode::encode_rounds::<S, N>(
                 table, src, start, rounds, x, words, check, ifma,
             )
         };
@@ -698,15 +698,17 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     #[cfg(target_arch = "x86_64")]
     match vector_kernel::<N>(table) {
         Simd::Avx512 | Simd::Avx512Ifma => {
-            let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
+            let c = crate::simd::avx2_decode::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
-            return unsafe { crate::lanes_avx512::decode_rounds::<T, N>(table, tgt, c, check) };
+            return unsafe {
+                crate::simd::avx512_decode::decode_rounds::<T, N>(table, tgt, c, check)
+            };
         }
         Simd::Avx2 => {
             check()?;
-            let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
+            let c = crate::simd::avx2_decode::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
-            return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, c) };
+            return unsafe { crate::simd::avx2_decode::decode_rounds::<T, N>(table, tgt, c) };
         }
         Simd::Scalar => {}
     }
@@ -780,7 +782,7 @@ pub fn decode_chunk<T: DecodeTarget>(
 
 /// [`decode_chunk`] into memory that need not be initialised: when it returns `Ok`, every
 /// element of `out` has been written (each output position is written by the path that
-/// decodes it, in this module, `lanes_avx2.rs` and `lanes_avx512.rs`, never by the
+/// decodes it, in this module, `simd/avx2_decode.rs` and `simd/avx512_decode.rs`, never by the
 /// target: the hot rounds cover `..fast * N` through [`put_values`], `finish_chunk` the
 /// rest); on an error, any
 /// part of `out` may be unwritten. `format::decode_with` relies on this to skip
@@ -1075,13 +1077,13 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
                 tgt.check(a.0 + la, ha - la)?;
                 tgt.check(b.0 + lb, hb - lb)
             };
-            let lanes_a = crate::lanes_avx2::ChunkLanes {
+            let lanes_a = crate::simd::avx2_decode::ChunkLanes {
                 start: a.0 + la,
                 x: &mut ca.x,
                 r: &mut ca.r,
                 out: &mut a.2[la..ha],
             };
-            let lanes_b = crate::lanes_avx2::ChunkLanes {
+            let lanes_b = crate::simd::avx2_decode::ChunkLanes {
                 start: b.0 + lb,
                 x: &mut cb.x,
                 r: &mut cb.r,
@@ -1090,7 +1092,7 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
             if kernel == Simd::Avx512 {
                 // SAFETY: `vector_kernel` checked the CPU and the table.
                 unsafe {
-                    crate::lanes_avx512::decode_rounds_pair::<T, N>(
+                    crate::simd::avx512_decode::decode_rounds_pair::<T, N>(
                         table, tgt, lanes_a, lanes_b, check,
                     )?
                 };
@@ -1098,7 +1100,9 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
                 check()?;
                 // SAFETY: `vector_kernel` checked the CPU and the table.
                 unsafe {
-                    crate::lanes_avx2::decode_rounds_pair::<T, N>(table, tgt, lanes_a, lanes_b)?
+                    crate::simd::avx2_decode::decode_rounds_pair::<T, N>(
+                        table, tgt, lanes_a, lanes_b,
+                    )?
                 };
             }
         }

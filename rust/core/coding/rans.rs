@@ -14,13 +14,13 @@
 //! `rans64.h`, which CompressAI uses, so the bits agree with CompressAI's.
 
 use crate::error::{Error, Result};
-use crate::table::EncSymbol;
+use crate::tables::cdf_table::EncSymbol;
 
 /// Lower bound of the normalised state interval.
 pub const RANS_L: u64 = 1 << 31;
 
 /// Where an encoder's words go. `Vec<u32>` is the ordinary sink; the fastrans format also
-/// watches each step (`step_done`) while a lane's state is still small (see `lanes.rs`).
+/// watches each step (`step_done`) while a lane's state is still small (see `lanes/mod.rs`).
 pub trait WordSink {
     /// Append one emitted word.
     fn push_word(&mut self, w: u32);
@@ -29,7 +29,7 @@ pub trait WordSink {
     fn step_done(&mut self, _x: u64) {}
     /// Before a step: when `x >= x_max`, push the low word of `x` and shift it out. The
     /// default branches (good for one serial state, where a predicted branch takes the
-    /// test off the state's dependency chain); `lanes.rs` overrides it branch-free.
+    /// test off the state's dependency chain); `lanes/mod.rs` overrides it branch-free.
     #[inline(always)]
     fn renorm(&mut self, x: &mut u64, x_max: u64) {
         if *x >= x_max {
@@ -179,7 +179,7 @@ pub fn dec_init(r: &mut WordReader<'_>) -> Result<u64> {
 ///
 /// [`WordReader`] is the ordinary one (read a word whenever `x < L`). The fastrans format
 /// also needs "never read" (a lane's first symbols, coded while its state was still below
-/// `L`, see `lanes.rs`), hence a trait. Every decoding step calls `refill` exactly once.
+/// `L`, see `lanes/mod.rs`), hence a trait. Every decoding step calls `refill` exactly once.
 pub trait Refill {
     /// Restore the state after one decoding step.
     fn refill(&mut self, x: &mut u64) -> Result<()>;

@@ -1,5 +1,5 @@
 //! `ScaleCoder`'s scale → row lookup eight positions at a time, with AVX-512, for both
-//! vectorised lanes coders (`encode_avx512.rs`, `lanes_avx512.rs`).
+//! vectorised lanes coders (`simd/avx512_encode.rs`, `simd/avx512_decode.rs`).
 //!
 //! The lookup is `scale::OneCompare::get`, bit for bit: clamp the scale to the bound,
 //! take the bucket `bits >> shift` of the clamped float, and step to the next row when the

@@ -12,8 +12,8 @@
 //! in the bucket; a short forward scan finishes the search. No decode ever scans from
 //! symbol 0, so wide CDFs cost no more than narrow ones.
 
-use crate::cdf::{check_precision, pmf_to_quantized_cdf};
 use crate::error::{Error, Result};
+use crate::tables::pmf::{check_precision, pmf_to_quantized_cdf};
 
 /// Decode buckets per row: about `BUCKETS_PER_BIN` per bin (a power of two, at most
 /// `2^MAX_LOOKUP_BITS` and at most one per slot). Sizing by the bin count keeps a typical
@@ -94,7 +94,7 @@ pub struct EncSymbol {
     pub cmpl_freq: u16,
     /// The row whose directly coded bin this is ([`EncSymbol::tag`]), so that the
     /// vectorised encoder can check a bin it fetched by `symbol + base - offset` without
-    /// the row's bounds (`encode_avx512.rs`). Also makes the record free of padding: the
+    /// the row's bounds (`simd/avx512_encode.rs`). Also makes the record free of padding: the
     /// encoder loads its last eight bytes whole.
     tag: u8,
     /// Right shift applied to `mulhi(x, rcp)` (the record's top byte, so the vectorised
@@ -102,7 +102,7 @@ pub struct EncSymbol {
     pub shift: u8,
 }
 
-// `encode_avx512.rs` reads the second half as `bias | cmpl_freq << 32 | tag << 48 |
+// `simd/avx512_encode.rs` reads the second half as `bias | cmpl_freq << 32 | tag << 48 |
 // shift << 56`.
 const _: () = assert!(
     std::mem::offset_of!(EncSymbol, bias) == 8
@@ -203,7 +203,7 @@ pub struct Row {
     lookup_shift: u32,
 }
 
-/// What the vectorised lanes decoder (`lanes_avx2.rs`) gathers per row: one 16-byte
+/// What the vectorised lanes decoder (`simd/avx2_decode.rs`) gathers per row: one 16-byte
 /// record, read a field at a time for 8 lanes by one gather each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[repr(C, align(16))]
@@ -220,7 +220,7 @@ pub(crate) struct LaneRow {
     pub offset: i32,
 }
 
-/// [`LaneRow`] in one 64-bit word, for the AVX-512 lanes decoder (`lanes_avx512.rs`):
+/// [`LaneRow`] in one 64-bit word, for the AVX-512 lanes decoder (`simd/avx512_decode.rs`):
 /// eight lanes' rows are then one gather where the 16-byte record took two.
 ///
 /// Bits 0-26 are `lookup_base`, bits 27-31 `lookup_shift`, bits 32-47 `fast_max` and bits
@@ -273,10 +273,10 @@ pub struct CdfTable {
     /// Decode buckets, a power of two per row starting at `rows[i].lookup_base`.
     lookup: Vec<Bucket>,
     fingerprint: u64,
-    /// `symbols` again for the IFMA encoder (`ifma_bins.rs`), made by the first encode
+    /// `symbols` again for the IFMA encoder (`simd/ifma_bins.rs`), made by the first encode
     /// that runs it.
     #[cfg(target_arch = "x86_64")]
-    ifma: std::sync::OnceLock<Vec<crate::ifma_bins::IfmaBin>>,
+    ifma: std::sync::OnceLock<Vec<crate::simd::ifma_bins::IfmaBin>>,
 }
 
 impl CdfTable {
@@ -444,7 +444,7 @@ impl CdfTable {
     /// Rows built in parallel from pmfs made on demand: row `i` is
     /// `pmf_to_quantized_cdf(pmf(i))`, where `pmf(i)` already ends with the escape bin's
     /// mass (the tail). The shared core of [`CdfTable::from_pmfs`] and the parametric
-    /// tables (`gaussian.rs`).
+    /// tables (`tables/parametric.rs`).
     pub fn from_pmf_fn<F>(num_rows: usize, offsets: &[i32], precision: u32, pmf: F) -> Result<Self>
     where
         F: Fn(usize) -> Result<Vec<f32>> + Sync,
@@ -620,8 +620,8 @@ impl CdfTable {
     /// [`CdfTable::enc_symbols`] in the IFMA encoder's form, same indexing; `None` below
     /// its precision (`ifma_bins::MIN_PRECISION`). Made on the first call.
     #[cfg(target_arch = "x86_64")]
-    pub(crate) fn ifma_bins(&self) -> Option<&[crate::ifma_bins::IfmaBin]> {
-        use crate::ifma_bins::{IfmaBin, MIN_PRECISION};
+    pub(crate) fn ifma_bins(&self) -> Option<&[crate::simd::ifma_bins::IfmaBin]> {
+        use crate::simd::ifma_bins::{IfmaBin, MIN_PRECISION};
         (self.precision >= MIN_PRECISION).then(|| {
             let p = self.precision;
             let made = || self.symbols.iter().map(|s| IfmaBin::of(s, p)).collect();
@@ -657,7 +657,7 @@ impl CdfTable {
     /// `x mod 2^precision`, and the state after removing that bin,
     /// `freq * (x >> precision) + slot - start`. One bucket load answers almost every
     /// slot, and both candidate states are computed while the bucket's compare resolves
-    /// (see [`Bucket`]); a slot outside the bucket's pair of bins is found by a short scan.
+    /// (see `Bucket`); a slot outside the bucket's pair of bins is found by a short scan.
     #[inline(always)]
     pub fn decode_step(&self, row: &Row, x: u64, precision: u32) -> (u32, u64) {
         let slot = (x & ((1u64 << precision) - 1)) as u32;

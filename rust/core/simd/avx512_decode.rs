@@ -1,6 +1,6 @@
 //! The lanes decoder with AVX-512: eight lanes per instruction, in 64-bit elements.
 //!
-//! The AVX2 kernel (`lanes_avx2.rs`) was tuned on a Zen 3 host, where gathers are slow:
+//! The AVX2 kernel (`simd/avx2_decode.rs`) was tuned on a Zen 3 host, where gathers are slow:
 //! it fetches the rows' and buckets' records with eight loads and a transpose, does
 //! its compares eight wide in 32 bits, and moves to four-wide 64-bit vectors for the state
 //! update, with blends and movemasks between the two. On Intel cores with AVX-512 (and
@@ -8,7 +8,7 @@
 //! register of 64-bit elements, so this kernel works in 64 bits throughout:
 //!
 //! - the eight row indexes are one load, checked against the row count by one compare;
-//! - each row's record, packed in 64 bits ([`PackedRow`](crate::table::PackedRow)), is
+//! - each row's record, packed in 64 bits ([`PackedRow`](crate::tables::cdf_table::PackedRow)), is
 //!   fetched by one `vpgatherqq`, each bucket's 8-byte record by one more, and their
 //!   fields are split by shifts and masks, with no transpose;
 //! - compares give mask registers, and the selects are masked moves;
@@ -37,14 +37,14 @@
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
+use crate::coding::rans::{WordReader, RANS_L};
 use crate::error::{Error, Result};
 use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
-use crate::rans::{WordReader, RANS_L};
-use crate::table::{CdfTable, PackedRow};
+use crate::tables::cdf_table::{CdfTable, PackedRow};
 
-use crate::lanes_avx2::ChunkLanes;
-use crate::prefetch;
-use crate::scale_avx512::Scales;
+use crate::simd::avx2_decode::ChunkLanes;
+use crate::simd::avx512_scale::Scales;
+use crate::simd::prefetch;
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
@@ -393,7 +393,7 @@ fn round<T: DecodeTarget, const N: usize>(
 /// The hot loop of the lanes decoder for `N` a multiple of 8 (see `lanes::decode_rounds`
 /// for the contract: whole rounds, every lane in the ordinary regime). `check` is the
 /// positions' check: called first, unless the rows are a scale lookup, which checks the
-/// inputs itself (`scale_avx512.rs`: a NaN gives a row out of range, and the scalar round
+/// inputs itself (`simd/avx512_scale.rs`: a NaN gives a row out of range, and the scalar round
 /// reports it).
 ///
 /// # Safety

@@ -1,13 +1,13 @@
 //! The lanes encoder with AVX-512: eight lanes per instruction.
 //!
-//! The scalar encoder (`lanes.rs`) spends about 70 instructions per symbol, and its step is
+//! The scalar encoder (`lanes/mod.rs`) spends about 70 instructions per symbol, and its step is
 //! a chain the CPU cannot shorten: the `EncSymbol` load, a 64x64 → 128-bit multiply for the
 //! division by the frequency, a shift, a multiply and an add. AVX-512 has what AVX2 lacks
 //! for doing eight of those at once: unsigned 64-bit compares into mask registers,
 //! `vpcompressd` for the words, and enough 32x32 → 64-bit multiplies per cycle to build
 //! the high half of the 64x64 product from four of them (or, where the CPU has IFMA and
 //! the table's precision is 14 to 16, the quotient from two 52-bit multiplies:
-//! `ifma_bins.rs`, [`Kernel::commit_ifma`]). So a group of eight lanes makes
+//! `simd/ifma_bins.rs`, [`Kernel::commit_ifma`]). So a group of eight lanes makes
 //! its step together: each bin's index comes from its row's `base - offset` permuted from
 //! registers (tables of at most 64 rows, checked by the bin's row tag, see
 //! `Kernel::small`) or from the rows' fields gathered, the bins' `EncSymbol`s are gathered
@@ -33,16 +33,16 @@
 use std::arch::x86_64::*;
 use std::mem::{offset_of, size_of};
 
+use crate::coding::escape::direct_bin;
+use crate::coding::rans::enc_put;
 use crate::error::Result;
-use crate::escape::direct_bin;
-use crate::ifma_bins::{self, IfmaBin};
 use crate::lanes::{
     put_escaped, Arrays, EncodeSource, LaneWords, RoundWords, SourceArrays, MAX_LANES,
 };
-use crate::prefetch;
-use crate::rans::enc_put;
-use crate::scale_avx512::Scales;
-use crate::table::{CdfTable, EncSymbol, Row, NO_ROW_TAG};
+use crate::simd::avx512_scale::Scales;
+use crate::simd::ifma_bins::{self, IfmaBin};
+use crate::simd::prefetch;
+use crate::tables::cdf_table::{CdfTable, EncSymbol, Row, NO_ROW_TAG};
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
@@ -323,7 +323,7 @@ impl Kernel {
 
     /// [`Kernel::commit`] for [`IfmaBin`]s: the same renormalisation, then `q = x / freq`
     /// and `r = x mod freq` by two 52-bit multiplies and one correction
-    /// (`ifma_bins.rs` shows why it is exact), and `x = q << p + r + start`. Eleven vector
+    /// (`simd/ifma_bins.rs` shows why it is exact), and `x = q << p + r + start`. Eleven vector
     /// instructions where `commit` takes 25 for the division and update.
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx512ifma,popcnt")]
     #[inline]

@@ -1,9 +1,9 @@
 //! The lanes decoder with AVX2: eight lanes per instruction.
 //!
-//! The scalar decoder (`lanes.rs`) spends about 100 instructions per symbol, and with
+//! The scalar decoder (`lanes/mod.rs`) spends about 100 instructions per symbol, and with
 //! eight or more independent lanes it is bound by that count, not by latency. Here a
 //! group of eight lanes goes through the decoding step together. The eight rows' records
-//! ([`LaneRow`](crate::table::LaneRow)) are fetched by 16-byte loads and a transpose, the
+//! ([`LaneRow`](crate::tables::cdf_table::LaneRow)) are fetched by 16-byte loads and a transpose, the
 //! eight 8-byte buckets by 64-bit loads and two shuffles (gathers were slower on Zen 3).
 //! The compares and selects run eight wide, and the 64-bit state update four wide. The
 //! renormalisation reads the group's words with one unaligned load and one permute: the
@@ -26,15 +26,15 @@
 //!
 //! There is no AVX2 encoder: the encoder's reciprocal needs a 64x64 → 128-bit multiply per
 //! symbol, which AVX2 lacks; with AVX-512 it is built from 32-bit products
-//! (`encode_avx512.rs`).
+//! (`simd/avx512_encode.rs`).
 
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
+use crate::coding::rans::{WordReader, RANS_L};
 use crate::error::Result;
 use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
-use crate::rans::{WordReader, RANS_L};
-use crate::table::CdfTable;
+use crate::tables::cdf_table::CdfTable;
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
@@ -117,7 +117,7 @@ unsafe fn load_records(base: *const __m128i, ix: &[usize; GROUP]) -> [__m256i; 4
     ]
 }
 
-/// The 8-byte [`Bucket`](crate::table::Bucket)s `base[ix[k]]`, `k = 0..8`, as their low
+/// The 8-byte [`Bucket`](crate::tables::cdf_table::Bucket)s `base[ix[k]]`, `k = 0..8`, as their low
 /// and high 32 bits in lane order: eight 64-bit loads (two per 128-bit half) and two
 /// shuffles.
 ///

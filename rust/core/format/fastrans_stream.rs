@@ -7,7 +7,7 @@
 //!           chunk × chunks  crc:u32le
 //! ```
 //! `chunks = ceil(n / chunk_symbols)` (one when the layout byte says so); each chunk is an
-//! independent set of interleaved lanes (see `lanes.rs`), so chunks encode and decode in
+//! independent set of interleaved lanes (see `lanes/mod.rs`), so chunks encode and decode in
 //! parallel. The lane count and chunk size follow from `n` ([`Params::for_len`]) and, for
 //! low-entropy streams, from the size of the chunks ([`Params::within_budget`]), never from
 //! the thread count, so the bytes do not depend on how many threads made them. `fp32` is
@@ -22,16 +22,16 @@
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 
-use crate::crc_combine::crc32c_combine;
+use crate::coding::varint;
 use crate::error::{Error, Result};
+use crate::format::crc_combine::crc32c_combine;
+use crate::format::spare_buffers;
 use crate::lanes::{
     self, decode_chunk_into, decode_chunk_pair_into, encode_chunk, DecodeTarget, EncodeSource,
     SourceArrays, MAX_LANES,
 };
-use crate::spare_buffers;
-use crate::table::CdfTable;
+use crate::tables::cdf_table::CdfTable;
 use crate::threads;
-use crate::varint;
 
 /// The version this crate writes. It reads this one and [`VERSION_1`].
 pub const VERSION: u8 = 2;
@@ -205,8 +205,8 @@ impl EncodeSource for Arrays<'_> {
     }
     #[inline(always)]
     fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.symbols, pos);
-        crate::prefetch::line(self.indexes, pos);
+        crate::simd::prefetch::line(self.symbols, pos);
+        crate::simd::prefetch::line(self.indexes, pos);
     }
 }
 
@@ -224,7 +224,7 @@ impl DecodeTarget for Indexes<'_> {
     }
     #[inline(always)]
     fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.0, pos);
+        crate::simd::prefetch::line(self.0, pos);
     }
     #[inline(always)]
     fn value(&self, _i: usize, symbol: i32) -> i32 {
