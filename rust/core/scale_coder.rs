@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::format;
 use crate::format::compressai;
-use crate::lanes::{Arrays, DecodeTarget, EncodeSource, ScaleRows, SourceArrays};
+use crate::lanes::traits::{Arrays, DecodeTarget, EncodeSource, ScaleRows, SourceArrays};
 use crate::tables::cdf_table::CdfTable;
 use crate::tables::scale_index::ScaleIndex;
 

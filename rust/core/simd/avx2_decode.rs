@@ -33,7 +33,8 @@ use std::mem::MaybeUninit;
 
 use crate::coding::rans::{WordReader, RANS_L};
 use crate::error::Result;
-use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
+use crate::lanes::round::decode_round;
+use crate::lanes::traits::{put_values, DecodeTarget, MAX_LANES};
 use crate::tables::cdf_table::CdfTable;
 
 /// Lanes per vector group.

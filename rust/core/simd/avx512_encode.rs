@@ -35,14 +35,15 @@ use std::mem::{offset_of, size_of};
 
 use crate::coding::escape::direct_bin;
 use crate::coding::rans::enc_put;
+use crate::coding::rans::{EncSymbol, NO_ROW_TAG};
 use crate::error::Result;
-use crate::lanes::{
-    put_escaped, Arrays, EncodeSource, LaneWords, RoundWords, SourceArrays, MAX_LANES,
-};
+use crate::lanes::round::put_escaped;
+use crate::lanes::traits::{Arrays, EncodeSource, SourceArrays, MAX_LANES};
+use crate::lanes::words::{LaneWords, RoundWords};
 use crate::simd::avx512_scale::Scales;
 use crate::simd::ifma_bins::{self, IfmaBin};
 use crate::simd::prefetch;
-use crate::tables::cdf_table::{CdfTable, EncSymbol, Row, NO_ROW_TAG};
+use crate::tables::cdf_table::{CdfTable, Row};
 
 /// Lanes per vector group.
 const GROUP: usize = 8;

@@ -17,7 +17,7 @@
 
 use std::arch::x86_64::*;
 
-use crate::lanes::ScaleRows;
+use crate::lanes::traits::ScaleRows;
 
 /// Positions per lookup.
 const GROUP: usize = 8;

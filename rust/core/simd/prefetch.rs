@@ -16,7 +16,7 @@
 //! for every line a round covers, up to four per array, slower than none).
 
 /// How far ahead, in positions: one check block.
-pub(crate) const AHEAD: usize = crate::lanes::CHECK_BLOCK;
+pub(crate) const AHEAD: usize = crate::lanes::traits::CHECK_BLOCK;
 
 /// Asks for the cache line of `a[pos]` to be brought into L2, when `pos` is inside `a`
 /// (otherwise nothing: no pointer leaves the array). Reads nothing into the program. A
