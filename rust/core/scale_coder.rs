@@ -315,7 +315,7 @@ pub fn scale_rows_into(
     finite: bool,
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
-    if scales.len() == out.len() && crate::lanes::avx512_allowed() {
+    if scales.len() == out.len() && crate::simd::avx512_allowed() {
         if let Some(lookup) = index.one_compare() {
             let rows = ScaleRows {
                 scales,
@@ -558,7 +558,7 @@ mod tests {
                 let r = if run == 0 {
                     call()
                 } else {
-                    crate::lanes::with_scalar_lanes(call)
+                    crate::simd::with_scalar_lanes(call)
                 };
                 r.unwrap();
                 assert_eq!(got, want, "n={n} run={run}");
@@ -582,7 +582,7 @@ mod tests {
                 for scalar in [false, true] {
                     let mut run = || scale_rows_into(&ix, &bad, &mut out, true);
                     let err = if scalar {
-                        crate::lanes::with_scalar_lanes(run)
+                        crate::simd::with_scalar_lanes(run)
                     } else {
                         run()
                     };

@@ -7,5 +7,6 @@ pub use crate::coding::varint;
 pub use crate::format::{with_params, with_poisoned_output};
 pub use crate::lanes::{
     chunk_lanes, decode_chunk, decode_chunk_pair, decode_chunks_interleaved, encode_chunk,
-    with_avx2_lanes, with_avx512_lanes, with_scalar_lanes, DecodeTarget, EncodeSource, CHECK_BLOCK,
+    DecodeTarget, EncodeSource, CHECK_BLOCK,
 };
+pub use crate::simd::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};

@@ -297,8 +297,8 @@ unsafe fn length_sums_avx2(values: &[i64], k: u32, layout: Layout) -> (u64, u64,
 /// the range error naming the first offending value.
 fn length_sums(values: &[i64], k: u32, layout: Layout) -> Result<(u64, u64)> {
     #[cfg(target_arch = "x86_64")]
-    let (sum_n, signs, bad) = if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 support was just detected at run time.
+    let (sum_n, signs, bad) = if crate::simd::avx2_allowed() {
+        // SAFETY: `avx2_allowed` checked that the CPU has AVX2.
         unsafe { length_sums_avx2(values, k, layout) }
     } else {
         length_sums_kernel(values, k, layout)
@@ -430,8 +430,8 @@ pub fn nbits_i32(values: &[i32], k: u32, layout: Layout) -> Result<u64> {
         return nbits(&wide, k, layout);
     }
     #[cfg(target_arch = "x86_64")]
-    let (sum_n, signs, bad) = if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 support was just detected at run time.
+    let (sum_n, signs, bad) = if crate::simd::avx2_allowed() {
+        // SAFETY: `avx2_allowed` checked that the CPU has AVX2.
         unsafe { length_sums_i32_avx2(values, k, layout) }
     } else {
         length_sums_i32_kernel(values, k, layout)

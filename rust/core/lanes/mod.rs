@@ -30,6 +30,9 @@ use crate::coding::escape::{direct_bin, get_symbol, put_symbol};
 use crate::coding::rans::{enc_put, Refill, WordReader, RANS_L};
 use crate::coding::varint;
 use crate::error::{Error, Result};
+use crate::simd::Simd;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::{vector_encoder, vector_kernel};
 use crate::tables::cdf_table::CdfTable;
 
 pub(crate) mod round;
@@ -61,106 +64,6 @@ fn chunk_error(
 #[inline]
 fn block(lo: usize, end: usize) -> (usize, usize) {
     (lo.min(end), (lo + CHECK_BLOCK).min(end))
-}
-
-/// A lanes kernel family, in the order they are preferred where the CPU has them (the
-/// decoders have all three; the encoder has AVX-512 and scalar).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Simd {
-    Scalar,
-    /// `simd/avx2_decode.rs`.
-    Avx2,
-    /// `simd/avx512_decode.rs`, and `simd/avx512_encode.rs` without its IFMA step.
-    Avx512,
-    /// All of AVX-512's kernels, the encoder's IFMA step too (`simd/ifma_bins.rs`).
-    Avx512Ifma,
-}
-
-/// The best lanes kernels allowed, where the CPU has them: all of them unless the
-/// environment variable `FASTRANS_SIMD` is `0` (scalar only), `avx2` (no AVX-512) or
-/// `avx512` (no IFMA), read once, or the calling thread is inside [`with_scalar_lanes`],
-/// [`with_avx2_lanes`] or [`with_avx512_lanes`].
-/// The decoders give the same results and the encoders the same bytes; the switches exist
-/// to compare them.
-fn simd_allowed() -> Simd {
-    static FROM_ENV: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
-    let env = *FROM_ENV.get_or_init(|| match std::env::var("FASTRANS_SIMD").as_deref() {
-        Ok("0") => Simd::Scalar,
-        Ok("avx2") => Simd::Avx2,
-        Ok("avx512") => Simd::Avx512,
-        _ => Simd::Avx512Ifma,
-    });
-    env.min(SIMD_CAP.with(|c| c.get()))
-}
-
-/// Whether this thread may run AVX-512 kernels outside the lanes (the batch scale lookup,
-/// `scale_avx512::rows_into`): the CPU has AVX-512 F and VL and `FASTRANS_SIMD` allows it.
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn avx512_allowed() -> bool {
-    simd_allowed() >= Simd::Avx512
-        && is_x86_feature_detected!("avx512f")
-        && is_x86_feature_detected!("avx512vl")
-}
-
-/// Which kernel decodes chunks of `N` lanes.
-#[cfg(target_arch = "x86_64")]
-fn vector_kernel<const N: usize>(table: &CdfTable) -> Simd {
-    if !N.is_multiple_of(8) {
-        return Simd::Scalar;
-    }
-    let allowed = simd_allowed();
-    if allowed >= Simd::Avx512 && crate::simd::avx512_decode::usable(table) {
-        Simd::Avx512
-    } else if allowed >= Simd::Avx2 && crate::simd::avx2_decode::usable(table) {
-        Simd::Avx2
-    } else {
-        Simd::Scalar
-    }
-}
-
-/// Whether chunks of `N` lanes encode with the vector kernel (`simd/avx512_encode.rs`; there
-/// is no AVX2 encoder, so a cap at AVX2 means the scalar one): `Some(ifma)`, `ifma` when
-/// it takes its IFMA step.
-#[cfg(target_arch = "x86_64")]
-fn vector_encoder<const N: usize>(table: &CdfTable) -> Option<bool> {
-    let allowed = simd_allowed();
-    let vector =
-        N.is_multiple_of(8) && allowed >= Simd::Avx512 && crate::simd::avx512_encode::usable(table);
-    vector.then(|| allowed >= Simd::Avx512Ifma && crate::simd::avx512_encode::ifma_usable(table))
-}
-
-thread_local! {
-    static SIMD_CAP: std::cell::Cell<Simd> = const { std::cell::Cell::new(Simd::Avx512Ifma) };
-}
-
-/// Runs `f` with the calling thread's lane coding capped at `cap`.
-fn with_simd_cap<R>(cap: Simd, f: impl FnOnce() -> R) -> R {
-    let before = SIMD_CAP.with(|c| c.replace(cap.min(c.get())));
-    let out = f();
-    SIMD_CAP.with(|c| c.set(before));
-    out
-}
-
-/// Runs `f` with the calling thread's lane encoding and decoding forced scalar (for tests
-/// and benchmarks that compare the kernels; chunks coded on other threads are not
-/// affected).
-pub fn with_scalar_lanes<R>(f: impl FnOnce() -> R) -> R {
-    with_simd_cap(Simd::Scalar, f)
-}
-
-/// Runs `f` with the calling thread's lane coding at most AVX2 (no AVX-512 kernel: the
-/// AVX2 decoder and the scalar encoder), for tests and benchmarks, as
-/// [`with_scalar_lanes`].
-#[doc(hidden)]
-pub fn with_avx2_lanes<R>(f: impl FnOnce() -> R) -> R {
-    with_simd_cap(Simd::Avx2, f)
-}
-
-/// Runs `f` with the calling thread's lane coding at most plain AVX-512 (the encoder without
-/// its IFMA step), for tests and benchmarks, as [`with_scalar_lanes`].
-#[doc(hidden)]
-pub fn with_avx512_lanes<R>(f: impl FnOnce() -> R) -> R {
-    with_simd_cap(Simd::Avx512, f)
 }
 
 /// Lanes a chunk of `m` symbols actually uses: the largest power of two `<= min(lanes, m)`.
@@ -400,7 +303,7 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     #[cfg(target_arch = "x86_64")]
     match vector_kernel::<N>(table) {
         Simd::Avx512 | Simd::Avx512Ifma => {
-            let c = crate::simd::avx2_decode::ChunkLanes { start, x, r, out };
+            let c = round::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
             return unsafe {
                 crate::simd::avx512_decode::decode_rounds::<T, N>(table, tgt, c, check)
@@ -408,7 +311,7 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
         }
         Simd::Avx2 => {
             check()?;
-            let c = crate::simd::avx2_decode::ChunkLanes { start, x, r, out };
+            let c = round::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
             return unsafe { crate::simd::avx2_decode::decode_rounds::<T, N>(table, tgt, c) };
         }
@@ -756,13 +659,13 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
                 tgt.check(a.0 + la, ha - la)?;
                 tgt.check(b.0 + lb, hb - lb)
             };
-            let lanes_a = crate::simd::avx2_decode::ChunkLanes {
+            let lanes_a = round::ChunkLanes {
                 start: a.0 + la,
                 x: &mut ca.x,
                 r: &mut ca.r,
                 out: &mut a.2[la..ha],
             };
-            let lanes_b = crate::simd::avx2_decode::ChunkLanes {
+            let lanes_b = round::ChunkLanes {
                 start: b.0 + lb,
                 x: &mut cb.x,
                 r: &mut cb.r,

@@ -1,9 +1,12 @@
 //! The per-round steps the scalar lanes and the vector kernels share: an escape put out of
 //! line, and one decoding round of `M` lanes.
 
+use std::mem::MaybeUninit;
+
 use crate::coding::escape::{finish_symbol, put_symbol};
 use crate::coding::rans::{Refill, WordReader};
 use crate::error::Result;
+use crate::lanes::traits::DecodeTarget;
 use crate::lanes::words::LaneWords;
 use crate::tables::cdf_table::CdfTable;
 
@@ -45,4 +48,15 @@ pub(crate) fn decode_round<const M: usize>(
         syms[k] = finish_symbol(&mut x[k], r, table.row(rows[k]), bins[k])?;
     }
     Ok(syms)
+}
+
+#[cfg(target_arch = "x86_64")]
+/// One chunk's part in the decoder: its target positions, states, reader and outputs.
+pub(crate) struct ChunkLanes<'c, 'd, T: DecodeTarget, const N: usize> {
+    /// Stream position of `out[0]`.
+    pub start: usize,
+    pub x: &'c mut [u64; N],
+    pub r: &'c mut WordReader<'d>,
+    /// Whole rounds to decode.
+    pub out: &'c mut [MaybeUninit<T::Out>],
 }

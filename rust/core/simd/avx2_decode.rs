@@ -33,7 +33,7 @@ use std::mem::MaybeUninit;
 
 use crate::coding::rans::{WordReader, RANS_L};
 use crate::error::Result;
-use crate::lanes::round::decode_round;
+use crate::lanes::round::{decode_round, ChunkLanes};
 use crate::lanes::traits::{put_values, DecodeTarget, MAX_LANES};
 use crate::tables::cdf_table::CdfTable;
 
@@ -357,16 +357,6 @@ fn store_states<const N: usize>(xv: &[__m256i; MAX_LANES / 4], x: &mut [u64; N])
     for (v, lanes) in xv.iter().zip(x.chunks_exact_mut(4)) {
         store4(*v, lanes);
     }
-}
-
-/// One chunk's part in the decoder: its target positions, states, reader and outputs.
-pub(crate) struct ChunkLanes<'c, 'd, T: DecodeTarget, const N: usize> {
-    /// Stream position of `out[0]`.
-    pub start: usize,
-    pub x: &'c mut [u64; N],
-    pub r: &'c mut WordReader<'d>,
-    /// Whole rounds to decode.
-    pub out: &'c mut [MaybeUninit<T::Out>],
 }
 
 /// Decodes round `q` of a chunk, group pair by group pair: the steps of two groups are

@@ -43,7 +43,7 @@ use crate::lanes::round::decode_round;
 use crate::lanes::traits::{put_values, DecodeTarget, MAX_LANES};
 use crate::tables::cdf_table::{CdfTable, PackedRow};
 
-use crate::simd::avx2_decode::ChunkLanes;
+use crate::lanes::round::ChunkLanes;
 use crate::simd::avx512_scale::Scales;
 use crate::simd::prefetch;
 
