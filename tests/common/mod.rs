@@ -1,5 +1,7 @@
 //! Helpers the integration tests share.
 
+pub mod stream;
+
 use std::sync::Arc;
 
 use fastrans::format::{self, Params};

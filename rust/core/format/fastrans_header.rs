@@ -46,7 +46,7 @@ pub struct Header {
 
 /// The header of a fastrans stream, read without its tables or indexes: the CRC is
 /// checked over the whole stream first, then the header by the decoder's own parser
-/// (everything [`decode`] checks before it decodes the chunks but the table fingerprint
+/// (everything [`decode`](crate::format::decode) checks before it decodes the chunks but the table fingerprint
 /// and the caller's symbol count, which it only reports), and a chunk of no bytes, which
 /// cannot hold its lanes' states, is refused too. `fastrans info` prints this.
 pub fn header(data: &[u8]) -> Result<Header> {
