@@ -137,8 +137,8 @@ pub fn finish_symbol<R: Refill + Clone>(
     } else {
         // The cold path works on copies: handing the caller's own state and reader to a
         // non-inlined function would pin them in memory for the whole loop, putting a
-        // store-to-load round trip on every step's dependency chain (measured: about 10
-        // cycles per symbol on W1).
+        // store-to-load round trip on every step's dependency chain (docs/PERFORMANCE.md,
+        // "The scalar lanes").
         let (mut xe, mut re) = (*x, r.clone());
         let s = get_escape(&mut xe, &mut re, row);
         (*x, *r) = (xe, re);

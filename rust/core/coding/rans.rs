@@ -126,7 +126,7 @@ impl<'a> WordReader<'a> {
             None => 0,
         };
         // A select (cmov) keeps the state's dependency chain at compare + move; a mask and
-        // a variable shift cost about 3 more cycles per symbol there.
+        // a variable shift would lengthen it (docs/PERFORMANCE.md, "The scalar lanes").
         let refilled = (*x << 32) | word as u64;
         *x = std::hint::select_unpredictable(need, refilled, *x);
         self.pos += 4 * need as usize;

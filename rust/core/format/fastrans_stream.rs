@@ -50,8 +50,9 @@ pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
 /// A lane gets at least this many symbols before the chunk gets more lanes: 30 K
 /// (15 · 2^11) rather than 2^15, so that chunks of 480 K symbols and more (W1's two
 /// chunks) get 16 lanes, two groups of eight for the vector decoder. One 8-lane chunk
-/// alone keeps a core waiting on its round's latency (W1 on two threads: 1.70 ms with
-/// 8 lanes a chunk, 1.25 ms with 16); docs/FORMAT.md §5 gives what the extra lanes cost.
+/// alone keeps a core waiting on its round's latency (docs/PERFORMANCE.md, "Layout: 64-bit
+/// states, 32-bit words, 16 lanes a chunk"); docs/FORMAT.md §5 gives what the extra lanes
+/// cost.
 pub const MIN_LANE_SYMBOLS: usize = 30 * 1024;
 /// Lanes the encoder uses at most (the format allows up to [`MAX_LANES`]).
 pub const ENCODER_MAX_LANES: usize = 16;
@@ -544,10 +545,10 @@ pub fn decode_with<T: DecodeTarget>(
     let cs = layout.params.chunk_symbols;
     let lanes = layout.params.lanes;
     // Each chunk's CRC32C is taken by the thread that decodes it, just before (which also
-    // brings its bytes into that core's cache). A serial pass over the whole stream first
-    // held two threads back: W1, median of 2000 two-thread decodes, 943-972 µs with it,
-    // 923-929 µs without (one thread: the same). Where a chunk fails, its CRCs are not
-    // needed: `unless_damaged` checks the whole stream.
+    // brings its bytes into that core's cache); a serial pass over the whole stream first
+    // would hold the other threads back (docs/PERFORMANCE.md, "CRCs on the coding
+    // threads"). Where a chunk fails, its CRCs are not needed: `unless_damaged` checks the
+    // whole stream.
     let bytes = |c: usize| {
         let (a, b) = layout.chunks[c];
         &data[a..b]

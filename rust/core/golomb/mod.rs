@@ -282,8 +282,9 @@ fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool
 }
 
 /// [`length_sums_kernel`] compiled for AVX2 (4 u64 lanes instead of SSE2's 2, and the 64-bit
-/// compares SSE2 lacks): measured 0.65 ms vs 1.15 ms for 10^6 values against the same loop
-/// built for baseline x86-64 (benches/python/bench_golomb.py times the shipped path).
+/// compares SSE2 lacks), chosen by `simd::avx2_allowed`; the same loop built for baseline
+/// x86-64 takes about twice as long (docs/PERFORMANCE.md, "Overview";
+/// benches/python/bench_golomb.py times the shipped path).
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -410,8 +411,8 @@ fn length_sums_i32_kernel(values: &[i32], k: u32, layout: Layout) -> (u64, u64, 
     (sum_n, signs, neg)
 }
 
-/// [`length_sums_i32_kernel`] compiled for AVX2: measured 0.17-0.25 ms vs 0.41 ms for 10^6
-/// values against the same loop built for baseline x86-64.
+/// [`length_sums_i32_kernel`] compiled for AVX2, chosen by `simd::avx2_allowed` (about
+/// twice as fast as the baseline x86-64 build; docs/PERFORMANCE.md, "Overview").
 ///
 /// # Safety
 /// The CPU must support AVX2.

@@ -558,8 +558,8 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
 /// Decodes two chunks (`a` then `b` in stream order), interleaving their hot loops when
 /// both have 8 lanes and the vector kernel runs: one 8-lane chunk alone leaves the kernel
 /// waiting on one round's latency. Chunks of 16 or more lanes keep it busy alone, and
-/// pairing them measured slower (W1 in two 16-lane chunks, AVX-512: 2.98 ms paired
-/// against 2.28 one by one; AVX2: the same), so they are decoded one after the other.
+/// pairing them only adds register pressure, so they are decoded one after the other
+/// (docs/PERFORMANCE.md, "The AVX-512 decoder").
 /// The result is exactly that of [`decode_chunk`] on `a`, then on `b` (the first error in
 /// stream order).
 pub fn decode_chunk_pair<T: DecodeTarget>(

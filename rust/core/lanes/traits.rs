@@ -7,11 +7,9 @@ use crate::error::Result;
 
 /// Positions checked at a time ([`EncodeSource::check`], [`DecodeTarget::check`]) just
 /// before they are coded: 2048 floats of each input stay in L1/L2 between the check and
-/// the coding. A whole chunk at once (up to 2^19 positions, 6 MiB of inputs) was a second
-/// pass over memory: removing it entirely made W1 6% faster to encode and 11% faster to
-/// decode (best of 12 interleaved runs), and a pass over memory is what two threads
-/// contend for. A multiple of every lane count. (512 and 8192 were measured too: encode
-/// 13% and 11% more cycles per symbol, decode 6% more and the same.)
+/// the coding, so the check is no second pass over memory (the one resource two coding
+/// threads contend for). A multiple of every lane count. Why 2048 and not a whole chunk,
+/// 512 or 8192: docs/PERFORMANCE.md, "Float checks".
 pub const CHECK_BLOCK: usize = 2048;
 
 /// Most lanes a chunk may have.

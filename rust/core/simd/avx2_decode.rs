@@ -91,8 +91,9 @@ fn widen(v: __m256i) -> (__m256i, __m256i) {
 }
 
 /// The 16-byte records `base[ix[k]]`, `k = 0..8`, transposed: element `k` of vector `j`
-/// is 32-bit field `j` of record `k`. Eight loads and a 4x4 transpose per half: on this
-/// project's Zen 3 host that is several times faster than four `vpgatherdd`.
+/// is 32-bit field `j` of record `k`. Eight loads and a 4x4 transpose per half, because
+/// AVX2 gathers are slow on the CPUs this kernel is for (docs/PERFORMANCE.md, "The AVX2
+/// decoder").
 ///
 /// # Safety
 /// Every `base.add(ix[k])` is a readable, 16-byte aligned record.

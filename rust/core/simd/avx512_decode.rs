@@ -20,9 +20,9 @@
 //!   gather), fetching each round's rows and records a round ahead, since they do not
 //!   depend on the states.
 //!
-//! On W1 (docs/PERFORMANCE.md) this took a one-thread decode from 4.9 ms with the AVX2
-//! kernel to 2.9 ms. Loads and transposes instead of the gathers, and IFMA for the state
-//! update, were measured slower on this CPU.
+//! Loads and transposes instead of the gathers, and IFMA for the state update, are slower
+//! on the CPUs this kernel runs on; the numbers are in docs/PERFORMANCE.md, "The AVX-512
+//! decoder".
 //!
 //! The structure is the AVX2 kernel's: a group's step is split into [`Kernel::plan`] (the
 //! step and its checks, no words read) and [`Kernel::commit`] (the renormalisation), so two
@@ -421,9 +421,10 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
 /// [`decode_rounds`] with the rows of positions `base .. base + 8` from `rows_of(base)`.
 /// Each round's rows and records are fetched a round ahead ([`ahead_rounds`]) for 16
 /// lanes, and for 8 lanes with `AHEAD` (the scale lookup, whose rows come from a gather,
-/// so that a group's records wait on two gathers in a row). For a target's rows with 8
-/// lanes that measured slower (W1's symbols, 2.57 → 2.77 ms); with 16 it measured faster
-/// (2.20 → 2.03 ms). Other lane counts take [`round`] after [`round`].
+/// so that a group's records wait on two gathers in a row). With 8 lanes and a target's
+/// rows, one round's latency is short enough that fetching ahead only adds work; with 16
+/// it hides the second chunk's loads (docs/PERFORMANCE.md, "The AVX-512 decoder"). Other
+/// lane counts take [`round`] after [`round`].
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
 #[inline]
 fn chunk_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
@@ -524,9 +525,9 @@ fn plain_rounds<T: DecodeTarget, const N: usize>(
     Ok(())
 }
 
-/// The groups at positions `a` and `b` (one of each chunk of a pair), prepared. (A
-/// function: a closure doing the same, called from both branches of the loop, measured
-/// 25% slower on decoding symbols; why was not pinned down.)
+/// The groups at positions `a` and `b` (one of each chunk of a pair), prepared. A function
+/// rather than a closure called from both branches of the loop: the closure form was
+/// slower (docs/PERFORMANCE.md, "The AVX-512 decoder").
 #[target_feature(enable = "avx512f,avx512vl")]
 #[inline]
 fn prepare_pair(

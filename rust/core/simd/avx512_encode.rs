@@ -376,7 +376,8 @@ struct Prepared {
 fn mulhi(a: __m512i, b: __m512i) -> __m512i {
     // The high halves by swapping each element's two 32-bit halves (`vpshufd`), not by a
     // shift: LLVM recognises the shift form as a 128-bit multiply and turns it into eight
-    // scalar `mul`s (measured: the whole step took about 25% longer that way).
+    // scalar `mul`s, which lengthen the whole step (docs/PERFORMANCE.md, "The AVX-512
+    // encoder").
     let (ah, bh) = (
         _mm512_shuffle_epi32::<_MM_PERM_CDAB>(a),
         _mm512_shuffle_epi32::<_MM_PERM_CDAB>(b),
@@ -482,9 +483,9 @@ unsafe fn run<I: GroupInput, S: EncodeSource, const N: usize>(
 
 /// [`encode_rounds`] with the inputs from `input` (read from `src`, which also prefetches
 /// them). Returns whether any position was flagged as possibly bad (see
-/// [`GroupInput::group`]); the loop itself never stops early. (An early return or a
-/// `Result` here made LLVM keep more of the loop's values on the stack: W1 took 2.32 to
-/// 2.56 ms instead of 2.23.)
+/// [`GroupInput::group`]); the loop itself never stops early: an early return or a
+/// `Result` here makes LLVM keep more of the loop's values on the stack
+/// (docs/PERFORMANCE.md, "The AVX-512 encoder").
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
 fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     table: &CdfTable,

@@ -61,8 +61,8 @@ impl<'t> Scales<'t> {
         }
     }
 
-    /// [`Scales::rows`], the means checked when `MEANS`. (A const parameter rather than
-    /// one `match` on the means a group: the match measured 1% slower on a W1 decode.)
+    /// [`Scales::rows`], the means checked when `MEANS`: a const parameter, so no group
+    /// pays a `match` on the means.
     #[target_feature(enable = "avx512f,avx512vl")]
     #[inline]
     fn rows_checking<const MEANS: bool>(&self, base: usize, means: &[f32]) -> __m512i {

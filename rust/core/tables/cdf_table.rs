@@ -23,8 +23,8 @@ use crate::tables::pmf::{check_precision, pmf_to_quantized_cdf};
 /// holding its best pair of bins (see [`Bucket`]), one bucket per bin leaves 0.4% of W1's
 /// symbols to the slow path and two leave 0.15%. A vector group of eight takes the scalar
 /// round when any of its symbols needs the slow path, so that difference is 3.2% against
-/// 1.2% of W1's groups. Measured on W1 with the 8-byte buckets (docs/PERFORMANCE.md): one
-/// per bin (40 KB) 2.54 ms, two (80 KB) 2.40 ms, four (160 KB) 2.37 ms.
+/// 1.2% of W1's groups; four buckets a bin double the table again for little more (the
+/// timings: docs/PERFORMANCE.md, "Memory and working set").
 const BUCKETS_PER_BIN: usize = 2;
 const MAX_LOOKUP_BITS: u32 = 12;
 
@@ -250,8 +250,8 @@ impl CdfTable {
         // Every vector gets its final size up front, on the calling thread (decode buckets:
         // push_row's count, BUCKETS_PER_BIN per bin rounded up to a power of two, is an
         // upper bound): no reallocation copies, and no large allocation on a worker thread,
-        // whose arena hands its pages back to the kernel after each build (measured: ~600
-        // page faults and 3x the time per 64-scale table when the layout allocated there).
+        // whose arena hands its pages back to the kernel after each build, so every build
+        // would fault them in again (docs/PERFORMANCE.md, "Table building").
         let buckets = valid
             .iter()
             .map(|r| ((r.len() - 1) * BUCKETS_PER_BIN).next_power_of_two())
@@ -340,9 +340,8 @@ impl CdfTable {
         // `threads::map_items` rather than a rayon parallel iterator: the calling thread
         // builds rows too instead of sleeping until the pool's threads have woken and
         // finished, and the first bad row in row order is the one reported. With the
-        // layout beside the fingerprint by `threads::join` too, a 64-scale
-        // `gaussian_table` called every 0.5 ms went from 1.12-1.22 ms to 0.96-0.99 ms
-        // (medians of 200, two threads, alternated).
+        // layout beside the fingerprint by `threads::join` too, a table is built in the
+        // time of its rows split over the threads (docs/PERFORMANCE.md, "Table building").
         let rows: Vec<Vec<i32>> =
             crate::threads::map_items(0, (0..num_rows).collect(), |_, i| -> Result<Vec<i32>> {
                 let pmf = pmf(i)?;
@@ -405,10 +404,9 @@ impl CdfTable {
         self.cdf.extend(valid.iter().map(|&c| c as u32));
         let row_number = self.rows.len() - 1;
         let precision = self.precision;
-        // `extend` from a range or a slice reserves once; a `push` per bin or bucket
-        // re-checked the capacity and reloaded the vector each time. This function is a
-        // quarter of a 64-scale `gaussian_table`; on two threads the build went from
-        // 961-964 µs to 859-901 µs (best of 200, alternated; one thread: the same).
+        // `extend` from a range or a slice reserves once; a `push` per bin or bucket would
+        // re-check the capacity and reload the vector each time, in a function that is a
+        // quarter of a `gaussian_table` build (docs/PERFORMANCE.md, "Table building").
         self.symbols
             .extend(valid.windows(2).enumerate().map(|(bin, w)| {
                 let (start, end) = (w[0] as u32, w[1] as u32);
