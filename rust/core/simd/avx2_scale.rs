@@ -1,0 +1,79 @@
+//! `scale_indexes`' batch lookup eight scales at a time with AVX2, for CPUs without
+//! AVX-512 (and `FASTRANS_SIMD=avx2`).
+//!
+//! The lookup is `scale::OneCompare::get`, bit for bit: clamp the scale to the bound
+//! (`vmaxps` with the bound first keeps a NaN scale NaN), take the bucket `bits >> shift`,
+//! and subtract the bucket's `OneEntry` from the scale's bits widened to 64: the high half
+//! is the row. The eight entries are loaded one by one (AVX2's gathers are slower than
+//! scalar loads on AMD Zen 2 and 3), the arithmetic runs four 64-bit lanes a vector, and the
+//! rows are packed back to eight `i32`. NaN scales (and with `finite`, infinite ones) are
+//! noted with one compare a group; the caller then locates the first and refuses the call.
+
+use std::arch::x86_64::*;
+
+use crate::lanes::traits::ScaleRows;
+
+/// Positions per group.
+const GROUP: usize = 8;
+
+/// The rows of `rows.scales` into `out` (the same length), and whether any scale was NaN
+/// or, with `finite`, infinite. `None` when the lookup does not have an entry for every
+/// `bits >> shift`. REQUIRES: the CPU has AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32], finite: bool) -> Option<bool> {
+    let lookup = rows.lookup;
+    let (one, shift) = (lookup.one, lookup.shift);
+    if !(1..32).contains(&shift) || one.len() < 1usize << (32 - shift) {
+        return None;
+    }
+    // SAFETY: `OneEntry` is a `repr(transparent)` `u64`: the same memory, as integers.
+    let entries = unsafe { std::slice::from_raw_parts(one.as_ptr() as *const u64, one.len()) };
+    let n = out.len().min(rows.scales.len());
+    let bound = _mm256_set1_ps(lookup.bound);
+    let count = _mm_cvtsi32_si128(shift as i32);
+    let magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+    let inf = _mm256_set1_ps(f32::INFINITY);
+    // The high (odd) 32-bit halves of the four 64-bit differences of each vector.
+    let odd = _mm256_setr_epi32(1, 3, 5, 7, 0, 0, 0, 0);
+    let mut bad = _mm256_setzero_ps();
+    let mut ix = [0u32; GROUP];
+    let mut base = 0;
+    while base + GROUP <= n {
+        let sc = &rows.scales[base..base + GROUP];
+        // SAFETY: `sc` is 8 f32 (32 bytes).
+        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
+        bad = if finite {
+            // |v| not below +inf: infinite, or NaN (unordered).
+            _mm256_or_ps(
+                bad,
+                _mm256_cmp_ps::<_CMP_NLT_UQ>(_mm256_and_ps(v, magnitude), inf),
+            )
+        } else {
+            _mm256_or_ps(bad, _mm256_cmp_ps::<_CMP_UNORD_Q>(v, v))
+        };
+        let clamped = _mm256_castps_si256(_mm256_max_ps(bound, v));
+        let bucket = _mm256_srl_epi32(clamped, count);
+        // SAFETY: `ix` is 8 u32 (32 bytes).
+        unsafe { _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket) };
+        // Every bucket is below `2^(32 - shift)`, at most `entries.len()` (checked above),
+        // so the indexing never fails; it stays checked (no measurable cost here).
+        let e = |k: usize| entries[ix[k] as usize] as i64;
+        let lo = _mm256_setr_epi64x(e(0), e(1), e(2), e(3));
+        let hi = _mm256_setr_epi64x(e(4), e(5), e(6), e(7));
+        let bits_lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(clamped));
+        let bits_hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(clamped));
+        let rows_lo = _mm256_permutevar8x32_epi32(_mm256_sub_epi64(bits_lo, lo), odd);
+        let rows_hi = _mm256_permutevar8x32_epi32(_mm256_sub_epi64(bits_hi, hi), odd);
+        let r = _mm256_permute2x128_si256::<0x20>(rows_lo, rows_hi);
+        let dst = &mut out[base..base + GROUP];
+        // SAFETY: `dst` is 8 i32 (32 bytes), written unaligned.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, r) };
+        base += GROUP;
+    }
+    let mut bad_tail = false;
+    for (o, &s) in out[base..n].iter_mut().zip(&rows.scales[base..n]) {
+        bad_tail |= s.is_nan() | (finite & s.is_infinite());
+        *o = lookup.get(s) as i32;
+    }
+    Some(_mm256_movemask_ps(bad) != 0 || bad_tail)
+}
