@@ -18,7 +18,12 @@
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
 //! ```
 //!
-//! Start with [`CdfTable`], then [`format`](mod@format) for the stream you need.
+//! Start with [`CdfTable`], then [`format`](mod@format) for the stream you need;
+//! `examples/rust_api.rs` codes and decodes with both formats from Rust alone.
+
+// Every unsafe operation sits in its own `unsafe` block with a `// SAFETY:` line saying why
+// its preconditions hold, also inside `unsafe fn`s.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 pub mod error;
 pub mod threads;

@@ -419,11 +419,11 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
     check: impl FnOnce() -> Result<()>,
     ifma: bool,
 ) -> Result<()> {
-    // SAFETY (every `run`): the caller checked `usable`, and `ifma_usable` for `ifma`.
     match src.arrays() {
         Some(SourceArrays(Arrays::Ints { symbols, rows })) => {
             check()?;
             let input = Ints { symbols, rows };
+            // SAFETY: the caller checked `usable`, and `ifma_usable` for `ifma`.
             unsafe { run::<_, _, N>(ifma, table, &input, src, start, rounds, x, words) };
             return Ok(());
         }
@@ -440,6 +440,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
                     rows,
                     odd: std::hint::black_box(odd),
                 };
+                // SAFETY: the caller checked `usable`, and `ifma_usable` for `ifma`.
                 if unsafe { run::<_, _, N>(ifma, table, &input, src, start, rounds, x, words) } {
                     // Some position was flagged: the check decides (and the block's first
                     // bad input, if any, is its error).
@@ -451,6 +452,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
         None => {}
     }
     check()?;
+    // SAFETY: the caller checked `usable`, and `ifma_usable` for `ifma`.
     unsafe { run::<_, _, N>(ifma, table, &ByRound(src), src, start, rounds, x, words) };
     Ok(())
 }
@@ -542,7 +544,7 @@ fn rounds_body<I: GroupInput, S: EncodeSource, const N: usize, const IFMA: bool>
     let mut lw = std::mem::take(words);
     // Round r's bins are gathered while round r + 1's states update: the gathers' latency
     // (rows, then bins) is off the states' path.
-    // SAFETY (each prepared round is below `rounds`): we have the features, and the
+    // SAFETY: each prepared round is below `rounds`, we have the features, and the
     // caller's positions were checked.
     let (mut next, mut flagged) =
         unsafe { prepare_round::<I, N, IFMA>(&kernel, input, start + (rounds - 1) * N) };
@@ -619,9 +621,11 @@ unsafe fn prepare_round<I: GroupInput, const N: usize, const IFMA: bool>(
     input: &I,
     base: usize,
 ) -> ([Prepared; MAX_GROUPS], __mmask8) {
+    // SAFETY: the caller's contract (the CPU has AVX, which the kernel's features imply).
+    let zero = unsafe { _mm256_setzero_si256() };
     let empty = Prepared {
-        syms: _mm256_setzero_si256(),
-        rows: _mm256_setzero_si256(),
+        syms: zero,
+        rows: zero,
         bins: None,
     };
     let mut out = [empty; MAX_GROUPS];
