@@ -466,7 +466,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     // Round r's bins are loaded while round r + 1's states update, into the other of two
     // buffers (a copy of the prepared round each round measured slower).
     let mut bufs = [[EMPTY; MAX_GROUPS]; 2];
-    // SAFETY (every prepared round is below `rounds`): we have the features, and the
+    // SAFETY: (every prepared round is below `rounds`) we have the features, and the
     // caller's positions were checked or the input flags them.
     let mut flagged =
         unsafe { prepare_round::<I, N>(&kernel, input, start + (rounds - 1) * N, &mut bufs[0]) };
@@ -492,7 +492,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
         // per group with a constant index: looping over the groups kept their states in
         // memory.
         let [s0, s1, s2, s3] = &mut lx;
-        // SAFETY (each call): we have the features; `win` is this round's window, taken
+        // SAFETY: (each call) we have the features; `win` is this round's window, taken
         // again after any scalar step, and each group's `count` is at most 8 a group above.
         unsafe {
             if groups > 3 {
