@@ -9,7 +9,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use fastrans::table::EncSymbol;
+use fastrans::testing::EncSymbol;
 
 #[path = "../benches/common/w1.rs"]
 mod w1;

@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use fastrans::format::{self, Params};
-use fastrans::gaussian::{gaussian_table, laplace_table};
+use fastrans::tables::parametric::{gaussian_table, laplace_table};
 
 /// The fuzz fixtures' scale table.
 const SMALL: [f64; 5] = [0.11, 0.5, 2.0, 8.0, 30.0];

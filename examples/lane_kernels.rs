@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use fastrans::lanes::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 use fastrans::scale_coder::StreamFormat;
+use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 
 #[path = "../benches/common/w1.rs"]
 mod w1;

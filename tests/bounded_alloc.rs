@@ -8,8 +8,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use fastrans::compressai::{self, StreamDecoder};
-use fastrans::gaussian::gaussian_table;
-use fastrans::{format, varint, CdfTable, Error};
+use fastrans::tables::parametric::gaussian_table;
+use fastrans::testing::varint;
+use fastrans::{format, CdfTable, Error};
 
 struct Counting;
 

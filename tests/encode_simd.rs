@@ -1,6 +1,6 @@
-//! The vectorised lanes encoders against the scalar one: AVX-512 (`encode_avx512.rs`) with
+//! The vectorised lanes encoders against the scalar one: AVX-512 (`simd/avx512_encode.rs`) with
 //! its IFMA step where the CPU has it and without it (`with_avx512_lanes`), and AVX2
-//! (`encode_avx2.rs`, `with_avx2_lanes`). The same bytes for every input, through each
+//! (`simd/avx2_encode.rs`, `with_avx2_lanes`). The same bytes for every input, through each
 //! kind of source (any `EncodeSource`, the symbol and index arrays of `format::encode`,
 //! `ScaleCoder`'s floats). Where the CPU lacks a kernel its run falls back to the next one
 //! (AVX2, then scalar) and the tests still check the round trips.
@@ -17,10 +17,10 @@
 //! itself.
 
 use fastrans::format::{self, Params};
-use fastrans::lanes::{
+use fastrans::scale_coder::StreamFormat;
+use fastrans::testing::{
     encode_chunk, with_avx2_lanes, with_avx512_lanes, with_scalar_lanes, CHECK_BLOCK,
 };
-use fastrans::scale_coder::StreamFormat;
 use fastrans::CdfTable;
 use proptest::prelude::*;
 

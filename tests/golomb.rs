@@ -168,7 +168,7 @@ fn corrupt_streams() {
 fn prefix_just_past_the_largest_value_is_corrupt() {
     // Unsigned k=0: 2^62 is x = 2^62 + 1, 63 bits → 62 zeros. 63 zeros then a one and 63
     // more bits is a well-formed EG0 code of a value > 2^62: refused as corrupt.
-    let mut w = fastrans::bits::BitWriter::new();
+    let mut w = fastrans::golomb::BitWriter::new();
     w.write_zeros(63);
     w.write_bits(1, 1);
     w.write_bits(0, 63);
@@ -184,7 +184,7 @@ fn prefix_just_past_the_largest_value_is_corrupt() {
         vec![M]
     );
     // Same prefix with a value over 2^62 (x = 2^63 - 1 → u = 2^63 - 2): out of range.
-    let mut w = fastrans::bits::BitWriter::new();
+    let mut w = fastrans::golomb::BitWriter::new();
     w.write_zeros(62);
     w.write_bits(u64::MAX >> 1, 63);
     assert!(matches!(
@@ -366,7 +366,7 @@ fn coolchic5_corrupt_streams() {
     let p = golomb::leading_padding(golomb::nbits(&[-M], 0, Layout::CoolChic5).unwrap());
     let back = golomb::decode_with(&ok, 1, Orders::One(0), Layout::CoolChic5, Some(p));
     assert_eq!(back.unwrap(), vec![-M]);
-    let mut w = fastrans::bits::BitWriter::new();
+    let mut w = fastrans::golomb::BitWriter::new();
     w.write_zeros(64 + 3); // 3 padding bits, then a 64-zero prefix
     w.write_bits(1, 1);
     w.write_bits(0, 64);

@@ -9,7 +9,7 @@
 //! rounds of a chunk (fewer than eight words left). Lane counts 8, 16 and 32, precisions
 //! 16 and below.
 
-use fastrans::lanes::{
+use fastrans::testing::{
     chunk_lanes, decode_chunk, decode_chunk_pair, decode_chunks_interleaved, encode_chunk,
     with_avx2_lanes, with_scalar_lanes, DecodeTarget,
 };

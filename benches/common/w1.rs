@@ -41,7 +41,7 @@ pub fn w1() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 #[allow(dead_code)]
 pub fn w1_coder(p: u32) -> fastrans::scale_coder::ScaleCoder {
     let st = scale_table();
-    let table = fastrans::gaussian::gaussian_table(&st, p, 1e-9).expect("valid table");
+    let table = fastrans::tables::parametric::gaussian_table(&st, p, 1e-9).expect("valid table");
     let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
     fastrans::scale_coder::ScaleCoder::new(std::sync::Arc::new(table), &st32, 0.11)
         .expect("valid coder")

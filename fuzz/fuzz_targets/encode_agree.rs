@@ -16,7 +16,7 @@ mod common;
 
 use common::{indexes, stream_head, Cursor};
 use fastrans::format::{self, Params};
-use fastrans::lanes::{with_avx2_lanes, with_scalar_lanes};
+use fastrans::testing::{with_avx2_lanes, with_scalar_lanes};
 use fastrans::scale_coder::StreamFormat;
 use libfuzzer_sys::fuzz_target;
 

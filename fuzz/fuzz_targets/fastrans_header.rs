@@ -17,7 +17,8 @@
 mod common;
 
 use common::{fixtures, Cursor};
-use fastrans::{format, varint, Error};
+use fastrans::testing::varint;
+use fastrans::{format, Error};
 use libfuzzer_sys::fuzz_target;
 
 fn size(c: &mut Cursor<'_>, wide: bool) -> u64 {

@@ -3,7 +3,7 @@
 //! A table whose rows stand for the scales of a scale table. Encoding turns
 //! `values - means` into symbols (`f32` subtraction, then round half to even: exactly
 //! `torch.round(y - means)`) and each scale into its row (bit-exact with CompressAI's
-//! `build_indexes`, see `scale.rs`) inside the coding loop, so no full-size symbol or index
+//! `build_indexes`, see `tables/scale_index.rs`) inside the coding loop, so no full-size symbol or index
 //! array is ever made for the fastrans format. Decoding returns `symbol + mean` in `f32`
 //! (CompressAI's `dequantize`).
 //!
@@ -11,24 +11,24 @@
 //! a branch-free pass over each block of a chunk's inputs just before it is coded (it
 //! vectorises; see `lanes::CHECK_BLOCK`); the error is then located by a second, cold scan.
 //! The scalar coding loop itself checks nothing; the AVX-512 kernels skip the pass and flag
-//! bad inputs as they code them (`scale_avx512.rs`, `lanes::ScaleRows`).
-//! Scales map to rows through `scale.rs`' `ScaleIndex`, inside the coding loop.
+//! bad inputs as they code them (`simd/avx512_scale.rs`, `lanes::ScaleRows`).
+//! Scales map to rows through `tables/scale_index.rs`' `ScaleIndex`, inside the coding loop.
 
 use std::sync::Arc;
 
-use crate::compressai;
 use crate::error::{Error, Result};
 use crate::format;
-use crate::lanes::{Arrays, DecodeTarget, EncodeSource, ScaleRows, SourceArrays};
-use crate::scale::ScaleIndex;
-use crate::table::CdfTable;
+use crate::format::compressai;
+use crate::lanes::traits::{Arrays, DecodeTarget, EncodeSource, ScaleRows, SourceArrays};
+use crate::tables::cdf_table::CdfTable;
+use crate::tables::scale_index::ScaleIndex;
 
 /// Which stream a [`ScaleCoder`] writes or reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamFormat {
-    /// Our framed, checksummed, parallel stream (`format.rs`).
+    /// Our framed, checksummed, parallel stream (`format/fastrans_stream.rs`).
     Fastrans,
-    /// CompressAI's stream, byte-identical (`compressai.rs`).
+    /// CompressAI's stream, byte-identical (`format/compressai.rs`).
     CompressAi,
 }
 
@@ -186,11 +186,11 @@ impl EncodeSource for FloatSource<'_> {
     }
     #[inline(always)]
     fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.values, pos);
+        crate::simd::prefetch::line(self.values, pos);
         if let Some(m) = self.means {
-            crate::prefetch::line(m, pos);
+            crate::simd::prefetch::line(m, pos);
         }
-        crate::prefetch::line(self.scales, pos);
+        crate::simd::prefetch::line(self.scales, pos);
     }
 }
 
@@ -237,9 +237,9 @@ impl DecodeTarget for FloatTarget<'_> {
     }
     #[inline(always)]
     fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.scales, pos);
+        crate::simd::prefetch::line(self.scales, pos);
         if let Some(m) = self.means {
-            crate::prefetch::line(m, pos);
+            crate::simd::prefetch::line(m, pos);
         }
     }
     #[inline(always)]
@@ -305,8 +305,8 @@ fn first_bad_input(
 }
 
 /// [`ScaleIndex::rows_into`], eight scales a vector where the CPU has AVX-512 or AVX2 and
-/// `FASTRANS_SIMD` allows it (`scale_avx512::rows_into`, the lookup the AVX-512 coders run
-/// inside their loops; `scale_avx2::rows_into`), the same rows and the same error either
+/// `FASTRANS_SIMD` allows it (`simd/avx512_scale.rs`, the lookup the AVX-512 coders run
+/// inside their loops; `simd/avx2_scale.rs`), the same rows and the same error either
 /// way. With `finite`, infinite scales are refused too
 /// ([`ScaleIndex::rows_into_checked`]).
 pub fn scale_rows_into(
@@ -323,19 +323,21 @@ pub fn scale_rows_into(
                 means: None,
                 lookup,
             };
-            let bad = if crate::lanes::avx512_allowed() {
+            let bad = if crate::simd::avx512_allowed() {
                 // SAFETY: `avx512_allowed` checked that the CPU has AVX-512 F and VL.
-                unsafe { crate::scale_avx512::rows_into(rows, out, finite) }
-            } else if crate::lanes::avx2_allowed() {
+                unsafe { crate::simd::avx512_scale::rows_into(rows, out, finite) }
+            } else if crate::simd::avx2_allowed() {
                 // SAFETY: `avx2_allowed` checked that the CPU has AVX2.
-                unsafe { crate::scale_avx2::rows_into(rows, out, finite) }
+                unsafe { crate::simd::avx2_scale::rows_into(rows, out, finite) }
             } else {
                 None
             };
             match bad {
                 Some(false) => return Ok(()),
                 // The error names the first bad scale, as the scalar lookup's does.
-                Some(true) => return Err(crate::scale::first_bad_scale(scales, finite)),
+                Some(true) => {
+                    return Err(crate::tables::scale_index::first_bad_scale(scales, finite))
+                }
                 None => {}
             }
         }
@@ -565,8 +567,8 @@ mod tests {
                 let mut call = || scale_rows_into(&ix, &scales, &mut got, false);
                 let r = match run {
                     0 => call(),
-                    1 => crate::lanes::with_avx2_lanes(call),
-                    _ => crate::lanes::with_scalar_lanes(call),
+                    1 => crate::simd::with_avx2_lanes(call),
+                    _ => crate::simd::with_scalar_lanes(call),
                 };
                 r.unwrap();
                 assert_eq!(got, want, "n={n} run={run}");
@@ -585,8 +587,8 @@ mod tests {
                     let mut run = || scale_rows_into(&ix, &bad, &mut out, false);
                     let err = match kernel {
                         0 => run(),
-                        1 => crate::lanes::with_avx2_lanes(run),
-                        _ => crate::lanes::with_scalar_lanes(run),
+                        1 => crate::simd::with_avx2_lanes(run),
+                        _ => crate::simd::with_scalar_lanes(run),
                     };
                     let err = err.unwrap_err().to_string();
                     assert!(err.contains(&format!("scales[{at}] is NaN")), "{err}");
@@ -597,8 +599,8 @@ mod tests {
                     let mut run = || scale_rows_into(&ix, &bad, &mut out, true);
                     let err = match kernel {
                         0 => run(),
-                        1 => crate::lanes::with_avx2_lanes(run),
-                        _ => crate::lanes::with_scalar_lanes(run),
+                        1 => crate::simd::with_avx2_lanes(run),
+                        _ => crate::simd::with_scalar_lanes(run),
                     };
                     let err = err.unwrap_err().to_string();
                     assert!(

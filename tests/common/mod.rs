@@ -1,11 +1,13 @@
 //! Helpers the integration tests share.
 
+pub mod stream;
+
 use std::sync::Arc;
 
 use fastrans::format::{self, Params};
-use fastrans::gaussian::gaussian_table;
-use fastrans::lanes::EncodeSource;
 use fastrans::scale_coder::ScaleCoder;
+use fastrans::tables::parametric::gaussian_table;
+use fastrans::testing::EncodeSource;
 use fastrans::CdfTable;
 
 /// xorshift64*: deterministic test data without a dependency.

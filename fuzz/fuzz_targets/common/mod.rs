@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use fastrans::gaussian::{gaussian_table, laplace_table};
+use fastrans::tables::parametric::{gaussian_table, laplace_table};
 use fastrans::scale_coder::ScaleCoder;
 use fastrans::CdfTable;
 

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use fastrans::{format, gaussian};
+use fastrans::format;
+use fastrans::tables::parametric;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -103,7 +104,7 @@ pub fn gaussian_table(
     parametric_table(
         py,
         scale_table,
-        gaussian::gaussian_table,
+        parametric::gaussian_table,
         precision,
         tail_mass,
     )
@@ -120,7 +121,7 @@ pub fn laplace_table(
     parametric_table(
         py,
         scale_table,
-        gaussian::laplace_table,
+        parametric::laplace_table,
         precision,
         tail_mass,
     )

@@ -3,7 +3,7 @@
 //!
 //! The rANS step needs `q = floor(x / freq)` and `r = x mod freq` (then `x' = q·2^p + r +
 //! start`). The scalar coder and the plain AVX-512 kernel take `q` from the high half of a
-//! 64x64-bit product with a 64-bit reciprocal ([`crate::table::EncSymbol`]); AVX-512 has
+//! 64x64-bit product with a 64-bit reciprocal ([`crate::coding::rans::EncSymbol`]); AVX-512 has
 //! no such multiply, so that kernel builds it from four 32x32-bit products and a dozen
 //! shifts, adds and masks: 25 of its 36 vector instructions a group. CPUs with IFMA
 //! (`vpmadd52huq` / `vpmadd52luq`: the high or low 52 bits of a 52x52-bit product, added to
@@ -26,7 +26,7 @@
 //! correction would be needed, so lower precisions keep the plain kernel.) The result is
 //! the exact quotient and remainder, so the bytes are the scalar encoder's, bit for bit.
 
-use crate::table::EncSymbol;
+use crate::coding::rans::EncSymbol;
 
 /// Precisions the IFMA step is exact for (see the module's doc).
 pub(crate) const MIN_PRECISION: u32 = 14;

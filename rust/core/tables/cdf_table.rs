@@ -12,8 +12,9 @@
 //! in the bucket; a short forward scan finishes the search. No decode ever scans from
 //! symbol 0, so wide CDFs cost no more than narrow ones.
 
-use crate::cdf::{check_precision, pmf_to_quantized_cdf};
+use crate::coding::rans::{EncSymbol, NO_ROW_TAG};
 use crate::error::{Error, Result};
+use crate::tables::pmf::{check_precision, pmf_to_quantized_cdf};
 
 /// Decode buckets per row: about `BUCKETS_PER_BIN` per bin (a power of two, at most
 /// `2^MAX_LOOKUP_BITS` and at most one per slot). Sizing by the bin count keeps a typical
@@ -22,8 +23,8 @@ use crate::error::{Error, Result};
 /// holding its best pair of bins (see [`Bucket`]), one bucket per bin leaves 0.4% of W1's
 /// symbols to the slow path and two leave 0.15%. A vector group of eight takes the scalar
 /// round when any of its symbols needs the slow path, so that difference is 3.2% against
-/// 1.2% of W1's groups. Measured on W1 with the 8-byte buckets (docs/PERFORMANCE.md): one
-/// per bin (40 KB) 2.54 ms, two (80 KB) 2.40 ms, four (160 KB) 2.37 ms.
+/// 1.2% of W1's groups; four buckets a bin double the table again for little more (the
+/// timings: docs/PERFORMANCE.md, "Memory and working set").
 const BUCKETS_PER_BIN: usize = 2;
 const MAX_LOOKUP_BITS: u32 = 12;
 
@@ -74,120 +75,6 @@ impl Bucket {
     }
 }
 
-/// One bin ready for the division-free rANS encoder, in 16 bytes.
-///
-/// Invariant: `freq >= 1`; `rcp`/`shift`/`bias` satisfy, for every state `x < 2^63`,
-/// `bias + x + (mulhi(x, rcp) >> shift) * cmpl_freq == ((x / freq) << p) + x % freq + start`.
-///
-/// The frequency itself is not stored: it is `2^p - cmpl_freq` ([`EncSymbol::freq`]). At 16
-/// bytes, aligned, a record never straddles a cache line and the encoder's working set on
-/// W1 (the bins near each row's centre) is a third smaller than with the 24-byte layout
-/// that also stored `freq`; that working set is what the encoder's L1 misses come from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[repr(C, align(16))]
-pub struct EncSymbol {
-    /// Reciprocal of `freq` (Alverson's method), or `2^64 - 1` when `freq == 1`.
-    pub rcp: u64,
-    /// `start`, or `start + 2^p - 1` when `freq == 1` (see the invariant).
-    pub bias: u32,
-    /// `2^p - freq` (below `2^16`, since `p <= 16` and `freq >= 1`).
-    pub cmpl_freq: u16,
-    /// The row whose directly coded bin this is ([`EncSymbol::tag`]), so that the
-    /// vectorised encoder can check a bin it fetched by `symbol + base - offset` without
-    /// the row's bounds (`encode_avx512.rs`). Also makes the record free of padding: the
-    /// encoder loads its last eight bytes whole.
-    tag: u8,
-    /// Right shift applied to `mulhi(x, rcp)` (the record's top byte, so the vectorised
-    /// encoder gets it with one shift).
-    pub shift: u8,
-}
-
-// `encode_avx512.rs` reads the second half as `bias | cmpl_freq << 32 | tag << 48 |
-// shift << 56`.
-const _: () = assert!(
-    std::mem::offset_of!(EncSymbol, bias) == 8
-        && std::mem::offset_of!(EncSymbol, cmpl_freq) == 12
-        && std::mem::offset_of!(EncSymbol, tag) == 14
-        && std::mem::offset_of!(EncSymbol, shift) == 15
-);
-
-/// [`EncSymbol::tag`] of a bin that codes no symbol directly (an escape bin, a row's
-/// padding record) and of the bins of rows numbered `NO_ROW_TAG` and above.
-pub(crate) const NO_ROW_TAG: u8 = u8::MAX;
-
-impl EncSymbol {
-    /// Precomputes the division-free form of bin `[start, start + freq)` at `precision`.
-    pub fn new(start: u32, freq: u32, precision: u32) -> Self {
-        debug_assert!(freq >= 1 && precision <= 16 && freq <= 1 << precision);
-        let one = 1u32 << precision;
-        // `one - freq < 2^16` for `1 <= freq <= 2^p <= 2^16`.
-        let cmpl_freq = (one - freq) as u16;
-        if freq == 1 {
-            // mulhi(x, 2^64 - 1) = x - 1 for x >= 1, so the update becomes x * 2^p + start.
-            return EncSymbol {
-                rcp: u64::MAX,
-                bias: start + one - 1,
-                cmpl_freq,
-                tag: NO_ROW_TAG,
-                shift: 0,
-            };
-        }
-        // shift = ceil(log2 freq); rcp = ceil(2^(63 + shift) / freq) < 2^64 because
-        // freq > 2^(shift - 1). Then floor(x / freq) = mulhi(x, rcp) >> (shift - 1) for all
-        // x < 2^63: the rounding error of rcp adds less than 1/freq to x / freq.
-        let shift = 32 - (freq - 1).leading_zeros();
-        let rcp = reciprocal(freq as u64, shift);
-        EncSymbol {
-            rcp,
-            bias: start,
-            cmpl_freq,
-            tag: NO_ROW_TAG,
-            shift: (shift - 1) as u8,
-        }
-    }
-
-    /// This record as a directly coded bin of row `row` (its [`EncSymbol::tag`]).
-    fn of_row(self, row: usize) -> Self {
-        EncSymbol {
-            tag: row.min(NO_ROW_TAG as usize) as u8,
-            ..self
-        }
-    }
-
-    /// The row number (below [`NO_ROW_TAG`]) when this bin of that row codes a symbol
-    /// directly, else [`NO_ROW_TAG`]. (The vectorised encoder reads it as byte 6 of the
-    /// record's second half.)
-    pub(crate) fn tag(&self) -> u8 {
-        self.tag
-    }
-
-    /// The bin's `start` (undoing the `freq == 1` form of `bias`).
-    pub fn start(&self, precision: u32) -> u32 {
-        if self.freq(precision) == 1 {
-            self.bias - ((1 << precision) - 1)
-        } else {
-            self.bias
-        }
-    }
-
-    /// The bin's frequency, `1 ..= 2^precision`.
-    #[inline(always)]
-    pub fn freq(&self, precision: u32) -> u32 {
-        (1u32 << precision) - self.cmpl_freq as u32
-    }
-}
-
-/// `ceil(2^(63 + shift) / freq)` for `2 <= freq <= 2^16` and `shift = ceil(log2 freq)`,
-/// without a 128-bit division (a software `__udivti3` call): with `2^63 = q freq + r`,
-/// `2^(63 + shift) = (q << shift) freq + (r << shift)`, and `r << shift < 2^32` is divided
-/// exactly. Checked against the 128-bit formula for every such `freq` in the tests.
-#[inline]
-fn reciprocal(freq: u64, shift: u32) -> u64 {
-    let q = (1u64 << 63) / freq;
-    let r = (1u64 << 63) - q * freq;
-    (q << shift) + (r << shift).div_ceil(freq)
-}
-
 /// Per-row facts the coders need.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Row {
@@ -203,7 +90,7 @@ pub struct Row {
     lookup_shift: u32,
 }
 
-/// What the vectorised lanes decoder (`lanes_avx2.rs`) gathers per row: one 16-byte
+/// What the vectorised lanes decoder (`simd/avx2_decode.rs`) gathers per row: one 16-byte
 /// record, read a field at a time for 8 lanes by one gather each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[repr(C, align(16))]
@@ -220,7 +107,7 @@ pub(crate) struct LaneRow {
     pub offset: i32,
 }
 
-/// [`LaneRow`] in one 64-bit word, for the AVX-512 lanes decoder (`lanes_avx512.rs`):
+/// [`LaneRow`] in one 64-bit word, for the AVX-512 lanes decoder (`simd/avx512_decode.rs`):
 /// eight lanes' rows are then one gather where the 16-byte record took two.
 ///
 /// Bits 0-26 are `lookup_base`, bits 27-31 `lookup_shift`, bits 32-47 `fast_max` and bits
@@ -273,10 +160,10 @@ pub struct CdfTable {
     /// Decode buckets, a power of two per row starting at `rows[i].lookup_base`.
     lookup: Vec<Bucket>,
     fingerprint: u64,
-    /// `symbols` again for the IFMA encoder (`ifma_bins.rs`), made by the first encode
+    /// `symbols` again for the IFMA encoder (`simd/ifma_bins.rs`), made by the first encode
     /// that runs it.
     #[cfg(target_arch = "x86_64")]
-    ifma: std::sync::OnceLock<Vec<crate::ifma_bins::IfmaBin>>,
+    ifma: std::sync::OnceLock<Vec<crate::simd::ifma_bins::IfmaBin>>,
 }
 
 impl CdfTable {
@@ -363,8 +250,8 @@ impl CdfTable {
         // Every vector gets its final size up front, on the calling thread (decode buckets:
         // push_row's count, BUCKETS_PER_BIN per bin rounded up to a power of two, is an
         // upper bound): no reallocation copies, and no large allocation on a worker thread,
-        // whose arena hands its pages back to the kernel after each build (measured: ~600
-        // page faults and 3x the time per 64-scale table when the layout allocated there).
+        // whose arena hands its pages back to the kernel after each build, so every build
+        // would fault them in again (docs/PERFORMANCE.md, "Table building").
         let buckets = valid
             .iter()
             .map(|r| ((r.len() - 1) * BUCKETS_PER_BIN).next_power_of_two())
@@ -444,7 +331,7 @@ impl CdfTable {
     /// Rows built in parallel from pmfs made on demand: row `i` is
     /// `pmf_to_quantized_cdf(pmf(i))`, where `pmf(i)` already ends with the escape bin's
     /// mass (the tail). The shared core of [`CdfTable::from_pmfs`] and the parametric
-    /// tables (`gaussian.rs`).
+    /// tables (`tables/parametric.rs`).
     pub fn from_pmf_fn<F>(num_rows: usize, offsets: &[i32], precision: u32, pmf: F) -> Result<Self>
     where
         F: Fn(usize) -> Result<Vec<f32>> + Sync,
@@ -453,9 +340,8 @@ impl CdfTable {
         // `threads::map_items` rather than a rayon parallel iterator: the calling thread
         // builds rows too instead of sleeping until the pool's threads have woken and
         // finished, and the first bad row in row order is the one reported. With the
-        // layout beside the fingerprint by `threads::join` too, a 64-scale
-        // `gaussian_table` called every 0.5 ms went from 1.12-1.22 ms to 0.96-0.99 ms
-        // (medians of 200, two threads, alternated).
+        // layout beside the fingerprint by `threads::join` too, a table is built in the
+        // time of its rows split over the threads (docs/PERFORMANCE.md, "Table building").
         let rows: Vec<Vec<i32>> =
             crate::threads::map_items(0, (0..num_rows).collect(), |_, i| -> Result<Vec<i32>> {
                 let pmf = pmf(i)?;
@@ -518,10 +404,9 @@ impl CdfTable {
         self.cdf.extend(valid.iter().map(|&c| c as u32));
         let row_number = self.rows.len() - 1;
         let precision = self.precision;
-        // `extend` from a range or a slice reserves once; a `push` per bin or bucket
-        // re-checked the capacity and reloaded the vector each time. This function is a
-        // quarter of a 64-scale `gaussian_table`; on two threads the build went from
-        // 961-964 µs to 859-901 µs (best of 200, alternated; one thread: the same).
+        // `extend` from a range or a slice reserves once; a `push` per bin or bucket would
+        // re-check the capacity and reload the vector each time, in a function that is a
+        // quarter of a `gaussian_table` build (docs/PERFORMANCE.md, "Table building").
         self.symbols
             .extend(valid.windows(2).enumerate().map(|(bin, w)| {
                 let (start, end) = (w[0] as u32, w[1] as u32);
@@ -620,8 +505,8 @@ impl CdfTable {
     /// [`CdfTable::enc_symbols`] in the IFMA encoder's form, same indexing; `None` below
     /// its precision (`ifma_bins::MIN_PRECISION`). Made on the first call.
     #[cfg(target_arch = "x86_64")]
-    pub(crate) fn ifma_bins(&self) -> Option<&[crate::ifma_bins::IfmaBin]> {
-        use crate::ifma_bins::{IfmaBin, MIN_PRECISION};
+    pub(crate) fn ifma_bins(&self) -> Option<&[crate::simd::ifma_bins::IfmaBin]> {
+        use crate::simd::ifma_bins::{IfmaBin, MIN_PRECISION};
         (self.precision >= MIN_PRECISION).then(|| {
             let p = self.precision;
             let made = || self.symbols.iter().map(|s| IfmaBin::of(s, p)).collect();
@@ -657,7 +542,7 @@ impl CdfTable {
     /// `x mod 2^precision`, and the state after removing that bin,
     /// `freq * (x >> precision) + slot - start`. One bucket load answers almost every
     /// slot, and both candidate states are computed while the bucket's compare resolves
-    /// (see [`Bucket`]); a slot outside the bucket's pair of bins is found by a short scan.
+    /// (see `Bucket`); a slot outside the bucket's pair of bins is found by a short scan.
     #[inline(always)]
     pub fn decode_step(&self, row: &Row, x: u64, precision: u32) -> (u32, u64) {
         let slot = (x & ((1u64 << precision) - 1)) as u32;
@@ -764,220 +649,4 @@ impl Fnv1a {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn direct_bins_carry_their_row_as_tag() {
-        // 300 rows of 1 to 4 bins: tags up to 254, then NO_ROW_TAG for rows 255 and on.
-        let rows: Vec<Vec<i32>> = (0..300)
-            .map(|r| match r % 4 {
-                0 => vec![0, 1 << 16],
-                1 => vec![0, 100, 1 << 16],
-                2 => vec![0, 1, 2, 1 << 16],
-                _ => vec![0, 30_000, 40_000, 50_000, 1 << 16],
-            })
-            .collect();
-        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
-        let offsets: Vec<i32> = (0..300).map(|r| r - 150).collect();
-        let t = CdfTable::from_rows(&rows, &lengths, &offsets, 16).unwrap();
-        for (r, &len) in lengths.iter().enumerate() {
-            let row = t.row(r);
-            let base = row.base as usize;
-            let bins = len as usize - 1;
-            for bin in 0..bins + 1 {
-                let want = if (bin as i32) < row.max_value && r < NO_ROW_TAG as usize {
-                    r as u8
-                } else {
-                    NO_ROW_TAG
-                };
-                // Bins 0 .. max_value, the escape bin, then the row's padding record.
-                assert_eq!(t.enc_symbols()[base + bin].tag(), want, "row {r} bin {bin}");
-            }
-        }
-        assert_eq!(
-            t.enc_symbols().len(),
-            rows.iter().map(|r| r.len()).sum::<usize>()
-        );
-    }
-
-    #[test]
-    fn reciprocal_matches_division() {
-        let p = 16;
-        for freq in [1u32, 2, 3, 5, 7, 100, 4095, 4096, 4097, 32767, 65535, 65536] {
-            let start = 17.min(65536 - freq);
-            let sym = EncSymbol::new(start, freq, p);
-            for x in [1u64 << 31, (1 << 31) + 12345, ((freq as u64) << 47) - 1] {
-                let q = ((x as u128 * sym.rcp as u128) >> 64) as u64 >> sym.shift;
-                let got = x
-                    .wrapping_add(sym.bias as u64)
-                    .wrapping_add(q.wrapping_mul(sym.cmpl_freq as u64));
-                let want = ((x / freq as u64) << p) + x % freq as u64 + start as u64;
-                assert_eq!(got, want, "freq={freq} x={x}");
-            }
-        }
-    }
-
-    /// Every slot of rows of every shape (a dominant bin with narrow tails, many equal
-    /// bins, a single bin, 2^16 bins, random widths) decodes to the bin a linear search finds.
-    #[test]
-    fn decode_step_matches_linear_search() {
-        let mut next = crate::test_rng::xorshift64(0x2545_f491_4f6c_dd1du64);
-        let mut rows: Vec<Vec<i32>> = vec![
-            vec![0, 65536],
-            vec![0, 1, 2, 65534, 65535, 65536],
-            // The 16-bit bucket fields at their limits: freq_hi = 2^16 - 1 and bin = 2^16 - 1.
-            vec![0, 1, 65536],
-            (0..=65536).collect(),
-            (0..=256).map(|i| i * 256).collect(),
-            (0..=4096).map(|i| i * 16).collect(),
-        ];
-        for _ in 0..40 {
-            let bins = 1 + (next() % 700) as usize;
-            let mut cuts: Vec<i32> = (0..bins - 1)
-                .map(|_| match next() % 3 {
-                    0 => 1 + (next() % 64) as i32,      // a narrow tail bin
-                    1 => 30_000 + (next() % 30) as i32, // near the middle
-                    _ => 1 + (next() % 65_535) as i32,
-                })
-                .collect();
-            cuts.sort_unstable();
-            cuts.dedup();
-            let mut row = vec![0];
-            row.extend(cuts);
-            row.push(65536);
-            rows.push(row);
-        }
-        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
-        let offsets = vec![0; rows.len()];
-        let table = CdfTable::from_rows(&rows, &lengths, &offsets, 16).unwrap();
-        for (i, row) in rows.iter().enumerate() {
-            let r = table.row(i);
-            for slot in 0..65536u32 {
-                let high = 1 + (next() >> 20);
-                let x = (high << 16) | slot as u64;
-                let bin = row.iter().rposition(|&c| c as u32 <= slot).unwrap();
-                let (start, end) = (row[bin] as u64, row[bin + 1] as u64);
-                let want = (end - start) * high + slot as u64 - start;
-                assert_eq!(
-                    table.decode_step(r, x, 16),
-                    (bin as u32, want),
-                    "row {i} slot {slot}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn reciprocal_equals_the_128_bit_formula_for_every_frequency() {
-        for freq in 2u32..=1 << 16 {
-            let shift = 32 - (freq - 1).leading_zeros();
-            let want = (1u128 << (63 + shift)).div_ceil(freq as u128);
-            assert_eq!(reciprocal(freq as u64, shift) as u128, want, "freq={freq}");
-        }
-    }
-
-    #[test]
-    fn large_tables_equal_one_row_after_another() {
-        // Rows of many widths, > PARALLEL_MIN_ENTRIES entries in all (the threaded path).
-        let rows: Vec<Vec<i32>> = (0..60i32)
-            .map(|i| {
-                let bins = 2 + (i * 37) % 700;
-                let mut row: Vec<i32> = (0..bins).map(|b| b * (i % 5 + 1)).collect();
-                row.push(65536);
-                row
-            })
-            .collect();
-        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
-        let offsets: Vec<i32> = (0..60).map(|i| -i).collect();
-        assert!(lengths.iter().sum::<i32>() > 8192 * 2);
-        let table = CdfTable::from_rows(&rows, &lengths, &offsets, 16).unwrap();
-        let mut serial = CdfTable {
-            precision: 16,
-            rows: Vec::new(),
-            lane_rows: Vec::new(),
-            packed_rows: Vec::new(),
-            cdf: Vec::new(),
-            symbols: Vec::new(),
-            lookup: Vec::new(),
-            fingerprint: 0,
-            #[cfg(target_arch = "x86_64")]
-            ifma: std::sync::OnceLock::new(),
-        };
-        let mut h = Fnv1a::new();
-        h.word(16);
-        h.word(rows.len() as u32);
-        for (row, &offset) in rows.iter().zip(&offsets) {
-            serial.push_row(row, offset);
-            h.word(row.len() as u32);
-            h.word(offset as u32);
-            row.iter().for_each(|&c| h.word(c as u32));
-        }
-        assert_eq!(table.rows, serial.rows);
-        assert_eq!(table.cdf, serial.cdf);
-        assert_eq!(table.symbols, serial.symbols);
-        assert_eq!(table.lookup, serial.lookup);
-        assert_eq!(table.lane_rows, serial.lane_rows);
-        assert_eq!(table.packed_rows, serial.packed_rows);
-        assert_eq!(table.fingerprint, h.finish());
-    }
-
-    #[test]
-    fn packed_rows_hold_the_lane_rows_or_send_them_to_the_scalar_round() {
-        // Offsets either side of the `i16` range, and rows wide enough for every shift.
-        let offsets = [
-            0,
-            -1,
-            7,
-            i16::MIN as i32,
-            i16::MAX as i32,
-            32768,
-            -32769,
-            i32::MAX,
-        ];
-        let rows: Vec<Vec<i32>> = (0..offsets.len())
-            .map(|i| {
-                let bins = [1usize, 2, 3, 700, 4096, 65536, 5, 9][i];
-                let mut row: Vec<i32> = (0..bins as i32).collect();
-                row.push(65536);
-                row
-            })
-            .collect();
-        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
-        let table = CdfTable::from_rows(&rows, &lengths, &offsets, 16).unwrap();
-        for (i, (lane, packed)) in table.lane_rows.iter().zip(&table.packed_rows).enumerate() {
-            let w = packed.0;
-            let fields = (
-                (w & ((1 << PackedRow::BASE_BITS) - 1)) as u32,
-                (w >> PackedRow::BASE_BITS & 31) as u32,
-                (w >> 32 & 0xffff) as i32,
-                (w >> 48) as u16 as i16 as i32,
-            );
-            if i16::try_from(offsets[i]).is_ok() {
-                let want = (
-                    lane.lookup_base,
-                    lane.lookup_shift,
-                    lane.fast_max,
-                    lane.offset,
-                );
-                assert_eq!(fields, want, "row {i}");
-            } else {
-                assert_eq!(*packed, PackedRow::SCALAR, "row {i}");
-                assert_eq!((fields.0, fields.1, fields.2), (0, 16, 0), "row {i}");
-            }
-        }
-    }
-
-    #[test]
-    fn rejects_bad_rows() {
-        let ok = [0, 10, 65536, 0];
-        assert!(CdfTable::new(&ok, 4, &[3], &[0], 16).is_ok());
-        assert!(CdfTable::new(&ok, 4, &[4], &[0], 16).is_err()); // not terminated
-        assert!(CdfTable::new(&ok, 4, &[1], &[0], 16).is_err()); // too short
-        assert!(CdfTable::new(&ok, 4, &[5], &[0], 16).is_err()); // longer than width
-        assert!(CdfTable::new(&[1, 10, 65536, 0], 4, &[3], &[0], 16).is_err());
-        assert!(CdfTable::new(&[0, 10, 10, 65536], 4, &[4], &[0], 16).is_err());
-        assert!(CdfTable::new(&ok, 4, &[3], &[0, 1], 16).is_err());
-        assert!(CdfTable::new(&ok, 4, &[3], &[0], 17).is_err());
-    }
-}
+mod tests;

@@ -7,7 +7,7 @@
 //! three encoders to the same bytes and errors).
 //!
 //! What AVX2 lacks, and what the kernel does instead (the AVX-512 kernel,
-//! `encode_avx512.rs`, has all of these in hardware):
+//! `simd/avx512_encode.rs`, has all of these in hardware):
 //! - **No 64x64-bit multiply.** The reciprocal division takes the high half of `x · rcp`
 //!   from four `vpmuludq` (32x32 → 64 bits) and a dozen adds, shifts and masks ([`mulhi`]),
 //!   and `q · cmpl_freq` (`q < 2^47`, `cmpl_freq < 2^16`) from two more: 12 multiplies a
@@ -50,11 +50,16 @@
 use std::arch::x86_64::*;
 use std::mem::size_of;
 
-use crate::encode_avx512::scalar_group;
+use crate::coding::rans::{EncSymbol, NO_ROW_TAG};
 use crate::error::Result;
-use crate::lanes::{Arrays, EncodeSource, LaneWords, ScaleRows, SourceArrays, MAX_LANES};
-use crate::prefetch;
-use crate::table::{CdfTable, EncSymbol, Row, NO_ROW_TAG};
+use crate::lanes::traits::{Arrays, EncodeSource, SourceArrays, MAX_LANES};
+use crate::lanes::words::LaneWords;
+use crate::simd::avx512_encode::scalar_group;
+use crate::simd::prefetch;
+use crate::tables::cdf_table::{CdfTable, Row};
+
+mod input;
+use input::{ByRound, Floats, GroupInput, Ints};
 
 /// Lanes per group (two vectors of four states).
 const GROUP: usize = 8;
@@ -384,194 +389,6 @@ fn mulhi(a: __m256i, b: __m256i) -> __m256i {
     )
 }
 
-/// Where a group's eight symbols and rows come from: positions `pos .. pos + 8`.
-trait GroupInput {
-    /// Fills `syms` and `rows` (a row that does not fit `u32` as `u32::MAX`, out of range
-    /// like any other) and returns the rows as two vectors of four, and the mask of the
-    /// positions that might be bad: always 0 for an input whose positions passed the
-    /// source's check before they are coded; an input that is not checked first
-    /// ([`Floats`]) flags every position the check would refuse.
-    ///
-    /// # Safety
-    /// The CPU has AVX2; `pos + 8` is within the source's length and, unless the input
-    /// flags bad positions itself, its positions passed the source's check.
-    unsafe fn group(
-        &self,
-        pos: usize,
-        syms: &mut [i32; GROUP],
-        rows: &mut [u64; GROUP],
-    ) -> ([__m256i; 2], u8);
-}
-
-/// Eight rows as two vectors of four, from `rows`.
-///
-/// # Safety
-/// The CPU has AVX2.
-#[inline(always)]
-unsafe fn row_vectors(rows: &[u64; GROUP]) -> [__m256i; 2] {
-    // SAFETY: 8 u64 (64 bytes); the caller has AVX2.
-    unsafe {
-        [
-            _mm256_loadu_si256(rows.as_ptr() as *const __m256i),
-            _mm256_loadu_si256(rows[4..].as_ptr() as *const __m256i),
-        ]
-    }
-}
-
-/// Any source, through [`EncodeSource::get_round`].
-struct ByRound<'a, S>(&'a S);
-
-impl<S: EncodeSource> GroupInput for ByRound<'_, S> {
-    #[inline(always)]
-    unsafe fn group(
-        &self,
-        pos: usize,
-        syms: &mut [i32; GROUP],
-        rows: &mut [u64; GROUP],
-    ) -> ([__m256i; 2], u8) {
-        let mut wide = [0usize; GROUP];
-        self.0.get_round(pos, syms, &mut wide);
-        for k in 0..GROUP {
-            rows[k] = u64::from(u32::try_from(wide[k]).unwrap_or(u32::MAX));
-        }
-        // SAFETY: the caller has AVX2.
-        (unsafe { row_vectors(rows) }, 0)
-    }
-}
-
-/// Checked symbol and row arrays (`format::encode`).
-struct Ints<'a> {
-    symbols: &'a [i32],
-    rows: &'a [i32],
-}
-
-impl GroupInput for Ints<'_> {
-    #[inline(always)]
-    unsafe fn group(
-        &self,
-        pos: usize,
-        syms: &mut [i32; GROUP],
-        rows: &mut [u64; GROUP],
-    ) -> ([__m256i; 2], u8) {
-        let (s, r) = (
-            &self.symbols[pos..pos + GROUP],
-            &self.rows[pos..pos + GROUP],
-        );
-        // SAFETY: 8 i32 each, 8 i32 and 8 u64 outputs; the caller has AVX2. (A negative
-        // row, zero-extended, is out of range.)
-        unsafe {
-            let sv = _mm256_loadu_si256(s.as_ptr() as *const __m256i);
-            _mm256_storeu_si256(syms.as_mut_ptr() as *mut __m256i, sv);
-            let r = _mm256_loadu_si256(r.as_ptr() as *const __m256i);
-            let rv = [
-                _mm256_cvtepu32_epi64(_mm256_castsi256_si128(r)),
-                _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(r)),
-            ];
-            _mm256_storeu_si256(rows.as_mut_ptr() as *mut __m256i, rv[0]);
-            _mm256_storeu_si256(rows[4..].as_mut_ptr() as *mut __m256i, rv[1]);
-            (rv, 0)
-        }
-    }
-}
-
-/// `ScaleCoder`'s floats: symbols `values - means` rounded, rows from the scale lookup.
-struct Floats<'a> {
-    values: &'a [f32],
-    means: Option<&'a [f32]>,
-    scales: &'a [f32],
-    /// The lookup's `OneEntry`s as integers: every `bits >> shift` of an `f32` names one.
-    entries: &'a [u64],
-    bound: f32,
-    shift: u32,
-}
-
-impl<'a> Floats<'a> {
-    /// `None` unless the lookup has an entry for every `bits >> shift` (always, for a
-    /// lookup `ScaleCoder` built).
-    fn new(values: &'a [f32], means: Option<&'a [f32]>, rows: ScaleRows<'a>) -> Option<Self> {
-        let (one, shift) = (rows.lookup.one, rows.lookup.shift);
-        if !(1..32).contains(&shift) || one.len() < 1usize << (32 - shift) {
-            return None;
-        }
-        // SAFETY: `OneEntry` is a `repr(transparent)` `u64`: the same memory, as integers.
-        let entries = unsafe { std::slice::from_raw_parts(one.as_ptr() as *const u64, one.len()) };
-        Some(Floats {
-            values,
-            means,
-            scales: rows.scales,
-            entries,
-            bound: rows.lookup.bound,
-            shift,
-        })
-    }
-}
-
-impl GroupInput for Floats<'_> {
-    /// Flags every position the source's check refuses: a NaN scale, and a NaN or an
-    /// out-of-range difference by its symbol, `i32::MIN` (also the symbol of a valid
-    /// difference of exactly `-2^31`, which the check then passes).
-    #[inline(always)]
-    unsafe fn group(
-        &self,
-        pos: usize,
-        syms: &mut [i32; GROUP],
-        rows: &mut [u64; GROUP],
-    ) -> ([__m256i; 2], u8) {
-        let v = &self.values[pos..pos + GROUP];
-        let m = self.means.map(|m| &m[pos..pos + GROUP]);
-        let sc = &self.scales[pos..pos + GROUP];
-        let mut ix = [0u32; GROUP];
-        // SAFETY: 8 f32 each, 8 i32 / u32 / u64 outputs; the caller has AVX2.
-        unsafe {
-            let mut d = _mm256_loadu_ps(v.as_ptr());
-            if let Some(m) = m {
-                d = _mm256_sub_ps(d, _mm256_loadu_ps(m.as_ptr()));
-            }
-            // Round to nearest in MXCSR's mode (half to even unless a caller changed it),
-            // like the scalar encoder's magic-number rounding; exact for every `d` inside
-            // `i32`, and `i32::MIN` for the others.
-            let s = _mm256_cvtps_epi32(d);
-            _mm256_storeu_si256(syms.as_mut_ptr() as *mut __m256i, s);
-            let min = _mm256_cmpeq_epi32(s, _mm256_set1_epi32(i32::MIN));
-            let scales = _mm256_loadu_ps(sc.as_ptr());
-            let nan = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(scales, scales));
-            // `OneCompare::get`: the scale clamped to the bound (`vmaxps` keeps a NaN),
-            // its bucket `bits >> shift`, each bucket's entry by a scalar load (a gather
-            // on Zen 3 is slower), the row `(bits - entry) >> 32` four lanes a vector.
-            let clamped = _mm256_castps_si256(_mm256_max_ps(_mm256_set1_ps(self.bound), scales));
-            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
-            _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket);
-            // SAFETY: every bucket is below `2^(32 - shift)`, at most the number of entries
-            // (`Floats::new`).
-            let e = |k: usize| *self.entries.get_unchecked(ix[k] as usize) as i64;
-            let entries = [
-                _mm256_setr_epi64x(e(0), e(1), e(2), e(3)),
-                _mm256_setr_epi64x(e(4), e(5), e(6), e(7)),
-            ];
-            let halves = [
-                _mm256_castsi256_si128(clamped),
-                _mm256_extracti128_si256::<1>(clamped),
-            ];
-            let nans = [
-                _mm256_castsi256_si128(nan),
-                _mm256_extracti128_si256::<1>(nan),
-            ];
-            let mut rv = [_mm256_setzero_si256(); 2];
-            for h in 0..2 {
-                let row = _mm256_srli_epi64::<32>(_mm256_sub_epi64(
-                    _mm256_cvtepu32_epi64(halves[h]),
-                    entries[h],
-                ));
-                // A NaN scale takes row 0.
-                rv[h] = _mm256_andnot_si256(_mm256_cvtepi32_epi64(nans[h]), row);
-                _mm256_storeu_si256(rows[4 * h..].as_mut_ptr() as *mut __m256i, rv[h]);
-            }
-            let flags = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_or_si256(nan, min)));
-            (rv, flags as u8)
-        }
-    }
-}
-
 /// Whole rounds `rounds - 1` down to 0 of positions `start ..`, every lane in the ordinary
 /// regime: `lanes::encode_rounds` eight lanes a group. `N` is 8, 16 or 32. `check` is the
 /// positions' check: called first, unless the kernel checks them itself (the floats of
@@ -649,7 +466,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     // Round r's bins are loaded while round r + 1's states update, into the other of two
     // buffers (a copy of the prepared round each round measured slower).
     let mut bufs = [[EMPTY; MAX_GROUPS]; 2];
-    // SAFETY (every prepared round is below `rounds`): we have the features, and the
+    // SAFETY: (every prepared round is below `rounds`) we have the features, and the
     // caller's positions were checked or the input flags them.
     let mut flagged =
         unsafe { prepare_round::<I, N>(&kernel, input, start + (rounds - 1) * N, &mut bufs[0]) };
@@ -675,7 +492,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
         // per group with a constant index: looping over the groups kept their states in
         // memory.
         let [s0, s1, s2, s3] = &mut lx;
-        // SAFETY (each call): we have the features; `win` is this round's window, taken
+        // SAFETY: (each call) we have the features; `win` is this round's window, taken
         // again after any scalar step, and each group's `count` is at most 8 a group above.
         unsafe {
             if groups > 3 {

@@ -7,7 +7,7 @@
 //!           chunk × chunks  crc:u32le
 //! ```
 //! `chunks = ceil(n / chunk_symbols)` (one when the layout byte says so); each chunk is an
-//! independent set of interleaved lanes (see `lanes.rs`), so chunks encode and decode in
+//! independent set of interleaved lanes (see `lanes/mod.rs`), so chunks encode and decode in
 //! parallel. The lane count and chunk size follow from `n` ([`Params::for_len`]) and, for
 //! low-entropy streams, from the size of the chunks ([`Params::within_budget`]), never from
 //! the thread count, so the bytes do not depend on how many threads made them. `fp32` is
@@ -22,16 +22,16 @@
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 
-use crate::crc_combine::crc32c_combine;
+use crate::coding::varint;
 use crate::error::{Error, Result};
+use crate::format::crc_combine::crc32c_combine;
+use crate::format::spare_buffers;
 use crate::lanes::{
     self, decode_chunk_into, decode_chunk_pair_into, encode_chunk, DecodeTarget, EncodeSource,
     SourceArrays, MAX_LANES,
 };
-use crate::spare_buffers;
-use crate::table::CdfTable;
+use crate::tables::cdf_table::CdfTable;
 use crate::threads;
-use crate::varint;
 
 /// The version this crate writes. It reads this one and [`VERSION_1`].
 pub const VERSION: u8 = 2;
@@ -50,13 +50,14 @@ pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
 /// A lane gets at least this many symbols before the chunk gets more lanes: 30 K
 /// (15 · 2^11) rather than 2^15, so that chunks of 480 K symbols and more (W1's two
 /// chunks) get 16 lanes, two groups of eight for the vector decoder. One 8-lane chunk
-/// alone keeps a core waiting on its round's latency (W1 on two threads: 1.70 ms with
-/// 8 lanes a chunk, 1.25 ms with 16); docs/FORMAT.md §5 gives what the extra lanes cost.
+/// alone keeps a core waiting on its round's latency (docs/PERFORMANCE.md, "Layout: 64-bit
+/// states, 32-bit words, 16 lanes a chunk"); docs/FORMAT.md §5 gives what the extra lanes
+/// cost.
 pub const MIN_LANE_SYMBOLS: usize = 30 * 1024;
 /// Lanes the encoder uses at most (the format allows up to [`MAX_LANES`]).
 pub const ENCODER_MAX_LANES: usize = 16;
 /// Bytes of the CRC32C trailer.
-const CRC_BYTES: usize = 4;
+pub(super) const CRC_BYTES: usize = 4;
 
 /// How a stream of `n` symbols is cut: chunk size and lanes per chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,8 +206,8 @@ impl EncodeSource for Arrays<'_> {
     }
     #[inline(always)]
     fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.symbols, pos);
-        crate::prefetch::line(self.indexes, pos);
+        crate::simd::prefetch::line(self.symbols, pos);
+        crate::simd::prefetch::line(self.indexes, pos);
     }
 }
 
@@ -224,7 +225,7 @@ impl DecodeTarget for Indexes<'_> {
     }
     #[inline(always)]
     fn prefetch(&self, pos: usize) {
-        crate::prefetch::line(self.0, pos);
+        crate::simd::prefetch::line(self.0, pos);
     }
     #[inline(always)]
     fn value(&self, _i: usize, symbol: i32) -> i32 {
@@ -361,20 +362,20 @@ pub fn encode_with<S: EncodeSource>(
 }
 
 /// A parsed, checked header: where each chunk's bytes are.
-struct Layout {
-    params: Params,
+pub(super) struct Layout {
+    pub(super) params: Params,
     /// Byte ranges of the chunks inside the stream.
-    chunks: Vec<(usize, usize)>,
+    pub(super) chunks: Vec<(usize, usize)>,
 }
 
 /// The stream without its CRC, and the CRC it stores (`None` when it is too short to
 /// hold one).
-fn split_crc(data: &[u8]) -> Option<(&[u8], u32)> {
+pub(super) fn split_crc(data: &[u8]) -> Option<(&[u8], u32)> {
     let (body, stored) = data.split_last_chunk::<CRC_BYTES>()?;
     Some((body, u32::from_le_bytes(*stored)))
 }
 
-fn crc_mismatch() -> Error {
+pub(super) fn crc_mismatch() -> Error {
     Error::corrupt(
         "CRC32C mismatch (flipped bits, truncated or trailing data, or not a fastrans stream)",
     )
@@ -393,7 +394,7 @@ fn unless_damaged(data: &[u8], e: Error) -> Error {
 
 /// The stream without its CRC and the version and fingerprint fields, checked for length
 /// and version (the first checks of [`parse`] and [`header`], in this order).
-fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
+pub(super) fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
     if data.len() < 1 + 4 + 1 + CRC_BYTES {
         return Err(Error::corrupt(format!(
             "{} bytes is shorter than any fastrans stream (truncated?)",
@@ -415,7 +416,7 @@ fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
 }
 
 /// Where the symbol count ends: the header's fields before it are version and fingerprint.
-const COUNT_AT: usize = 5;
+pub(super) const COUNT_AT: usize = 5;
 
 /// Check the version, tables and sizes (`n` is the caller's symbol count), everything but
 /// the CRC: [`decode_with`] checks that as the chunks decode, and ranks it first.
@@ -440,7 +441,7 @@ fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
 
 /// The layout byte, chunk size and chunk lengths of a stream of `n` symbols (its header
 /// from `pos`, just after the count), checked against the body's size.
-fn parse_layout(body: &[u8], version: u8, n: usize, mut pos: usize) -> Result<Layout> {
+pub(super) fn parse_layout(body: &[u8], version: u8, n: usize, mut pos: usize) -> Result<Layout> {
     if n == 0 {
         if pos != body.len() {
             return Err(Error::corrupt("bytes after the header of an empty stream"));
@@ -544,10 +545,10 @@ pub fn decode_with<T: DecodeTarget>(
     let cs = layout.params.chunk_symbols;
     let lanes = layout.params.lanes;
     // Each chunk's CRC32C is taken by the thread that decodes it, just before (which also
-    // brings its bytes into that core's cache). A serial pass over the whole stream first
-    // held two threads back: W1, median of 2000 two-thread decodes, 943-972 µs with it,
-    // 923-929 µs without (one thread: the same). Where a chunk fails, its CRCs are not
-    // needed: `unless_damaged` checks the whole stream.
+    // brings its bytes into that core's cache); a serial pass over the whole stream first
+    // would hold the other threads back (docs/PERFORMANCE.md, "CRCs on the coding
+    // threads"). Where a chunk fails, its CRCs are not needed: `unless_damaged` checks the
+    // whole stream.
     let bytes = |c: usize| {
         let (a, b) = layout.chunks[c];
         &data[a..b]
@@ -651,90 +652,4 @@ pub fn with_poisoned_output<R>(f: impl FnOnce() -> R) -> R {
     let out = f();
     POISON_OUTPUT.with(|p| p.set(before));
     out
-}
-
-/// The number of symbols a fastrans stream says it holds (header only, after its CRC is
-/// checked), so callers can size their index arrays.
-pub fn symbol_count(data: &[u8]) -> Result<u64> {
-    if data.len() < 1 + 4 + 1 + CRC_BYTES {
-        return Err(Error::corrupt("too short for a fastrans stream"));
-    }
-    let Some((body, stored)) = split_crc(data) else {
-        return Err(Error::corrupt("too short for a fastrans stream"));
-    };
-    if crc32c::crc32c(body) != stored {
-        return Err(crc_mismatch());
-    }
-    let mut pos = 5;
-    varint::get(body, &mut pos, "symbol count")
-}
-
-/// What a fastrans stream's header says about it ([`header`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    /// The stream version (1 or 2).
-    pub version: u8,
-    /// The low 32 bits of the fingerprint of the tables that made it.
-    pub fingerprint32: u32,
-    /// The number of symbols.
-    pub symbols: u64,
-    /// Lanes per chunk, as a power of two (0 for an empty stream).
-    pub lanes_log2: u32,
-    /// Symbols per chunk, the last chunk taking the rest (0 for an empty stream).
-    pub chunk_symbols: u64,
-    /// Bytes of each chunk, in stream order.
-    pub chunk_bytes: Vec<usize>,
-    /// Bytes of the header (the chunks start there).
-    pub header_bytes: usize,
-    /// The stored CRC32C (it holds: [`header`] checked it).
-    pub crc: u32,
-}
-
-/// The header of a fastrans stream, read without its tables or indexes: the CRC is
-/// checked over the whole stream first, then the header by the decoder's own parser
-/// (everything [`decode`] checks before it decodes the chunks but the table fingerprint
-/// and the caller's symbol count, which it only reports), and a chunk of no bytes, which
-/// cannot hold its lanes' states, is refused too. `fastrans info` prints this.
-pub fn header(data: &[u8]) -> Result<Header> {
-    // The CRC ranks first, as in the decoder (`unless_damaged`), even for bytes too short
-    // to be a stream.
-    if let Some((body, stored)) = split_crc(data) {
-        if crc32c::crc32c(body) != stored {
-            return Err(crc_mismatch());
-        }
-    }
-    let (body, version, fingerprint32) = version_and_fp(data)?;
-    let crc = u32::from_le_bytes(data[body.len()..].try_into().map_err(|_| crc_mismatch())?);
-    let mut pos = COUNT_AT;
-    let symbols = varint::get(body, &mut pos, "symbol count")?;
-    let n = usize::try_from(symbols).map_err(|_| {
-        Error::corrupt(format!(
-            "{symbols} symbols is more than this platform can address"
-        ))
-    })?;
-    let layout = parse_layout(body, version, n, pos)?;
-    if let Some(c) = layout.chunks.iter().position(|&(a, b)| a == b) {
-        return Err(Error::corrupt(format!(
-            "chunk {c} has no bytes: a chunk holds at least its lanes' states"
-        )));
-    }
-    let empty = n == 0;
-    Ok(Header {
-        version,
-        fingerprint32,
-        symbols,
-        lanes_log2: if empty {
-            0
-        } else {
-            layout.params.lanes.trailing_zeros()
-        },
-        chunk_symbols: if empty {
-            0
-        } else {
-            layout.params.chunk_symbols as u64
-        },
-        chunk_bytes: layout.chunks.iter().map(|&(a, b)| b - a).collect(),
-        header_bytes: layout.chunks.first().map_or(body.len(), |c| c.0),
-        crc,
-    })
 }

@@ -1,6 +1,6 @@
 //! CompressAI's stream (`format="compressai"`), byte-identical to `compressai.ans`.
 //!
-//! One rANS state (see `rans.rs`), precision 16, symbols encoded in reverse. A symbol `s`
+//! One rANS state (see `coding/rans.rs`), precision 16, symbols encoded in reverse. A symbol `s`
 //! with row `t` codes bin `v = s - offsets[t]` when `0 <= v < max` (`max` = the escape
 //! bin); otherwise it codes the escape bin followed, in decode order, by the count `n` of
 //! 4-bit chunks of `raw` (`-2v-1` for `v < 0`, `2(v-max)` above) as a run of 15s plus a
@@ -17,10 +17,10 @@
 
 use std::sync::Arc;
 
+use crate::coding::escape;
+use crate::coding::rans::{dec_init, enc_flush, WordReader, RANS_L};
 use crate::error::{Error, Result};
-use crate::escape;
-use crate::rans::{dec_init, enc_flush, WordReader, RANS_L};
-use crate::table::CdfTable;
+use crate::tables::cdf_table::CdfTable;
 
 /// CompressAI codes at precision 16 only.
 pub const PRECISION: u32 = 16;

@@ -11,7 +11,7 @@
 
 use std::arch::x86_64::*;
 
-use crate::lanes::ScaleRows;
+use crate::lanes::traits::ScaleRows;
 
 /// Positions per group.
 const GROUP: usize = 8;

@@ -10,7 +10,7 @@
 //!   `Zigzag` writes EGk of `2v` for `v >= 0` and `-2v - 1` for `v < 0` (0, -1, 1, -2, ...
 //!   → 0, 1, 2, 3, ...); `CoolChic5` writes EGk of `2v - 1` for `v > 0` and `-2v` for
 //!   `v <= 0` (0, 1, -1, 2, ... → 0, 1, 2, 3, ...), Cool-Chic 5.x's parameter string.
-//! - Bits are MSB-first (see [`crate::bits`]). The zero padding to a whole byte comes after
+//! - Bits are MSB-first (see [`crate::golomb::bits`]). The zero padding to a whole byte comes after
 //!   the last code, except for `CoolChic5`, which puts it before the first one (as Cool-Chic
 //!   5.x does; its decoder is told the count, see [`decode_with`]).
 //! - Each value may have its own order ([`Orders::Each`]): Cool-Chic 5.x codes a module's
@@ -20,7 +20,10 @@
 //! - The decoder knows the longest prefix a valid value can have, so a run of zeros in
 //!   garbage input is an error after at most ~64 bits, never a long loop.
 
-use crate::bits::{BitReader, BitWriter};
+pub mod bits;
+
+pub use bits::{BitReader, BitWriter};
+
 use crate::error::{Error, Result};
 
 /// Largest order `k` accepted.
@@ -279,8 +282,9 @@ fn length_sums_kernel(values: &[i64], k: u32, layout: Layout) -> (u64, u64, bool
 }
 
 /// [`length_sums_kernel`] compiled for AVX2 (4 u64 lanes instead of SSE2's 2, and the 64-bit
-/// compares SSE2 lacks): measured 0.65 ms vs 1.15 ms for 10^6 values against the same loop
-/// built for baseline x86-64 (benches/python/bench_golomb.py times the shipped path).
+/// compares SSE2 lacks), chosen by `simd::avx2_allowed`; the same loop built for baseline
+/// x86-64 takes about twice as long (docs/PERFORMANCE.md, "Overview";
+/// benches/python/bench_golomb.py times the shipped path).
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -294,8 +298,8 @@ unsafe fn length_sums_avx2(values: &[i64], k: u32, layout: Layout) -> (u64, u64,
 /// the range error naming the first offending value.
 fn length_sums(values: &[i64], k: u32, layout: Layout) -> Result<(u64, u64)> {
     #[cfg(target_arch = "x86_64")]
-    let (sum_n, signs, bad) = if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 support was just detected at run time.
+    let (sum_n, signs, bad) = if crate::simd::avx2_allowed() {
+        // SAFETY: `avx2_allowed` checked that the CPU has AVX2.
         unsafe { length_sums_avx2(values, k, layout) }
     } else {
         length_sums_kernel(values, k, layout)
@@ -407,8 +411,8 @@ fn length_sums_i32_kernel(values: &[i32], k: u32, layout: Layout) -> (u64, u64, 
     (sum_n, signs, neg)
 }
 
-/// [`length_sums_i32_kernel`] compiled for AVX2: measured 0.17-0.25 ms vs 0.41 ms for 10^6
-/// values against the same loop built for baseline x86-64.
+/// [`length_sums_i32_kernel`] compiled for AVX2, chosen by `simd::avx2_allowed` (about
+/// twice as fast as the baseline x86-64 build; docs/PERFORMANCE.md, "Overview").
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -427,8 +431,8 @@ pub fn nbits_i32(values: &[i32], k: u32, layout: Layout) -> Result<u64> {
         return nbits(&wide, k, layout);
     }
     #[cfg(target_arch = "x86_64")]
-    let (sum_n, signs, bad) = if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 support was just detected at run time.
+    let (sum_n, signs, bad) = if crate::simd::avx2_allowed() {
+        // SAFETY: `avx2_allowed` checked that the CPU has AVX2.
         unsafe { length_sums_i32_avx2(values, k, layout) }
     } else {
         length_sums_i32_kernel(values, k, layout)
@@ -652,48 +656,4 @@ pub fn decode_with(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn eg0_unsigned_table() {
-        // EG0: 0 → 1, 1 → 010, 2 → 011, 3 → 00100.
-        let bytes = encode(&[0, 1, 2, 3], 0, Layout::Unsigned).unwrap();
-        // 1 010 011 00100 → 1010 0110 0100 (pad 0000)
-        assert_eq!(bytes, vec![0b1010_0110, 0b0100_0000]);
-        assert_eq!(nbits(&[0, 1, 2, 3], 0, Layout::Unsigned).unwrap(), 12);
-    }
-
-    #[test]
-    fn extremes_round_trip() {
-        let m = MAX_MAGNITUDE as i64;
-        for layout in [Layout::SignMagnitude, Layout::Zigzag, Layout::CoolChic5] {
-            for k in [0, 1, 31, 62] {
-                let vals = [0, 1, -1, m, -m, m - 1, -(m - 1)];
-                let bytes = encode(&vals, k, layout).unwrap();
-                let bits = nbits(&vals, k, layout).unwrap();
-                let padding = layout.pads_first().then(|| leading_padding(bits));
-                let back = decode_with(&bytes, vals.len(), Orders::One(k), layout, padding);
-                assert_eq!(back.unwrap(), vals);
-            }
-        }
-    }
-
-    #[test]
-    fn coolchic5_map_and_its_inverse() {
-        // 0, 1, -1, 2, -2 → 0, 1, 2, 3, 4, and the extremes of the range.
-        let m = MAX_MAGNITUDE as i64;
-        for (v, u) in [
-            (0, 0),
-            (1, 1),
-            (-1, 2),
-            (2, 3),
-            (-2, 4),
-            (m, (1 << 63) - 1),
-            (-m, 1 << 63),
-        ] {
-            assert_eq!(mapped(v, Layout::CoolChic5), (u, 0));
-            assert_eq!(Layout::CoolChic5.unmap(u), v);
-        }
-    }
-}
+mod tests;

@@ -1,13 +1,13 @@
 //! The lanes encoder with AVX-512: eight lanes per instruction.
 //!
-//! The scalar encoder (`lanes.rs`) spends about 70 instructions per symbol, and its step is
+//! The scalar encoder (`lanes/mod.rs`) spends about 70 instructions per symbol, and its step is
 //! a chain the CPU cannot shorten: the `EncSymbol` load, a 64x64 → 128-bit multiply for the
 //! division by the frequency, a shift, a multiply and an add. AVX-512 has what AVX2 lacks
 //! for doing eight of those at once: unsigned 64-bit compares into mask registers,
 //! `vpcompressd` for the words, and enough 32x32 → 64-bit multiplies per cycle to build
 //! the high half of the 64x64 product from four of them (or, where the CPU has IFMA and
 //! the table's precision is 14 to 16, the quotient from two 52-bit multiplies:
-//! `ifma_bins.rs`, [`Kernel::commit_ifma`]). So a group of eight lanes makes
+//! `simd/ifma_bins.rs`, [`Kernel::commit_ifma`]). So a group of eight lanes makes
 //! its step together: each bin's index comes from its row's `base - offset` permuted from
 //! registers (tables of at most 64 rows, checked by the bin's row tag, see
 //! `Kernel::small`) or from the rows' fields gathered, the bins' `EncSymbol`s are gathered
@@ -33,16 +33,20 @@
 use std::arch::x86_64::*;
 use std::mem::{offset_of, size_of};
 
+use crate::coding::escape::direct_bin;
+use crate::coding::rans::enc_put;
+use crate::coding::rans::{EncSymbol, NO_ROW_TAG};
 use crate::error::Result;
-use crate::escape::direct_bin;
-use crate::ifma_bins::{self, IfmaBin};
-use crate::lanes::{
-    put_escaped, Arrays, EncodeSource, LaneWords, RoundWords, SourceArrays, MAX_LANES,
-};
-use crate::prefetch;
-use crate::rans::enc_put;
-use crate::scale_avx512::Scales;
-use crate::table::{CdfTable, EncSymbol, Row, NO_ROW_TAG};
+use crate::lanes::round::put_escaped;
+use crate::lanes::traits::{Arrays, EncodeSource, SourceArrays, MAX_LANES};
+use crate::lanes::words::{LaneWords, RoundWords};
+use crate::simd::avx512_scale::Scales;
+use crate::simd::ifma_bins::{self, IfmaBin};
+use crate::simd::prefetch;
+use crate::tables::cdf_table::{CdfTable, Row};
+
+mod input;
+use input::{ByRound, Floats, GroupInput, Ints};
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
@@ -323,7 +327,7 @@ impl Kernel {
 
     /// [`Kernel::commit`] for [`IfmaBin`]s: the same renormalisation, then `q = x / freq`
     /// and `r = x mod freq` by two 52-bit multiplies and one correction
-    /// (`ifma_bins.rs` shows why it is exact), and `x = q << p + r + start`. Eleven vector
+    /// (`simd/ifma_bins.rs` shows why it is exact), and `x = q << p + r + start`. Eleven vector
     /// instructions where `commit` takes 25 for the division and update.
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx512ifma,popcnt")]
     #[inline]
@@ -372,7 +376,8 @@ struct Prepared {
 fn mulhi(a: __m512i, b: __m512i) -> __m512i {
     // The high halves by swapping each element's two 32-bit halves (`vpshufd`), not by a
     // shift: LLVM recognises the shift form as a 128-bit multiply and turns it into eight
-    // scalar `mul`s (measured: the whole step took about 25% longer that way).
+    // scalar `mul`s, which lengthen the whole step (docs/PERFORMANCE.md, "The AVX-512
+    // encoder").
     let (ah, bh) = (
         _mm512_shuffle_epi32::<_MM_PERM_CDAB>(a),
         _mm512_shuffle_epi32::<_MM_PERM_CDAB>(b),
@@ -392,101 +397,6 @@ fn mulhi(a: __m512i, b: __m512i) -> __m512i {
         _mm512_add_epi64(hh, _mm512_srli_epi64::<32>(mid)),
         _mm512_add_epi64(_mm512_srli_epi64::<32>(lh), _mm512_srli_epi64::<32>(hl)),
     )
-}
-
-/// Where a group's eight symbols and rows come from: positions `pos .. pos + 8`.
-/// Rows are `u32`; one that does not fit is `u32::MAX`, which fails the kernel's range
-/// check like any other row out of range.
-trait GroupInput {
-    /// The symbols and rows, and the mask of the positions that might be bad: always 0 for
-    /// an input whose positions passed the source's check before they are coded; an input
-    /// that is not checked first ([`Floats`]) flags every position the check would refuse.
-    ///
-    /// # Safety
-    /// The CPU has the kernel's features; `pos + 8` is within the source's length and,
-    /// unless the input flags bad positions itself, its positions passed the source's
-    /// check.
-    unsafe fn group(&self, pos: usize) -> (__m256i, __m256i, __mmask8);
-}
-
-/// Any source, through [`EncodeSource::get_round`].
-struct ByRound<'a, S>(&'a S);
-
-impl<S: EncodeSource> GroupInput for ByRound<'_, S> {
-    #[inline(always)]
-    unsafe fn group(&self, pos: usize) -> (__m256i, __m256i, __mmask8) {
-        let (mut syms, mut rows) = ([0i32; GROUP], [0usize; GROUP]);
-        self.0.get_round(pos, &mut syms, &mut rows);
-        // SAFETY: 8 i32 and 8 usize (u64 on x86-64); the caller has the features.
-        unsafe {
-            (
-                _mm256_loadu_si256(syms.as_ptr() as *const __m256i),
-                _mm512_cvtusepi64_epi32(_mm512_loadu_si512(rows.as_ptr() as *const __m512i)),
-                0,
-            )
-        }
-    }
-}
-
-/// Checked symbol and row arrays (`format::encode`).
-struct Ints<'a> {
-    symbols: &'a [i32],
-    rows: &'a [i32],
-}
-
-impl GroupInput for Ints<'_> {
-    #[inline(always)]
-    unsafe fn group(&self, pos: usize) -> (__m256i, __m256i, __mmask8) {
-        let (s, r) = (
-            &self.symbols[pos..pos + GROUP],
-            &self.rows[pos..pos + GROUP],
-        );
-        // SAFETY: 8 i32 each; the caller has the features. (Negative rows read as
-        // unsigned fail the range check.)
-        unsafe {
-            (
-                _mm256_loadu_si256(s.as_ptr() as *const __m256i),
-                _mm256_loadu_si256(r.as_ptr() as *const __m256i),
-                0,
-            )
-        }
-    }
-}
-
-/// `ScaleCoder`'s floats: symbols `values - means` rounded, rows from the scale lookup,
-/// eight at a time.
-struct Floats<'a> {
-    values: &'a [f32],
-    means: Option<&'a [f32]>,
-    rows: Scales<'a>,
-    /// The indexes of the odd 32-bit elements, through `black_box` so that the permute
-    /// stays one `vpermd` (see `Kernel::reverse_words`).
-    odd: __m512i,
-}
-
-impl GroupInput for Floats<'_> {
-    /// Flags every position the source's check refuses: a NaN scale by the lookup, a NaN
-    /// or an out-of-range difference by its symbol, `i32::MIN` (also the symbol of a
-    /// valid difference of exactly `-2^31`, which the check then passes).
-    #[inline(always)]
-    unsafe fn group(&self, pos: usize) -> (__m256i, __m256i, __mmask8) {
-        let v = &self.values[pos..pos + GROUP];
-        let m = self.means.map(|m| &m[pos..pos + GROUP]);
-        // SAFETY: 8 f32 each; the caller has the features (avx512f, avx512vl).
-        unsafe {
-            let mut d = _mm256_loadu_ps(v.as_ptr());
-            if let Some(m) = m {
-                d = _mm256_sub_ps(d, _mm256_loadu_ps(m.as_ptr()));
-            }
-            // Round to nearest in MXCSR's mode (half to even unless a caller changed it),
-            // like the scalar encoder's magic-number rounding; exact for every `d` inside
-            // `i32`, and `i32::MIN` for the others.
-            let syms = _mm256_cvtps_epi32(d);
-            let (rows, nan) = self.rows.rows32_and_nans(pos, self.odd);
-            let bad = nan | _mm256_cmpeq_epi32_mask(syms, _mm256_set1_epi32(i32::MIN));
-            (syms, rows, bad)
-        }
-    }
 }
 
 /// Whole rounds `rounds - 1` down to 0 of positions `start ..`, every lane in the ordinary
@@ -509,11 +419,11 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
     check: impl FnOnce() -> Result<()>,
     ifma: bool,
 ) -> Result<()> {
-    // SAFETY (every `run`): the caller checked `usable`, and `ifma_usable` for `ifma`.
     match src.arrays() {
         Some(SourceArrays(Arrays::Ints { symbols, rows })) => {
             check()?;
             let input = Ints { symbols, rows };
+            // SAFETY: the caller checked `usable`, and `ifma_usable` for `ifma`.
             unsafe { run::<_, _, N>(ifma, table, &input, src, start, rounds, x, words) };
             return Ok(());
         }
@@ -530,6 +440,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
                     rows,
                     odd: std::hint::black_box(odd),
                 };
+                // SAFETY: the caller checked `usable`, and `ifma_usable` for `ifma`.
                 if unsafe { run::<_, _, N>(ifma, table, &input, src, start, rounds, x, words) } {
                     // Some position was flagged: the check decides (and the block's first
                     // bad input, if any, is its error).
@@ -541,6 +452,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
         None => {}
     }
     check()?;
+    // SAFETY: the caller checked `usable`, and `ifma_usable` for `ifma`.
     unsafe { run::<_, _, N>(ifma, table, &ByRound(src), src, start, rounds, x, words) };
     Ok(())
 }
@@ -573,9 +485,9 @@ unsafe fn run<I: GroupInput, S: EncodeSource, const N: usize>(
 
 /// [`encode_rounds`] with the inputs from `input` (read from `src`, which also prefetches
 /// them). Returns whether any position was flagged as possibly bad (see
-/// [`GroupInput::group`]); the loop itself never stops early. (An early return or a
-/// `Result` here made LLVM keep more of the loop's values on the stack: W1 took 2.32 to
-/// 2.56 ms instead of 2.23.)
+/// [`GroupInput::group`]); the loop itself never stops early: an early return or a
+/// `Result` here makes LLVM keep more of the loop's values on the stack
+/// (docs/PERFORMANCE.md, "The AVX-512 encoder").
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
 fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     table: &CdfTable,
@@ -632,7 +544,7 @@ fn rounds_body<I: GroupInput, S: EncodeSource, const N: usize, const IFMA: bool>
     let mut lw = std::mem::take(words);
     // Round r's bins are gathered while round r + 1's states update: the gathers' latency
     // (rows, then bins) is off the states' path.
-    // SAFETY (each prepared round is below `rounds`): we have the features, and the
+    // SAFETY: each prepared round is below `rounds`, we have the features, and the
     // caller's positions were checked.
     let (mut next, mut flagged) =
         unsafe { prepare_round::<I, N, IFMA>(&kernel, input, start + (rounds - 1) * N) };
@@ -709,9 +621,11 @@ unsafe fn prepare_round<I: GroupInput, const N: usize, const IFMA: bool>(
     input: &I,
     base: usize,
 ) -> ([Prepared; MAX_GROUPS], __mmask8) {
+    // SAFETY: the caller's contract (the CPU has AVX, which the kernel's features imply).
+    let zero = unsafe { _mm256_setzero_si256() };
     let empty = Prepared {
-        syms: _mm256_setzero_si256(),
-        rows: _mm256_setzero_si256(),
+        syms: zero,
+        rows: zero,
         bins: None,
     };
     let mut out = [empty; MAX_GROUPS];

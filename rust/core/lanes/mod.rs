@@ -26,20 +26,25 @@
 
 use std::mem::MaybeUninit;
 
+use crate::coding::escape::{direct_bin, get_symbol, put_symbol};
+use crate::coding::rans::{enc_put, Refill, WordReader, RANS_L};
+use crate::coding::varint;
 use crate::error::{Error, Result};
-use crate::escape::{direct_bin, finish_symbol, get_symbol, put_symbol};
-use crate::rans::{enc_put, Refill, WordReader, WordSink, RANS_L};
-use crate::table::CdfTable;
-use crate::varint;
+use crate::simd::Simd;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::{vector_encoder, vector_kernel};
+use crate::tables::cdf_table::CdfTable;
 
-/// Positions checked at a time ([`EncodeSource::check`], [`DecodeTarget::check`]) just
-/// before they are coded: 2048 floats of each input stay in L1/L2 between the check and
-/// the coding. A whole chunk at once (up to 2^19 positions, 6 MiB of inputs) was a second
-/// pass over memory: removing it entirely made W1 6% faster to encode and 11% faster to
-/// decode (best of 12 interleaved runs), and a pass over memory is what two threads
-/// contend for. A multiple of every lane count. (512 and 8192 were measured too: encode
-/// 13% and 11% more cycles per symbol, decode 6% more and the same.)
-pub const CHECK_BLOCK: usize = 2048;
+pub(crate) mod round;
+pub(crate) mod traits;
+pub(crate) mod words;
+
+use round::{decode_round, put_escaped};
+pub(crate) use traits::{put_values, Arrays};
+pub use traits::{
+    DecodeTarget, EncodeSource, ScaleRows, SourceArrays, CHECK_BLOCK, LANE_START, MAX_LANES,
+};
+use words::{LaneWords, Probe, RoundWords};
 
 /// The error to report for a chunk (positions `start .. start + m`) that failed with `e`:
 /// the chunk's first bad input if it has one, else `e`. A failed block check, or any error
@@ -59,255 +64,6 @@ fn chunk_error(
 #[inline]
 fn block(lo: usize, end: usize) -> (usize, usize) {
     (lo.min(end), (lo + CHECK_BLOCK).min(end))
-}
-
-/// Most lanes a chunk may have.
-pub const MAX_LANES: usize = 32;
-/// The state every lane starts from when encoding, and must end in when decoding.
-pub const LANE_START: u64 = 1;
-
-/// Where an encoder gets its symbols: position `i` of the stream → (symbol, table row).
-///
-/// Inputs are checked a block of [`CHECK_BLOCK`] positions at a time, in a pass of their
-/// own (it vectorises) just before the block is coded, so the coding loop carries no
-/// per-element validity flags and reads the block again while it is still in cache. (The
-/// AVX-512 encoder checks `ScaleCoder`'s floats itself, [`ScaleRows`], and calls `check`
-/// only for a block where it flagged a position.)
-pub trait EncodeSource: Sync {
-    /// The error for the first unusable position in `start..start + len`, if any. Called
-    /// before those positions are coded.
-    fn check(&self, start: usize, len: usize) -> Result<()>;
-    /// Symbol and row of position `i`. REQUIRES: `check` passed for `i`.
-    fn get(&self, i: usize) -> (i32, usize);
-    /// [`EncodeSource::get`] for positions `base .. base + N`, the hot loop's batch (a
-    /// source can hoist its bounds checks and fields out of the per-element work).
-    #[inline(always)]
-    fn get_round<const N: usize>(&self, base: usize, syms: &mut [i32; N], rows: &mut [usize; N]) {
-        for k in 0..N {
-            (syms[k], rows[k]) = self.get(base + k);
-        }
-    }
-    /// The source's inputs as plain arrays, when it has them: the vectorised encoder
-    /// (`encode_avx512.rs`) then reads them itself instead of calling
-    /// [`EncodeSource::get_round`]. Only this crate's sources can make a [`SourceArrays`];
-    /// others keep the default, `None`.
-    #[doc(hidden)]
-    fn arrays(&self) -> Option<SourceArrays<'_>> {
-        None
-    }
-    /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
-    /// reading nothing: the vector encoder calls it a check block ahead (`prefetch.rs`), as
-    /// the vector decoders call [`DecodeTarget::prefetch`].
-    #[doc(hidden)]
-    #[inline(always)]
-    fn prefetch(&self, _pos: usize) {}
-}
-
-/// What [`EncodeSource::arrays`] returns: an opaque description of a source made in this
-/// crate.
-#[doc(hidden)]
-pub struct SourceArrays<'a>(pub(crate) Arrays<'a>);
-
-/// The inputs of this crate's sources, as the vectorised encoder reads them. REQUIRES (of
-/// whoever makes one): the same symbols and rows as the source's
-/// [`EncodeSource::get`], for every position that passed its check.
-pub(crate) enum Arrays<'a> {
-    /// Symbol `i` is `symbols[i]`, its row `rows[i]`.
-    Ints { symbols: &'a [i32], rows: &'a [i32] },
-    /// Symbol `i` is `values[i] - means[i]` rounded to nearest (half to even in MXCSR's
-    /// default mode, as `scale_coder`'s magic-number rounding), its row is row `i` of
-    /// `rows` (`ScaleCoder`'s fused source).
-    Floats {
-        values: &'a [f32],
-        means: Option<&'a [f32]>,
-        rows: ScaleRows<'a>,
-    },
-}
-
-/// Where a decoder gets rows and puts its results. Positions are checked a block of
-/// [`CHECK_BLOCK`] at a time, just before the block is decoded (except by the AVX-512
-/// decoder for a target whose rows are a [`ScaleRows`], which checks them itself).
-pub trait DecodeTarget: Sync {
-    /// What one decoded position becomes.
-    type Out: Copy + Send + Sync + Default;
-    /// The error for the first unusable position in `start..start + len`, if any. Called
-    /// before those positions are decoded.
-    fn check(&self, start: usize, len: usize) -> Result<()>;
-    /// Row of position `i`. REQUIRES: `check` passed for `i`.
-    fn row(&self, i: usize) -> usize;
-    /// [`DecodeTarget::row`] for positions `base .. base + N` (see
-    /// [`EncodeSource::get_round`]).
-    #[inline(always)]
-    fn rows<const N: usize>(&self, base: usize, rows: &mut [usize; N]) {
-        for (k, row) in rows.iter_mut().enumerate() {
-            *row = self.row(base + k);
-        }
-    }
-    /// The target's rows as a scale lookup that a vector decoder can run eight positions at
-    /// a time ([`ScaleRows`]), if they are one. REQUIRES: when `Some`, [`DecodeTarget::row`]
-    /// of every checked position is that lookup's row. (A target that breaks this gets
-    /// wrong rows, still bounds-checked, never an unchecked load.)
-    #[doc(hidden)]
-    #[inline(always)]
-    fn scale_rows(&self) -> Option<ScaleRows<'_>> {
-        None
-    }
-    /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
-    /// reading nothing: the vector decoders call it a check block ahead (`prefetch.rs`).
-    #[doc(hidden)]
-    #[inline(always)]
-    fn prefetch(&self, _pos: usize) {}
-    /// The output for symbol `symbol` at position `i`.
-    fn value(&self, i: usize, symbol: i32) -> Self::Out;
-    /// [`DecodeTarget::value`] for positions `base .. base + N` (see
-    /// [`EncodeSource::get_round`]). The decoder itself stores them: its output may be
-    /// uninitialised memory, so which slots get written must not rest on a target.
-    #[inline(always)]
-    fn values<const N: usize>(&self, base: usize, symbols: &[i32; N]) -> [Self::Out; N] {
-        std::array::from_fn(|k| self.value(base + k, symbols[k]))
-    }
-}
-
-/// Rows that are a function of one `f32` per position, in the form of `scale_coder`'s
-/// one-comparison lookup: the row of position `i` is `e.row + (e.limit < s)`, where
-/// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup
-/// (stored as one integer, `scale::OneEntry`).
-/// Both AVX-512 coders evaluate it eight positions at a time (`scale_avx512.rs`; see
-/// [`DecodeTarget::scale_rows`] and [`Arrays::Floats`]).
-///
-/// Those kernels check their inputs themselves instead of calling the block check first
-/// (`scale_avx512.rs`). REQUIRES (of whoever makes one): the source's or target's `check`
-/// fails for a position whose scale or mean (`means`) is NaN, and for an encoder's, for a
-/// position whose symbol does not fit `i32`, and for no other.
-#[doc(hidden)]
-#[derive(Clone, Copy)]
-pub struct ScaleRows<'a> {
-    /// One scale per stream position.
-    pub(crate) scales: &'a [f32],
-    /// Means whose NaNs the lookup marks too (the decoder's target). An encoder's source
-    /// leaves it `None`: a NaN mean already gives a symbol outside `i32`.
-    pub(crate) means: Option<&'a [f32]>,
-    pub(crate) lookup: crate::scale::OneCompare<'a>,
-}
-
-/// Stores a round's outputs `vals` into its slots `dst` (the same length): every output
-/// position is written here or in `finish_chunk`, by this module, never by a target.
-#[inline(always)]
-pub(crate) fn put_values<O: Copy, const N: usize>(dst: &mut [MaybeUninit<O>], vals: [O; N]) {
-    for (o, v) in dst.iter_mut().zip(vals) {
-        o.write(v);
-    }
-}
-
-/// A lanes kernel family, in the order they are preferred where the CPU has them (the
-/// decoders and the encoders have all three).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Simd {
-    Scalar,
-    /// `lanes_avx2.rs` and `encode_avx2.rs`.
-    Avx2,
-    /// `lanes_avx512.rs`, and `encode_avx512.rs` without its IFMA step.
-    Avx512,
-    /// All of AVX-512's kernels, the encoder's IFMA step too (`ifma_bins.rs`).
-    Avx512Ifma,
-}
-
-/// The best lanes kernels allowed, where the CPU has them: all of them unless the
-/// environment variable `FASTRANS_SIMD` is `0` (scalar only), `avx2` (no AVX-512) or
-/// `avx512` (no IFMA), read once, or the calling thread is inside [`with_scalar_lanes`],
-/// [`with_avx2_lanes`] or [`with_avx512_lanes`].
-/// The decoders give the same results and the encoders the same bytes; the switches exist
-/// to compare them.
-fn simd_allowed() -> Simd {
-    static FROM_ENV: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
-    let env = *FROM_ENV.get_or_init(|| match std::env::var("FASTRANS_SIMD").as_deref() {
-        Ok("0") => Simd::Scalar,
-        Ok("avx2") => Simd::Avx2,
-        Ok("avx512") => Simd::Avx512,
-        _ => Simd::Avx512Ifma,
-    });
-    env.min(SIMD_CAP.with(|c| c.get()))
-}
-
-/// Whether this thread may run AVX-512 kernels outside the lanes (the batch scale lookup,
-/// `scale_avx512::rows_into`): the CPU has AVX-512 F and VL and `FASTRANS_SIMD` allows it.
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn avx512_allowed() -> bool {
-    simd_allowed() >= Simd::Avx512
-        && is_x86_feature_detected!("avx512f")
-        && is_x86_feature_detected!("avx512vl")
-}
-
-/// Whether this thread may run AVX2 kernels outside the lanes (`scale_avx2::rows_into`).
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn avx2_allowed() -> bool {
-    simd_allowed() >= Simd::Avx2 && is_x86_feature_detected!("avx2")
-}
-
-/// Which kernel decodes chunks of `N` lanes.
-#[cfg(target_arch = "x86_64")]
-fn vector_kernel<const N: usize>(table: &CdfTable) -> Simd {
-    if !N.is_multiple_of(8) {
-        return Simd::Scalar;
-    }
-    let allowed = simd_allowed();
-    if allowed >= Simd::Avx512 && crate::lanes_avx512::usable(table) {
-        Simd::Avx512
-    } else if allowed >= Simd::Avx2 && crate::lanes_avx2::usable(table) {
-        Simd::Avx2
-    } else {
-        Simd::Scalar
-    }
-}
-
-/// Whether chunks of `N` lanes encode with the AVX-512 kernel (`encode_avx512.rs`):
-/// `Some(ifma)`, `ifma` when it takes its IFMA step.
-#[cfg(target_arch = "x86_64")]
-fn vector_encoder<const N: usize>(table: &CdfTable) -> Option<bool> {
-    let allowed = simd_allowed();
-    let vector =
-        N.is_multiple_of(8) && allowed >= Simd::Avx512 && crate::encode_avx512::usable(table);
-    vector.then(|| allowed >= Simd::Avx512Ifma && crate::encode_avx512::ifma_usable(table))
-}
-
-/// Whether chunks of `N` lanes encode with the AVX2 kernel (`encode_avx2.rs`), where the
-/// AVX-512 one does not run: a CPU without AVX-512, or `FASTRANS_SIMD=avx2`.
-#[cfg(target_arch = "x86_64")]
-fn avx2_encoder<const N: usize>(table: &CdfTable) -> bool {
-    N.is_multiple_of(8) && simd_allowed() >= Simd::Avx2 && crate::encode_avx2::usable(table)
-}
-
-thread_local! {
-    static SIMD_CAP: std::cell::Cell<Simd> = const { std::cell::Cell::new(Simd::Avx512Ifma) };
-}
-
-/// Runs `f` with the calling thread's lane coding capped at `cap`.
-fn with_simd_cap<R>(cap: Simd, f: impl FnOnce() -> R) -> R {
-    let before = SIMD_CAP.with(|c| c.replace(cap.min(c.get())));
-    let out = f();
-    SIMD_CAP.with(|c| c.set(before));
-    out
-}
-
-/// Runs `f` with the calling thread's lane encoding and decoding forced scalar (for tests
-/// and benchmarks that compare the kernels; chunks coded on other threads are not
-/// affected).
-pub fn with_scalar_lanes<R>(f: impl FnOnce() -> R) -> R {
-    with_simd_cap(Simd::Scalar, f)
-}
-
-/// Runs `f` with the calling thread's lane coding at most AVX2 (no AVX-512 kernel: the
-/// AVX2 decoder and encoder), for tests and benchmarks, as [`with_scalar_lanes`].
-#[doc(hidden)]
-pub fn with_avx2_lanes<R>(f: impl FnOnce() -> R) -> R {
-    with_simd_cap(Simd::Avx2, f)
-}
-
-/// Runs `f` with the calling thread's lane coding at most plain AVX-512 (the encoder without
-/// its IFMA step), for tests and benchmarks, as [`with_scalar_lanes`].
-#[doc(hidden)]
-pub fn with_avx512_lanes<R>(f: impl FnOnce() -> R) -> R {
-    with_simd_cap(Simd::Avx512, f)
 }
 
 /// Lanes a chunk of `m` symbols actually uses: the largest power of two `<= min(lanes, m)`.
@@ -349,151 +105,6 @@ struct Crossing {
     t: usize,
     /// Steps of the crossing symbol after the crossing step.
     e: u32,
-}
-
-/// The lanes' shared word stack. Renormalisation is branch-free: the low word is always
-/// stored at the top and the top moves up only when the state really emits, because with
-/// many independent lanes a mispredicted branch (one symbol in ten emits) costs more than
-/// the store. The buffer is kept one free word ahead of the top, so the store never
-/// reallocates.
-#[derive(Debug, Default)]
-pub(crate) struct LaneWords {
-    buf: Vec<u32>,
-    /// The stack's top: words `..len` are pushed.
-    pub(crate) len: usize,
-}
-
-thread_local! {
-    /// The word buffer of the last chunk this thread encoded, kept for its next one
-    /// ([`LaneWords::with_capacity`], [`LaneWords::recycle`]).
-    static SPARE_WORDS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// Largest word buffer a thread keeps: 4 MiB.
-const MAX_SPARE_WORDS: usize = 1 << 20;
-
-impl LaneWords {
-    /// An empty stack with room for at least `words` words: the thread's spare buffer when
-    /// it is large enough (its old words are never read: a word below the top has been
-    /// written since), else a new one. A new buffer is zero-filled, by a `memset` or by the
-    /// page faults of fresh memory; on W1 either was 2.5 to 4.4% of an encode.
-    fn with_capacity(words: usize) -> Self {
-        let spare = SPARE_WORDS.take();
-        let buf = if spare.len() >= words.max(1) {
-            spare
-        } else {
-            vec![0; words.max(1)]
-        };
-        LaneWords { buf, len: 0 }
-    }
-
-    /// Keeps the buffer as the thread's spare, unless it is over [`MAX_SPARE_WORDS`].
-    fn recycle(self) {
-        if self.buf.len() <= MAX_SPARE_WORDS {
-            SPARE_WORDS.set(self.buf);
-        }
-    }
-
-    /// Keep a free word above the top.
-    #[inline(always)]
-    fn reserve_one(&mut self) {
-        if self.len == self.buf.len() {
-            self.buf = grown(std::mem::take(&mut self.buf), 1);
-        }
-    }
-
-    fn words(&self) -> &[u32] {
-        &self.buf[..self.len]
-    }
-
-    /// The `N` free words above the top, growing the buffer first when fewer are left. A
-    /// round of `N` lanes emits at most `N` words, so [`RoundWords`] writes them there
-    /// without a capacity or bounds check per word.
-    #[inline(always)]
-    pub(crate) fn window<const N: usize>(&mut self) -> &mut [u32; N] {
-        if self.buf.len() - self.len < N {
-            self.buf = grown(std::mem::take(&mut self.buf), N);
-        }
-        match self.buf[self.len..].first_chunk_mut::<N>() {
-            Some(w) => w,
-            None => unreachable!("the buffer was just grown to hold N more words"),
-        }
-    }
-}
-
-/// `buf` grown by at least `at_least` words, and at least doubled. It takes and returns the
-/// buffer by value: a `&mut self` method here would take the word stack's address and pin
-/// its top in memory for the whole loop.
-#[cold]
-#[inline(never)]
-fn grown(mut buf: Vec<u32>, at_least: usize) -> Vec<u32> {
-    let more = buf.len().max(at_least).max(1);
-    buf.resize(buf.len() + more, 0);
-    buf
-}
-
-/// The words one round of `N` lanes emits, written into the word stack's free
-/// [`LaneWords::window`], reserved once per round: a step no longer checks the stack's
-/// capacity (2-3 instructions per symbol fewer). Before its `k`-th step (from 0) a round has
-/// emitted at most `k` words, so `count < N` at every store. The caller adds `count` to the
-/// stack's top when the round is done. (Masking the index with `N - 1` instead of the
-/// bounds check was measured: one instruction more per symbol, and no faster.)
-pub(crate) struct RoundWords<'a, const N: usize> {
-    pub(crate) win: &'a mut [u32; N],
-    pub(crate) count: usize,
-}
-
-impl<const N: usize> WordSink for RoundWords<'_, N> {
-    #[inline(always)]
-    fn push_word(&mut self, w: u32) {
-        self.win[self.count] = w;
-        self.count += 1;
-    }
-    #[inline(always)]
-    fn renorm(&mut self, x: &mut u64, x_max: u64) {
-        let emit = *x >= x_max;
-        self.win[self.count] = *x as u32;
-        self.count += usize::from(emit);
-        *x = std::hint::select_unpredictable(emit, *x >> 32, *x);
-    }
-}
-
-impl WordSink for LaneWords {
-    #[inline(always)]
-    fn push_word(&mut self, w: u32) {
-        self.reserve_one();
-        self.buf[self.len] = w;
-        self.len += 1;
-    }
-    #[inline(always)]
-    fn renorm(&mut self, x: &mut u64, x_max: u64) {
-        self.reserve_one();
-        let emit = *x >= x_max;
-        self.buf[self.len] = *x as u32;
-        self.len += usize::from(emit);
-        *x = std::hint::select_unpredictable(emit, *x >> 32, *x);
-    }
-}
-
-/// A word sink that counts steps and notes the first one leaving the state `>= L`.
-struct Probe<'a> {
-    out: &'a mut LaneWords,
-    steps: u32,
-    crossed_at: Option<u32>,
-}
-
-impl WordSink for Probe<'_> {
-    #[inline]
-    fn push_word(&mut self, w: u32) {
-        self.out.push_word(w);
-    }
-    #[inline]
-    fn step_done(&mut self, x: u64) {
-        self.steps += 1;
-        if self.crossed_at.is_none() && x >= RANS_L {
-            self.crossed_at = Some(self.steps);
-        }
-    }
 }
 
 /// Precision 16 (CompressAI's, and every table built with the defaults) gets its own
@@ -619,7 +230,7 @@ fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
 /// its `N` (symbol, row) pairs, which are independent (the float work of a fused source
 /// overlaps freely), then makes the `N` state updates. A function of its own so its state
 /// and stack live in registers. Where the CPU has AVX-512, the rounds go to
-/// `encode_avx512.rs` instead, else where it has AVX2 to `encode_avx2.rs` (as
+/// `simd/avx512_encode.rs` instead, else where it has AVX2 to `simd/avx2_encode.rs` (as
 /// `decode_rounds` hands its rounds to the vector decoders); both skip `check` for the
 /// sources they check themselves ([`ScaleRows`]).
 #[inline(never)]
@@ -636,16 +247,16 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     if let Some(ifma) = vector_encoder::<N>(table) {
         // SAFETY: `vector_encoder` checked the CPU and the table.
         return unsafe {
-            crate::encode_avx512::encode_rounds::<S, N>(
+            crate::simd::avx512_encode::encode_rounds::<S, N>(
                 table, src, start, rounds, x, words, check, ifma,
             )
         };
     }
     #[cfg(target_arch = "x86_64")]
-    if avx2_encoder::<N>(table) {
+    if crate::simd::avx2_encoder::<N>(table) {
         // SAFETY: `avx2_encoder` checked the CPU and the table.
         return unsafe {
-            crate::encode_avx2::encode_rounds::<S, N>(table, src, start, rounds, x, words, check)
+            crate::simd::avx2_encode::encode_rounds::<S, N>(table, src, start, rounds, x, words, check)
         };
     }
     check()?;
@@ -680,23 +291,6 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     Ok(())
 }
 
-/// [`put_symbol`] out of line for the hot loop's escapes. State and word stack go in and
-/// out by value: passing references would pin the loop's states and stack top in memory,
-/// and inlined, the escape code keeps the compiler from unrolling the loop over lanes.
-#[cold]
-#[inline(never)]
-pub(crate) fn put_escaped(
-    mut x: u64,
-    mut words: LaneWords,
-    table: &CdfTable,
-    symbol: i32,
-    row: usize,
-    p: u32,
-) -> (u64, LaneWords) {
-    put_symbol(&mut x, &mut words, table, symbol, row, p);
-    (x, words)
-}
-
 /// The hot loop of [`decode_n`]: whole rounds (`out.len()` a multiple of `N`) with every
 /// lane in the ordinary regime, after `check` has passed for their positions. Each round
 /// looks up its `N` rows, makes the `N` decoding steps (independent, and they read no
@@ -717,15 +311,17 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     #[cfg(target_arch = "x86_64")]
     match vector_kernel::<N>(table) {
         Simd::Avx512 | Simd::Avx512Ifma => {
-            let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
+            let c = round::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
-            return unsafe { crate::lanes_avx512::decode_rounds::<T, N>(table, tgt, c, check) };
+            return unsafe {
+                crate::simd::avx512_decode::decode_rounds::<T, N>(table, tgt, c, check)
+            };
         }
         Simd::Avx2 => {
             check()?;
-            let c = crate::lanes_avx2::ChunkLanes { start, x, r, out };
+            let c = round::ChunkLanes { start, x, r, out };
             // SAFETY: `vector_kernel` checked the CPU and the table.
-            return unsafe { crate::lanes_avx2::decode_rounds::<T, N>(table, tgt, c) };
+            return unsafe { crate::simd::avx2_decode::decode_rounds::<T, N>(table, tgt, c) };
         }
         Simd::Scalar => {}
     }
@@ -741,29 +337,6 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     }
     (*x, *r) = (lx, lr);
     Ok(())
-}
-
-/// One round of `M` lanes in the ordinary regime, rows given: the `M` decoding steps
-/// (independent, and they read no words, so their table loads overlap), then the
-/// renormalisations and escapes in stream order.
-#[inline(always)]
-pub(crate) fn decode_round<const M: usize>(
-    table: &CdfTable,
-    rows: &[usize; M],
-    x: &mut [u64; M],
-    r: &mut WordReader<'_>,
-    p: u32,
-) -> Result<[i32; M]> {
-    let mut bins = [0u32; M];
-    for k in 0..M {
-        (bins[k], x[k]) = table.decode_step(table.row(rows[k]), x[k], p);
-    }
-    let mut syms = [0i32; M];
-    for k in 0..M {
-        r.refill(&mut x[k])?;
-        syms[k] = finish_symbol(&mut x[k], r, table.row(rows[k]), bins[k])?;
-    }
-    Ok(syms)
 }
 
 /// Renormalises as usual for the first `left` steps, then never.
@@ -799,7 +372,7 @@ pub fn decode_chunk<T: DecodeTarget>(
 
 /// [`decode_chunk`] into memory that need not be initialised: when it returns `Ok`, every
 /// element of `out` has been written (each output position is written by the path that
-/// decodes it, in this module, `lanes_avx2.rs` and `lanes_avx512.rs`, never by the
+/// decodes it, in this module, `simd/avx2_decode.rs` and `simd/avx512_decode.rs`, never by the
 /// target: the hot rounds cover `..fast * N` through [`put_values`], `finish_chunk` the
 /// rest); on an error, any
 /// part of `out` may be unwritten. `format::decode_with` relies on this to skip
@@ -993,8 +566,8 @@ fn decode_n<T: DecodeTarget, const N: usize, const P: u32>(
 /// Decodes two chunks (`a` then `b` in stream order), interleaving their hot loops when
 /// both have 8 lanes and the vector kernel runs: one 8-lane chunk alone leaves the kernel
 /// waiting on one round's latency. Chunks of 16 or more lanes keep it busy alone, and
-/// pairing them measured slower (W1 in two 16-lane chunks, AVX-512: 2.98 ms paired
-/// against 2.28 one by one; AVX2: the same), so they are decoded one after the other.
+/// pairing them only adds register pressure, so they are decoded one after the other
+/// (docs/PERFORMANCE.md, "The AVX-512 decoder").
 /// The result is exactly that of [`decode_chunk`] on `a`, then on `b` (the first error in
 /// stream order).
 pub fn decode_chunk_pair<T: DecodeTarget>(
@@ -1094,13 +667,13 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
                 tgt.check(a.0 + la, ha - la)?;
                 tgt.check(b.0 + lb, hb - lb)
             };
-            let lanes_a = crate::lanes_avx2::ChunkLanes {
+            let lanes_a = round::ChunkLanes {
                 start: a.0 + la,
                 x: &mut ca.x,
                 r: &mut ca.r,
                 out: &mut a.2[la..ha],
             };
-            let lanes_b = crate::lanes_avx2::ChunkLanes {
+            let lanes_b = round::ChunkLanes {
                 start: b.0 + lb,
                 x: &mut cb.x,
                 r: &mut cb.r,
@@ -1109,7 +682,7 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
             if kernel == Simd::Avx512 {
                 // SAFETY: `vector_kernel` checked the CPU and the table.
                 unsafe {
-                    crate::lanes_avx512::decode_rounds_pair::<T, N>(
+                    crate::simd::avx512_decode::decode_rounds_pair::<T, N>(
                         table, tgt, lanes_a, lanes_b, check,
                     )?
                 };
@@ -1117,7 +690,9 @@ fn decode_pair_n<T: DecodeTarget, const N: usize>(
                 check()?;
                 // SAFETY: `vector_kernel` checked the CPU and the table.
                 unsafe {
-                    crate::lanes_avx2::decode_rounds_pair::<T, N>(table, tgt, lanes_a, lanes_b)?
+                    crate::simd::avx2_decode::decode_rounds_pair::<T, N>(
+                        table, tgt, lanes_a, lanes_b,
+                    )?
                 };
             }
         }

@@ -12,9 +12,9 @@
 //! renormalises ([`Refill`]), so the CompressAI stream (one state) and the fastrans lanes
 //! (many states, some not renormalising yet) run the same code.
 
+use crate::coding::rans::{dec_get_bits, enc_put, enc_put_bits, Refill, WordSink};
 use crate::error::{Error, Result};
-use crate::rans::{dec_get_bits, enc_put, enc_put_bits, Refill, WordSink};
-use crate::table::{CdfTable, Row};
+use crate::tables::cdf_table::{CdfTable, Row};
 
 /// Bits per bypass chunk.
 pub const CHUNK_BITS: u32 = 4;
@@ -137,8 +137,8 @@ pub fn finish_symbol<R: Refill + Clone>(
     } else {
         // The cold path works on copies: handing the caller's own state and reader to a
         // non-inlined function would pin them in memory for the whole loop, putting a
-        // store-to-load round trip on every step's dependency chain (measured: about 10
-        // cycles per symbol on W1).
+        // store-to-load round trip on every step's dependency chain (docs/PERFORMANCE.md,
+        // "The scalar lanes").
         let (mut xe, mut re) = (*x, r.clone());
         let s = get_escape(&mut xe, &mut re, row);
         (*x, *r) = (xe, re);

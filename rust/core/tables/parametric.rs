@@ -17,9 +17,9 @@
 //! CompressAI's own float32 torch ops, and the pmf differences, the mirroring and the tail
 //! are done here in `f32`, exactly as torch does them, with no padded 2-D grid in between.
 
-use crate::cdf::check_precision;
 use crate::error::{Error, Result};
-use crate::table::CdfTable;
+use crate::tables::cdf_table::CdfTable;
+use crate::tables::pmf::check_precision;
 
 /// Most CDF entries a parametric table may have in total (a guard against huge scales).
 const MAX_TOTAL_ENTRIES: usize = 1 << 26;

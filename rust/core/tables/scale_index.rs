@@ -5,9 +5,9 @@
 //! an ascending table that is the position of the first entry `>= scale` (capped at the
 //! last row). [`ScaleIndex`] finds it through a bucket table over the `f32` bit pattern
 //! (positive floats order like their bits), then at most a few branch-free comparisons; for
-//! every real scale table one, done as an integer subtraction ([`OneEntry`]). Tables it
-//! cannot bucket (unsorted, a bound of 0) take the literal count ([`Exact`]).
-//! `scale_indexes`, `ScaleCoder` and the AVX-512 scale lookup (`scale_avx512.rs`) all use
+//! every real scale table one, done as an integer subtraction (`OneEntry`). Tables it
+//! cannot bucket (unsorted, a bound of 0) take the literal count (`Exact`).
+//! `scale_indexes`, `ScaleCoder` and the AVX-512 scale lookup (`simd/avx512_scale.rs`) all use
 //! this one index, so they agree bit for bit.
 
 use crate::error::{Error, Result};
@@ -74,7 +74,7 @@ const FINEST_SHIFT: u32 = 15;
 /// A bucket may straddle at most this many table entries for the branch-free path.
 const MAX_SPAN: usize = 4;
 
-/// Scales → rows, bit-exact with CompressAI's `build_indexes` ([`Exact`]): fast for
+/// Scales → rows, bit-exact with CompressAI's `build_indexes` (`Exact`): fast for
 /// ascending tables and `scale_bound > 0` (every real scale table), the literal rule
 /// otherwise.
 #[derive(Debug, Clone)]
@@ -279,7 +279,7 @@ pub(crate) fn first_bad_scale(scales: &[f32], finite: bool) -> Error {
 /// when `s <= limit`, so its high half is `row + 1 - [s <= limit] = row + [limit < s]`
 /// ([`OneEntry::row_of`]). A limit of `-0.0` is stored as `+0.0`: the same for every
 /// `s > 0`. (For a NaN `s` the result is some row or one past the last; the callers never
-/// look a NaN up, or mask it, `scale_avx512.rs`.)
+/// look a NaN up, or mask it, `simd/avx512_scale.rs`.)
 #[derive(Debug, Clone, Copy)]
 #[repr(transparent)]
 pub(crate) struct OneEntry {

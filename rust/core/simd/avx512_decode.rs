@@ -1,6 +1,6 @@
 //! The lanes decoder with AVX-512: eight lanes per instruction, in 64-bit elements.
 //!
-//! The AVX2 kernel (`lanes_avx2.rs`) was tuned on a Zen 3 host, where gathers are slow:
+//! The AVX2 kernel (`simd/avx2_decode.rs`) was tuned on a Zen 3 host, where gathers are slow:
 //! it fetches the rows' and buckets' records with eight loads and a transpose, does
 //! its compares eight wide in 32 bits, and moves to four-wide 64-bit vectors for the state
 //! update, with blends and movemasks between the two. On Intel cores with AVX-512 (and
@@ -8,7 +8,7 @@
 //! register of 64-bit elements, so this kernel works in 64 bits throughout:
 //!
 //! - the eight row indexes are one load, checked against the row count by one compare;
-//! - each row's record, packed in 64 bits ([`PackedRow`](crate::table::PackedRow)), is
+//! - each row's record, packed in 64 bits ([`PackedRow`](crate::tables::cdf_table::PackedRow)), is
 //!   fetched by one `vpgatherqq`, each bucket's 8-byte record by one more, and their
 //!   fields are split by shifts and masks, with no transpose;
 //! - compares give mask registers, and the selects are masked moves;
@@ -20,9 +20,9 @@
 //!   gather), fetching each round's rows and records a round ahead, since they do not
 //!   depend on the states.
 //!
-//! On W1 (docs/PERFORMANCE.md) this took a one-thread decode from 4.9 ms with the AVX2
-//! kernel to 2.9 ms. Loads and transposes instead of the gathers, and IFMA for the state
-//! update, were measured slower on this CPU.
+//! Loads and transposes instead of the gathers, and IFMA for the state update, are slower
+//! on the CPUs this kernel runs on; the numbers are in docs/PERFORMANCE.md, "The AVX-512
+//! decoder".
 //!
 //! The structure is the AVX2 kernel's: a group's step is split into [`Kernel::plan`] (the
 //! step and its checks, no words read) and [`Kernel::commit`] (the renormalisation), so two
@@ -37,14 +37,15 @@
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
+use crate::coding::rans::{WordReader, RANS_L};
 use crate::error::{Error, Result};
-use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
-use crate::rans::{WordReader, RANS_L};
-use crate::table::{CdfTable, PackedRow};
+use crate::lanes::round::decode_round;
+use crate::lanes::traits::{put_values, DecodeTarget, MAX_LANES};
+use crate::tables::cdf_table::{CdfTable, PackedRow};
 
-use crate::lanes_avx2::ChunkLanes;
-use crate::prefetch;
-use crate::scale_avx512::Scales;
+use crate::lanes::round::ChunkLanes;
+use crate::simd::avx512_scale::Scales;
+use crate::simd::prefetch;
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
@@ -393,7 +394,7 @@ fn round<T: DecodeTarget, const N: usize>(
 /// The hot loop of the lanes decoder for `N` a multiple of 8 (see `lanes::decode_rounds`
 /// for the contract: whole rounds, every lane in the ordinary regime). `check` is the
 /// positions' check: called first, unless the rows are a scale lookup, which checks the
-/// inputs itself (`scale_avx512.rs`: a NaN gives a row out of range, and the scalar round
+/// inputs itself (`simd/avx512_scale.rs`: a NaN gives a row out of range, and the scalar round
 /// reports it).
 ///
 /// # Safety
@@ -420,9 +421,10 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
 /// [`decode_rounds`] with the rows of positions `base .. base + 8` from `rows_of(base)`.
 /// Each round's rows and records are fetched a round ahead ([`ahead_rounds`]) for 16
 /// lanes, and for 8 lanes with `AHEAD` (the scale lookup, whose rows come from a gather,
-/// so that a group's records wait on two gathers in a row). For a target's rows with 8
-/// lanes that measured slower (W1's symbols, 2.57 → 2.77 ms); with 16 it measured faster
-/// (2.20 → 2.03 ms). Other lane counts take [`round`] after [`round`].
+/// so that a group's records wait on two gathers in a row). With 8 lanes and a target's
+/// rows, one round's latency is short enough that fetching ahead only adds work; with 16
+/// it hides the second chunk's loads (docs/PERFORMANCE.md, "The AVX-512 decoder"). Other
+/// lane counts take [`round`] after [`round`].
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
 #[inline]
 fn chunk_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
@@ -523,9 +525,9 @@ fn plain_rounds<T: DecodeTarget, const N: usize>(
     Ok(())
 }
 
-/// The groups at positions `a` and `b` (one of each chunk of a pair), prepared. (A
-/// function: a closure doing the same, called from both branches of the loop, measured
-/// 25% slower on decoding symbols; why was not pinned down.)
+/// The groups at positions `a` and `b` (one of each chunk of a pair), prepared. A function
+/// rather than a closure called from both branches of the loop: the closure form was
+/// slower (docs/PERFORMANCE.md, "The AVX-512 decoder").
 #[target_feature(enable = "avx512f,avx512vl")]
 #[inline]
 fn prepare_pair(

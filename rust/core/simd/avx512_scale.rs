@@ -1,5 +1,5 @@
 //! `ScaleCoder`'s scale → row lookup eight positions at a time, with AVX-512, for both
-//! vectorised lanes coders (`encode_avx512.rs`, `lanes_avx512.rs`).
+//! vectorised lanes coders (`simd/avx512_encode.rs`, `simd/avx512_decode.rs`).
 //!
 //! The lookup is `scale::OneCompare::get`, bit for bit: clamp the scale to the bound,
 //! take the bucket `bits >> shift` of the clamped float, and step to the next row when the
@@ -17,7 +17,7 @@
 
 use std::arch::x86_64::*;
 
-use crate::lanes::ScaleRows;
+use crate::lanes::traits::ScaleRows;
 
 /// Positions per lookup.
 const GROUP: usize = 8;
@@ -61,8 +61,8 @@ impl<'t> Scales<'t> {
         }
     }
 
-    /// [`Scales::rows`], the means checked when `MEANS`. (A const parameter rather than
-    /// one `match` on the means a group: the match measured 1% slower on a W1 decode.)
+    /// [`Scales::rows`], the means checked when `MEANS`: a const parameter, so no group
+    /// pays a `match` on the means.
     #[target_feature(enable = "avx512f,avx512vl")]
     #[inline]
     fn rows_checking<const MEANS: bool>(&self, base: usize, means: &[f32]) -> __m512i {

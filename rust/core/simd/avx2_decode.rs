@@ -1,9 +1,9 @@
 //! The lanes decoder with AVX2: eight lanes per instruction.
 //!
-//! The scalar decoder (`lanes.rs`) spends about 100 instructions per symbol, and with
+//! The scalar decoder (`lanes/mod.rs`) spends about 100 instructions per symbol, and with
 //! eight or more independent lanes it is bound by that count, not by latency. Here a
 //! group of eight lanes goes through the decoding step together. The eight rows' records
-//! ([`LaneRow`](crate::table::LaneRow)) are fetched by 16-byte loads and a transpose, the
+//! ([`LaneRow`](crate::tables::cdf_table::LaneRow)) are fetched by 16-byte loads and a transpose, the
 //! eight 8-byte buckets by 64-bit loads and two shuffles (gathers were slower on Zen 3).
 //! The compares and selects run eight wide, and the 64-bit state update four wide. The
 //! renormalisation reads the group's words with one unaligned load and one permute: the
@@ -24,15 +24,16 @@
 //! chosen at run time: the wheel is built for baseline x86-64, and CPUs without AVX2
 //! keep the scalar decoder.
 //!
-//! The AVX2 encoder is `encode_avx2.rs`.
+//! The AVX2 encoder is `simd/avx2_encode.rs`.
 
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
+use crate::coding::rans::{WordReader, RANS_L};
 use crate::error::Result;
-use crate::lanes::{decode_round, put_values, DecodeTarget, MAX_LANES};
-use crate::rans::{WordReader, RANS_L};
-use crate::table::CdfTable;
+use crate::lanes::round::{decode_round, ChunkLanes};
+use crate::lanes::traits::{put_values, DecodeTarget, MAX_LANES};
+use crate::tables::cdf_table::CdfTable;
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
@@ -88,8 +89,9 @@ fn widen(v: __m256i) -> (__m256i, __m256i) {
 }
 
 /// The 16-byte records `base[ix[k]]`, `k = 0..8`, transposed: element `k` of vector `j`
-/// is 32-bit field `j` of record `k`. Eight loads and a 4x4 transpose per half: on this
-/// project's Zen 3 host that is several times faster than four `vpgatherdd`.
+/// is 32-bit field `j` of record `k`. Eight loads and a 4x4 transpose per half, because
+/// AVX2 gathers are slow on the CPUs this kernel is for (docs/PERFORMANCE.md, "The AVX2
+/// decoder").
 ///
 /// # Safety
 /// Every `base.add(ix[k])` is a readable, 16-byte aligned record.
@@ -115,7 +117,7 @@ unsafe fn load_records(base: *const __m128i, ix: &[usize; GROUP]) -> [__m256i; 4
     ]
 }
 
-/// The 8-byte [`Bucket`](crate::table::Bucket)s `base[ix[k]]`, `k = 0..8`, as their low
+/// The 8-byte [`Bucket`](crate::tables::cdf_table::Bucket)s `base[ix[k]]`, `k = 0..8`, as their low
 /// and high 32 bits in lane order: eight 64-bit loads (two per 128-bit half) and two
 /// shuffles.
 ///
@@ -354,16 +356,6 @@ fn store_states<const N: usize>(xv: &[__m256i; MAX_LANES / 4], x: &mut [u64; N])
     for (v, lanes) in xv.iter().zip(x.chunks_exact_mut(4)) {
         store4(*v, lanes);
     }
-}
-
-/// One chunk's part in the decoder: its target positions, states, reader and outputs.
-pub(crate) struct ChunkLanes<'c, 'd, T: DecodeTarget, const N: usize> {
-    /// Stream position of `out[0]`.
-    pub start: usize,
-    pub x: &'c mut [u64; N],
-    pub r: &'c mut WordReader<'d>,
-    /// Whole rounds to decode.
-    pub out: &'c mut [MaybeUninit<T::Out>],
 }
 
 /// Decodes round `q` of a chunk, group pair by group pair: the steps of two groups are

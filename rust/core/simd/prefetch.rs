@@ -3,20 +3,17 @@
 //! The coders check their inputs a block of `lanes::CHECK_BLOCK` positions at a time, just
 //! before coding the block, and that check is the first pass to touch the caller's arrays
 //! (for `ScaleCoder`'s floats the AVX-512 kernel itself is: it checks them as it codes
-//! them; a prefetch distance of 256 to 1024 positions then measured the same as a block).
-//! On W1 (12 MB of `ScaleCoder` inputs to encode, 8 MB to decode, against a 2 MB L2 a
-//! core, Intel Xeon) it met every cache miss with nothing else to run: a fifth of the
-//! encoding time. So
+//! them). Inputs larger than L2 (W1: 12 MB of `ScaleCoder` inputs to encode, 8 MB to
+//! decode) would meet every cache miss there with nothing else to run. So
 //! the AVX-512 kernels ask, once a round, for the line of the same array positions one
 //! block further on (the block checked next), and those misses overlap the coding of the
 //! block before. The sources and targets that own the arrays do the asking
-//! (`EncodeSource::prefetch`, `DecodeTarget::prefetch`, through [`line`]). Measured on W1,
-//! one thread: encode 2.96 -> 2.76 ms, decode 2.40 -> 2.35 ms; one prefetch per array per
-//! round, into L2 (`_MM_HINT_T1`; T0 measured the same, NTA much slower, and a prefetch
-//! for every line a round covers, up to four per array, slower than none).
+//! (`EncodeSource::prefetch`, `DecodeTarget::prefetch`, through [`line`]): one prefetch
+//! per array per round, into L2 (`_MM_HINT_T1`, leaving L1 to the kernel). The distances,
+//! hints and gains measured are in docs/PERFORMANCE.md, "Prefetch".
 
 /// How far ahead, in positions: one check block.
-pub(crate) const AHEAD: usize = crate::lanes::CHECK_BLOCK;
+pub(crate) const AHEAD: usize = crate::lanes::traits::CHECK_BLOCK;
 
 /// Asks for the cache line of `a[pos]` to be brought into L2, when `pos` is inside `a`
 /// (otherwise nothing: no pointer leaves the array). Reads nothing into the program. A

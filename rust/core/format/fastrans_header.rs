@@ -1,0 +1,94 @@
+//! What a fastrans stream's header says, read without its tables or indexes (`fastrans
+//! info`, and callers sizing their index arrays), through the decoder's own parser.
+
+use crate::coding::varint;
+use crate::error::{Error, Result};
+use crate::format::fastrans_stream::{
+    crc_mismatch, parse_layout, split_crc, version_and_fp, COUNT_AT, CRC_BYTES,
+};
+
+/// The number of symbols a fastrans stream says it holds (header only, after its CRC is
+/// checked), so callers can size their index arrays.
+pub fn symbol_count(data: &[u8]) -> Result<u64> {
+    if data.len() < 1 + 4 + 1 + CRC_BYTES {
+        return Err(Error::corrupt("too short for a fastrans stream"));
+    }
+    let Some((body, stored)) = split_crc(data) else {
+        return Err(Error::corrupt("too short for a fastrans stream"));
+    };
+    if crc32c::crc32c(body) != stored {
+        return Err(crc_mismatch());
+    }
+    let mut pos = 5;
+    varint::get(body, &mut pos, "symbol count")
+}
+
+/// What a fastrans stream's header says about it ([`header`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The stream version (1 or 2).
+    pub version: u8,
+    /// The low 32 bits of the fingerprint of the tables that made it.
+    pub fingerprint32: u32,
+    /// The number of symbols.
+    pub symbols: u64,
+    /// Lanes per chunk, as a power of two (0 for an empty stream).
+    pub lanes_log2: u32,
+    /// Symbols per chunk, the last chunk taking the rest (0 for an empty stream).
+    pub chunk_symbols: u64,
+    /// Bytes of each chunk, in stream order.
+    pub chunk_bytes: Vec<usize>,
+    /// Bytes of the header (the chunks start there).
+    pub header_bytes: usize,
+    /// The stored CRC32C (it holds: [`header`] checked it).
+    pub crc: u32,
+}
+
+/// The header of a fastrans stream, read without its tables or indexes: the CRC is
+/// checked over the whole stream first, then the header by the decoder's own parser
+/// (everything [`decode`](crate::format::decode) checks before it decodes the chunks but the table fingerprint
+/// and the caller's symbol count, which it only reports), and a chunk of no bytes, which
+/// cannot hold its lanes' states, is refused too. `fastrans info` prints this.
+pub fn header(data: &[u8]) -> Result<Header> {
+    // The CRC ranks first, as in the decoder (`unless_damaged`), even for bytes too short
+    // to be a stream.
+    if let Some((body, stored)) = split_crc(data) {
+        if crc32c::crc32c(body) != stored {
+            return Err(crc_mismatch());
+        }
+    }
+    let (body, version, fingerprint32) = version_and_fp(data)?;
+    let crc = u32::from_le_bytes(data[body.len()..].try_into().map_err(|_| crc_mismatch())?);
+    let mut pos = COUNT_AT;
+    let symbols = varint::get(body, &mut pos, "symbol count")?;
+    let n = usize::try_from(symbols).map_err(|_| {
+        Error::corrupt(format!(
+            "{symbols} symbols is more than this platform can address"
+        ))
+    })?;
+    let layout = parse_layout(body, version, n, pos)?;
+    if let Some(c) = layout.chunks.iter().position(|&(a, b)| a == b) {
+        return Err(Error::corrupt(format!(
+            "chunk {c} has no bytes: a chunk holds at least its lanes' states"
+        )));
+    }
+    let empty = n == 0;
+    Ok(Header {
+        version,
+        fingerprint32,
+        symbols,
+        lanes_log2: if empty {
+            0
+        } else {
+            layout.params.lanes.trailing_zeros()
+        },
+        chunk_symbols: if empty {
+            0
+        } else {
+            layout.params.chunk_symbols as u64
+        },
+        chunk_bytes: layout.chunks.iter().map(|&(a, b)| b - a).collect(),
+        header_bytes: layout.chunks.first().map_or(body.len(), |c| c.0),
+        crc,
+    })
+}

@@ -1,0 +1,151 @@
+//! What the lanes coders read and write, shared by the scalar lanes and every vector
+//! kernel: the source and target traits, their check block, and the lane limits.
+
+use std::mem::MaybeUninit;
+
+use crate::error::Result;
+
+/// Positions checked at a time ([`EncodeSource::check`], [`DecodeTarget::check`]) just
+/// before they are coded: 2048 floats of each input stay in L1/L2 between the check and
+/// the coding, so the check is no second pass over memory (the one resource two coding
+/// threads contend for). A multiple of every lane count. Why 2048 and not a whole chunk,
+/// 512 or 8192: docs/PERFORMANCE.md, "Float checks".
+pub const CHECK_BLOCK: usize = 2048;
+
+/// Most lanes a chunk may have.
+pub const MAX_LANES: usize = 32;
+/// The state every lane starts from when encoding, and must end in when decoding.
+pub const LANE_START: u64 = 1;
+
+/// Where an encoder gets its symbols: position `i` of the stream → (symbol, table row).
+///
+/// Inputs are checked a block of [`CHECK_BLOCK`] positions at a time, in a pass of their
+/// own (it vectorises) just before the block is coded, so the coding loop carries no
+/// per-element validity flags and reads the block again while it is still in cache. (The
+/// AVX-512 encoder checks `ScaleCoder`'s floats itself, [`ScaleRows`], and calls `check`
+/// only for a block where it flagged a position.)
+pub trait EncodeSource: Sync {
+    /// The error for the first unusable position in `start..start + len`, if any. Called
+    /// before those positions are coded.
+    fn check(&self, start: usize, len: usize) -> Result<()>;
+    /// Symbol and row of position `i`. REQUIRES: `check` passed for `i`.
+    fn get(&self, i: usize) -> (i32, usize);
+    /// [`EncodeSource::get`] for positions `base .. base + N`, the hot loop's batch (a
+    /// source can hoist its bounds checks and fields out of the per-element work).
+    #[inline(always)]
+    fn get_round<const N: usize>(&self, base: usize, syms: &mut [i32; N], rows: &mut [usize; N]) {
+        for k in 0..N {
+            (syms[k], rows[k]) = self.get(base + k);
+        }
+    }
+    /// The source's inputs as plain arrays, when it has them: the vectorised encoder
+    /// (`simd/avx512_encode.rs`) then reads them itself instead of calling
+    /// [`EncodeSource::get_round`]. Only this crate's sources can make a [`SourceArrays`];
+    /// others keep the default, `None`.
+    #[doc(hidden)]
+    fn arrays(&self) -> Option<SourceArrays<'_>> {
+        None
+    }
+    /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
+    /// reading nothing: the vector encoder calls it a check block ahead (`simd/prefetch.rs`), as
+    /// the vector decoders call [`DecodeTarget::prefetch`].
+    #[doc(hidden)]
+    #[inline(always)]
+    fn prefetch(&self, _pos: usize) {}
+}
+
+/// What [`EncodeSource::arrays`] returns: an opaque description of a source made in this
+/// crate.
+#[doc(hidden)]
+pub struct SourceArrays<'a>(pub(crate) Arrays<'a>);
+
+/// The inputs of this crate's sources, as the vectorised encoder reads them. REQUIRES (of
+/// whoever makes one): the same symbols and rows as the source's
+/// [`EncodeSource::get`], for every position that passed its check.
+pub(crate) enum Arrays<'a> {
+    /// Symbol `i` is `symbols[i]`, its row `rows[i]`.
+    Ints { symbols: &'a [i32], rows: &'a [i32] },
+    /// Symbol `i` is `values[i] - means[i]` rounded to nearest (half to even in MXCSR's
+    /// default mode, as `scale_coder`'s magic-number rounding), its row is row `i` of
+    /// `rows` (`ScaleCoder`'s fused source).
+    Floats {
+        values: &'a [f32],
+        means: Option<&'a [f32]>,
+        rows: ScaleRows<'a>,
+    },
+}
+
+/// Where a decoder gets rows and puts its results. Positions are checked a block of
+/// [`CHECK_BLOCK`] at a time, just before the block is decoded (except by the AVX-512
+/// decoder for a target whose rows are a [`ScaleRows`], which checks them itself).
+pub trait DecodeTarget: Sync {
+    /// What one decoded position becomes.
+    type Out: Copy + Send + Sync + Default;
+    /// The error for the first unusable position in `start..start + len`, if any. Called
+    /// before those positions are decoded.
+    fn check(&self, start: usize, len: usize) -> Result<()>;
+    /// Row of position `i`. REQUIRES: `check` passed for `i`.
+    fn row(&self, i: usize) -> usize;
+    /// [`DecodeTarget::row`] for positions `base .. base + N` (see
+    /// [`EncodeSource::get_round`]).
+    #[inline(always)]
+    fn rows<const N: usize>(&self, base: usize, rows: &mut [usize; N]) {
+        for (k, row) in rows.iter_mut().enumerate() {
+            *row = self.row(base + k);
+        }
+    }
+    /// The target's rows as a scale lookup that a vector decoder can run eight positions at
+    /// a time ([`ScaleRows`]), if they are one. REQUIRES: when `Some`, [`DecodeTarget::row`]
+    /// of every checked position is that lookup's row. (A target that breaks this gets
+    /// wrong rows, still bounds-checked, never an unchecked load.)
+    #[doc(hidden)]
+    #[inline(always)]
+    fn scale_rows(&self) -> Option<ScaleRows<'_>> {
+        None
+    }
+    /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
+    /// reading nothing: the vector decoders call it a check block ahead (`simd/prefetch.rs`).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn prefetch(&self, _pos: usize) {}
+    /// The output for symbol `symbol` at position `i`.
+    fn value(&self, i: usize, symbol: i32) -> Self::Out;
+    /// [`DecodeTarget::value`] for positions `base .. base + N` (see
+    /// [`EncodeSource::get_round`]). The decoder itself stores them: its output may be
+    /// uninitialised memory, so which slots get written must not rest on a target.
+    #[inline(always)]
+    fn values<const N: usize>(&self, base: usize, symbols: &[i32; N]) -> [Self::Out; N] {
+        std::array::from_fn(|k| self.value(base + k, symbols[k]))
+    }
+}
+
+/// Rows that are a function of one `f32` per position, in the form of `scale_coder`'s
+/// one-comparison lookup: the row of position `i` is `e.row + (e.limit < s)`, where
+/// `s = max(scales[i], bound)` and `e` is entry `s.to_bits() >> shift` of the lookup
+/// (stored as one integer, `scale::OneEntry`).
+/// Both AVX-512 coders evaluate it eight positions at a time (`simd/avx512_scale.rs`; see
+/// [`DecodeTarget::scale_rows`] and [`Arrays::Floats`]).
+///
+/// Those kernels check their inputs themselves instead of calling the block check first
+/// (`simd/avx512_scale.rs`). REQUIRES (of whoever makes one): the source's or target's `check`
+/// fails for a position whose scale or mean (`means`) is NaN, and for an encoder's, for a
+/// position whose symbol does not fit `i32`, and for no other.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct ScaleRows<'a> {
+    /// One scale per stream position.
+    pub(crate) scales: &'a [f32],
+    /// Means whose NaNs the lookup marks too (the decoder's target). An encoder's source
+    /// leaves it `None`: a NaN mean already gives a symbol outside `i32`.
+    pub(crate) means: Option<&'a [f32]>,
+    pub(crate) lookup: crate::tables::scale_index::OneCompare<'a>,
+}
+
+/// Stores a round's outputs `vals` into its slots `dst` (the same length): every output
+/// position is written here or in `finish_chunk`, by this module, never by a target.
+#[inline(always)]
+pub(crate) fn put_values<O: Copy, const N: usize>(dst: &mut [MaybeUninit<O>], vals: [O; N]) {
+    for (o, v) in dst.iter_mut().zip(vals) {
+        o.write(v);
+    }
+}
