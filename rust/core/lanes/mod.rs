@@ -27,7 +27,7 @@
 use std::mem::MaybeUninit;
 
 use crate::coding::escape::{direct_bin, get_symbol, put_symbol};
-use crate::coding::rans::{enc_put, Refill, WordReader, RANS_L};
+use crate::coding::rans::{enc_put, WordReader, RANS_L};
 use crate::coding::varint;
 use crate::error::{Error, Result};
 use crate::simd::Simd;
@@ -44,7 +44,7 @@ pub(crate) use traits::{put_values, Arrays};
 pub use traits::{
     DecodeTarget, EncodeSource, ScaleRows, SourceArrays, CHECK_BLOCK, LANE_START, MAX_LANES,
 };
-use words::{LaneWords, Probe, RoundWords};
+use words::{LaneWords, Limited, Probe, RoundWords};
 
 /// The error to report for a chunk (positions `start .. start + m`) that failed with `e`:
 /// the chunk's first bad input if it has one, else `e`. A failed block check, or any error
@@ -256,7 +256,9 @@ fn encode_rounds<S: EncodeSource, const N: usize, const P: u32>(
     if crate::simd::avx2_encoder::<N>(table) {
         // SAFETY: `avx2_encoder` checked the CPU and the table.
         return unsafe {
-            crate::simd::avx2_encode::encode_rounds::<S, N>(table, src, start, rounds, x, words, check)
+            crate::simd::avx2_encode::encode_rounds::<S, N>(
+                table, src, start, rounds, x, words, check,
+            )
         };
     }
     check()?;
@@ -337,24 +339,6 @@ fn decode_rounds<T: DecodeTarget, const N: usize, const P: u32>(
     }
     (*x, *r) = (lx, lr);
     Ok(())
-}
-
-/// Renormalises as usual for the first `left` steps, then never.
-#[derive(Clone)]
-struct Limited<'a> {
-    r: WordReader<'a>,
-    left: u32,
-}
-
-impl Refill for Limited<'_> {
-    #[inline]
-    fn refill(&mut self, x: &mut u64) -> Result<()> {
-        if self.left == 0 {
-            return Ok(());
-        }
-        self.left -= 1;
-        self.r.refill(x)
-    }
 }
 
 /// Decode one chunk (`data`, exactly its bytes) into `out` (one entry per position

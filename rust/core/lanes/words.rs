@@ -1,7 +1,8 @@
 //! The lanes' shared word stack and the word sinks the encoders push into, shared by the
 //! scalar encoder and the vector ones.
 
-use crate::coding::rans::{WordSink, RANS_L};
+use crate::coding::rans::{Refill, WordReader, WordSink, RANS_L};
+use crate::error::Result;
 
 /// The lanes' shared word stack. Renormalisation is branch-free: the low word is always
 /// stored at the top and the top moves up only when the state really emits, because with
@@ -145,5 +146,24 @@ impl WordSink for Probe<'_> {
         if self.crossed_at.is_none() && x >= RANS_L {
             self.crossed_at = Some(self.steps);
         }
+    }
+}
+
+/// A word reader that renormalises as usual for the first `left` steps, then never (a
+/// lane's last steps, which must not read past its words).
+#[derive(Clone)]
+pub(crate) struct Limited<'a> {
+    pub(crate) r: WordReader<'a>,
+    pub(crate) left: u32,
+}
+
+impl Refill for Limited<'_> {
+    #[inline]
+    fn refill(&mut self, x: &mut u64) -> Result<()> {
+        if self.left == 0 {
+            return Ok(());
+        }
+        self.left -= 1;
+        self.r.refill(x)
     }
 }
