@@ -137,10 +137,9 @@ pub fn cores() -> usize {
 
 /// How long the calling thread, its own items done, spins for the helpers to finish theirs
 /// before it blocks in the scope's wait. Blocking cost a wake-up when the last helper was
-/// done: on this project's VM that was the caller's second wake-up of each two-thread
-/// call, 40 µs or more (see [`run_with_helpers`]). The helpers normally finish within their
-/// start-up delay of the caller (46 µs at the median, 60 at the 90th percentile, W1); a
-/// longer wait blocks as before.
+/// done, as long as waking a helper (see [`run_with_helpers`]). The helpers normally finish
+/// within their start-up delay behind the caller, well inside this bound; a longer wait
+/// blocks as before (docs/PERFORMANCE.md, "The caller's spin").
 const SPIN_FOR_HELPERS: Duration = Duration::from_micros(250);
 
 /// Counts its helper out when dropped, so a helper whose work panics counts too.
@@ -154,11 +153,10 @@ impl Drop for Leaving<'_> {
 
 /// `run` on `helpers` threads of `s`'s pool and on this one, which then waits for the
 /// helpers spinning (for at most [`SPIN_FOR_HELPERS`]) rather than in the scope's own
-/// wait, which puts the thread to sleep: waking it once the last helper is done took about
-/// as long as waking a helper. W1 on two threads, 2000 calls, old and new binaries
-/// alternated: encode median 927-991 → 885-911 µs and 90th percentile 1.48-1.82 → 0.98-1.05
-/// ms; decode median 1.03-1.04 → 0.96-1.02 ms. The loop yields the CPU now and then, so a
-/// helper queued on this thread's CPU still gets to run.
+/// wait, which puts the thread to sleep: waking it once the last helper is done takes about
+/// as long as waking a helper (the timings: docs/PERFORMANCE.md, "The caller's spin"). The
+/// loop yields the CPU now and then, so a helper queued on this thread's CPU still gets to
+/// run.
 /// `left` counts the helpers that are done (it outlives the scope, as the spawned jobs
 /// borrow it).
 fn run_with_helpers<'s>(

@@ -6,9 +6,10 @@
 //! first string's remainder by `x^(8 len)` before the second's is added (the init and
 //! final xor of 0xFFFFFFFF cancel out in this form). `x^(8 len) mod P` is a product of the
 //! precomputed powers `x^(2^k) mod P` for the set bits of `8 len`, so a combine is at most
-//! 64 multiplications of 32 steps each: 0.4 µs for a chunk of W1's size (190 KB). The
+//! 64 multiplications of 32 steps each, far less than checksumming the chunk. The
 //! `crc32c` crate's `crc32c_combine` squares a 32x32 bit matrix per bit of the length
-//! instead: 16.7 µs in the same run, longer than checksumming the chunk.
+//! instead, which takes longer than the chunk's own CRC (docs/PERFORMANCE.md, "CRCs on
+//! the coding threads").
 //!
 //! Polynomials are held as CRC32C holds them, reflected: bit 31 is `x^0`, bit 0 `x^31`.
 

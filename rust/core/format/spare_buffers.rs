@@ -3,10 +3,9 @@
 //!
 //! Each chunk is encoded into a buffer of its own, which lives until the stream is put
 //! together. A fresh buffer for every chunk of every call was fresh memory, mapped page by
-//! page as the chunk was written (W1 on one thread: 5% of an encode in page faults); a kept
-//! one is mapped already and still in cache. With the chunks' CRCs computed beside them
-//! (`crc_combine`), a one-thread W1 encode went from 1.75-1.82 ms to 1.56-1.59 ms (medians
-//! of 2000 calls, old and new binaries alternating). The buffers are shared by every
+//! page as the chunk was written; a kept one is mapped already and still in cache (the
+//! gain, with the chunks' CRCs computed beside them: docs/PERFORMANCE.md, "CRCs on the
+//! coding threads"). The buffers are shared by every
 //! thread (a chunk's buffer is often taken on a pool thread and handed back on the calling
 //! one), at most [`MAX_KEPT_BYTES`] of them in all, so memory kept while idle stays bounded
 //! whatever the number of threads.
