@@ -31,10 +31,12 @@ __all__ = [
     "golomb_best_k_i32",
 ]
 
+# --- errors ---
 class FastransError(ValueError): ...
 class CorruptStreamError(FastransError): ...
 class TableMismatchError(FastransError): ...
 
+# --- tables, scales → rows, and CompressAI's stream ---
 @final
 class CdfTable:
     def __new__(
@@ -98,7 +100,7 @@ class StreamDecoder:
     def remaining_bytes(self) -> int: ...
     def finish(self) -> None: ...
 
-# --- fastrans format (issue 3) ---
+# --- the fastrans stream (docs/FORMAT.md), its header, and the scale tables and coder ---
 def encode_fastrans(
     table: CdfTable,
     symbols: npt.NDArray[np.int32],
@@ -145,7 +147,7 @@ class ScaleCoder:
     @property
     def num_tables(self) -> int: ...
 
-# --- exp-Golomb (issue 5) ---
+# --- exp-Golomb (docs/golomb.md) ---
 def golomb_encode(values: npt.NDArray[np.int64], k: int, signed: str) -> bytes: ...
 def golomb_encode_each(
     values: npt.NDArray[np.int64], ks: npt.NDArray[np.uint8], signed: str
