@@ -141,8 +141,8 @@ proptest! {
     }
 }
 
-/// Nearly certain symbols (~10^-4 to 10^-2 bits each) up to 10^8 of them, the issue's
-/// largest size: the lanes and the chunks must give way to the 16 bytes the bound leaves
+/// Nearly certain symbols (~10^-4 to 10^-2 bits each) up to 10^8 of them, the largest
+/// size tested: the lanes and the chunks must give way to the 16 bytes the bound leaves
 /// the header (a single chunk then needs the one-chunk flag), and one chunk of 10^8
 /// symbols decodes.
 #[test]
