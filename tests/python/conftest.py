@@ -24,14 +24,14 @@ class Vectors:
         return np.split(flat, np.cumsum(lens)[:-1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def vectors() -> Vectors:
     if not VECTORS.exists():
         pytest.fail(f"conformance vectors not found at {VECTORS}")
     return Vectors(VECTORS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def gc_table(vectors: Vectors):
     import fastrans
 
