@@ -550,6 +550,15 @@ mod tests {
         let table: Vec<f32> = (0..64).map(|i| 0.11 * 1.13f32.powi(i)).collect();
         let ix = ScaleIndex::new(&table, 0.11).unwrap();
         let mut rng = crate::test_rng::xorshift64(7);
+        // `scale_rows_into` with the best kernel, AVX2 at most, and scalar only.
+        let on = |kernel: usize, scales: &[f32], out: &mut [i32], finite: bool| {
+            let mut run = || scale_rows_into(&ix, scales, out, finite);
+            match kernel {
+                0 => run(),
+                1 => crate::simd::with_avx2_lanes(run),
+                _ => crate::simd::with_scalar_lanes(run),
+            }
+        };
         for n in (0..40).chain([1000, 4099]) {
             let mut scales: Vec<f32> = (0..n)
                 .map(|_| f32::from_bits(rng() as u32 & 0x7fff_ffff).min(f32::INFINITY))
@@ -562,16 +571,10 @@ mod tests {
             }
             let mut want = vec![0i32; n];
             ix.rows_into(&scales, &mut want).unwrap();
-            for run in [0, 1, 2] {
+            for kernel in 0..3 {
                 let mut got = vec![-7i32; n];
-                let mut call = || scale_rows_into(&ix, &scales, &mut got, false);
-                let r = match run {
-                    0 => call(),
-                    1 => crate::simd::with_avx2_lanes(call),
-                    _ => crate::simd::with_scalar_lanes(call),
-                };
-                r.unwrap();
-                assert_eq!(got, want, "n={n} run={run}");
+                on(kernel, &scales, &mut got, false).unwrap();
+                assert_eq!(got, want, "n={n} kernel={kernel}");
             }
             for at in [0, n / 2, n.saturating_sub(1)] {
                 if n == 0 {
@@ -584,25 +587,13 @@ mod tests {
                 bad[at] = f32::NAN;
                 let mut out = vec![0i32; n];
                 for kernel in 0..3 {
-                    let mut run = || scale_rows_into(&ix, &bad, &mut out, false);
-                    let err = match kernel {
-                        0 => run(),
-                        1 => crate::simd::with_avx2_lanes(run),
-                        _ => crate::simd::with_scalar_lanes(run),
-                    };
-                    let err = err.unwrap_err().to_string();
+                    let err = on(kernel, &bad, &mut out, false).unwrap_err().to_string();
                     assert!(err.contains(&format!("scales[{at}] is NaN")), "{err}");
                 }
                 bad[at] = -f32::INFINITY;
                 assert!(scale_rows_into(&ix, &bad, &mut out, false).is_ok());
                 for kernel in 0..3 {
-                    let mut run = || scale_rows_into(&ix, &bad, &mut out, true);
-                    let err = match kernel {
-                        0 => run(),
-                        1 => crate::simd::with_avx2_lanes(run),
-                        _ => crate::simd::with_scalar_lanes(run),
-                    };
-                    let err = err.unwrap_err().to_string();
+                    let err = on(kernel, &bad, &mut out, true).unwrap_err().to_string();
                     assert!(
                         err.contains(&format!("scales[{at}] = -inf is not finite")),
                         "{err}"

@@ -70,10 +70,6 @@ pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32], finite: bool) -> O
         unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, r) };
         base += GROUP;
     }
-    let mut bad_tail = false;
-    for (o, &s) in out[base..n].iter_mut().zip(&rows.scales[base..n]) {
-        bad_tail |= s.is_nan() | (finite & s.is_infinite());
-        *o = lookup.get(s) as i32;
-    }
+    let bad_tail = lookup.rows_into(&rows.scales[base..n], &mut out[base..n], finite);
     Some(_mm256_movemask_ps(bad) != 0 || bad_tail)
 }

@@ -181,21 +181,10 @@ impl ScaleIndex {
                 out.len()
             )));
         }
-        let mut bad = false;
-        match self.one_compare() {
-            Some(ix) => {
-                for (o, &s) in out.iter_mut().zip(scales) {
-                    bad |= s.is_nan() | (finite & s.is_infinite());
-                    *o = ix.get(s) as i32;
-                }
-            }
-            None => {
-                for (o, &s) in out.iter_mut().zip(scales) {
-                    bad |= s.is_nan() | (finite & s.is_infinite());
-                    *o = self.get(s) as i32;
-                }
-            }
-        }
+        let bad = match self.one_compare() {
+            Some(ix) => ix.rows_into(scales, out, finite),
+            None => fill_rows(scales, out, finite, |s| self.get(s)),
+        };
         if bad {
             return Err(first_bad_scale(scales, finite));
         }
@@ -253,6 +242,18 @@ impl ScaleIndex {
             }
         }
     }
+}
+
+/// `out[i] = row(scales[i])` for the common length, in one branch-free pass; whether any
+/// scale was NaN or, with `finite`, infinite (the caller then refuses the call).
+#[inline(always)]
+fn fill_rows(scales: &[f32], out: &mut [i32], finite: bool, row: impl Fn(f32) -> usize) -> bool {
+    let mut bad = false;
+    for (o, &s) in out.iter_mut().zip(scales) {
+        bad |= s.is_nan() | (finite & s.is_infinite());
+        *o = row(s) as i32;
+    }
+    bad
 }
 
 /// The error for the first NaN (or, with `finite`, infinite) scale.
@@ -315,6 +316,13 @@ pub(crate) struct OneCompare<'a> {
 }
 
 impl OneCompare<'_> {
+    /// The rows of `scales` into `out` ([`ScaleIndex::rows_into_checked`]'s pass; the
+    /// vector lookups' tails): whether any scale was NaN or, with `finite`, infinite.
+    #[inline(always)]
+    pub(crate) fn rows_into(self, scales: &[f32], out: &mut [i32], finite: bool) -> bool {
+        fill_rows(scales, out, finite, |s| self.get(s))
+    }
+
     #[inline(always)]
     pub(crate) fn get(self, scale: f32) -> usize {
         let s = if scale < self.bound {
