@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference import crc32c, sealed
 
 import fastrans
 from fastrans import _info
@@ -182,46 +183,33 @@ def test_info_describes_the_demo_file(
     assert "image 64x64" in text
 
 
-def _crc32c(data: bytes) -> int:
-    """CRC32C (Castagnoli, reflected, init and xorout 0xFFFFFFFF), bit by bit: the
-    tests' own, independent of the native one."""
-    c = 0xFFFFFFFF
-    for b in data:
-        c ^= b
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-    return c ^ 0xFFFFFFFF
-
 
 def test_crc32c_check_value() -> None:
-    assert _crc32c(b"123456789") == 0xE3069283
-    assert _crc32c(b"") == 0
+    assert crc32c(b"123456789") == 0xE3069283
+    assert crc32c(b"") == 0
 
-
-def _sealed(body: bytes) -> bytes:
-    return body + _crc32c(body).to_bytes(4, "little")
 
 
 def test_stream_header_of_the_worked_example() -> None:
     # docs/FORMAT.md section 7, with the CRC computed here.
     body = bytes([2, 0x78, 0x56, 0x34, 0x12, 1, 0x08, 0x81, 0x80, 0x01])
-    head = _info.parse_stream_header(_sealed(body))
+    head = _info.parse_stream_header(sealed(body))
     assert (head.version, head.fingerprint32, head.symbols) == (2, 0x12345678, 1)
     assert (head.lanes_log2, head.chunk_symbols, head.chunk_bytes) == (0, 1, [3])
     assert head.header_bytes == 7
     # The same stream in version 1: no flag, the chunk size written.
     v1 = bytes([1, 0x78, 0x56, 0x34, 0x12, 1, 0, 1, 0x81, 0x80, 0x01])
-    head = _info.parse_stream_header(_sealed(v1))
+    head = _info.parse_stream_header(sealed(v1))
     assert (head.version, head.lanes_log2, head.chunk_symbols, head.chunk_bytes) == (1, 0, 1, [3])
     assert head.header_bytes == 8
     with pytest.raises(CorruptStreamError, match="version 3"):
-        _info.parse_stream_header(_sealed(bytes([3]) + body[1:]))
+        _info.parse_stream_header(sealed(bytes([3]) + body[1:]))
     with pytest.raises(CorruptStreamError, match="2\\^8 lanes"):
-        _info.parse_stream_header(_sealed(v1[:6] + bytes([8]) + v1[7:]))
+        _info.parse_stream_header(sealed(v1[:6] + bytes([8]) + v1[7:]))
     with pytest.raises(CorruptStreamError, match="sets bits this version does not define"):
-        _info.parse_stream_header(_sealed(body[:6] + bytes([0x18]) + body[7:]))
+        _info.parse_stream_header(sealed(body[:6] + bytes([0x18]) + body[7:]))
     with pytest.raises(CorruptStreamError, match="without the one-chunk flag"):
-        _info.parse_stream_header(_sealed(bytes([2]) + v1[1:]))
+        _info.parse_stream_header(sealed(bytes([2]) + v1[1:]))
     with pytest.raises(CorruptStreamError, match="CRC32C"):
         _info.parse_stream_header(body + b"\0\0\0\0")
 

@@ -12,10 +12,10 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import EB_KEYS
 from torch import nn
 
 import fastrans
-from fastrans import _native
 from fastrans.entropy_models import (
     EntropyBottleneck,
     EntropyModel,
@@ -31,18 +31,7 @@ SCALE_TABLE = torch.exp(torch.linspace(math.log(0.11), math.log(256), 64)).tolis
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-HAS_FASTRANS_FORMAT = hasattr(_native, "encode_fastrans")
-needs_fastrans_format = pytest.mark.skipif(
-    not HAS_FASTRANS_FORMAT, reason="format='fastrans' lands with the fmt branch"
-)
 
-EB_KEYS = [
-    "quantiles", "_offset", "_quantized_cdf", "_cdf_length", "target",
-    "likelihood_lower_bound.bound",
-    "matrices.0", "matrices.1", "matrices.2", "matrices.3", "matrices.4",
-    "biases.0", "biases.1", "biases.2", "biases.3", "biases.4",
-    "factors.0", "factors.1", "factors.2", "factors.3",
-]  # fmt: skip
 GC_KEYS = [
     "_offset", "_quantized_cdf", "_cdf_length", "scale_table", "scale_bound",
     "likelihood_lower_bound.bound", "lower_bound_scale.bound",
@@ -440,7 +429,6 @@ def test_strings_from_another_table_decode_garbage_in_compressai_format() -> Non
     assert not torch.equal(out, torch.round(y))
 
 
-@needs_fastrans_format
 def test_strings_from_another_table_raise_in_fastrans_format() -> None:
     a = gc(stream_format="fastrans")
     b = gc(cls=LaplaceConditional, stream_format="fastrans")

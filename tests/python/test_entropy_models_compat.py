@@ -16,6 +16,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import EB_KEYS
 from torch import nn
 
 from fastrans._arrays import as_i32
@@ -33,13 +34,6 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 SCALE_TABLE = torch.exp(torch.linspace(math.log(0.11), math.log(256), 64)).tolist()
 
-EB_NEW_KEYS = [
-    "quantiles", "_offset", "_quantized_cdf", "_cdf_length", "target",
-    "likelihood_lower_bound.bound",
-    "matrices.0", "matrices.1", "matrices.2", "matrices.3", "matrices.4",
-    "biases.0", "biases.1", "biases.2", "biases.3", "biases.4",
-    "factors.0", "factors.1", "factors.2", "factors.3",
-]  # fmt: skip
 
 
 def legacy(sd: dict, prefix: str = "") -> dict:
@@ -78,7 +72,7 @@ class Parent(nn.Module):
 
 def test_eb_state_dict_has_compressai_128_keys_and_parameter_count():
     eb = EntropyBottleneck(32)
-    assert list(eb.state_dict()) == EB_NEW_KEYS
+    assert list(eb.state_dict()) == EB_KEYS
     assert len(list(eb.parameters())) == 15  # CompressAI's count for the default filters
     assert isinstance(eb.matrices, nn.ParameterList)
 

@@ -7,25 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference import crc32c, sealed
 
 import fastrans
 from fastrans import _info, _native
 from fastrans.__main__ import main
 from fastrans.errors import CorruptStreamError
-
-
-def _crc32c(data: bytes) -> int:
-    c = 0xFFFFFFFF
-    for b in data:
-        c ^= b
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-    return c ^ 0xFFFFFFFF
-
-
-def _sealed(body: bytes) -> bytes:
-    return body + _crc32c(body).to_bytes(4, "little")
-
 
 TABLE = fastrans.CdfTable([[0, 16384, 49152, 65535, 65536]], [5], [-1])
 
@@ -38,7 +25,7 @@ def test_count_beyond_64_bits_is_refused_by_info_and_decoder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # 2**70 - 1 as ten varint bytes, a one-chunk layout byte and one byte of chunk.
-    data = _sealed(bytes([2]) + _fp() + b"\xff" * 9 + b"\x7f" + b"\x08\x00")
+    data = sealed(bytes([2]) + _fp() + b"\xff" * 9 + b"\x7f" + b"\x08\x00")
     with pytest.raises(CorruptStreamError, match="symbol count field overflows 64 bits"):
         _info.parse_stream_header(data)
     with pytest.raises(CorruptStreamError, match="symbol count field overflows 64 bits"):
@@ -52,7 +39,7 @@ def test_count_beyond_64_bits_is_refused_by_info_and_decoder(
 def test_largest_count_is_reported_and_the_decoder_asks_for_its_indexes() -> None:
     # 2**64 - 1 symbols in one chunk: a header the parser accepts; the decoder then says
     # the caller's indexes do not match the count (a ValueError, not a stream error).
-    data = _sealed(bytes([2]) + _fp() + b"\xff" * 9 + b"\x01" + b"\x08\x00")
+    data = sealed(bytes([2]) + _fp() + b"\xff" * 9 + b"\x01" + b"\x08\x00")
     head = _info.parse_stream_header(data)
     assert (head.symbols, head.chunk_symbols, head.chunk_bytes) == (2**64 - 1, 2**64 - 1, [1])
     with pytest.raises(ValueError, match="holds 18446744073709551615 symbols") as info:
@@ -74,7 +61,7 @@ def test_native_header_fields_and_bad_arguments() -> None:
         n,
     )
     assert header_bytes + sum(chunk_bytes) + 4 == len(data)
-    assert crc == _crc32c(data[:-4]) == int.from_bytes(data[-4:], "little")
+    assert crc == crc32c(data[:-4]) == int.from_bytes(data[-4:], "little")
     head = _info.parse_stream_header(bytearray(data))  # any bytes-like
     assert head.chunk_bytes == chunk_bytes
     with pytest.raises(TypeError):
@@ -97,7 +84,7 @@ def test_info_refuses_whatever_the_decoder_refuses(seed: int) -> None:
         for _ in range(int(rng.integers(1, 4))):
             at = 5 + int(rng.integers(0, 6))
             body[at] = int(rng.integers(0, 256))
-        data = _sealed(bytes(body))
+        data = sealed(bytes(body))
         try:
             _info.parse_stream_header(data)
         except CorruptStreamError as exc:
