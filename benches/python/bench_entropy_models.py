@@ -13,7 +13,6 @@ venv: ``make bench-venv``). Best of ``--reps`` calls after a warm-up; ratios fro
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,18 +20,15 @@ import numpy as np
 import torch
 
 import fastrans
+from fastrans.bench import _best
 from fastrans.entropy_models import EntropyBottleneck, GaussianConditional
 from fastrans.workloads import SCALE_TABLE, w1
 
 
 def best(f: Callable[[], Any], reps: int) -> tuple[float, Any]:
-    out = f()
-    t_best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        out = f()
-        t_best = min(t_best, time.perf_counter() - t)
-    return t_best, out
+    """Best of ``reps`` timed calls after an untimed one (``fastrans.bench``'s timer)."""
+    f()
+    return _best(f, reps)
 
 
 def gaussian_rows(reps: int) -> list[tuple[str, float, float]]:

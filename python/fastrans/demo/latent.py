@@ -7,11 +7,10 @@ Needs numpy only.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 import fastrans
+from fastrans.bench import _best
 from fastrans.workloads import SCALE_TABLE, gaussian_pmfs, w1
 
 REPS = 5
@@ -20,13 +19,8 @@ REPS = 5
 def _timed(f):
     """Best of ``REPS`` calls after an untimed one: a first call pays for page faults, the
     pool's start and cold caches, which a codec pays once and not per image."""
-    out = f()
-    best = float("inf")
-    for _ in range(REPS):
-        t = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+    f()
+    return _best(f, REPS)
 
 
 def run(shape: tuple[int, ...] = (1, 320, 48, 64)) -> int:
