@@ -9,10 +9,11 @@
 //! error                 the crate's one error type
 //! threads               threads= → who codes the chunks (the caller and a rayon pool)
 //! tables/               CdfTable: pmf → CDF, validation, layout, fingerprint, parametric
-//!                       tables, scales → rows
+//!                       tables, scales → rows, each bin's encoder form
 //! coding/               one rANS state, the escape rule, varints
-//! lanes/                N interleaved rANS lanes: one chunk, scalar, and the kernel choice
-//! simd/                 the vector kernels (AVX2, AVX-512, IFMA) behind lanes
+//! lanes/                what lane kernels share: sources, targets, word stacks, rounds
+//! simd/                 the SIMD policy (FASTRANS_SIMD) and the vector kernels
+//! chunk/                one chunk of N interleaved lanes: scalar rounds, kernel choice
 //! format/               the byte streams: fastrans (chunks, CRC32C) and CompressAI's
 //! scale_coder           floats → symbols and rows fused into either stream
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
@@ -34,6 +35,8 @@ pub(crate) mod coding;
 
 pub mod lanes;
 pub(crate) mod simd;
+
+pub(crate) mod chunk;
 
 pub mod format;
 

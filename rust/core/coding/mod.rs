@@ -1,7 +1,7 @@
 //! # Coding: the rANS arithmetic every stream shares
 //!
-//! The bottom layer. Nothing here knows about streams, chunks or CPUs; everything above
-//! builds on these three pieces:
+//! Above the tables, below everything that codes. Nothing here knows about streams,
+//! chunks or CPUs; everything above builds on these three pieces:
 //!
 //! - [`rans`]: one 64-bit rANS state with 32-bit words: put, get, flush, the word sink and
 //!   the bounds-checked word reader. Every format renormalises the same way, so a bug here
@@ -12,7 +12,7 @@
 //! - [`varint`]: strict LEB128, the one spelling of sizes and lane states in the fastrans
 //!   stream; strict decoding gives every value exactly one encoding.
 //!
-//! Depends on: `error`, `tables` (a row's bins).
+//! Depends on: `error`, `tables` (a row's bins and their encoder form).
 
 pub(crate) mod escape;
 pub(crate) mod rans;

@@ -7,7 +7,7 @@
 //!           chunk × chunks  crc:u32le
 //! ```
 //! `chunks = ceil(n / chunk_symbols)` (one when the layout byte says so); each chunk is an
-//! independent set of interleaved lanes (see `lanes/mod.rs`), so chunks encode and decode in
+//! independent set of interleaved lanes (see `chunk/mod.rs`), so chunks encode and decode in
 //! parallel. The lane count and chunk size follow from `n` ([`Params::for_len`]) and, for
 //! low-entropy streams, from the size of the chunks ([`Params::within_budget`]), never from
 //! the thread count, so the bytes do not depend on how many threads made them. `fp32` is
@@ -22,14 +22,12 @@
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 
+use crate::chunk::{chunk_lanes, decode_chunk_into, decode_chunk_pair_into, encode_chunk};
 use crate::coding::varint;
 use crate::error::{Error, Result};
 use crate::format::crc_combine::crc32c_combine;
 use crate::format::spare_buffers;
-use crate::lanes::{
-    self, decode_chunk_into, decode_chunk_pair_into, encode_chunk, DecodeTarget, EncodeSource,
-    SourceArrays, MAX_LANES,
-};
+use crate::lanes::{self, DecodeTarget, EncodeSource, SourceArrays, MAX_LANES};
 use crate::tables::cdf_table::CdfTable;
 use crate::threads;
 
@@ -96,8 +94,8 @@ impl Params {
     pub fn extra_cost(self, n: usize) -> usize {
         let chunks = self.chunks(n);
         let last = n - (chunks - 1) * self.chunk_symbols;
-        let all = (chunks - 1) * lanes::chunk_lanes(self.lanes, self.chunk_symbols)
-            + lanes::chunk_lanes(self.lanes, last);
+        let all = (chunks - 1) * chunk_lanes(self.lanes, self.chunk_symbols)
+            + chunk_lanes(self.lanes, last);
         let chunk_size = if chunks > 1 {
             4 * varint::len(self.chunk_symbols as u64)
         } else {
@@ -164,7 +162,7 @@ impl Params {
     /// `1..=MAX_LANES` (rounded down), a chunk size in `1..=n`.
     fn fitted(self, n: usize) -> Params {
         Params {
-            lanes: lanes::chunk_lanes(self.lanes, MAX_LANES),
+            lanes: chunk_lanes(self.lanes, MAX_LANES),
             chunk_symbols: self.chunk_symbols.clamp(1, n.max(1)),
         }
     }
@@ -592,7 +590,7 @@ pub fn decode_with<T: DecodeTarget>(
         // 4 + 2 (two threads had decoded such a stream only 1.44-1.47x as fast as one).
         let (c, team) = (layout.chunks.len(), threads::team(threads));
         let even = 2 * c.div_ceil(2).div_ceil(team) <= c.div_ceil(team);
-        let interleaved = lanes::chunk_lanes(lanes, cs) == 8;
+        let interleaved = chunk_lanes(lanes, cs) == 8;
         let each = if interleaved && even && c >= 2 * team {
             let pieces: Vec<_> = slots.chunks_mut(2 * cs).collect();
             threads::map_items(threads, pieces, |i, piece| decode_two((i, piece)))?

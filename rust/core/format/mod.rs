@@ -11,7 +11,7 @@
 //!   checksums the bytes it just wrote.
 //! - `spare_buffers`: the chunks' byte buffers, kept between calls.
 //!
-//! Depends on: `lanes` (one chunk), `coding`, `tables`, `threads`.
+//! Depends on: `chunk` (one chunk), `lanes`, `coding`, `tables`, `threads`.
 
 pub mod compressai;
 mod crc_combine;

@@ -1,6 +1,6 @@
 //! The lanes decoder with AVX2: eight lanes per instruction.
 //!
-//! The scalar decoder (`lanes/mod.rs`) spends about 100 instructions per symbol, and with
+//! The scalar decoder (`chunk/decode.rs`) spends about 100 instructions per symbol, and with
 //! eight or more independent lanes it is bound by that count, not by latency. Here a
 //! group of eight lanes goes through the decoding step together. The eight rows' records
 //! ([`LaneRow`](crate::tables::cdf_table::LaneRow)) are fetched by 16-byte loads and a transpose, the
@@ -401,7 +401,7 @@ fn round<T: DecodeTarget, const N: usize>(
     Ok(())
 }
 
-/// The hot loop of the lanes decoder for `N` a multiple of 8 (see `lanes::decode_rounds`
+/// The hot loop of the lanes decoder for `N` a multiple of 8 (see `chunk::decode_rounds`
 /// for the contract: whole rounds, every lane in the ordinary regime).
 ///
 /// # Safety
@@ -424,7 +424,7 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
 
 /// [`decode_rounds`] for two 8-lane chunks at once, round by round, for a thread that
 /// has more than one chunk to decode: one 8-lane chunk alone leaves the decoder waiting on
-/// one round's latency (chunks of more lanes do not pair, `lanes::decode_chunk_pair`).
+/// one round's latency (chunks of more lanes do not pair, `chunk::decode_chunk_pair`).
 ///
 /// # Safety
 /// As [`decode_rounds`].

@@ -50,13 +50,13 @@
 use std::arch::x86_64::*;
 use std::mem::size_of;
 
-use crate::coding::rans::{EncSymbol, NO_ROW_TAG};
 use crate::error::Result;
 use crate::lanes::traits::{Arrays, EncodeSource, SourceArrays, MAX_LANES};
 use crate::lanes::words::LaneWords;
 use crate::simd::avx512_encode::scalar_group;
 use crate::simd::prefetch;
 use crate::tables::cdf_table::{CdfTable, Row};
+use crate::tables::enc_symbol::{EncSymbol, NO_ROW_TAG};
 
 mod input;
 use input::{ByRound, Floats, GroupInput, Ints};
@@ -390,7 +390,7 @@ fn mulhi(a: __m256i, b: __m256i) -> __m256i {
 }
 
 /// Whole rounds `rounds - 1` down to 0 of positions `start ..`, every lane in the ordinary
-/// regime: `lanes::encode_rounds` eight lanes a group. `N` is 8, 16 or 32. `check` is the
+/// regime: `chunk::encode_rounds` eight lanes a group. `N` is 8, 16 or 32. `check` is the
 /// positions' check: called first, unless the kernel checks them itself (the floats of
 /// [`Arrays::Floats`]). On an error the states and words hold garbage.
 ///

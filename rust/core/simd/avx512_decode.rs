@@ -32,7 +32,7 @@
 //! otherwise not entirely ordinary (a row out of range, an escape, a symbol leaving `i32`,
 //! fewer than eight words left) takes the scalar round ([`decode_round`]) from the same
 //! states, so this decoder agrees with the scalar one by construction and every error comes
-//! from the scalar code. Chosen at run time before the AVX2 kernel (`lanes::vector_kernel`).
+//! from the scalar code. Chosen at run time before the AVX2 kernel (`simd::vector_kernel`).
 
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
@@ -267,7 +267,7 @@ impl Kernel<'_> {
 
 /// A group through the scalar round, from its states (out of line: it is rare). A row out
 /// of range fails: from a scale lookup it marks a NaN input, whose own error the chunk's
-/// check then finds (`lanes::chunk_error`, which ranks every decoding error).
+/// check then finds (`chunk::chunk_error`, which ranks every decoding error).
 #[cold]
 #[inline(never)]
 #[target_feature(enable = "avx512f")]
@@ -391,7 +391,7 @@ fn round<T: DecodeTarget, const N: usize>(
     Ok(())
 }
 
-/// The hot loop of the lanes decoder for `N` a multiple of 8 (see `lanes::decode_rounds`
+/// The hot loop of the lanes decoder for `N` a multiple of 8 (see `chunk::decode_rounds`
 /// for the contract: whole rounds, every lane in the ordinary regime). `check` is the
 /// positions' check: called first, unless the rows are a scale lookup, which checks the
 /// inputs itself (`simd/avx512_scale.rs`: a NaN gives a row out of range, and the scalar round
@@ -578,7 +578,7 @@ fn pair_loop<T: DecodeTarget, const N: usize, const AHEAD: bool>(
     let (a_out, a_rest) = a.out.split_at_mut(rounds * N);
     let (b_out, b_rest) = b.out.split_at_mut(rounds * N);
     let pairs = a_out.chunks_exact_mut(N).zip(b_out.chunks_exact_mut(N));
-    // Only 8-lane chunks pair (`lanes::decode_chunk_pair`): one group per chunk.
+    // Only 8-lane chunks pair (`chunk::decode_chunk_pair`): one group per chunk.
     const { assert!(N == GROUP) };
     if rounds > 0 {
         // One group per chunk: plan both chunks' steps, then renormalise each. With

@@ -1,6 +1,6 @@
 //! The lanes encoder with AVX-512: eight lanes per instruction.
 //!
-//! The scalar encoder (`lanes/mod.rs`) spends about 70 instructions per symbol, and its step is
+//! The scalar encoder (`chunk/encode.rs`) spends about 70 instructions per symbol, and its step is
 //! a chain the CPU cannot shorten: the `EncSymbol` load, a 64x64 → 128-bit multiply for the
 //! division by the frequency, a shift, a multiply and an add. AVX-512 has what AVX2 lacks
 //! for doing eight of those at once: unsigned 64-bit compares into mask registers,
@@ -28,14 +28,13 @@
 //! as some symbol of some row meanwhile: every row the scale lookup gives exists, and an
 //! `i32::MIN` symbol is an escape.) The kernel is chosen at run time
 //! (the wheel is built for baseline x86-64): CPUs without AVX-512 keep the scalar encoder,
-//! and `FASTRANS_SIMD=0` / `lanes::with_scalar_lanes` turn it off.
+//! and `FASTRANS_SIMD=0` / `testing::with_scalar_lanes` turn it off.
 
 use std::arch::x86_64::*;
 use std::mem::{offset_of, size_of};
 
 use crate::coding::escape::direct_bin;
 use crate::coding::rans::enc_put;
-use crate::coding::rans::{EncSymbol, NO_ROW_TAG};
 use crate::error::Result;
 use crate::lanes::round::put_escaped;
 use crate::lanes::traits::{Arrays, EncodeSource, SourceArrays, MAX_LANES};
@@ -44,6 +43,7 @@ use crate::simd::avx512_scale::Scales;
 use crate::simd::ifma_bins::{self, IfmaBin};
 use crate::simd::prefetch;
 use crate::tables::cdf_table::{CdfTable, Row};
+use crate::tables::enc_symbol::{EncSymbol, NO_ROW_TAG};
 
 mod input;
 use input::{ByRound, Floats, GroupInput, Ints};
@@ -121,13 +121,13 @@ struct Kernel {
 }
 
 impl Kernel {
-    /// The kernel's constants; with `ifma`, its bins are `table.ifma_bins()` (the same
+    /// The kernel's constants; with `ifma`, its bins are `ifma_bins::bins(table)` (the same
     /// 16-byte stride and indexes as the `EncSymbol`s, so the gathers do not change).
     #[target_feature(enable = "avx512f")]
     fn new(table: &CdfTable, ifma: bool) -> Kernel {
         let rows = table.rows().as_ptr();
         // The IFMA bins are made (on the table's first IFMA encode) only for the IFMA step.
-        let (rcp, meta) = match ifma.then(|| table.ifma_bins()) {
+        let (rcp, meta) = match ifma.then(|| ifma_bins::bins(table)) {
             Some(Some(bins)) => {
                 let at = |off: usize| bins.as_ptr().wrapping_byte_add(off) as *const i64;
                 (at(offset_of!(IfmaBin, div)), at(offset_of!(IfmaBin, meta)))
@@ -400,13 +400,13 @@ fn mulhi(a: __m512i, b: __m512i) -> __m512i {
 }
 
 /// Whole rounds `rounds - 1` down to 0 of positions `start ..`, every lane in the ordinary
-/// regime: `lanes::encode_rounds` eight lanes at a time. `N` is 8, 16 or 32. `check` is
+/// regime: `chunk::encode_rounds` eight lanes at a time. `N` is 8, 16 or 32. `check` is
 /// the positions' check: called first, unless the kernel checks them itself (the floats of
 /// [`Arrays::Floats`]). On an error the states and words hold garbage.
 ///
 /// # Safety
 /// [`usable`] returned `true` for `table`.
-// `lanes::encode_rounds`'s arguments, and which step to take.
+// `chunk::encode_rounds`'s arguments, and which step to take.
 #[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,popcnt")]
 pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
@@ -646,7 +646,7 @@ unsafe fn prepare_round<I: GroupInput, const N: usize, const IFMA: bool>(
 
 /// A group through the scalar step, lane 7 first, from states `x`, with `count` words of
 /// the round already above the stack's top (escapes go out of line, as in
-/// `lanes::encode_rounds`). Rare, so out of line. Returns the states, the stack and the
+/// `chunk::encode_rounds`). Rare, so out of line. Returns the states, the stack and the
 /// round's count of uncounted words. (The AVX2 encoder, `encode_avx2.rs`, shares it.)
 #[cold]
 #[inline(never)]

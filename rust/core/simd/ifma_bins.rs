@@ -3,7 +3,7 @@
 //!
 //! The rANS step needs `q = floor(x / freq)` and `r = x mod freq` (then `x' = q·2^p + r +
 //! start`). The scalar coder and the plain AVX-512 kernel take `q` from the high half of a
-//! 64x64-bit product with a 64-bit reciprocal ([`crate::coding::rans::EncSymbol`]); AVX-512 has
+//! 64x64-bit product with a 64-bit reciprocal ([`crate::tables::enc_symbol::EncSymbol`]); AVX-512 has
 //! no such multiply, so that kernel builds it from four 32x32-bit products and a dozen
 //! shifts, adds and masks: 25 of its 36 vector instructions a group. CPUs with IFMA
 //! (`vpmadd52huq` / `vpmadd52luq`: the high or low 52 bits of a 52x52-bit product, added to
@@ -26,10 +26,24 @@
 //! correction would be needed, so lower precisions keep the plain kernel.) The result is
 //! the exact quotient and remainder, so the bytes are the scalar encoder's, bit for bit.
 
-use crate::coding::rans::EncSymbol;
+use crate::tables::cdf_table::CdfTable;
+use crate::tables::enc_symbol::EncSymbol;
 
 /// Precisions the IFMA step is exact for (see the module's doc).
 pub(crate) const MIN_PRECISION: u32 = 14;
+
+/// `table.enc_symbols()` in the IFMA encoder's form, same indexing; `None` below
+/// [`MIN_PRECISION`]. Made on the table's first IFMA encode and kept in the table.
+pub(crate) fn bins(table: &CdfTable) -> Option<&[IfmaBin]> {
+    let p = table.precision();
+    if p < MIN_PRECISION {
+        return None;
+    }
+    let make = |t: &CdfTable| -> Vec<IfmaBin> {
+        t.enc_symbols().iter().map(|s| IfmaBin::of(s, p)).collect()
+    };
+    table.kernel_layout(make).map(Vec::as_slice)
+}
 /// The low 52 bits.
 pub(crate) const MASK52: u64 = (1 << 52) - 1;
 /// Bit position of the row tag in [`IfmaBin::meta`] (byte 3).

@@ -22,8 +22,8 @@
 //! - `prefetch`: software prefetch of the caller's arrays a check block ahead.
 //!
 //! A new kernel is one file here, declared below, with a branch in the picker for its
-//! direction. Depends on: `lanes::{traits, words, round}` (what the kernels fill),
-//! `coding`, `tables`; never on `lanes/mod.rs`, which calls into this module.
+//! direction. Depends on: `lanes` (what the kernels fill), `coding`, `tables`; never on
+//! `chunk`, which calls into this module.
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2_decode;

@@ -12,8 +12,8 @@
 //! in the bucket; a short forward scan finishes the search. No decode ever scans from
 //! symbol 0, so wide CDFs cost no more than narrow ones.
 
-use crate::coding::rans::{EncSymbol, NO_ROW_TAG};
 use crate::error::{Error, Result};
+use crate::tables::enc_symbol::{EncSymbol, NO_ROW_TAG};
 use crate::tables::pmf::{check_precision, pmf_to_quantized_cdf};
 
 /// Decode buckets per row: about `BUCKETS_PER_BIN` per bin (a power of two, at most
@@ -145,6 +145,28 @@ impl PackedRow {
     }
 }
 
+/// What a kernel may park in a table: any plain data, so a table stays `Send`, `Sync` and
+/// unwind-safe whatever it holds.
+pub(crate) trait KernelLayout:
+    std::any::Any + Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe + std::fmt::Debug
+{
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl<T> KernelLayout for T
+where
+    T: std::any::Any
+        + Send
+        + Sync
+        + std::panic::RefUnwindSafe
+        + std::panic::UnwindSafe
+        + std::fmt::Debug,
+{
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// Many CDFs, validated once, immutable and `Sync`.
 #[derive(Debug, Clone)]
 pub struct CdfTable {
@@ -160,10 +182,10 @@ pub struct CdfTable {
     /// Decode buckets, a power of two per row starting at `rows[i].lookup_base`.
     lookup: Vec<Bucket>,
     fingerprint: u64,
-    /// `symbols` again for the IFMA encoder (`simd/ifma_bins.rs`), made by the first encode
-    /// that runs it.
-    #[cfg(target_arch = "x86_64")]
-    ifma: std::sync::OnceLock<Vec<crate::simd::ifma_bins::IfmaBin>>,
+    /// A vector kernel's own layout of this table (the IFMA encoder's bins), made by the
+    /// first call that needs it. Held as `Any` so that this layer does not depend on the
+    /// kernels: the kernel that owns the type builds and reads it.
+    kernel_layout: std::sync::OnceLock<std::sync::Arc<dyn KernelLayout>>,
 }
 
 impl CdfTable {
@@ -265,8 +287,7 @@ impl CdfTable {
             symbols: Vec::with_capacity(total),
             lookup: Vec::with_capacity(buckets),
             fingerprint: 0,
-            #[cfg(target_arch = "x86_64")]
-            ifma: std::sync::OnceLock::new(),
+            kernel_layout: std::sync::OnceLock::new(),
         };
         let lay_out = |mut table: CdfTable| {
             for (row, &offset) in valid.iter().zip(offsets) {
@@ -502,16 +523,15 @@ impl CdfTable {
     pub(crate) fn enc_symbols(&self) -> &[EncSymbol] {
         &self.symbols
     }
-    /// [`CdfTable::enc_symbols`] in the IFMA encoder's form, same indexing; `None` below
-    /// its precision (`ifma_bins::MIN_PRECISION`). Made on the first call.
-    #[cfg(target_arch = "x86_64")]
-    pub(crate) fn ifma_bins(&self) -> Option<&[crate::simd::ifma_bins::IfmaBin]> {
-        use crate::simd::ifma_bins::{IfmaBin, MIN_PRECISION};
-        (self.precision >= MIN_PRECISION).then(|| {
-            let p = self.precision;
-            let made = || self.symbols.iter().map(|s| IfmaBin::of(s, p)).collect();
-            self.ifma.get_or_init(made).as_slice()
-        })
+    /// The kernel layout made by `make` on the first call. One kernel owns the slot: `None`
+    /// if a layout of another type is already there (the caller then codes without it).
+    pub(crate) fn kernel_layout<T: KernelLayout>(
+        &self,
+        make: impl FnOnce(&Self) -> T,
+    ) -> Option<&T> {
+        let made = || std::sync::Arc::new(make(self)) as std::sync::Arc<dyn KernelLayout>;
+        let layout: &dyn KernelLayout = &**self.kernel_layout.get_or_init(made);
+        layout.as_any().downcast_ref()
     }
     /// The decode buckets, every row's (see [`Row`]'s `lookup_base`).
     pub(crate) fn buckets(&self) -> &[Bucket] {

@@ -7,14 +7,17 @@
 //! - [`pmf`]: pmf → quantized CDF, bit-exact with CompressAI.
 //! - [`cdf_table`]: [`CdfTable`]: validation, the coding layout, the fingerprint the
 //!   fastrans header carries, and the parallel build.
+//! - `enc_symbol`: one bin in the division-free form the rANS encoder consumes.
 //! - [`parametric`]: discretized Gaussian and Laplace tables, one row per scale.
 //! - [`scale_index`]: scales → row indexes, bit-exact with CompressAI's
 //!   `build_indexes`.
 //!
-//! Depends on: `error`, `threads` (the parallel build) and `simd` (each kernel's private
-//! view of a row, built with the table).
+//! Depends on: `error` and `threads` (the parallel build) only. A vector kernel that
+//! wants its own layout of a table builds it itself and parks it in the table
+//! ([`CdfTable`] keeps it without knowing its type).
 
 pub mod cdf_table;
+pub(crate) mod enc_symbol;
 pub mod parametric;
 pub mod pmf;
 pub mod scale_index;

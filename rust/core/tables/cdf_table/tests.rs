@@ -1,5 +1,5 @@
 use super::*;
-use crate::coding::rans::reciprocal;
+use crate::tables::enc_symbol::reciprocal;
 
 #[test]
 fn direct_bins_carry_their_row_as_tag() {
@@ -135,8 +135,7 @@ fn large_tables_equal_one_row_after_another() {
         symbols: Vec::new(),
         lookup: Vec::new(),
         fingerprint: 0,
-        #[cfg(target_arch = "x86_64")]
-        ifma: std::sync::OnceLock::new(),
+        kernel_layout: std::sync::OnceLock::new(),
     };
     let mut h = Fnv1a::new();
     h.word(16);
@@ -213,4 +212,19 @@ fn rejects_bad_rows() {
     assert!(CdfTable::new(&[0, 10, 10, 65536], 4, &[4], &[0], 16).is_err());
     assert!(CdfTable::new(&ok, 4, &[3], &[0, 1], 16).is_err());
     assert!(CdfTable::new(&ok, 4, &[3], &[0], 17).is_err());
+}
+
+#[test]
+fn a_kernel_layout_is_made_once_and_read_back_by_its_type() {
+    let t = CdfTable::from_rows(&[vec![0, 3, 8]], &[3], &[0], 3).unwrap();
+    let mut made = 0;
+    let first = t.kernel_layout(|t| {
+        made += 1;
+        vec![t.precision(); 2]
+    });
+    assert_eq!(first, Some(&vec![3u32, 3]));
+    assert_eq!(t.kernel_layout(|_| unreachable!("made once")), Some(&vec![3u32, 3]));
+    assert_eq!(made, 1);
+    // Another type finds the slot taken, and codes without a layout.
+    assert_eq!(t.kernel_layout(|_| 7u8), None);
 }
