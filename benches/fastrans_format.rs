@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fastrans::format;
-use fastrans::scale_coder::StreamFormat;
+use fastrans::StreamFormat;
 
 #[path = "common/w1.rs"]
 mod w1;

@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use fastrans::format::{self, Params};
-use fastrans::tables::parametric::{gaussian_table, laplace_table};
+use fastrans::parametric::{gaussian_table, laplace_table};
 
 /// The fuzz fixtures' scale table.
 const SMALL: [f64; 5] = [0.11, 0.5, 2.0, 8.0, 30.0];
@@ -56,8 +56,9 @@ fn main() {
                 lanes,
                 chunk_symbols,
             };
-            let data = format::with_params(params, || format::encode(table, &syms, &idx, 1))
-                .expect("encode");
+            let data =
+                fastrans::testing::with_params(params, || format::encode(table, &syms, &idx, 1))
+                    .expect("encode");
             let back = format::decode(table, &data, &idx, 1).expect("the seed decodes");
             assert!(back == syms, "the seed decodes to its symbols");
             let mut input = vec![*t, 0];

@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use fastrans::scale_coder::StreamFormat;
 use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
+use fastrans::StreamFormat;
 
 #[path = "../benches/common/w1.rs"]
 mod w1;

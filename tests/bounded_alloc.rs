@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use fastrans::compressai::{self, StreamDecoder};
-use fastrans::tables::parametric::gaussian_table;
+use fastrans::parametric::gaussian_table;
 use fastrans::testing::varint;
 use fastrans::{format, CdfTable, Error};
 

@@ -17,11 +17,11 @@
 //! itself.
 
 use fastrans::format::{self, Params};
-use fastrans::scale_coder::StreamFormat;
 use fastrans::testing::{
     encode_chunk, with_avx2_lanes, with_avx512_lanes, with_scalar_lanes, CHECK_BLOCK,
 };
 use fastrans::CdfTable;
+use fastrans::StreamFormat;
 use proptest::prelude::*;
 
 mod common;

@@ -2,7 +2,7 @@
 //! absurd sizes refused before allocating, other tables, bad arguments.
 
 use fastrans::format::{self, Params};
-use fastrans::tables::parametric::laplace_table;
+use fastrans::parametric::laplace_table;
 use fastrans::testing::varint;
 use fastrans::Error;
 
@@ -56,7 +56,8 @@ fn damage_anywhere_is_reported_as_a_crc_mismatch_on_every_thread_count() {
         lanes: 8,
         chunk_symbols: 1000,
     };
-    let data = format::with_params(params, || format::encode(&t, &s, &i, 1)).expect("encode");
+    let data =
+        fastrans::testing::with_params(params, || format::encode(&t, &s, &i, 1)).expect("encode");
     let mut rng = Rng(5);
     let header_bits = 64;
     for k in 0..300 {

@@ -3,7 +3,7 @@
 //! thread count and of concurrent callers.
 
 use fastrans::format::{self, Params, MAX_CHUNK_SYMBOLS};
-use fastrans::tables::parametric::gaussian_table;
+use fastrans::parametric::gaussian_table;
 use fastrans::CdfTable;
 use proptest::prelude::*;
 
@@ -151,13 +151,15 @@ fn concurrent_callers_get_the_same_bytes_for_every_thread_count() {
         .collect();
     let expected: Vec<Vec<u8>> = jobs
         .iter()
-        .map(|(s, i)| format::with_params(params, || format::encode(&t, s, i, 1)).expect("encode"))
+        .map(|(s, i)| {
+            fastrans::testing::with_params(params, || format::encode(&t, s, i, 1)).expect("encode")
+        })
         .collect();
     let check = |k: usize| {
         let (s, i) = &jobs[k];
         for threads in [0, 2, 3] {
-            let data =
-                format::with_params(params, || format::encode(&t, s, i, threads)).expect("encode");
+            let data = fastrans::testing::with_params(params, || format::encode(&t, s, i, threads))
+                .expect("encode");
             assert_eq!(data, expected[k], "caller {k} threads={threads}");
             assert_eq!(
                 &decode(&t, &data, i, threads),

@@ -362,7 +362,7 @@ fn a_pair_of_chunks_decodes_like_two_chunks() {
 /// on damaged ones, with one chunk and with two (decoded as a pair), on one thread.
 #[test]
 fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
-    use fastrans::scale_coder::StreamFormat;
+    use fastrans::StreamFormat;
 
     let (coder, st32) = scale_coder();
     let mut rng = Rng(0xF10A7);

@@ -1,6 +1,6 @@
 //! The Gaussian and Laplace tables: pinned values and bad arguments.
 
-use fastrans::tables::parametric::{gaussian_table, laplace_table};
+use fastrans::parametric::{gaussian_table, laplace_table};
 use fastrans::Error;
 
 mod common;

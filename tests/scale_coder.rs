@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use fastrans::format::{self, Params, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS};
-use fastrans::scale_coder::{round_half_even, ScaleCoder, StreamFormat};
+use fastrans::testing::round_half_even;
 use fastrans::{compressai, CdfTable, Error};
+use fastrans::{ScaleCoder, StreamFormat};
 use proptest::prelude::*;
 
 mod common;
@@ -42,11 +43,13 @@ fn every_output_position_is_written() {
                 threads,
             )
         };
-        let vector = format::with_poisoned_output(dec).unwrap();
+        let vector = fastrans::testing::with_poisoned_output(dec).unwrap();
         assert!(vector == want, "threads={threads}");
         if threads == 1 {
             // (`with_scalar_lanes` holds for the calling thread only.)
-            let scalar = format::with_poisoned_output(|| fastrans::testing::with_scalar_lanes(dec));
+            let scalar = fastrans::testing::with_poisoned_output(|| {
+                fastrans::testing::with_scalar_lanes(dec)
+            });
             assert!(scalar.unwrap() == want, "scalar lanes");
         }
     }

@@ -39,12 +39,11 @@ pub fn w1() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 /// CompressAI's 64-scale Gaussian table at precision `p` (tail mass 1e-9, as
 /// `GaussianConditional`), as a `ScaleCoder` with scale bound 0.11.
 #[allow(dead_code)]
-pub fn w1_coder(p: u32) -> fastrans::scale_coder::ScaleCoder {
+pub fn w1_coder(p: u32) -> fastrans::ScaleCoder {
     let st = scale_table();
-    let table = fastrans::tables::parametric::gaussian_table(&st, p, 1e-9).expect("valid table");
+    let table = fastrans::parametric::gaussian_table(&st, p, 1e-9).expect("valid table");
     let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
-    fastrans::scale_coder::ScaleCoder::new(std::sync::Arc::new(table), &st32, 0.11)
-        .expect("valid coder")
+    fastrans::ScaleCoder::new(std::sync::Arc::new(table), &st32, 0.11).expect("valid coder")
 }
 
 /// The workload's bins `(start, freq)` in CompressAI's 64-scale Gaussian table at

@@ -12,7 +12,7 @@ mod common;
 
 use common::{fixtures, indexes, Cursor};
 use fastrans::compressai::{self, StreamDecoder};
-use fastrans::scale_coder::StreamFormat;
+use fastrans::StreamFormat;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {

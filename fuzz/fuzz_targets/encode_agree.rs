@@ -17,7 +17,7 @@ mod common;
 use common::{indexes, stream_head, Cursor};
 use fastrans::format::{self, Params};
 use fastrans::testing::{with_avx2_lanes, with_scalar_lanes};
-use fastrans::scale_coder::StreamFormat;
+use fastrans::StreamFormat;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -32,7 +32,7 @@ fuzz_target!(|input: &[u8]| {
     };
     let cut = |f: &dyn Fn() -> Result<Vec<u8>, String>| match lanes {
         0 => f(),
-        _ => format::with_params(params, f),
+        _ => fastrans::testing::with_params(params, f),
     };
     if mode & 1 == 0 {
         let symbols: Vec<i32> = (0..n).map(|_| c.u32() as i32).collect();

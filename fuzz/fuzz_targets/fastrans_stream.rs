@@ -13,7 +13,7 @@ mod common;
 
 use common::{indexes, stream_head, Cursor};
 use fastrans::format;
-use fastrans::scale_coder::StreamFormat;
+use fastrans::StreamFormat;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -36,7 +36,7 @@ fuzz_target!(|input: &[u8]| {
     }
     let scales: Vec<f32> = idx.iter().map(|&i| fx.scales[i as usize]).collect();
     // Poisoned: an output position the decoder never wrote would differ from `got`.
-    let floats = format::with_poisoned_output(|| {
+    let floats = fastrans::testing::with_poisoned_output(|| {
         fx.coder
             .decode(&data, &scales, None, StreamFormat::Fastrans, 1)
     });

@@ -26,21 +26,21 @@
 // its preconditions hold, also inside `unsafe fn`s.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
-pub mod error;
-pub mod threads;
+mod error;
+pub(crate) mod threads;
 
-pub mod tables;
+pub(crate) mod tables;
 
 pub(crate) mod coding;
 
-pub mod lanes;
+pub(crate) mod lanes;
 pub(crate) mod simd;
 
 pub(crate) mod chunk;
 
 pub mod format;
 
-pub mod scale_coder;
+mod scale_coder;
 
 pub mod golomb;
 
@@ -52,6 +52,8 @@ mod test_rng;
 
 pub use error::{Error, Result};
 pub use format::compressai;
-pub use scale_coder::{ScaleCoder, StreamFormat};
+pub use scale_coder::{scale_rows_into, ScaleCoder, StreamFormat};
+pub use tables::parametric;
 pub use tables::pmf::pmf_to_quantized_cdf;
+pub use tables::scale_index::ScaleIndex;
 pub use tables::CdfTable;

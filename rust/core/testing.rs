@@ -6,7 +6,8 @@ pub use crate::chunk::{
     chunk_lanes, decode_chunk, decode_chunk_pair, decode_chunks_interleaved, encode_chunk,
 };
 pub use crate::coding::varint;
-pub use crate::format::{with_params, with_poisoned_output};
+pub use crate::format::fastrans_stream::{with_params, with_poisoned_output};
 pub use crate::lanes::{DecodeTarget, EncodeSource, CHECK_BLOCK};
+pub use crate::scale_coder::round_half_even;
 pub use crate::simd::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 pub use crate::tables::enc_symbol::EncSymbol;

@@ -4,11 +4,11 @@ pub mod stream;
 
 use std::sync::Arc;
 
-use fastrans::format::{self, Params};
-use fastrans::scale_coder::ScaleCoder;
-use fastrans::tables::parametric::gaussian_table;
+use fastrans::format::Params;
+use fastrans::parametric::gaussian_table;
 use fastrans::testing::EncodeSource;
 use fastrans::CdfTable;
+use fastrans::ScaleCoder;
 
 /// xorshift64*: deterministic test data without a dependency.
 pub struct Rng(pub u64);
@@ -106,7 +106,7 @@ pub fn seal(mut body: Vec<u8>) -> Vec<u8> {
 #[allow(dead_code)]
 pub fn cut_by<R>(params: Option<Params>, f: impl FnOnce() -> R) -> R {
     match params {
-        Some(p) => format::with_params(p, f),
+        Some(p) => fastrans::testing::with_params(p, f),
         None => f(),
     }
 }

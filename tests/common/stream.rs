@@ -2,10 +2,10 @@
 //! test table, decoding into poisoned memory, the sizes at every lane/chunk boundary.
 
 use fastrans::format::{self, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS};
-use fastrans::scale_coder::round_half_even;
-use fastrans::tables::parametric::gaussian_table;
-use fastrans::tables::scale_index::ScaleIndex;
+use fastrans::parametric::gaussian_table;
+use fastrans::testing::round_half_even;
 use fastrans::CdfTable;
+use fastrans::ScaleIndex;
 
 use super::{scale_table, Rng};
 
@@ -68,7 +68,8 @@ pub fn symbols_with_scales(n: usize, seed: u64, max_scale: f64) -> (Vec<i32>, Ve
 /// the decoder never wrote cannot pass for a decoded zero.
 #[allow(dead_code)]
 pub fn decode(table: &CdfTable, data: &[u8], indexes: &[i32], threads: usize) -> Vec<i32> {
-    format::with_poisoned_output(|| format::decode(table, data, indexes, threads)).expect("decode")
+    fastrans::testing::with_poisoned_output(|| format::decode(table, data, indexes, threads))
+        .expect("decode")
 }
 
 #[allow(dead_code)]

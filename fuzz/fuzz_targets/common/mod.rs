@@ -7,8 +7,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use fastrans::tables::parametric::{gaussian_table, laplace_table};
-use fastrans::scale_coder::ScaleCoder;
+use fastrans::parametric::{gaussian_table, laplace_table};
+use fastrans::ScaleCoder;
 use fastrans::CdfTable;
 
 /// Reads fields from the front of the fuzzer's input; runs dry as zeros.

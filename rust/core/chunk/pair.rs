@@ -25,7 +25,7 @@ use super::{chunk_lanes, chunk_slots};
 /// waiting on one round's latency. Chunks of 16 or more lanes keep it busy alone, and
 /// pairing them only adds register pressure, so they are decoded one after the other
 /// (docs/PERFORMANCE.md, "The AVX-512 decoder").
-/// The result is exactly that of [`decode_chunk`] on `a`, then on `b` (the first error in
+/// The result is exactly that of [`decode_chunk`](super::decode_chunk) on `a`, then on `b` (the first error in
 /// stream order).
 pub fn decode_chunk_pair<T: DecodeTarget>(
     table: &CdfTable,

@@ -52,7 +52,7 @@ pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
 /// states, 32-bit words, 16 lanes a chunk"); docs/FORMAT.md §5 gives what the extra lanes
 /// cost.
 pub const MIN_LANE_SYMBOLS: usize = 30 * 1024;
-/// Lanes the encoder uses at most (the format allows up to [`MAX_LANES`]).
+/// Lanes the encoder uses at most (the format allows up to 32).
 pub const ENCODER_MAX_LANES: usize = 16;
 /// Bytes of the CRC32C trailer.
 pub(super) const CRC_BYTES: usize = 4;

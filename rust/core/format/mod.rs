@@ -16,11 +16,12 @@
 pub mod compressai;
 mod crc_combine;
 mod fastrans_header;
-mod fastrans_stream;
+pub(crate) mod fastrans_stream;
 mod spare_buffers;
 
+pub use crate::lanes::{DecodeTarget, EncodeSource, CHECK_BLOCK};
 pub use fastrans_header::{header, symbol_count, Header};
 pub use fastrans_stream::{
-    decode, decode_with, encode, encode_with, fp32, with_params, with_poisoned_output, Params,
-    ENCODER_MAX_LANES, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1,
+    decode, decode_with, encode, encode_with, fp32, Params, ENCODER_MAX_LANES, MAX_CHUNK_SYMBOLS,
+    MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1,
 };

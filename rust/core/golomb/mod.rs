@@ -10,7 +10,7 @@
 //!   `Zigzag` writes EGk of `2v` for `v >= 0` and `-2v - 1` for `v < 0` (0, -1, 1, -2, ...
 //!   → 0, 1, 2, 3, ...); `CoolChic5` writes EGk of `2v - 1` for `v > 0` and `-2v` for
 //!   `v <= 0` (0, 1, -1, 2, ... → 0, 1, 2, 3, ...), Cool-Chic 5.x's parameter string.
-//! - Bits are MSB-first (see [`crate::golomb::bits`]). The zero padding to a whole byte comes after
+//! - Bits are MSB-first (see [`BitWriter`]). The zero padding to a whole byte comes after
 //!   the last code, except for `CoolChic5`, which puts it before the first one (as Cool-Chic
 //!   5.x does; its decoder is told the count, see [`decode_with`]).
 //! - Each value may have its own order ([`Orders::Each`]): Cool-Chic 5.x codes a module's
@@ -20,7 +20,7 @@
 //! - The decoder knows the longest prefix a valid value can have, so a run of zeros in
 //!   garbage input is an error after at most ~64 bits, never a long loop.
 
-pub mod bits;
+mod bits;
 
 pub use bits::{BitReader, BitWriter};
 

@@ -17,6 +17,4 @@ pub(crate) mod traits;
 pub(crate) mod words;
 
 pub(crate) use traits::Arrays;
-pub use traits::{
-    DecodeTarget, EncodeSource, ScaleRows, SourceArrays, CHECK_BLOCK, LANE_START, MAX_LANES,
-};
+pub use traits::{DecodeTarget, EncodeSource, SourceArrays, CHECK_BLOCK, MAX_LANES};

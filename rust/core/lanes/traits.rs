@@ -22,7 +22,7 @@ pub const LANE_START: u64 = 1;
 /// Inputs are checked a block of [`CHECK_BLOCK`] positions at a time, in a pass of their
 /// own (it vectorises) just before the block is coded, so the coding loop carries no
 /// per-element validity flags and reads the block again while it is still in cache. (The
-/// AVX-512 encoder checks `ScaleCoder`'s floats itself, [`ScaleRows`], and calls `check`
+/// AVX-512 encoder checks `ScaleCoder`'s floats itself, `ScaleRows`, and calls `check`
 /// only for a block where it flagged a position.)
 pub trait EncodeSource: Sync {
     /// The error for the first unusable position in `start..start + len`, if any. Called
@@ -77,7 +77,7 @@ pub(crate) enum Arrays<'a> {
 
 /// Where a decoder gets rows and puts its results. Positions are checked a block of
 /// [`CHECK_BLOCK`] at a time, just before the block is decoded (except by the AVX-512
-/// decoder for a target whose rows are a [`ScaleRows`], which checks them itself).
+/// decoder for a target whose rows are a `ScaleRows`, which checks them itself).
 pub trait DecodeTarget: Sync {
     /// What one decoded position becomes.
     type Out: Copy + Send + Sync + Default;

@@ -503,7 +503,7 @@ impl CdfTable {
     }
     /// Facts of row `i`. REQUIRES: `i < num_tables()` (use [`CdfTable::check_indexes`]).
     #[inline]
-    pub fn row(&self, i: usize) -> &Row {
+    pub(crate) fn row(&self, i: usize) -> &Row {
         &self.rows[i]
     }
     /// The rows in the vectorised decoder's layout (same indexing as [`CdfTable::row`]).
@@ -554,7 +554,7 @@ impl CdfTable {
 
     /// Encoder form of `bin` in `row`. REQUIRES: `bin <= row.max_value`.
     #[inline]
-    pub fn enc_symbol(&self, row: &Row, bin: u32) -> &EncSymbol {
+    pub(crate) fn enc_symbol(&self, row: &Row, bin: u32) -> &EncSymbol {
         &self.symbols[(row.base + bin) as usize]
     }
 
@@ -564,7 +564,7 @@ impl CdfTable {
     /// slot, and both candidate states are computed while the bucket's compare resolves
     /// (see `Bucket`); a slot outside the bucket's pair of bins is found by a short scan.
     #[inline(always)]
-    pub fn decode_step(&self, row: &Row, x: u64, precision: u32) -> (u32, u64) {
+    pub(crate) fn decode_step(&self, row: &Row, x: u64, precision: u32) -> (u32, u64) {
         let slot = (x & ((1u64 << precision) - 1)) as u32;
         let high = x >> precision;
         let bk = self.lookup[row.lookup_base as usize + (slot >> row.lookup_shift) as usize];

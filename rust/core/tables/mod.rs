@@ -16,10 +16,10 @@
 //! wants its own layout of a table builds it itself and parks it in the table
 //! ([`CdfTable`] keeps it without knowing its type).
 
-pub mod cdf_table;
+pub(crate) mod cdf_table;
 pub(crate) mod enc_symbol;
 pub mod parametric;
-pub mod pmf;
-pub mod scale_index;
+pub(crate) mod pmf;
+pub(crate) mod scale_index;
 
 pub use cdf_table::CdfTable;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use fastrans::tables::parametric;
+use fastrans::parametric;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
@@ -12,7 +12,7 @@ use crate::errors::detached;
 use crate::table::PyCdfTable;
 
 /// CompressAI's `GaussianConditional` table from the CDF at the upper bin edges, `center + 2`
-/// values per row (see `fastrans::tables::parametric::table_from_edges`).
+/// values per row (see `fastrans::parametric::table_from_edges`).
 #[pyfunction]
 #[pyo3(signature = (edges, centers, precision=16))]
 pub fn table_from_edges(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use fastrans::format;
-use fastrans::tables::parametric;
+use fastrans::parametric;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

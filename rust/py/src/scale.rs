@@ -8,8 +8,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use fastrans::scale_coder::scale_rows_into;
-use fastrans::tables::scale_index::ScaleIndex;
+use fastrans::scale_rows_into;
+use fastrans::ScaleIndex;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 

@@ -1,7 +1,7 @@
 //! `ScaleCoder`: floats → bytes → floats with the scale → row mapping fused into the coding
-//! pass (see `fastrans::scale_coder`), GIL released.
+//! pass (see `fastrans::ScaleCoder`), GIL released.
 
-use fastrans::scale_coder::{ScaleCoder, StreamFormat};
+use fastrans::{ScaleCoder, StreamFormat};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;

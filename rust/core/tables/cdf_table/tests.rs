@@ -223,7 +223,10 @@ fn a_kernel_layout_is_made_once_and_read_back_by_its_type() {
         vec![t.precision(); 2]
     });
     assert_eq!(first, Some(&vec![3u32, 3]));
-    assert_eq!(t.kernel_layout(|_| unreachable!("made once")), Some(&vec![3u32, 3]));
+    assert_eq!(
+        t.kernel_layout(|_| unreachable!("made once")),
+        Some(&vec![3u32, 3])
+    );
     assert_eq!(made, 1);
     // Another type finds the slot taken, and codes without a layout.
     assert_eq!(t.kernel_layout(|_| 7u8), None);
