@@ -1,4 +1,7 @@
-# Hand-written stubs of the native module, checked by `python -m mypy.stubtest fastrans._native`.
+# Stubs of the native module, grouped as the core is (errors, tables, streams, the scale
+# coder, exp-Golomb) and checked by `python -m mypy.stubtest fastrans._native`. Users call
+# the numpy API in `fastrans` (tables.py, streams.py, scale_coder.py, golomb.py), which
+# casts arrays once and gives these functions C-contiguous arrays of the stated dtypes.
 from typing import final
 
 import numpy as np
@@ -10,15 +13,13 @@ __all__ = [
     "TableMismatchError",
     "CdfTable",
     "pmf_to_quantized_cdf",
-    "BufferedEncoder",
-    "StreamDecoder",
-    "scale_indexes",
-    "encode_fastrans",
-    "decode_fastrans",
-    "fastrans_header",
     "gaussian_table",
     "laplace_table",
     "table_from_edges",
+    "scale_indexes",
+    "fastrans_header",
+    "BufferedEncoder",
+    "StreamDecoder",
     "ScaleCoder",
     "golomb_encode",
     "golomb_decode",
@@ -31,14 +32,23 @@ __all__ = [
     "golomb_best_k_i32",
 ]
 
-# --- errors ---
-class FastransError(ValueError): ...
-class CorruptStreamError(FastransError): ...
-class TableMismatchError(FastransError): ...
+# --- errors (rust/py/src/errors.rs) ---
 
-# --- tables, scales → rows, and CompressAI's stream ---
+class FastransError(ValueError):
+    """Base of the errors a stream or an input can cause; a ValueError, as in CompressAI."""
+
+class CorruptStreamError(FastransError):
+    """The bytes are damaged, truncated, or not a stream of this format."""
+
+class TableMismatchError(FastransError):
+    """A fastrans stream was written with another table (its fingerprint differs)."""
+
+# --- tables (rust/py/src/table.rs, parametric.rs, scale.rs) ---
+
 @final
 class CdfTable:
+    """Many quantized CDFs, validated once; every coder reads one."""
+
     def __new__(
         cls,
         cdfs: npt.NDArray[np.int32],
@@ -53,35 +63,77 @@ class CdfTable:
         tail_masses: npt.NDArray[np.float32],
         offsets: npt.NDArray[np.int32],
         precision: int = 16,
-    ) -> CdfTable: ...
+    ) -> CdfTable:
+        """One row per pmf, each quantized as CompressAI's ``pmf_to_quantized_cdf``."""
     @property
     def num_tables(self) -> int: ...
     @property
     def precision(self) -> int: ...
     @property
-    def fingerprint(self) -> int: ...
-    def cdfs(self) -> npt.NDArray[np.int32]: ...
+    def fingerprint(self) -> int:
+        """64-bit hash of the rows; a fastrans stream carries 32 bits of it."""
+    def cdfs(self) -> npt.NDArray[np.int32]:
+        """The CDFs, CompressAI layout (rows zero padded to the longest)."""
     def cdf_lengths(self) -> npt.NDArray[np.int32]: ...
     def offsets(self) -> npt.NDArray[np.int32]: ...
     def encode_compressai(
         self, symbols: npt.NDArray[np.int32], indexes: npt.NDArray[np.int32]
-    ) -> bytes: ...
+    ) -> bytes:
+        """One CompressAI stream, byte-identical to ``RansEncoder.encode_with_indexes``."""
     def decode_compressai(
         self, data: bytes, indexes: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.int32]: ...
+    def encode_fastrans(
+        self,
+        symbols: npt.NDArray[np.int32],
+        indexes: npt.NDArray[np.int32],
+        threads: int,
+    ) -> bytes:
+        """A fastrans stream (docs/FORMAT.md); ``threads`` 0 = every core."""
+    def decode_fastrans(
+        self, data: bytes, indexes: npt.NDArray[np.int32], threads: int
     ) -> npt.NDArray[np.int32]: ...
 
 def pmf_to_quantized_cdf(
     pmf: npt.NDArray[np.float32], precision: int = 16
-) -> npt.NDArray[np.int32]: ...
+) -> npt.NDArray[np.int32]:
+    """CompressAI-exact pmf → quantized CDF, ``len(pmf) + 1`` entries."""
+
+def gaussian_table(
+    scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
+) -> CdfTable:
+    """Discretized zero-mean Gaussians, one row per scale, CompressAI's layout."""
+
+def laplace_table(
+    scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
+) -> CdfTable:
+    """As ``gaussian_table`` for zero-mean Laplace distributions."""
+
+def table_from_edges(
+    edges: npt.NDArray[np.float32], centers: npt.NDArray[np.int32], precision: int = 16
+) -> CdfTable:
+    """CompressAI's exact ``GaussianConditional`` table from torch's CDF at the bin edges."""
+
 def scale_indexes(
     scales: npt.NDArray[np.float32],
     scale_table: npt.NDArray[np.float32],
     scale_bound: float = 0.11,
     finite: bool = False,
-) -> npt.NDArray[np.int32]: ...
+) -> npt.NDArray[np.int32]:
+    """CompressAI's ``build_indexes``: the row of each scale, in one native pass."""
+
+# --- streams (rust/py/src/format.rs) ---
+
+def fastrans_header(
+    data: bytes,
+) -> tuple[int, int, int, int, int, list[int], int, int]:
+    """(version, fingerprint32, symbols, lanes_log2, chunk_symbols, chunk_bytes,
+    header_bytes, crc), read by the decoder's own parser."""
 
 @final
 class BufferedEncoder:
+    """Symbols pushed over many calls, each with its own table; one CompressAI stream."""
+
     def __new__(cls) -> BufferedEncoder: ...
     def encode(
         self,
@@ -94,37 +146,20 @@ class BufferedEncoder:
 
 @final
 class StreamDecoder:
+    """One CompressAI stream decoded over many calls, in the order it was pushed."""
+
     def __new__(cls, data: bytes) -> StreamDecoder: ...
     def decode(self, table: CdfTable, indexes: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]: ...
     @property
     def remaining_bytes(self) -> int: ...
     def finish(self) -> None: ...
 
-# --- the fastrans stream (docs/FORMAT.md), its header, and the scale tables and coder ---
-def encode_fastrans(
-    table: CdfTable,
-    symbols: npt.NDArray[np.int32],
-    indexes: npt.NDArray[np.int32],
-    threads: int,
-) -> bytes: ...
-def decode_fastrans(
-    table: CdfTable, data: bytes, indexes: npt.NDArray[np.int32], threads: int
-) -> npt.NDArray[np.int32]: ...
-def fastrans_header(
-    data: bytes,
-) -> tuple[int, int, int, int, int, list[int], int, int]: ...
-def gaussian_table(
-    scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
-) -> CdfTable: ...
-def laplace_table(
-    scale_table: npt.NDArray[np.float64], precision: int, tail_mass: float
-) -> CdfTable: ...
-def table_from_edges(
-    edges: npt.NDArray[np.float32], centers: npt.NDArray[np.int32], precision: int = 16
-) -> CdfTable: ...
+# --- the scale coder (rust/py/src/scale_coder.rs) ---
 
 @final
 class ScaleCoder:
+    """Floats → bytes → floats: rounding, the scale → row lookup and coding in one pass."""
+
     def __new__(
         cls, table: CdfTable, scale_table: npt.NDArray[np.float32], scale_bound: float
     ) -> ScaleCoder: ...
@@ -147,7 +182,10 @@ class ScaleCoder:
     @property
     def num_tables(self) -> int: ...
 
-# --- exp-Golomb (docs/golomb.md) ---
+# --- exp-Golomb (rust/py/src/golomb.rs, docs/golomb.md) ---
+# `signed` is the signed-integer mapping's name; `k` one order for every value, `ks` one
+# order per value; the `_i32` forms take int32 arrays without a widening copy.
+
 def golomb_encode(values: npt.NDArray[np.int64], k: int, signed: str) -> bytes: ...
 def golomb_encode_each(
     values: npt.NDArray[np.int64], ks: npt.NDArray[np.uint8], signed: str

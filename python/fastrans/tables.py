@@ -172,7 +172,7 @@ class CdfTable:
         if check_format(format) == "compressai":
             threads_arg(threads)
             return self._native.encode_compressai(s, i)
-        return _native.encode_fastrans(self._native, s, i, threads_arg(threads))
+        return self._native.encode_fastrans(s, i, threads_arg(threads))
 
     def decode(
         self,
@@ -201,7 +201,7 @@ class CdfTable:
             threads_arg(threads)
             out = self._native.decode_compressai(raw, i)
         else:
-            out = _native.decode_fastrans(self._native, raw, i, threads_arg(threads))
+            out = self._native.decode_fastrans(raw, i, threads_arg(threads))
         return out.reshape(shape)
 
 

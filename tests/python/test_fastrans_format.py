@@ -31,11 +31,11 @@ def symbols_indexes(y, means, scales):
 def test_round_trip_and_thread_independence():
     y, means, scales = w1(300_000, 1)
     symbols, indexes = symbols_indexes(y, means, scales)
-    data = _native.encode_fastrans(TABLE, symbols, indexes, 1)
+    data = TABLE.encode_fastrans(symbols, indexes, 1)
     for threads in (0, 2, 8):
-        assert _native.encode_fastrans(TABLE, symbols, indexes, threads) == data
+        assert TABLE.encode_fastrans(symbols, indexes, threads) == data
         np.testing.assert_array_equal(
-            _native.decode_fastrans(TABLE, data, indexes, threads), symbols
+            TABLE.decode_fastrans(data, indexes, threads), symbols
         )
     compressai = TABLE.encode_compressai(symbols, indexes)
     assert len(data) <= len(compressai) * 1.0005 + 16
@@ -43,9 +43,9 @@ def test_round_trip_and_thread_independence():
 
 def test_empty_stream():
     empty = np.zeros(0, np.int32)
-    data = _native.encode_fastrans(TABLE, empty, empty, 0)
+    data = TABLE.encode_fastrans(empty, empty, 0)
     assert len(data) == 10
-    assert _native.decode_fastrans(TABLE, data, empty, 0).shape == (0,)
+    assert TABLE.decode_fastrans(data, empty, 0).shape == (0,)
 
 
 @settings(max_examples=60, deadline=None)
@@ -64,47 +64,47 @@ def test_empty_stream():
 def test_any_symbols_round_trip(items, threads):
     symbols = np.array([big if wide else small for big, small, _, wide in items], np.int32)
     indexes = np.array([row for _, _, row, _ in items], np.int32)
-    data = _native.encode_fastrans(TABLE, symbols, indexes, threads)
-    np.testing.assert_array_equal(_native.decode_fastrans(TABLE, data, indexes, 1), symbols)
+    data = TABLE.encode_fastrans(symbols, indexes, threads)
+    np.testing.assert_array_equal(TABLE.decode_fastrans(data, indexes, 1), symbols)
 
 
 def test_corruption_is_detected():
     y, means, scales = w1(5000, 2)
     symbols, indexes = symbols_indexes(y, means, scales)
-    data = _native.encode_fastrans(TABLE, symbols, indexes, 1)
+    data = TABLE.encode_fastrans(symbols, indexes, 1)
     for bit in range(0, len(data) * 8, 7):
         bad = bytearray(data)
         bad[bit // 8] ^= 1 << (bit % 8)
         with pytest.raises(CorruptStreamError):
-            _native.decode_fastrans(TABLE, bytes(bad), indexes, 1)
+            TABLE.decode_fastrans(bytes(bad), indexes, 1)
     with pytest.raises(CorruptStreamError):
-        _native.decode_fastrans(TABLE, data[:-1], indexes, 1)
+        TABLE.decode_fastrans(data[:-1], indexes, 1)
     with pytest.raises(CorruptStreamError):
-        _native.decode_fastrans(TABLE, data + b"\0", indexes, 1)
+        TABLE.decode_fastrans(data + b"\0", indexes, 1)
 
 
 def test_other_tables_raise_table_mismatch():
     y, means, scales = w1(100, 3)
     symbols, indexes = symbols_indexes(y, means, scales)
-    data = _native.encode_fastrans(TABLE, symbols, indexes, 1)
+    data = TABLE.encode_fastrans(symbols, indexes, 1)
     other = _native.laplace_table(SCALE_TABLE, 16, 1e-9)
     with pytest.raises(TableMismatchError):
-        _native.decode_fastrans(other, data, indexes, 1)
+        other.decode_fastrans(data, indexes, 1)
 
 
 def test_bad_arguments():
     s = np.zeros(4, np.int32)
     with pytest.raises(ValueError, match="indexes has 3"):
-        _native.encode_fastrans(TABLE, s, s[:3], 1)
+        TABLE.encode_fastrans(s, s[:3], 1)
     with pytest.raises(ValueError, match="out of range"):
-        _native.encode_fastrans(TABLE, s, np.full(4, 64, np.int32), 1)
+        TABLE.encode_fastrans(s, np.full(4, 64, np.int32), 1)
     with pytest.raises(ValueError, match="negative"):
-        _native.encode_fastrans(TABLE, s, s, -1)
-    data = _native.encode_fastrans(TABLE, s, s, 1)
+        TABLE.encode_fastrans(s, s, -1)
+    data = TABLE.encode_fastrans(s, s, 1)
     with pytest.raises(ValueError, match="holds 4 symbols"):
-        _native.decode_fastrans(TABLE, data, s[:3], 1)
+        TABLE.decode_fastrans(data, s[:3], 1)
     with pytest.raises(TypeError):
-        _native.decode_fastrans(TABLE, "text", s, 1)  # type: ignore[arg-type]
+        TABLE.decode_fastrans("text", s, 1)  # type: ignore[arg-type]
 
 
 def test_gaussian_table_layout():
@@ -143,7 +143,7 @@ def test_scale_coder_matches_the_array_path(fmt):
     if fmt == "compressai":
         assert data == TABLE.encode_compressai(symbols, indexes)
     else:
-        assert data == _native.encode_fastrans(TABLE, symbols, indexes, 1)
+        assert data == TABLE.encode_fastrans(symbols, indexes, 1)
     out = coder.decode(data, scales, means, fmt, 0)
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, symbols.astype(np.float32) + means)
@@ -232,8 +232,8 @@ rng = np.random.default_rng(5)
 n = 1_200_000
 idx = rng.integers(0, 64, size=n).astype(np.int32)
 sym = np.rint(rng.normal(0, 1, size=n) * st[idx]).astype(np.int32)
-data = _native.encode_fastrans(table, sym, idx, 1)
-out = [hashlib.sha256(_native.decode_fastrans(table, data, idx, 1).tobytes()).hexdigest()]
+data = table.encode_fastrans(sym, idx, 1)
+out = [hashlib.sha256(table.decode_fastrans(data, idx, 1).tobytes()).hexdigest()]
 out.append(hashlib.sha256(data).hexdigest())
 coder = _native.ScaleCoder(table, st.astype(np.float32), 0.11)
 scales = st[idx].astype(np.float32)
@@ -243,7 +243,7 @@ out.append(hashlib.sha256(coder.encode(values, scales, means, "fastrans", 1)).he
 bad = bytearray(data); bad[len(bad) // 2] ^= 4
 for d, ix in ((bytes(bad), idx), (data, (idx + 1) % 64)):
     try:
-        _native.decode_fastrans(table, d, ix, 1)
+        table.decode_fastrans(d, ix, 1)
         out.append("ok")
     except Exception as e:
         out.append(type(e).__name__ + ": " + str(e))

@@ -138,7 +138,7 @@ def test_unaligned_int32_indexes_are_realigned_by_the_facade() -> None:
     np.testing.assert_array_equal(TABLE.decode(data, idx), sym)
     # The native function itself refuses unaligned memory with a ValueError.
     with pytest.raises(ValueError, match="not aligned to 4 bytes") as info:
-        fastrans._native.decode_fastrans(TABLE._native, data, idx, 1)
+        TABLE._native.decode_fastrans(data, idx, 1)
     assert not isinstance(info.value, FastransError)
 
 

@@ -1,4 +1,5 @@
-//! Borrowing numpy arrays as slices, with errors that say how to fix the array.
+//! Borrowing numpy arrays as slices, with errors that say how to fix the array, and the
+//! other arguments every binding converts the same way (`threads`).
 //!
 //! The Python facade casts inputs to the right dtype and makes them C-contiguous once; here
 //! we only borrow (zero copy) and refuse anything else with a clear message. Index arrays
@@ -121,4 +122,13 @@ pub fn with_indexes<R>(shared: &[AtomicI32], f: impl FnOnce(&[i32]) -> R) -> R {
     let out = f(&buf);
     give_back(buf);
     out
+}
+
+/// `threads` as the core wants it: 0 = every core, n >= 1 = n threads.
+pub fn threads_arg(threads: i64) -> PyResult<usize> {
+    usize::try_from(threads).map_err(|_| {
+        PyValueError::new_err(format!(
+            "threads={threads} is negative: use None (every core) or a count >= 1"
+        ))
+    })
 }

@@ -7,8 +7,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::arrays::slice1;
+use crate::arrays::threads_arg;
 use crate::errors::{detached, guarded};
-use crate::fastrans_format::threads_arg;
 use crate::table::PyCdfTable;
 
 /// A table whose rows stand for the scales of a scale table.

@@ -1,13 +1,14 @@
-//! `CdfTable`, `pmf_to_quantized_cdf` and the CompressAI-format one-shot coders.
+//! `CdfTable` and `pmf_to_quantized_cdf` (the core's `tables`), with the table's one-shot
+//! coders in both stream formats as its methods, GIL released.
 
 use std::sync::Arc;
 
-use fastrans::{compressai, CdfTable};
+use fastrans::{compressai, format, CdfTable};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::arrays::{shared_i32, slice1, slice2, with_indexes};
+use crate::arrays::{shared_i32, slice1, slice2, threads_arg, with_indexes};
 use crate::errors::{detached, guarded};
 
 /// Many validated CDFs (see `fastrans.CdfTable`).
@@ -110,6 +111,41 @@ impl PyCdfTable {
         let table = &self.inner;
         let out = detached(py, || {
             with_indexes(i, |i| compressai::decode(table, data, i))
+        })?;
+        Ok(out.into_pyarray(py))
+    }
+
+    /// Encode `symbols[i]` with row `indexes[i]` into a fastrans stream.
+    fn encode_fastrans<'py>(
+        &self,
+        py: Python<'py>,
+        symbols: PyReadonlyArray1<'_, i32>,
+        indexes: PyReadonlyArray1<'_, i32>,
+        threads: i64,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let s = slice1(&symbols, "symbols")?;
+        let i = shared_i32(&indexes, "indexes")?;
+        let threads = threads_arg(threads)?;
+        let table = &self.inner;
+        let bytes = detached(py, || {
+            with_indexes(i, |i| format::encode(table, s, i, threads))
+        })?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Decode a fastrans stream, one symbol per index.
+    fn decode_fastrans<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        indexes: PyReadonlyArray1<'_, i32>,
+        threads: i64,
+    ) -> PyResult<Bound<'py, PyArray1<i32>>> {
+        let i = shared_i32(&indexes, "indexes")?;
+        let threads = threads_arg(threads)?;
+        let table = &self.inner;
+        let out = detached(py, || {
+            with_indexes(i, |i| format::decode(table, data, i, threads))
         })?;
         Ok(out.into_pyarray(py))
     }

@@ -1,9 +1,10 @@
-//! The autoregressive path: `BufferedEncoder` (many pushes, one flush) and `StreamDecoder`
-//! (one stream, many decode calls), CompressAI format.
+//! The byte streams (the core's `format`): the fastrans header as the decoder parses it,
+//! and the autoregressive path in CompressAI's format, `BufferedEncoder` (many pushes, one
+//! flush) and `StreamDecoder` (one stream, many decode calls).
 
 use std::sync::Mutex;
 
-use fastrans::compressai;
+use fastrans::{compressai, format};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -12,6 +13,26 @@ use pyo3::types::PyBytes;
 use crate::arrays::{shared_i32, slice1, with_indexes};
 use crate::errors::{detached, guarded};
 use crate::table::PyCdfTable;
+
+/// The fields of a fastrans stream's header, read by the decoder's own parser
+/// (`fastrans::format::header`): `(version, fingerprint32, symbols, lanes_log2,
+/// chunk_symbols, chunk_bytes, header_bytes, crc)`. `CorruptStreamError` when the CRC or
+/// the header does not hold.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn fastrans_header(data: &[u8]) -> PyResult<(u8, u32, u64, u32, u64, Vec<usize>, usize, u32)> {
+    let h = guarded(|| format::header(data))?;
+    Ok((
+        h.version,
+        h.fingerprint32,
+        h.symbols,
+        h.lanes_log2,
+        h.chunk_symbols,
+        h.chunk_bytes,
+        h.header_bytes,
+        h.crc,
+    ))
+}
 
 fn poisoned() -> PyErr {
     PyRuntimeError::new_err("a previous call on this coder failed mid-way; create a new one")
