@@ -288,9 +288,9 @@ class EntropyModel(nn.Module):
 
     def _source_digest(self) -> bytes:
         """The digest of what the tables are built from. Hashing every parameter on every
-        call was most of a small ``compress`` (about 0.4 ms of an EntropyBottleneck(192)'s
-        0.8 ms), so the digest is kept with a key that changes whenever a parameter can
-        have: each tensor's identity, storage address, shape and version counter
+        call would be most of a small ``compress`` (docs/entropy_models.md, "Speed: what a
+        call costs"), so the digest is kept with a key that changes whenever a parameter
+        can have: each tensor's identity, storage address, shape and version counter
         (bumped by every in-place write: optimiser steps, ``copy_``, ``load_state_dict``).
         The cache holds the tensors themselves, so an identity cannot be reused meanwhile.
         Writes through ``.data`` bypass version counters: after one, call

@@ -281,8 +281,8 @@ class GaussianConditional(EntropyModel):
             s = s / self.step
         cpu = cpu_f32(s.float())
         bound = float(self.lower_bound_scale.bound)
-        # NaN and infinite scales are refused inside the lookup's own pass (a separate
-        # torch.isfinite(...).all() took 4.7 ms on W1's 983,040 scales, the lookup 0.6).
+        # NaN and infinite scales are refused inside the lookup's own pass: a separate
+        # torch.isfinite(...).all() pass would cost several times the lookup.
         idx = torch.from_numpy(
             scale_indexes(cpu, self.scale_table.float().cpu(), bound, finite=True)
         )

@@ -26,10 +26,8 @@
 //!   of at most 255 rows, `symbol + base - offset` checked by the bin's row tag, as in the
 //!   AVX-512 kernel; for others, the row's fields and `escape::direct_bin`'s compare.
 //!
-//! On W1 (docs/PERFORMANCE.md, "The AVX2 encoder"; an AVX-512 Xeon under
-//! `FASTRANS_SIMD=avx2`, one thread) the loop takes 40 instructions a symbol against the
-//! scalar lanes' 65, and runs 1.43-1.63× as fast as they do (medians of paired rounds, six
-//! runs).
+//! The loop takes about 40 instructions a symbol against the scalar lanes' 65; what that
+//! buys on W1 is in docs/PERFORMANCE.md, "The AVX2 encoder".
 //!
 //! `ScaleCoder`'s floats are read here (`EncodeSource::arrays`): differences rounded by
 //! `vcvtps2dq` (nearest in MXCSR's mode, as the scalar magic-number rounding), scales

@@ -1,7 +1,7 @@
 //! The lanes decoder with AVX-512: eight lanes per instruction, in 64-bit elements.
 //!
-//! The AVX2 kernel (`simd/avx2_decode.rs`) was tuned on a Zen 3 host, where gathers are slow:
-//! it fetches the rows' and buckets' records with eight loads and a transpose, does
+//! The AVX2 kernel (`simd/avx2_decode.rs`) is built for CPUs whose gathers are slow: it
+//! fetches the rows' and buckets' records with eight loads and a transpose, does
 //! its compares eight wide in 32 bits, and moves to four-wide 64-bit vectors for the state
 //! update, with blends and movemasks between the two. On Intel cores with AVX-512 (and
 //! gathers without the GDS microcode penalty) a whole group of eight lanes fits one zmm

@@ -95,12 +95,9 @@ pub fn read_once(shared: &[AtomicI32]) -> Vec<i32> {
 const MAX_KEPT_BYTES: usize = 16 << 20;
 
 /// One index buffer kept between calls: fresh memory for every call is mapped page by page
-/// as the copy writes it. A call that only copies and checks W1's 983 040 indexes (then
-/// stops at the stream's count) took 0.49-0.50 ms with the kept buffer and 0.50-0.66 ms
-/// with fresh memory, against 0.16-0.20 ms without the copy (minimum of 300 calls, three
-/// alternating rounds, release build, Xeon with AVX-512, 2 vCPU). One 64-bit load for two
-/// indexes was slower (0.66-0.76 ms), so the loop stays one relaxed 32-bit load each.
-/// One buffer for the whole process, so memory kept while idle is bounded whatever the
+/// as the copy writes it, which the kept buffer avoids; the loop stays one relaxed 32-bit
+/// load an index, as pairing them in 64-bit loads was slower (docs/PERFORMANCE.md, "The
+/// index copy"). One buffer for the whole process, so memory kept while idle is bounded whatever the
 /// number of threads; a call that finds it taken allocates.
 static KEPT: Mutex<Option<Vec<i32>>> = Mutex::new(None);
 

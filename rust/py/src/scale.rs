@@ -1,7 +1,7 @@
 //! `scale_indexes`: CompressAI's `build_indexes`, bit-exact, GIL released.
 //!
-//! Building a [`ScaleIndex`] costs about 150 µs (its bucket table), a lookup 2 ns or less,
-//! so the index of the last scale table is kept: a model calling `build_indexes` on
+//! Building a [`ScaleIndex`] (its bucket table) costs as much as looking up about a
+//! hundred thousand scales, so the index of the last scale table is kept: a model calling `build_indexes` on
 //! every image pays the build once. The cache is taken with `try_lock`, so a thread
 //! holding it (or holding it when the process forked) never makes a caller wait: that
 //! caller builds its own index.
