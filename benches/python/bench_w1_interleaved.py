@@ -4,16 +4,16 @@ usage: python benches/python/bench_w1_interleaved.py [--rounds N] [--warm]
 
 The same systems and calls as a back-to-back comparison, but every round times each
 system once, in turn, and each keeps its best round. On a shared machine whose speed
-drifts by 2x over seconds, compare.py's "all repetitions of one system, then the next"
-can put one system's whole window in a slow spell; interleaving exposes every system to
-the same spells, so the ratios are the robust statistic.
+drifts by 2x over seconds, running all repetitions of one system, then the next, can put
+one system's whole window in a slow spell; interleaving exposes every system to the same
+spells, so the ratios are the robust statistic.
 
-`--warm` runs each job once, untimed, just before its timed run: on the 2026-12-01 host a
-call that follows an idle spell or another library's AVX-512 work runs about 1 ms slower
-(the clock ramping up), which weighs on millisecond calls and not on 50-200 ms ones. The
-default (cold) figures are the conservative ones, and are what a codec sees right after
-its network's forward pass. Needs compressai (numpy<2) and
-constriction: run it from the benchmark venv (`make bench-venv`, docs/PERFORMANCE.md).
+`--warm` runs each job once, untimed, just before its timed run: a call that follows an
+idle spell or another library's AVX-512 work can run about 1 ms slower while the clock
+ramps up (docs/PERFORMANCE.md), which weighs on millisecond calls and not on 50-200 ms
+ones. The default (cold) figures are the conservative ones, and are what a codec sees
+right after its network's forward pass. Needs compressai (numpy<2) and constriction: run
+it from the benchmark venv (`make bench-venv`, docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
