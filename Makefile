@@ -34,6 +34,10 @@ $(DEPS): pyproject.toml | $(PY)
 	$(call say,installing numpy / pytest / hypothesis / ruff / mypy (under a minute))
 	$(PIP) install -q "maturin>=1.7,<2" "numpy>=1.21" "pytest>=7" "hypothesis>=6" matplotlib ruff mypy
 	$(call say,installing torch (a ~3 GB download the first time: 2-6 min; later from pip's cache))
+	@free=$$(df -Pk $(VENV) | awk 'NR==2 {print int($$4 / 1048576)}'); \
+	if [ "$$free" -lt 10 ]; then \
+		echo "warning: $$free GiB free beside $(VENV); torch and its CUDA libraries need about 10 GiB while installing"; \
+	fi
 	$(PIP) install --progress-bar on "torch>=2.0"
 	touch $(DEPS)
 
