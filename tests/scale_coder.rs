@@ -415,3 +415,35 @@ proptest! {
         prop_assert_eq!(back, want);
     }
 }
+
+/// `decode_into` writes what `decode` returns, in both formats and on any thread count,
+/// over memory that held something else; it refuses a wrong-sized `out` before touching
+/// it, and reports damage as `decode` does.
+#[test]
+fn decode_into_writes_what_decode_returns() {
+    let c = coder();
+    let n = MAX_CHUNK_SYMBOLS + 3 * MIN_LANE_SYMBOLS + 7;
+    let (y, means, scales) = w1_floats(n, 91);
+    for fmt in [StreamFormat::Fastrans, StreamFormat::CompressAi] {
+        let data = c.encode(&y, &scales, Some(&means), fmt, 1).unwrap();
+        let want = c.decode(&data, &scales, Some(&means), fmt, 1).unwrap();
+        for threads in [1, 2] {
+            let mut out = vec![f32::NAN; n];
+            c.decode_into(&data, &scales, Some(&means), fmt, threads, &mut out)
+                .unwrap();
+            assert!(out == want, "{fmt:?} threads={threads}");
+        }
+        let mut short = vec![7.0f32; n - 1];
+        let err = c
+            .decode_into(&data, &scales, Some(&means), fmt, 1, &mut short)
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(ref m) if m.contains("out")));
+        assert!(short.iter().all(|&v| v == 7.0), "nothing written");
+        let mut out = vec![0.0f32; n];
+        let cut = &data[..data.len() - 3];
+        let err = c
+            .decode_into(cut, &scales, Some(&means), fmt, 1, &mut out)
+            .unwrap_err();
+        assert!(matches!(err, Error::CorruptStream(_)), "{fmt:?}: {err:?}");
+    }
+}

@@ -178,7 +178,9 @@ class ScaleCoder:
         means: npt.NDArray[np.float32] | None,
         format: str,
         threads: int,
-    ) -> npt.NDArray[np.float32]: ...
+        out: npt.NDArray[np.float32] | None = None,
+    ) -> npt.NDArray[np.float32]:
+        """Into ``out`` when given (writeable float32, as many elements), returned."""
     @property
     def num_tables(self) -> int: ...
 

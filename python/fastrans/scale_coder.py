@@ -142,11 +142,15 @@ class ScaleCoder:
         *,
         format: str = "fastrans",
         threads: int | None = None,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         """Decode a stream from :meth:`encode` with the same ``scales`` and ``means``.
 
         Returns float32 ``symbols + means`` in the shape of ``scales`` (the value
         ``encode`` saw, rounded). ``format`` must be the encoder's; ``threads`` as there.
+        With ``out`` (a writeable, C-contiguous float32 array of as many elements, e.g.
+        one item of a batch), the values are decoded into it and ``out`` is returned;
+        after an error its contents are unspecified.
 
         Raises:
             CorruptStreamError: the stream is damaged, truncated or has trailing bytes
@@ -157,11 +161,28 @@ class ScaleCoder:
         """
         shape = shape_of(scales)
         s = as_f32(scales, "scales")
-        out = self._native.decode(
+        flat = None if out is None else _out_array(out, s.size)
+        decoded = self._native.decode(
             as_bytes(data),
             s,
             self._means(means, s.size),
             check_format(format),
             threads_arg(threads),
+            flat,
         )
-        return out.reshape(shape)
+        return decoded.reshape(shape) if out is None else out
+
+
+def _out_array(out: Any, size: int) -> np.ndarray:
+    """``out`` as the flat float32 view the decoder writes, or the error saying why not."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != np.float32:
+        raise ValueError(f"out has dtype {out.dtype}: decoding writes float32")
+    if out.size != size:
+        raise ValueError(f"out has {out.size} elements but scales has {size}: give one per scale")
+    if not out.flags.c_contiguous or not out.flags.aligned:
+        raise ValueError("out must be C-contiguous and aligned: decode into a fresh array")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    return out.reshape(-1)

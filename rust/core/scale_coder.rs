@@ -436,9 +436,7 @@ impl ScaleCoder {
         match format {
             StreamFormat::Fastrans => format::decode_with(&self.table, data, &tgt, n, threads),
             StreamFormat::CompressAi => {
-                tgt.check(0, n)?;
-                let rows: Vec<i32> = (0..n).map(|i| tgt.row(i) as i32).collect();
-                let symbols = compressai::decode(&self.table, data, &rows)?;
+                let symbols = self.compressai_symbols(data, &tgt, n)?;
                 Ok(symbols
                     .iter()
                     .enumerate()
@@ -446,6 +444,47 @@ impl ScaleCoder {
                     .collect())
             }
         }
+    }
+
+    /// [`ScaleCoder::decode`] into `out`, one element per scale, so a batch decodes each
+    /// item into its own row of one array. Bad arguments are refused before `out` is
+    /// touched; on a damaged stream `out` holds unspecified values.
+    pub fn decode_into(
+        &self,
+        data: &[u8],
+        scales: &[f32],
+        means: Option<&[f32]>,
+        format: StreamFormat,
+        threads: usize,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let n = scales.len();
+        check_len("out", out.len(), n)?;
+        if let Some(m) = means {
+            check_len("means", m.len(), n)?;
+        }
+        let tgt = FloatTarget {
+            scales,
+            means,
+            index: &self.index,
+        };
+        match format {
+            StreamFormat::Fastrans => format::decode_into(&self.table, data, &tgt, out, threads),
+            StreamFormat::CompressAi => {
+                let symbols = self.compressai_symbols(data, &tgt, n)?;
+                for (i, (o, &s)) in out.iter_mut().zip(&symbols).enumerate() {
+                    *o = tgt.value(i, s);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The symbols of a CompressAI stream, each with the row of its scale.
+    fn compressai_symbols(&self, data: &[u8], tgt: &FloatTarget<'_>, n: usize) -> Result<Vec<i32>> {
+        tgt.check(0, n)?;
+        let rows: Vec<i32> = (0..n).map(|i| tgt.row(i) as i32).collect();
+        compressai::decode(&self.table, data, &rows)
     }
 }
 

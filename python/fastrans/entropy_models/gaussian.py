@@ -361,16 +361,17 @@ class GaussianConditional(EntropyModel):
                 self._ready_table(), self.scale_table, float(self.lower_bound_scale.bound)
             )
             m = cpu_f32(means) if means is not None else None
-            outs = [
+            # Each item decodes into its own row of one array: no per-item arrays to stack.
+            out = np.empty(tuple(indexes.shape), np.float32)
+            for b, data in enumerate(items):
                 coder.decode(
                     data,
                     scales[b],
                     None if m is None else m[b],
                     format=self.stream_format,
                     threads=self.threads,
+                    out=out[b],
                 )
-                for b, data in enumerate(items)
-            ]
-            out = torch.from_numpy(outs[0][None] if len(outs) == 1 else np.stack(outs))
-            return out.to(means.device if means is not None else indexes.device)
+            result = torch.from_numpy(out)
+            return result.to(means.device if means is not None else indexes.device)
         return super().decompress(strings, indexes, dtype, means)

@@ -101,7 +101,7 @@ fn chunk_slots<'a, O>(
 
 /// An initialised slice seen as output slots, for the public entry points.
 #[inline]
-fn slots<O>(out: &mut [O]) -> &mut [MaybeUninit<O>] {
+pub(crate) fn slots<O>(out: &mut [O]) -> &mut [MaybeUninit<O>] {
     // SAFETY: `MaybeUninit<O>` has the layout of `O`, and the decoders only ever store
     // initialised values through the slots (`MaybeUninit::write` in `put_values` and
     // `finish_chunk`; targets never see the slots), never `uninit()`, so `out` is still

@@ -22,7 +22,7 @@
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 
-use crate::chunk::{chunk_lanes, decode_chunk_into, decode_chunk_pair_into, encode_chunk};
+use crate::chunk::{chunk_lanes, decode_chunk_into, decode_chunk_pair_into, encode_chunk, slots};
 use crate::coding::varint;
 use crate::error::{Error, Result};
 use crate::format::crc_combine::crc32c_combine;
@@ -528,8 +528,6 @@ pub fn decode_with<T: DecodeTarget>(
     n: usize,
     threads: usize,
 ) -> Result<Vec<T::Out>> {
-    threads::check(threads)?;
-    let layout = parse(table, data, n).map_err(|e| unless_damaged(data, e))?;
     // Decoded straight into fresh memory: zero-filling it first was a serial pass over
     // the output (and its page faults) before any chunk started, the serial part that
     // held a two-thread decode back.
@@ -540,6 +538,39 @@ pub fn decode_with<T: DecodeTarget>(
         // `MaybeUninit`.
         unsafe { std::ptr::write_bytes(slots.as_mut_ptr(), 0xA5, n) };
     }
+    decode_slots(table, data, tgt, slots, threads)?;
+    // SAFETY: `slots` is `out`'s first `n` elements of capacity, and `decode_slots`
+    // returned `Ok`, so it wrote every one of them (an error returned above, dropping
+    // `out` with length 0).
+    unsafe { out.set_len(n) };
+    Ok(out)
+}
+
+/// [`decode_with`] into `out` (one element per position, `out.len()` of them), for a
+/// caller that owns the memory, e.g. one row of a batch. On an error `out` holds
+/// unspecified values (some positions decoded, others as they were).
+pub fn decode_into<T: DecodeTarget>(
+    table: &CdfTable,
+    data: &[u8],
+    tgt: &T,
+    out: &mut [T::Out],
+    threads: usize,
+) -> Result<()> {
+    decode_slots(table, data, tgt, slots(out), threads)
+}
+
+/// The decoder behind [`decode_with`] and [`decode_into`]: when it returns `Ok`, every
+/// element of `slots` has been written.
+fn decode_slots<T: DecodeTarget>(
+    table: &CdfTable,
+    data: &[u8],
+    tgt: &T,
+    slots: &mut [MaybeUninit<T::Out>],
+    threads: usize,
+) -> Result<()> {
+    threads::check(threads)?;
+    let n = slots.len();
+    let layout = parse(table, data, n).map_err(|e| unless_damaged(data, e))?;
     let cs = layout.params.chunk_symbols;
     let lanes = layout.params.lanes;
     // Each chunk's CRC32C is taken by the thread that decodes it, just before (which also
@@ -614,12 +645,10 @@ pub fn decode_with<T: DecodeTarget>(
     if crc != stored {
         return Err(crc_mismatch());
     }
-    // SAFETY: `slots` is `out`'s first `n` elements of capacity. The chunks partition it
-    // (`parse` checked that their sizes add up to `n`), every chunk's decode returned `Ok`
-    // (an error returned above, dropping `out` with length 0), and a decode that returns
+    // Every element is written: the chunks partition `slots` (`parse` checked that their
+    // sizes add up to `n`), every chunk's decode returned `Ok`, and a decode that returns
     // `Ok` has written every element of its slots (`decode_chunk_into`).
-    unsafe { out.set_len(n) };
-    Ok(out)
+    Ok(())
 }
 
 thread_local! {

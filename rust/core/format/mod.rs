@@ -22,6 +22,6 @@ mod spare_buffers;
 pub use crate::lanes::{DecodeTarget, EncodeSource, CHECK_BLOCK};
 pub use fastrans_header::{header, symbol_count, Header};
 pub use fastrans_stream::{
-    decode, decode_with, encode, encode_with, fp32, Params, ENCODER_MAX_LANES, MAX_CHUNK_SYMBOLS,
-    MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1,
+    decode, decode_into, decode_with, encode, encode_with, fp32, Params, ENCODER_MAX_LANES,
+    MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1,
 };

@@ -9,7 +9,10 @@
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 
-use numpy::{Element, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    Element, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray1,
+    PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -17,6 +20,20 @@ use pyo3::prelude::*;
 pub fn slice1<'a, T: Element>(a: &'a PyReadonlyArray1<'_, T>, what: &str) -> PyResult<&'a [T]> {
     check_aligned(a.len(), a.data(), what)?;
     a.as_slice().map_err(|_| {
+        PyValueError::new_err(format!(
+            "{what} must be C-contiguous: pass numpy.ascontiguousarray({what})"
+        ))
+    })
+}
+
+/// The elements of a writeable 1-D array, or a ValueError naming `what` (read-only,
+/// borrowed elsewhere, not C-contiguous or misaligned).
+pub fn slice1_mut<'a, T: Element>(
+    a: &'a mut PyReadwriteArray1<'_, T>,
+    what: &str,
+) -> PyResult<&'a mut [T]> {
+    check_aligned(a.len(), a.data(), what)?;
+    a.as_slice_mut().map_err(|_| {
         PyValueError::new_err(format!(
             "{what} must be C-contiguous: pass numpy.ascontiguousarray({what})"
         ))

@@ -2,12 +2,12 @@
 //! pass (see `fastrans::ScaleCoder`), GIL released.
 
 use fastrans::{ScaleCoder, StreamFormat};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::arrays::slice1;
-use crate::arrays::threads_arg;
+use crate::arrays::{slice1, slice1_mut, threads_arg};
 use crate::errors::{detached, guarded};
 use crate::table::PyCdfTable;
 
@@ -50,7 +50,10 @@ impl PyScaleCoder {
         Ok(PyBytes::new(py, &bytes))
     }
 
-    /// Decode to `symbol + mean` (float32), one per scale.
+    /// Decode to `symbol + mean` (float32), one per scale; into `out` when given (a
+    /// writeable float32 array of as many elements), which is returned.
+    #[pyo3(signature = (data, scales, means, format, threads, out=None))]
+    #[allow(clippy::too_many_arguments)]
     fn decode<'py>(
         &self,
         py: Python<'py>,
@@ -59,12 +62,25 @@ impl PyScaleCoder {
         means: Option<PyReadonlyArray1<'_, f32>>,
         format: &str,
         threads: i64,
+        out: Option<Bound<'py, PyArray1<f32>>>,
     ) -> PyResult<Bound<'py, PyArray1<f32>>> {
         let s = slice1(&scales, "scales")?;
         let (m, fmt, threads) = shared_args(&means, format, threads)?;
         let coder = &self.inner;
-        let out = detached(py, || coder.decode(data, s, m, fmt, threads))?;
-        Ok(out.into_pyarray(py))
+        let Some(out) = out else {
+            let out = detached(py, || coder.decode(data, s, m, fmt, threads))?;
+            return Ok(out.into_pyarray(py));
+        };
+        {
+            let mut rw = out.try_readwrite().map_err(|e| {
+                PyValueError::new_err(format!(
+                    "out must be a writeable array no other call uses: {e}"
+                ))
+            })?;
+            let o = slice1_mut(&mut rw, "out")?;
+            detached(py, || coder.decode_into(data, s, m, fmt, threads, o))?;
+        }
+        Ok(out)
     }
 
     /// Number of table rows (= scale table entries).
