@@ -65,6 +65,22 @@ pub trait EncodeSource: Sync {
     fn get(&self, i: usize) -> (i32, usize);
     /// [`EncodeSource::get`] for positions `base .. base + N`, the hot loop's batch (a
     /// source can hoist its bounds checks and fields out of the per-element work).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::EncodeSource;
+    ///
+    /// struct Squares;
+    /// impl EncodeSource for Squares {
+    ///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+    ///     fn get(&self, i: usize) -> (i32, usize) { ((i * i) as i32, i % 2) }
+    /// }
+    /// // The default calls `get` for each position of the batch.
+    /// let (mut symbols, mut rows) = ([0; 4], [0; 4]);
+    /// Squares.get_round(2, &mut symbols, &mut rows);
+    /// assert_eq!((symbols, rows), ([4, 9, 16, 25], [0, 1, 0, 1]));
+    /// ```
     #[inline(always)]
     fn get_round<const N: usize>(&self, base: usize, syms: &mut [i32; N], rows: &mut [usize; N]) {
         for k in 0..N {
@@ -148,6 +164,24 @@ pub trait DecodeTarget: Sync {
     fn row(&self, i: usize) -> usize;
     /// [`DecodeTarget::row`] for positions `base .. base + N` (see
     /// [`EncodeSource::get_round`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::DecodeTarget;
+    ///
+    /// struct Alternate;
+    /// impl DecodeTarget for Alternate {
+    ///     type Out = i32;
+    ///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+    ///     fn row(&self, i: usize) -> usize { i % 2 }
+    ///     fn value(&self, _i: usize, symbol: i32) -> i32 { symbol }
+    /// }
+    /// // The default calls `row` for each position of the batch.
+    /// let mut rows = [0; 4];
+    /// Alternate.rows(5, &mut rows);
+    /// assert_eq!(rows, [1, 0, 1, 0]);
+    /// ```
     #[inline(always)]
     fn rows<const N: usize>(&self, base: usize, rows: &mut [usize; N]) {
         for (k, row) in rows.iter_mut().enumerate() {
@@ -173,6 +207,24 @@ pub trait DecodeTarget: Sync {
     /// [`DecodeTarget::value`] for positions `base .. base + N` (see
     /// [`EncodeSource::get_round`]). The decoder itself stores them: its output may be
     /// uninitialised memory, so which slots get written must not rest on a target.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::DecodeTarget;
+    ///
+    /// /// Symbols plus a per-position mean.
+    /// struct PlusMean<'a>(&'a [f32]);
+    /// impl DecodeTarget for PlusMean<'_> {
+    ///     type Out = f32;
+    ///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+    ///     fn row(&self, _i: usize) -> usize { 0 }
+    ///     fn value(&self, i: usize, symbol: i32) -> f32 { symbol as f32 + self.0[i] }
+    /// }
+    /// // The default calls `value` for each position of the batch.
+    /// let target = PlusMean(&[0.5, 0.25, 0.0]);
+    /// assert_eq!(target.values(1, &[2, -1]), [2.25, -1.0]);
+    /// ```
     #[inline(always)]
     fn values<const N: usize>(&self, base: usize, symbols: &[i32; N]) -> [Self::Out; N] {
         std::array::from_fn(|k| self.value(base + k, symbols[k]))
