@@ -7,6 +7,24 @@
 use std::fmt;
 
 /// What went wrong. Messages name the argument, the value and, where there is one, the fix.
+///
+/// The enum is `#[non_exhaustive]`: a `match` on it needs a wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{format, CdfTable, Error};
+///
+/// let table = CdfTable::new(&[0, 8, 16], 3, &[3], &[0], 4)?;
+/// let mut bytes = format::encode(&table, &[0, 0, 0], &[0, 0, 0], 1)?;
+/// bytes[6] ^= 1; // a flipped bit fails the stream's CRC
+/// match format::decode(&table, &bytes, &[0, 0, 0], 1) {
+///     Err(Error::CorruptStream(msg)) => assert!(msg.contains("CRC32C")),
+///     other => panic!("expected a corrupt stream, got {other:?}"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -20,6 +38,18 @@ pub enum Error {
 }
 
 /// Result alias used across the crate.
+///
+/// # Examples
+///
+/// ```
+/// use fastrans::pmf_to_quantized_cdf;
+///
+/// fn uniform_cdf(symbols: usize) -> fastrans::Result<Vec<u32>> {
+///     pmf_to_quantized_cdf(&vec![1.0; symbols], 16)
+/// }
+/// assert_eq!(uniform_cdf(4).unwrap(), [0, 16384, 32768, 49152, 65536]);
+/// assert!(uniform_cdf(0).is_err()); // an empty pmf
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {

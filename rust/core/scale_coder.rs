@@ -24,6 +24,17 @@ use crate::tables::cdf_table::CdfTable;
 use crate::tables::scale_index::ScaleIndex;
 
 /// Which stream a [`ScaleCoder`] writes or reads.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::StreamFormat;
+///
+/// assert_eq!(StreamFormat::parse("compressai")?, StreamFormat::CompressAi);
+/// assert_ne!(StreamFormat::Fastrans, StreamFormat::CompressAi);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamFormat {
     /// Our framed, checksummed, parallel stream (`format/fastrans_stream.rs`).
@@ -34,6 +45,18 @@ pub enum StreamFormat {
 
 impl StreamFormat {
     /// `"fastrans"` or `"compressai"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{Error, StreamFormat};
+    ///
+    /// assert_eq!(StreamFormat::parse("fastrans")?, StreamFormat::Fastrans);
+    /// let err = StreamFormat::parse("FASTRANS").unwrap_err(); // names are lower case
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "fastrans" => Ok(StreamFormat::Fastrans),
@@ -66,7 +89,36 @@ fn fits_i32(r: f32) -> bool {
     (-2_147_483_648.0..2_147_483_648.0).contains(&r)
 }
 
-/// A table whose rows stand for the entries of a scale table (see the module doc).
+/// A table whose rows stand for the entries of a scale table: floats in, bytes out.
+///
+/// Encoding codes `round(values - means)` (`f32` subtraction, round half to even) with
+/// the row each scale maps to (CompressAI's `build_indexes`, see [`ScaleIndex`]), in one
+/// pass and without a symbol or index array for the fastrans format; decoding returns
+/// `symbol + mean`. [`ScaleCoder::table`] gives the table back.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use std::sync::Arc;
+/// use fastrans::{parametric, ScaleCoder, StreamFormat};
+///
+/// let scale_table = [0.11f32, 0.5, 1.0, 2.0, 4.0];
+/// let scales_f64: Vec<f64> = scale_table.iter().map(|&s| f64::from(s)).collect();
+/// let table = Arc::new(parametric::gaussian_table(&scales_f64, 16, 1e-9)?);
+/// let coder = ScaleCoder::new(table, &scale_table, 0.11)?;
+/// assert_eq!(coder.table().num_tables(), 5);
+///
+/// let values = [0.2f32, -1.7, 3.4, 0.0, 12.0];
+/// let scales = [0.3f32, 1.0, 2.5, 0.1, 4.0];
+/// let means = [0.1f32, 0.0, 0.5, 0.0, 1.0];
+/// let bytes = coder.encode(&values, &scales, Some(&means), StreamFormat::Fastrans, 0)?;
+/// let decoded = coder.decode(&bytes, &scales, Some(&means), StreamFormat::Fastrans, 0)?;
+/// let dequantized: Vec<f32> =
+///     values.iter().zip(&means).map(|(v, m)| (v - m).round_ties_even() + m).collect();
+/// assert_eq!(decoded, dequantized);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ScaleCoder {
     table: Arc<CdfTable>,
@@ -309,6 +361,24 @@ fn first_bad_input(
 /// inside their loops; `simd/avx2_scale.rs`), the same rows and the same error either
 /// way. With `finite`, infinite scales are refused too
 /// ([`ScaleIndex::rows_into_checked`]).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{scale_rows_into, Error, ScaleIndex};
+///
+/// let index = ScaleIndex::new(&[0.11, 0.5, 1.0, 4.0], 0.11)?;
+/// let scales: Vec<f32> = (0..100).map(|i| i as f32 * 0.05).collect();
+/// let (mut fast, mut plain) = (vec![0; 100], vec![0; 100]);
+/// scale_rows_into(&index, &scales, &mut fast, true)?;
+/// index.rows_into_checked(&scales, &mut plain, true)?;
+/// assert_eq!(fast, plain);
+///
+/// let err = scale_rows_into(&index, &[f32::INFINITY], &mut fast[..1], true).unwrap_err();
+/// assert!(matches!(err, Error::InvalidArgument(_)));
+/// # Ok(()) }
+/// ```
 pub fn scale_rows_into(
     index: &ScaleIndex,
     scales: &[f32],
@@ -355,7 +425,28 @@ fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
 }
 
 impl ScaleCoder {
-    /// REQUIRES: `scale_table` has one finite entry per table row, `scale_bound` finite.
+    /// A coder for `table`, whose row `i` stands for scale `scale_table[i]`; scales below
+    /// `scale_bound` code with the bound's row.
+    ///
+    /// REQUIRES: `scale_table` has one finite entry per table row, `scale_bound` finite
+    /// (an [`Error::InvalidArgument`] otherwise).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use std::sync::Arc;
+    /// use fastrans::{parametric, Error, ScaleCoder};
+    ///
+    /// let scale_table = [0.11f32, 0.5, 1.0];
+    /// let table = Arc::new(parametric::gaussian_table(&[0.11, 0.5, 1.0], 16, 1e-9)?);
+    /// let coder = ScaleCoder::new(Arc::clone(&table), &scale_table, 0.11)?;
+    /// assert_eq!(coder.table().num_tables(), 3);
+    ///
+    /// let err = ScaleCoder::new(table, &scale_table[..2], 0.11).unwrap_err(); // 2 scales, 3 rows
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn new(table: Arc<CdfTable>, scale_table: &[f32], scale_bound: f32) -> Result<Self> {
         if scale_table.len() != table.num_tables() {
             return Err(Error::invalid(format!(
@@ -369,18 +460,77 @@ impl ScaleCoder {
     }
 
     /// The table the coder codes with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// # use std::sync::Arc;
+    /// # use fastrans::{parametric, ScaleCoder, StreamFormat};
+    /// # let scale_table = [0.11f32, 0.5, 1.0, 2.0, 4.0];
+    /// # let scales_f64: Vec<f64> = scale_table.iter().map(|&s| f64::from(s)).collect();
+    /// # let table = Arc::new(parametric::gaussian_table(&scales_f64, 16, 1e-9)?);
+    /// # let coder = ScaleCoder::new(table, &scale_table, 0.11)?;
+    /// // The same rows as the coder's fused path, for the integer coders.
+    /// let rows = coder.indexes(&[0.3, 3.0])?;
+    /// let bytes = fastrans::compressai::encode(coder.table(), &[1, -2], &rows)?;
+    /// let decoded = coder.decode(&bytes, &[0.3, 3.0], None, StreamFormat::CompressAi, 1)?;
+    /// assert_eq!(decoded, [1.0, -2.0]);
+    /// # Ok(()) }
+    /// ```
     pub fn table(&self) -> &Arc<CdfTable> {
         &self.table
     }
 
     /// The row of every scale (what `scale_indexes` returns), NaN refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// # use std::sync::Arc;
+    /// # use fastrans::{parametric, ScaleCoder, StreamFormat};
+    /// # let scale_table = [0.11f32, 0.5, 1.0, 2.0, 4.0];
+    /// # let scales_f64: Vec<f64> = scale_table.iter().map(|&s| f64::from(s)).collect();
+    /// # let table = Arc::new(parametric::gaussian_table(&scales_f64, 16, 1e-9)?);
+    /// # let coder = ScaleCoder::new(table, &scale_table, 0.11)?;
+    /// // Scale table [0.11, 0.5, 1.0, 2.0, 4.0], bound 0.11.
+    /// assert_eq!(coder.indexes(&[0.05, 0.7, 2.0, 100.0])?, [0, 2, 3, 4]);
+    /// let err = coder.indexes(&[f32::NAN]).unwrap_err();
+    /// assert!(matches!(err, fastrans::Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn indexes(&self, scales: &[f32]) -> Result<Vec<i32>> {
         let mut rows = vec![0i32; scales.len()];
         scale_rows_into(&self.index, scales, &mut rows, false)?;
         Ok(rows)
     }
 
-    /// Encode `round(values - means)` with the rows of `scales`.
+    /// Encode `round(values - means)` with the rows of `scales` (`means` absent: zero) into
+    /// `format`'s stream. `threads` as in [`format::encode`] (the fastrans format only).
+    /// A NaN, an infinite value or a symbol outside `i32` is an
+    /// [`Error::InvalidArgument`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// # use std::sync::Arc;
+    /// # use fastrans::{parametric, ScaleCoder, StreamFormat};
+    /// # let scale_table = [0.11f32, 0.5, 1.0, 2.0, 4.0];
+    /// # let scales_f64: Vec<f64> = scale_table.iter().map(|&s| f64::from(s)).collect();
+    /// # let table = Arc::new(parametric::gaussian_table(&scales_f64, 16, 1e-9)?);
+    /// # let coder = ScaleCoder::new(table, &scale_table, 0.11)?;
+    /// let (values, scales) = ([0.4f32, -2.6, 1.5], [0.5f32, 1.0, 2.0]);
+    /// let bytes = coder.encode(&values, &scales, None, StreamFormat::CompressAi, 1)?;
+    /// // CompressAI's stream of the rounded symbols, byte for byte.
+    /// let rows = coder.indexes(&scales)?;
+    /// assert_eq!(bytes, fastrans::compressai::encode(coder.table(), &[0, -3, 2], &rows)?);
+    ///
+    /// let err = coder.encode(&[f32::NAN], &[1.0], None, StreamFormat::Fastrans, 1).unwrap_err();
+    /// assert!(matches!(err, fastrans::Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn encode(
         &self,
         values: &[f32],
@@ -415,7 +565,32 @@ impl ScaleCoder {
         }
     }
 
-    /// Decode to `symbol + mean` (f32), one per scale.
+    /// Decode to `symbol + mean` (f32), one per scale: `scales` and `means` must be the
+    /// encoder's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// # use std::sync::Arc;
+    /// # use fastrans::{parametric, ScaleCoder, StreamFormat};
+    /// # let scale_table = [0.11f32, 0.5, 1.0, 2.0, 4.0];
+    /// # let scales_f64: Vec<f64> = scale_table.iter().map(|&s| f64::from(s)).collect();
+    /// # let table = Arc::new(parametric::gaussian_table(&scales_f64, 16, 1e-9)?);
+    /// # let coder = ScaleCoder::new(table, &scale_table, 0.11)?;
+    /// let (scales, means) = ([1.0f32, 2.0, 4.0], [0.25f32, -0.5, 10.0]);
+    /// let fmt = StreamFormat::Fastrans;
+    /// let bytes = coder.encode(&[1.0, -3.0, 17.2], &scales, Some(&means), fmt, 1)?;
+    /// let decoded = coder.decode(&bytes, &scales, Some(&means), fmt, 1)?;
+    /// assert_eq!(decoded, [1.25, -2.5, 17.0]);
+    ///
+    /// // Another table: the fastrans header's fingerprint tells.
+    /// let laplace = Arc::new(parametric::laplace_table(&scales_f64, 16, 1e-9)?);
+    /// let other = ScaleCoder::new(laplace, &scale_table, 0.11)?;
+    /// let err = other.decode(&bytes, &scales, Some(&means), fmt, 1).unwrap_err();
+    /// assert!(matches!(err, fastrans::Error::TableMismatch(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn decode(
         &self,
         data: &[u8],

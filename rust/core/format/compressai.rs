@@ -60,6 +60,28 @@ fn get_symbol(x: &mut u64, r: &mut WordReader<'_>, table: &CdfTable, index: i32)
 }
 
 /// Encode `symbols[i]` with row `indexes[i]` into CompressAI's stream.
+///
+/// The table must have precision 16 ([`PRECISION`]) and every index name a row
+/// ([`Error::InvalidArgument`] otherwise); any `i32` symbol codes, those outside its row
+/// through the escape bin.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{compressai, CdfTable};
+///
+/// // Symbols -1, 0, 1 and the escape bin, precision 16.
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let symbols = [0, 1, -1, 0, 40_000];
+/// let bytes = compressai::encode(&table, &symbols, &[0; 5])?;
+/// assert_eq!(bytes.len() % 4, 0); // 32-bit words
+/// assert_eq!(compressai::decode(&table, &bytes, &[0; 5])?, symbols);
+///
+/// let err = compressai::encode(&table, &symbols, &[0; 4]).unwrap_err();
+/// assert!(matches!(err, fastrans::Error::InvalidArgument(_)));
+/// # Ok(()) }
+/// ```
 pub fn encode(table: &CdfTable, symbols: &[i32], indexes: &[i32]) -> Result<Vec<u8>> {
     check_table(table)?;
     check_lengths(symbols, indexes)?;
@@ -83,6 +105,23 @@ fn words_to_bytes_reversed(words: &[u32]) -> Vec<u8> {
 
 /// Decode one symbol per index from a whole stream. The stream must end exactly where the
 /// last symbol does, in the encoder's initial state.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{compressai, CdfTable};
+///
+/// // Symbols -1, 0, 1 and the escape bin, precision 16.
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let bytes = compressai::encode(&table, &[1, 0, -1], &[0; 3])?;
+/// assert_eq!(compressai::decode(&table, &bytes, &[0; 3])?, [1, 0, -1]);
+///
+/// // Bytes after the last symbol (or too few indexes) are refused.
+/// let err = compressai::decode(&table, &bytes, &[0; 2]).unwrap_err();
+/// assert!(matches!(err, fastrans::Error::CorruptStream(_)));
+/// # Ok(()) }
+/// ```
 pub fn decode(table: &CdfTable, data: &[u8], indexes: &[i32]) -> Result<Vec<i32>> {
     let mut out = vec![0i32; indexes.len()];
     decode_into(table, data, indexes, &mut out)?;
@@ -91,6 +130,21 @@ pub fn decode(table: &CdfTable, data: &[u8], indexes: &[i32]) -> Result<Vec<i32>
 
 /// [`decode`] into a caller's buffer (`out.len() == indexes.len()`). Reads `data` in
 /// place (no copy, unlike [`StreamDecoder`]).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{compressai, CdfTable};
+///
+/// // Symbols -1, 0, 1 and the escape bin, precision 16.
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let bytes = compressai::encode(&table, &[1, 0, -1], &[0; 3])?;
+/// let mut out = [0; 3];
+/// compressai::decode_into(&table, &bytes, &[0; 3], &mut out)?;
+/// assert_eq!(out, [1, 0, -1]);
+/// # Ok(()) }
+/// ```
 pub fn decode_into(table: &CdfTable, data: &[u8], indexes: &[i32], out: &mut [i32]) -> Result<()> {
     check_table(table)?;
     check_lengths(out, indexes)?;
@@ -148,6 +202,30 @@ fn check_end(remaining_words: usize, x: u64) -> Result<()> {
 
 /// CompressAI's `BufferedRansEncoder`: collects (symbol, index) pairs over many calls,
 /// each call with its own tables if need be, and codes them all, in reverse, at `flush`.
+///
+/// [`BufferedEncoder::len`] and [`BufferedEncoder::is_empty`] tell what is queued.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use std::sync::Arc;
+/// use fastrans::compressai::{self, BufferedEncoder};
+/// use fastrans::CdfTable;
+///
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let table = Arc::new(table);
+/// let mut encoder = BufferedEncoder::new();
+/// assert!(encoder.is_empty());
+/// encoder.push(&table, &[1, 0], &[0, 0])?;
+/// encoder.push(&table, &[-1], &[0])?;
+/// assert_eq!(encoder.len(), 3);
+/// let bytes = encoder.flush();
+/// assert!(encoder.is_empty());
+/// // One stream, as if encoded in one call.
+/// assert_eq!(bytes, compressai::encode(&table, &[1, 0, -1], &[0; 3])?);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct BufferedEncoder {
     symbols: Vec<i32>,
@@ -158,11 +236,38 @@ pub struct BufferedEncoder {
 
 impl BufferedEncoder {
     /// An empty encoder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let encoder = fastrans::compressai::BufferedEncoder::new();
+    /// assert_eq!(encoder.len(), 0);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Queue symbols coded with `table`; all-or-nothing: on error nothing is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use std::sync::Arc;
+    /// use fastrans::{compressai::BufferedEncoder, CdfTable, Error};
+    ///
+    /// let narrow = CdfTable::from_rows(&[[0, 32768, 65535, 65536]], &[4], &[0], 16)?;
+    /// let wide = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+    /// let (narrow, wide) = (Arc::new(narrow), Arc::new(wide));
+    /// let mut encoder = BufferedEncoder::new();
+    /// encoder.push(&narrow, &[0, 1], &[0, 0])?; // each call may use other tables
+    /// encoder.push(&wide, &[-1], &[0])?;
+    ///
+    /// let err = encoder.push(&wide, &[0, 0], &[0, 1]).unwrap_err(); // no row 1
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// assert_eq!(encoder.len(), 3); // nothing of the failed call was queued
+    /// # Ok(()) }
+    /// ```
     pub fn push(&mut self, table: &Arc<CdfTable>, symbols: &[i32], indexes: &[i32]) -> Result<()> {
         check_table(table)?;
         check_lengths(symbols, indexes)?;
@@ -188,6 +293,24 @@ impl BufferedEncoder {
     }
 
     /// Code everything queued and reset the encoder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use std::sync::Arc;
+    /// use fastrans::compressai::{self, BufferedEncoder};
+    /// use fastrans::CdfTable;
+    ///
+    /// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+    /// let table = Arc::new(table);
+    /// let mut encoder = BufferedEncoder::new();
+    /// encoder.push(&table, &[1, -1, 7], &[0; 3])?;
+    /// let bytes = encoder.flush();
+    /// assert_eq!(compressai::decode(&table, &bytes, &[0; 3])?, [1, -1, 7]);
+    /// assert_eq!(encoder.flush().len(), 8); // nothing queued: the initial state alone
+    /// # Ok(()) }
+    /// ```
     pub fn flush(&mut self) -> Vec<u8> {
         let mut out: Vec<u32> = Vec::with_capacity(self.symbols.len() / 2 + 16);
         let mut x = RANS_L;
@@ -210,6 +333,26 @@ impl BufferedEncoder {
 
 /// CompressAI's `RansDecoder.set_stream` + `decode_stream`: one stream decoded over many
 /// calls. Holds its own copy of the bytes.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{compressai, CdfTable};
+///
+/// // Symbols -1, 0, 1 and the escape bin, precision 16.
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// use fastrans::compressai::StreamDecoder;
+///
+/// let bytes = compressai::encode(&table, &[1, 0, -1, 5], &[0; 4])?;
+/// let mut decoder = StreamDecoder::new(&bytes)?;
+/// let (mut head, mut tail) = ([0; 1], [0; 3]);
+/// decoder.decode_into(&table, &[0], &mut head)?;
+/// decoder.decode_into(&table, &[0; 3], &mut tail)?;
+/// assert_eq!((head, tail), ([1], [0, -1, 5]));
+/// decoder.finish()?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct StreamDecoder {
     data: Vec<u8>,
@@ -220,6 +363,16 @@ pub struct StreamDecoder {
 
 impl StreamDecoder {
     /// Start decoding `data` (its first two words are the initial state).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::compressai::StreamDecoder;
+    ///
+    /// // Even zero symbols take 8 bytes.
+    /// let err = StreamDecoder::new(&[]).unwrap_err();
+    /// assert!(matches!(err, fastrans::Error::CorruptStream(_)));
+    /// ```
     pub fn new(data: &[u8]) -> Result<Self> {
         let (_, state) = open_stream(data)?;
         Ok(StreamDecoder {
@@ -230,6 +383,26 @@ impl StreamDecoder {
     }
 
     /// Decode one symbol per index into `out`. On error the decoder is left unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{compressai, CdfTable};
+    ///
+    /// // Symbols -1, 0, 1 and the escape bin, precision 16.
+    /// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+    /// use fastrans::compressai::StreamDecoder;
+    ///
+    /// let bytes = compressai::encode(&table, &[1, 0], &[0, 0])?;
+    /// let mut decoder = StreamDecoder::new(&bytes)?;
+    /// let mut out = [0; 1];
+    /// let err = decoder.decode_into(&table, &[3], &mut out).unwrap_err(); // no row 3
+    /// assert!(matches!(err, fastrans::Error::InvalidArgument(_)));
+    /// decoder.decode_into(&table, &[0], &mut out)?; // unchanged: still at the first symbol
+    /// assert_eq!(out, [1]);
+    /// # Ok(()) }
+    /// ```
     pub fn decode_into(
         &mut self,
         table: &CdfTable,
@@ -249,12 +422,49 @@ impl StreamDecoder {
     }
 
     /// Words not consumed yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// # use fastrans::{compressai, CdfTable};
+    /// # let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+    /// use fastrans::compressai::StreamDecoder;
+    ///
+    /// let bytes = compressai::encode(&table, &[1, 40_000], &[0, 0])?;
+    /// let mut decoder = StreamDecoder::new(&bytes)?;
+    /// assert_eq!(decoder.remaining_words(), bytes.len() / 4 - 2); // past the initial state
+    /// decoder.decode_into(&table, &[0, 0], &mut [0; 2])?;
+    /// assert_eq!(decoder.remaining_words(), 0);
+    /// # Ok(()) }
+    /// ```
     pub fn remaining_words(&self) -> usize {
         (self.data.len() - self.pos) / 4
     }
 
     /// Succeeds when the stream was consumed exactly and ended in the encoder's initial
     /// state, which every complete, uncorrupted stream does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{compressai, CdfTable};
+    ///
+    /// // Symbols -1, 0, 1 and the escape bin, precision 16.
+    /// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+    /// use fastrans::compressai::StreamDecoder;
+    ///
+    /// let bytes = compressai::encode(&table, &[1, 0], &[0, 0])?;
+    /// let mut decoder = StreamDecoder::new(&bytes)?;
+    /// let mut out = [0; 1];
+    /// decoder.decode_into(&table, &[0], &mut out)?;
+    /// // One symbol still to decode: the stream is not over.
+    /// assert!(matches!(decoder.finish(), Err(fastrans::Error::CorruptStream(_))));
+    /// decoder.decode_into(&table, &[0], &mut out)?;
+    /// decoder.finish()?;
+    /// # Ok(()) }
+    /// ```
     pub fn finish(&self) -> Result<()> {
         check_end(self.remaining_words(), self.state)
     }

@@ -9,6 +9,22 @@ use crate::format::fastrans_stream::{
 
 /// The number of symbols a fastrans stream says it holds (header only, after its CRC is
 /// checked), so callers can size their index arrays.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// # use fastrans::{format, CdfTable};
+/// # let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let bytes = format::encode(&table, &[1, 0, -1], &[0; 3], 1)?;
+/// let n = format::symbol_count(&bytes)?;
+/// assert_eq!(n, 3);
+/// assert_eq!(format::decode(&table, &bytes, &vec![0; n as usize], 1)?, [1, 0, -1]);
+///
+/// let err = format::symbol_count(&bytes[..bytes.len() - 1]).unwrap_err(); // truncated
+/// assert!(matches!(err, fastrans::Error::CorruptStream(_)));
+/// # Ok(()) }
+/// ```
 pub fn symbol_count(data: &[u8]) -> Result<u64> {
     if data.len() < 1 + 4 + 1 + CRC_BYTES {
         return Err(Error::corrupt("too short for a fastrans stream"));
@@ -24,6 +40,25 @@ pub fn symbol_count(data: &[u8]) -> Result<u64> {
 }
 
 /// What a fastrans stream's header says about it ([`header`]).
+///
+/// # Examples
+///
+/// The header, the chunks and the 4-byte CRC make up the whole stream:
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// # use fastrans::{format, CdfTable};
+/// # let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let symbols: Vec<i32> = (0..100_000).map(|i| i % 3 - 1).collect();
+/// let bytes = format::encode(&table, &symbols, &vec![0; symbols.len()], 1)?;
+/// let header = format::header(&bytes)?;
+/// assert_eq!((header.symbols, header.chunk_symbols), (100_000, 100_000)); // one chunk
+/// assert_eq!(header.lanes_log2, 1); // 2 lanes of 50 000 symbols
+/// let chunks: usize = header.chunk_bytes.iter().sum();
+/// assert_eq!(header.header_bytes + chunks + 4, bytes.len());
+/// assert_eq!(header.crc.to_le_bytes(), bytes[bytes.len() - 4..]);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// The stream version (1 or 2).
@@ -49,6 +84,25 @@ pub struct Header {
 /// (everything [`decode`](crate::format::decode) checks before it decodes the chunks but the table fingerprint
 /// and the caller's symbol count, which it only reports), and a chunk of no bytes, which
 /// cannot hold its lanes' states, is refused too. `fastrans info` prints this.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// # use fastrans::{format, CdfTable};
+/// # let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let bytes = format::encode(&table, &[1, 0, -1], &[0; 3], 1)?;
+/// let header = format::header(&bytes)?;
+/// assert_eq!(header.version, format::VERSION);
+/// assert_eq!(header.fingerprint32, format::fp32(&table));
+/// assert_eq!((header.symbols, header.chunk_bytes.len()), (3, 1));
+///
+/// let mut damaged = bytes.clone();
+/// damaged[0] ^= 0x80;
+/// let err = format::header(&damaged).unwrap_err();
+/// assert!(matches!(err, fastrans::Error::CorruptStream(_)));
+/// # Ok(()) }
+/// ```
 pub fn header(data: &[u8]) -> Result<Header> {
     // The CRC ranks first, as in the decoder (`unless_damaged`), even for bytes too short
     // to be a stream.

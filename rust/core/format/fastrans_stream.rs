@@ -58,6 +58,20 @@ pub const ENCODER_MAX_LANES: usize = 16;
 pub(super) const CRC_BYTES: usize = 4;
 
 /// How a stream of `n` symbols is cut: chunk size and lanes per chunk.
+///
+/// The encoder picks them ([`Params::for_len`], then [`Params::within_budget`]); a
+/// stream's [`Header`](crate::format::Header) says which it got.
+///
+/// # Examples
+///
+/// ```
+/// use fastrans::format::{Params, MAX_CHUNK_SYMBOLS};
+///
+/// let n = 3 * MAX_CHUNK_SYMBOLS;
+/// let params = Params::for_len(n);
+/// assert_eq!(params, Params { lanes: 16, chunk_symbols: MAX_CHUNK_SYMBOLS });
+/// assert_eq!(params.chunks(n), 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Params {
     /// Lanes per chunk (a power of two; a chunk shorter than this uses fewer).
@@ -70,6 +84,18 @@ impl Params {
     /// What the encoder uses for `n` symbols: chunks as equal as possible of at most
     /// [`MAX_CHUNK_SYMBOLS`], and the largest power-of-two lane count (at most
     /// [`ENCODER_MAX_LANES`]) that leaves every lane [`MIN_LANE_SYMBOLS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::{Params, ENCODER_MAX_LANES, MIN_LANE_SYMBOLS};
+    ///
+    /// // Short streams: one chunk of one lane.
+    /// assert_eq!(Params::for_len(1000), Params { lanes: 1, chunk_symbols: 1000 });
+    /// // Four lanes once each of them gets MIN_LANE_SYMBOLS.
+    /// assert_eq!(Params::for_len(4 * MIN_LANE_SYMBOLS).lanes, 4);
+    /// assert_eq!(Params::for_len(100_000_000).lanes, ENCODER_MAX_LANES);
+    /// ```
     pub fn for_len(n: usize) -> Params {
         let chunks = n.div_ceil(MAX_CHUNK_SYMBOLS).max(1);
         let chunk_symbols = n.div_ceil(chunks).max(1);
@@ -82,6 +108,16 @@ impl Params {
     }
 
     /// Chunks of a stream of `n > 0` symbols.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::Params;
+    ///
+    /// let params = Params { lanes: 8, chunk_symbols: 1000 };
+    /// assert_eq!(params.chunks(1000), 1);
+    /// assert_eq!(params.chunks(2001), 3); // the last chunk takes the one left
+    /// ```
     pub fn chunks(&self, n: usize) -> usize {
         n.div_ceil(self.chunk_symbols)
     }
@@ -91,6 +127,18 @@ impl Params {
     /// an extra chunk, and the `chunk_symbols` varint once there is more than one chunk
     /// (a single chunk does without it, docs/FORMAT.md §1). Measured on Gaussian data from
     /// 0.01 to 3.6 bits a symbol: 3.5 to 5.1 bytes a lane, about 7 a chunk.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::Params;
+    ///
+    /// let n = 100_000;
+    /// assert_eq!(Params { lanes: 1, chunk_symbols: n }.extra_cost(n), 0);
+    /// assert_eq!(Params { lanes: 2, chunk_symbols: n }.extra_cost(n), 21); // a lane more
+    /// // Two chunks of one lane: a chunk more, and the chunk size written (a 3-byte varint).
+    /// assert_eq!(Params { lanes: 1, chunk_symbols: n / 2 }.extra_cost(n), 32 + 4 * 3);
+    /// ```
     pub fn extra_cost(self, n: usize) -> usize {
         let chunks = self.chunks(n);
         let last = n - (chunks - 1) * self.chunk_symbols;
@@ -121,6 +169,21 @@ impl Params {
     /// of their speed, while each chunk less is a core less; below 8 a lane count halves
     /// the kernels' speed, so chunks go before. Only low-entropy streams are cut: W1
     /// (3.1 bits a symbol) keeps its 32 lanes (two chunks of 16) with about 13% to spare.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::Params;
+    ///
+    /// let n = 1 << 20;
+    /// let params = Params::for_len(n); // two chunks of 16 lanes
+    /// // 1 MB of chunks: the extra lanes and chunks (169 bytes) are within the bound.
+    /// assert_eq!(params.extra_cost(n).div_ceil(4), 169);
+    /// assert_eq!(params.within_budget(n, 1_000_000), None);
+    /// // Nearly certain symbols, 2 KB in all: fewer lanes and chunks.
+    /// let fewer = params.within_budget(n, 2_000).unwrap();
+    /// assert!(fewer.extra_cost(n) < params.extra_cost(n));
+    /// ```
     pub fn within_budget(self, n: usize, body: usize) -> Option<Params> {
         if n == 0 {
             return None;
@@ -169,6 +232,20 @@ impl Params {
 }
 
 /// The low 32 bits of the table fingerprint, as stored in the header.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{format, CdfTable};
+///
+/// // Symbols -1, 0, 1 and the escape bin, precision 16.
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let bytes = format::encode(&table, &[0, 1], &[0, 0], 1)?;
+/// assert_eq!(format::header(&bytes)?.fingerprint32, format::fp32(&table));
+/// assert_eq!(format::fp32(&table), table.fingerprint() as u32);
+/// # Ok(()) }
+/// ```
 pub fn fp32(table: &CdfTable) -> u32 {
     table.fingerprint() as u32
 }
@@ -233,6 +310,25 @@ impl DecodeTarget for Indexes<'_> {
 
 /// Encode `symbols[i]` with row `indexes[i]` into a fastrans stream. `threads`: 0 = every
 /// core, 1 = this thread, n = n threads; the bytes are the same for every value.
+///
+/// Every index must name a row of `table` ([`Error::InvalidArgument`] otherwise); any
+/// `i32` symbol codes, those outside its row through the escape bin.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{format, CdfTable};
+///
+/// // Symbols -1, 0, 1 and the escape bin, precision 16.
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let symbols: Vec<i32> = (0..10_000).map(|i| [0, 1, 0, -1, 300][i % 5]).collect();
+/// let indexes = vec![0; symbols.len()];
+/// let bytes = format::encode(&table, &symbols, &indexes, 0)?;
+/// assert_eq!(bytes, format::encode(&table, &symbols, &indexes, 1)?); // any thread count
+/// assert_eq!(format::decode(&table, &bytes, &indexes, 0)?, symbols);
+/// # Ok(()) }
+/// ```
 pub fn encode(
     table: &CdfTable,
     symbols: &[i32],
@@ -245,6 +341,31 @@ pub fn encode(
 }
 
 /// Decode a fastrans stream made with `table`, one symbol per index.
+///
+/// Damaged bytes are a [`Error::CorruptStream`], other tables a
+/// [`Error::TableMismatch`], another number of indexes than the stream's symbols an
+/// [`Error::InvalidArgument`].
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{format, CdfTable};
+///
+/// // Symbols -1, 0, 1 and the escape bin, precision 16.
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// use fastrans::Error;
+///
+/// let bytes = format::encode(&table, &[1, 0, -1], &[0; 3], 1)?;
+/// assert_eq!(format::decode(&table, &bytes, &[0; 3], 1)?, [1, 0, -1]);
+///
+/// let other = CdfTable::from_rows(&[[0, 32768, 65535, 65536]], &[4], &[-1], 16)?;
+/// let err = format::decode(&other, &bytes, &[0; 3], 1).unwrap_err();
+/// assert!(matches!(err, Error::TableMismatch(_)));
+/// let err = format::decode(&table, &bytes, &[0; 4], 1).unwrap_err();
+/// assert!(matches!(err, Error::InvalidArgument(_)));
+/// # Ok(()) }
+/// ```
 pub fn decode(table: &CdfTable, data: &[u8], indexes: &[i32], threads: usize) -> Result<Vec<i32>> {
     table.check_indexes(indexes)?;
     decode_with(table, data, &Indexes(indexes), indexes.len(), threads)
@@ -312,6 +433,28 @@ fn give_back(bodies: Vec<Body>) {
 }
 
 /// Encode positions `0..n` of any source (the fused float path uses this).
+///
+/// The same stream as [`encode`] of the source's symbols and rows; `threads` as there.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// # use fastrans::{format, CdfTable};
+/// # let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// use fastrans::format::EncodeSource;
+///
+/// // Symbols -1, 0, 1, -1, ... made on the fly, all with row 0.
+/// struct Cycle;
+/// impl EncodeSource for Cycle {
+///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+///     fn get(&self, i: usize) -> (i32, usize) { (i as i32 % 3 - 1, 0) }
+/// }
+/// let bytes = format::encode_with(&table, &Cycle, 1000, 1)?;
+/// let symbols: Vec<i32> = (0..1000).map(|i| i % 3 - 1).collect();
+/// assert_eq!(bytes, format::encode(&table, &symbols, &[0; 1000], 1)?);
+/// # Ok(()) }
+/// ```
 pub fn encode_with<S: EncodeSource>(
     table: &CdfTable,
     src: &S,
@@ -521,6 +664,30 @@ pub(super) fn parse_layout(body: &[u8], version: u8, n: usize, mut pos: usize) -
 }
 
 /// Decode positions `0..n` of a fastrans stream into `tgt`'s outputs.
+///
+/// The checks and errors of [`decode`]; `threads` as there.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// # use fastrans::{format, CdfTable};
+/// # let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// use fastrans::format::DecodeTarget;
+///
+/// // Row 0 everywhere, each symbol scaled by a step.
+/// struct Dequantize(f32);
+/// impl DecodeTarget for Dequantize {
+///     type Out = f32;
+///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+///     fn row(&self, _i: usize) -> usize { 0 }
+///     fn value(&self, _i: usize, symbol: i32) -> f32 { symbol as f32 * self.0 }
+/// }
+/// let bytes = format::encode(&table, &[1, 0, -1, 4], &[0; 4], 1)?;
+/// let values = format::decode_with(&table, &bytes, &Dequantize(0.5), 4, 1)?;
+/// assert_eq!(values, [0.5, 0.0, -0.5, 2.0]);
+/// # Ok(()) }
+/// ```
 pub fn decode_with<T: DecodeTarget>(
     table: &CdfTable,
     data: &[u8],

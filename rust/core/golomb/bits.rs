@@ -12,6 +12,22 @@
 use crate::error::{Error, Result};
 
 /// Appends bits MSB-first to a byte vector.
+///
+/// [`BitWriter::bit_len`] counts the bits written; [`BitWriter::finish`] pads the last
+/// byte with zeros.
+///
+/// # Examples
+///
+/// ```
+/// use fastrans::golomb::BitWriter;
+///
+/// let mut w = BitWriter::new();
+/// w.write_bits(0b101, 3);
+/// w.write_zeros(2);
+/// w.write_bits(0xABC, 12);
+/// assert_eq!(w.bit_len(), 17);
+/// assert_eq!(w.finish(), [0b1010_0101, 0b0101_1110, 0b0000_0000]);
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct BitWriter {
     bytes: Vec<u8>,
@@ -27,11 +43,29 @@ const CHUNK: u32 = 56;
 
 impl BitWriter {
     /// An empty writer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = fastrans::golomb::BitWriter::new();
+    /// assert_eq!(w.bit_len(), 0);
+    /// assert!(w.finish().is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// An empty writer with room for `bits` bits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::golomb::BitWriter;
+    ///
+    /// let mut w = BitWriter::with_capacity_bits(64);
+    /// w.write_bits(u64::MAX, 64);
+    /// assert_eq!(w.finish(), [0xFF; 8]);
+    /// ```
     pub fn with_capacity_bits(bits: u64) -> Self {
         let bytes = usize::try_from(bits.div_ceil(8)).unwrap_or(0);
         BitWriter {
@@ -42,12 +76,35 @@ impl BitWriter {
     }
 
     /// Number of bits written so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::golomb::BitWriter;
+    ///
+    /// let mut w = BitWriter::new();
+    /// w.write_bits(1, 1);
+    /// w.write_zeros(100);
+    /// assert_eq!(w.bit_len(), 101);
+    /// assert_eq!(w.finish().len(), 13); // 101 bits take 13 bytes
+    /// ```
     pub fn bit_len(&self) -> u64 {
         self.bytes.len() as u64 * 8 + u64::from(self.filled)
     }
 
     /// Writes the low `n` bits of `value`, most significant first. REQUIRES `n <= 64`;
     /// bits of `value` above `n` are ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::golomb::BitWriter;
+    ///
+    /// let mut w = BitWriter::new();
+    /// w.write_bits(0xFF_0F, 4); // the low 4 bits only: 1111
+    /// w.write_bits(0b0001, 4);
+    /// assert_eq!(w.finish(), [0xF1]);
+    /// ```
     pub fn write_bits(&mut self, value: u64, n: u32) {
         debug_assert!(n <= 64);
         if n > CHUNK {
@@ -60,6 +117,19 @@ impl BitWriter {
     }
 
     /// Writes `n` zero bits (any count).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::golomb::BitWriter;
+    ///
+    /// let mut w = BitWriter::new();
+    /// w.write_zeros(1000);
+    /// w.write_bits(1, 1);
+    /// let bytes = w.finish();
+    /// assert_eq!(bytes.len(), 126);
+    /// assert_eq!(bytes[125], 0b1000_0000);
+    /// ```
     pub fn write_zeros(&mut self, mut n: u64) {
         while n > 0 {
             let c = n.min(u64::from(CHUNK)) as u32;
@@ -85,6 +155,16 @@ impl BitWriter {
     }
 
     /// The bytes, the last one padded with zero bits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::golomb::BitWriter;
+    ///
+    /// let mut w = BitWriter::new();
+    /// w.write_bits(0b11, 2);
+    /// assert_eq!(w.finish(), [0b1100_0000]);
+    /// ```
     pub fn finish(mut self) -> Vec<u8> {
         if self.filled > 0 {
             let pad = 8 - self.filled;
@@ -95,6 +175,23 @@ impl BitWriter {
 }
 
 /// Reads bits MSB-first from a byte slice, never past its end.
+///
+/// [`BitReader::position`] and [`BitReader::remaining`] count the bits read and left.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::BitReader;
+///
+/// let mut r = BitReader::new(&[0b1010_0101, 0b1000_0000]);
+/// assert_eq!(r.read_bits(3)?, 0b101);
+/// assert_eq!(r.read_unary_zeros(8)?, 2); // "001"
+/// assert_eq!(r.read_bits(3)?, 0b011);
+/// assert_eq!((r.position(), r.remaining()), (9, 7));
+/// r.finish()?; // only zero padding is left
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct BitReader<'a> {
     data: &'a [u8],
@@ -104,16 +201,43 @@ pub struct BitReader<'a> {
 
 impl<'a> BitReader<'a> {
     /// A reader at the first bit of `data`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = fastrans::golomb::BitReader::new(&[0xFF, 0x00]);
+    /// assert_eq!((r.position(), r.remaining()), (0, 16));
+    /// ```
     pub fn new(data: &'a [u8]) -> Self {
         BitReader { data, pos: 0 }
     }
 
     /// Bits consumed so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// let mut r = fastrans::golomb::BitReader::new(&[0xFF, 0x00]);
+    /// r.read_bits(5)?;
+    /// assert_eq!(r.position(), 5);
+    /// # Ok(()) }
+    /// ```
     pub fn position(&self) -> u64 {
         self.pos
     }
 
     /// Bits left to read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// let mut r = fastrans::golomb::BitReader::new(&[0xFF, 0x00]);
+    /// r.read_bits(5)?;
+    /// assert_eq!(r.remaining(), 11);
+    /// # Ok(()) }
+    /// ```
     pub fn remaining(&self) -> u64 {
         self.data.len() as u64 * 8 - self.pos
     }
@@ -138,7 +262,21 @@ impl<'a> BitReader<'a> {
         }
     }
 
-    /// Reads `n <= 64` bits as an unsigned number (first bit most significant).
+    /// Reads `n <= 64` bits as an unsigned number (first bit most significant). Fewer
+    /// bits left than `n` is an [`Error::CorruptStream`] and reads nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{golomb::BitReader, Error};
+    ///
+    /// let mut r = BitReader::new(&[0x12, 0x34]);
+    /// assert_eq!(r.read_bits(12)?, 0x123);
+    /// assert!(matches!(r.read_bits(5), Err(Error::CorruptStream(_)))); // 4 bits left
+    /// assert_eq!(r.read_bits(4)?, 0x4);
+    /// # Ok(()) }
+    /// ```
     pub fn read_bits(&mut self, n: u32) -> Result<u64> {
         if n == 0 {
             return Ok(0);
@@ -159,6 +297,16 @@ impl<'a> BitReader<'a> {
     }
 
     /// Reads one bit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// let mut r = fastrans::golomb::BitReader::new(&[0b1000_0000]);
+    /// assert!(r.read_bit()?);
+    /// assert!(!r.read_bit()?);
+    /// # Ok(()) }
+    /// ```
     pub fn read_bit(&mut self) -> Result<bool> {
         Ok(self.read_bits(1)? == 1)
     }
@@ -166,6 +314,21 @@ impl<'a> BitReader<'a> {
     /// Counts and consumes zero bits up to and including the next one bit; returns the
     /// number of zeros. More than `max_zeros` zeros is an error (no valid code has that
     /// many), as is running out of data: a garbage stream can never make this loop long.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{golomb::BitReader, Error};
+    ///
+    /// let mut r = BitReader::new(&[0b0000_0001, 0b0100_0000]);
+    /// assert_eq!(r.read_unary_zeros(16)?, 7);
+    /// assert_eq!(r.read_unary_zeros(16)?, 1);
+    ///
+    /// let mut r = BitReader::new(&[0, 0, 0x80]);
+    /// assert!(matches!(r.read_unary_zeros(10), Err(Error::CorruptStream(_)))); // 16 zeros
+    /// # Ok(()) }
+    /// ```
     pub fn read_unary_zeros(&mut self, max_zeros: u32) -> Result<u32> {
         let mut zeros: u32 = 0;
         loop {
@@ -205,6 +368,19 @@ impl<'a> BitReader<'a> {
 
     /// Checks that the stream ends here: only zero padding bits of the last byte may
     /// remain, and no whole byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{golomb::BitReader, Error};
+    ///
+    /// let mut r = BitReader::new(&[0b1100_0001]);
+    /// r.read_bits(2)?;
+    /// // The last bit is set: not zero padding.
+    /// assert!(matches!(r.finish(), Err(Error::CorruptStream(_))));
+    /// # Ok(()) }
+    /// ```
     pub fn finish(&self) -> Result<()> {
         let rem = self.remaining();
         if rem >= 8 {

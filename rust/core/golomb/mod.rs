@@ -32,6 +32,21 @@ pub const MAX_K: u32 = 62;
 pub const MAX_MAGNITUDE: u64 = 1 << 62;
 
 /// How a value is mapped to the unsigned number that EGk codes.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout};
+///
+/// // -1 at order 0: EG0 of 1 ("010") then the sign bit, EG0 of zigzag 1, EG0 of
+/// // coolchic5 2 ("011"), each padded to a byte.
+/// assert_eq!(golomb::encode(&[-1], 0, Layout::SignMagnitude)?, [0b0101_0000]);
+/// assert_eq!(golomb::encode(&[-1], 0, Layout::Zigzag)?, [0b0100_0000]);
+/// assert_eq!(golomb::encode(&[-1], 0, Layout::CoolChic5)?, [0b0000_0011]);
+/// assert!(golomb::encode(&[-1], 0, Layout::Unsigned).is_err());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layout {
     /// Values must be in `0..=2^62`; EGk of the value.
@@ -47,6 +62,18 @@ pub enum Layout {
 
 impl Layout {
     /// Parses `"unsigned"`, `"sign_magnitude"`, `"zigzag"` or `"coolchic5"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{golomb::Layout, Error};
+    ///
+    /// assert_eq!(Layout::from_name("zigzag")?, Layout::Zigzag);
+    /// let err = Layout::from_name("signed").unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn from_name(name: &str) -> Result<Self> {
         match name {
             "unsigned" => Ok(Layout::Unsigned),
@@ -61,6 +88,17 @@ impl Layout {
     }
 
     /// The name [`Layout::from_name`] parses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::golomb::Layout;
+    ///
+    /// assert_eq!(Layout::SignMagnitude.name(), "sign_magnitude");
+    /// for layout in [Layout::Unsigned, Layout::SignMagnitude, Layout::Zigzag, Layout::CoolChic5] {
+    ///     assert_eq!(Layout::from_name(layout.name()), Ok(layout));
+    /// }
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Layout::Unsigned => "unsigned",
@@ -71,6 +109,15 @@ impl Layout {
     }
 
     /// Whether the padding to a whole byte goes before the first code (else after the last).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::golomb::Layout;
+    ///
+    /// assert!(Layout::CoolChic5.pads_first());
+    /// assert!(!Layout::Zigzag.pads_first());
+    /// ```
     pub fn pads_first(self) -> bool {
         self == Layout::CoolChic5
     }
@@ -103,6 +150,26 @@ impl Layout {
 }
 
 /// The exp-Golomb order of each value.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout, Orders};
+///
+/// // Weights at order 3, then a bias at order 0, in one string.
+/// let values = [12, -7, 30, 1];
+/// let orders = [3, 3, 3, 0];
+/// let bits = golomb::encode_with(&values, Orders::Each(&orders), Layout::Zigzag)?;
+/// let back = golomb::decode_with(&bits, 4, Orders::Each(&orders), Layout::Zigzag, None)?;
+/// assert_eq!(back, values);
+/// // Orders::One(k) is what golomb::encode uses.
+/// assert_eq!(
+///     golomb::encode_with(&values, Orders::One(2), Layout::Zigzag)?,
+///     golomb::encode(&values, 2, Layout::Zigzag)?
+/// );
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Orders<'a> {
     /// One order for every value.
@@ -424,6 +491,19 @@ unsafe fn length_sums_i32_avx2(values: &[i32], k: u32, layout: Layout) -> (u64, 
 
 /// [`nbits`] for 32-bit values: identical results, 2-3x the speed. Orders above 52
 /// (never useful for 32-bit values) take the i64 path.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout};
+///
+/// let values: Vec<i32> = (-500..500).collect();
+/// let wide: Vec<i64> = values.iter().map(|&v| v.into()).collect();
+/// let bits = golomb::nbits_i32(&values, 4, Layout::Zigzag)?;
+/// assert_eq!(bits, golomb::nbits(&wide, 4, Layout::Zigzag)?);
+/// # Ok(()) }
+/// ```
 pub fn nbits_i32(values: &[i32], k: u32, layout: Layout) -> Result<u64> {
     check_k(k)?;
     if k > 52 {
@@ -447,12 +527,39 @@ pub fn nbits_i32(values: &[i32], k: u32, layout: Layout) -> Result<u64> {
 }
 
 /// [`best_k`] for 32-bit values.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout};
+///
+/// let values = [100, -90, 120, 80, -110];
+/// let (k, bits) = golomb::best_k_i32(&values, &[0, 2, 4, 6, 8], Layout::SignMagnitude)?;
+/// assert_eq!(k, 6);
+/// assert_eq!(bits, golomb::nbits_i32(&values, k, Layout::SignMagnitude)?);
+/// # Ok(()) }
+/// ```
 pub fn best_k_i32(values: &[i32], ks: &[u32], layout: Layout) -> Result<(u32, u64)> {
     pick_best(ks, |k| nbits_i32(values, k, layout))
 }
 
 /// Exact number of bits [`encode`] writes for `values` (padding not included):
 /// `Σ 2⌊log2(u/2^k + 1)⌋ + k + 1`, plus one per non-zero value for `SignMagnitude`.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout};
+///
+/// // EG0 of 0, 1, 2, 3: 1 + 3 + 3 + 5 bits.
+/// assert_eq!(golomb::nbits(&[0, 1, 2, 3], 0, Layout::Unsigned)?, 12);
+/// let values = [5, -9, 0, 300];
+/// let bits = golomb::nbits(&values, 2, Layout::SignMagnitude)?;
+/// assert_eq!(golomb::encode(&values, 2, Layout::SignMagnitude)?.len() as u64, bits.div_ceil(8));
+/// # Ok(()) }
+/// ```
 pub fn nbits(values: &[i64], k: u32, layout: Layout) -> Result<u64> {
     check_k(k)?;
     let (sum_n, signs) = length_sums(values, k, layout)?;
@@ -461,6 +568,19 @@ pub fn nbits(values: &[i64], k: u32, layout: Layout) -> Result<u64> {
 }
 
 /// [`nbits`] with the orders given by `orders` (one for all, or one per value).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout, Orders};
+///
+/// // EG1 of 0 (2 bits), EG0 of 3 (5 bits).
+/// assert_eq!(golomb::nbits_with(&[0, 3], Orders::Each(&[1, 0]), Layout::Unsigned)?, 7);
+/// let err = golomb::nbits_with(&[0, 3], Orders::Each(&[1]), Layout::Unsigned).unwrap_err();
+/// assert!(matches!(err, fastrans::Error::InvalidArgument(_))); // one order per value
+/// # Ok(()) }
+/// ```
 pub fn nbits_with(values: &[i64], orders: Orders<'_>, layout: Layout) -> Result<u64> {
     let ks = match orders {
         Orders::One(k) => return nbits(values, k, layout),
@@ -486,12 +606,43 @@ fn code_len(v: i64, k: u32, layout: Layout) -> u64 {
 
 /// The zero bits Cool-Chic 5.x puts before its first code so that `nbits` bits fill whole
 /// bytes: `(8 - nbits mod 8) mod 8`.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout};
+///
+/// assert_eq!((golomb::leading_padding(13), golomb::leading_padding(16)), (3, 0));
+/// let values = [4, -2, 0];
+/// let bits = golomb::nbits(&values, 0, Layout::CoolChic5)?;
+/// let padding = golomb::leading_padding(bits);
+/// let bytes = golomb::encode(&values, 0, Layout::CoolChic5)?;
+/// assert_eq!(bytes.len() as u64 * 8, bits + u64::from(padding));
+/// let orders = golomb::Orders::One(0);
+/// let back = golomb::decode_with(&bytes, 3, orders, Layout::CoolChic5, Some(padding))?;
+/// assert_eq!(back, values);
+/// # Ok(()) }
+/// ```
 pub fn leading_padding(nbits: u64) -> u32 {
     (nbits.wrapping_neg() % 8) as u32
 }
 
 /// The order among `ks` that codes `values` in the fewest bits, and that count. Ties go to
 /// the first such order in `ks`.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout};
+///
+/// let values = [0i64, 1, -1, 0, 2, 0];
+/// let (k, bits) = golomb::best_k(&values, &[0, 1, 2, 3], Layout::Zigzag)?;
+/// assert_eq!((k, bits), (0, golomb::nbits(&values, 0, Layout::Zigzag)?));
+/// assert!(golomb::best_k(&values, &[], Layout::Zigzag).is_err()); // no order to try
+/// # Ok(()) }
+/// ```
 pub fn best_k(values: &[i64], ks: &[u32], layout: Layout) -> Result<(u32, u64)> {
     pick_best(ks, |k| nbits(values, k, layout))
 }
@@ -519,11 +670,41 @@ fn pick_best(ks: &[u32], size: impl Fn(u32) -> Result<u64>) -> Result<(u32, u64)
 
 /// Codes `values` with EGk in `layout`, MSB-first, zero-padded to whole bytes (after the
 /// last code, or before the first for [`Layout::CoolChic5`]).
+///
+/// A value out of the layout's range or `k` above [`MAX_K`] is an
+/// [`Error::InvalidArgument`].
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout, MAX_MAGNITUDE};
+///
+/// // EG0 of 0, 1, 2: "1" "010" "011", then a zero bit of padding.
+/// assert_eq!(golomb::encode(&[0, 1, 2], 0, Layout::Unsigned)?, [0b1010_0110]);
+///
+/// let too_big = MAX_MAGNITUDE as i64 + 1;
+/// let err = golomb::encode(&[too_big], 0, Layout::SignMagnitude).unwrap_err();
+/// assert!(matches!(err, fastrans::Error::InvalidArgument(_)));
+/// # Ok(()) }
+/// ```
 pub fn encode(values: &[i64], k: u32, layout: Layout) -> Result<Vec<u8>> {
     encode_with(values, Orders::One(k), layout)
 }
 
 /// [`encode`] with the orders given by `orders` (one for all, or one per value).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout, Orders};
+///
+/// // EG1 of 0 ("10"), EG0 of 1 ("010"), padded.
+/// let bytes = golomb::encode_with(&[0, 1], Orders::Each(&[1, 0]), Layout::Unsigned)?;
+/// assert_eq!(bytes, [0b1001_0000]);
+/// # Ok(()) }
+/// ```
 pub fn encode_with(values: &[i64], orders: Orders<'_>, layout: Layout) -> Result<Vec<u8>> {
     let total = nbits_with(values, orders, layout)?; // validates the orders and every value
     let lead = if layout.pads_first() {
@@ -551,6 +732,23 @@ pub fn encode_with(values: &[i64], orders: Orders<'_>, layout: Layout) -> Result
 /// (not [`Layout::CoolChic5`], whose padding must be given: see [`decode_with`]).
 /// Truncated data, a prefix longer than any valid value needs, a value out of range,
 /// non-zero padding or trailing bytes are `CorruptStream` errors.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout};
+/// use fastrans::Error;
+///
+/// let values = [0i64, -3, 12, 5, -1];
+/// let bytes = golomb::encode(&values, 1, Layout::SignMagnitude)?;
+/// assert_eq!(golomb::decode(&bytes, values.len(), 1, Layout::SignMagnitude)?, values);
+///
+/// // A value more than the data holds.
+/// let err = golomb::decode(&bytes, values.len() + 1, 1, Layout::SignMagnitude).unwrap_err();
+/// assert!(matches!(err, Error::CorruptStream(_)));
+/// # Ok(()) }
+/// ```
 pub fn decode(data: &[u8], count: usize, k: u32, layout: Layout) -> Result<Vec<i64>> {
     decode_with(data, count, Orders::One(k), layout, None)
 }
@@ -567,6 +765,26 @@ pub fn decode(data: &[u8], count: usize, k: u32, layout: Layout) -> Result<Vec<i
 /// Errors: `InvalidArgument` for an order above [`MAX_K`], as many orders as values not
 /// matching `count`, or a missing or out-of-range `padding`; `CorruptStream` for anything
 /// wrong in `data` (as [`decode`], plus non-zero leading padding or bits left over).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::golomb::{self, Layout, Orders};
+/// use fastrans::Error;
+///
+/// let (values, orders) = ([3i64, -1, 0], [2u8, 0, 0]);
+/// let bytes = golomb::encode_with(&values, Orders::Each(&orders), Layout::CoolChic5)?;
+/// let bits = golomb::nbits_with(&values, Orders::Each(&orders), Layout::CoolChic5)?;
+/// let padding = Some(golomb::leading_padding(bits));
+/// let back = golomb::decode_with(&bytes, 3, Orders::Each(&orders), Layout::CoolChic5, padding)?;
+/// assert_eq!(back, values);
+///
+/// // CoolChic5 needs the padding, the other layouts refuse it.
+/// let err = golomb::decode_with(&bytes, 3, Orders::Each(&orders), Layout::CoolChic5, None);
+/// assert!(matches!(err, Err(Error::InvalidArgument(_))));
+/// # Ok(()) }
+/// ```
 pub fn decode_with(
     data: &[u8],
     count: usize,

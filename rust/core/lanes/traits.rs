@@ -24,6 +24,39 @@ pub const LANE_START: u64 = 1;
 /// per-element validity flags and reads the block again while it is still in cache. (The
 /// AVX-512 encoder checks `ScaleCoder`'s floats itself, `ScaleRows`, and calls `check`
 /// only for a block where it flagged a position.)
+///
+/// Implement it to encode symbols that are not in arrays (made on the fly, or derived
+/// from other data) with [`format::encode_with`](crate::format::encode_with): `check`
+/// reports the first unusable position of a block, `get` returns a checked position's
+/// symbol and row (which must name a row of the table).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::format::{self, EncodeSource};
+/// use fastrans::{CdfTable, Error};
+///
+/// /// Symbols and rows from pairs, the rows checked a block at a time.
+/// struct Pairs<'a> { pairs: &'a [(i32, i32)], rows: usize }
+/// impl EncodeSource for Pairs<'_> {
+///     fn check(&self, start: usize, len: usize) -> fastrans::Result<()> {
+///         match self.pairs[start..start + len].iter().position(|p| p.1 as usize >= self.rows) {
+///             Some(i) => Err(Error::InvalidArgument(format!("bad row at {}", start + i))),
+///             None => Ok(()),
+///         }
+///     }
+///     fn get(&self, i: usize) -> (i32, usize) { (self.pairs[i].0, self.pairs[i].1 as usize) }
+/// }
+/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// let good = Pairs { pairs: &[(1, 0), (-1, 0)], rows: 1 };
+/// let bytes = format::encode_with(&table, &good, 2, 1)?;
+/// assert_eq!(format::decode(&table, &bytes, &[0, 0], 1)?, [1, -1]);
+///
+/// let bad = Pairs { pairs: &[(1, 0), (0, 2)], rows: 1 };
+/// assert!(matches!(format::encode_with(&table, &bad, 2, 1), Err(Error::InvalidArgument(_))));
+/// # Ok(()) }
+/// ```
 pub trait EncodeSource: Sync {
     /// The error for the first unusable position in `start..start + len`, if any. Called
     /// before those positions are coded.
@@ -32,6 +65,22 @@ pub trait EncodeSource: Sync {
     fn get(&self, i: usize) -> (i32, usize);
     /// [`EncodeSource::get`] for positions `base .. base + N`, the hot loop's batch (a
     /// source can hoist its bounds checks and fields out of the per-element work).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::EncodeSource;
+    ///
+    /// struct Squares;
+    /// impl EncodeSource for Squares {
+    ///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+    ///     fn get(&self, i: usize) -> (i32, usize) { ((i * i) as i32, i % 2) }
+    /// }
+    /// // The default calls `get` for each position of the batch.
+    /// let (mut symbols, mut rows) = ([0; 4], [0; 4]);
+    /// Squares.get_round(2, &mut symbols, &mut rows);
+    /// assert_eq!((symbols, rows), ([4, 9, 16, 25], [0, 1, 0, 1]));
+    /// ```
     #[inline(always)]
     fn get_round<const N: usize>(&self, base: usize, syms: &mut [i32; N], rows: &mut [usize; N]) {
         for k in 0..N {
@@ -78,6 +127,33 @@ pub(crate) enum Arrays<'a> {
 /// Where a decoder gets rows and puts its results. Positions are checked a block of
 /// [`CHECK_BLOCK`] at a time, just before the block is decoded (except by the AVX-512
 /// decoder for a target whose rows are a `ScaleRows`, which checks them itself).
+///
+/// Implement it to decode with rows that are not in an array, or into values other than
+/// the symbols, with [`format::decode_with`](crate::format::decode_with): `check` reports
+/// the first unusable position of a block, `row` gives a checked position's row and
+/// `value` what its decoded symbol becomes.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::format::{self, DecodeTarget};
+/// use fastrans::CdfTable;
+///
+/// /// Even positions with row 0, odd ones with row 1; symbols widened to i64.
+/// struct Alternate;
+/// impl DecodeTarget for Alternate {
+///     type Out = i64;
+///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+///     fn row(&self, i: usize) -> usize { i % 2 }
+///     fn value(&self, _i: usize, symbol: i32) -> i64 { symbol.into() }
+/// }
+/// let rows = [&[0, 16384, 49152, 65535, 65536][..], &[0, 60000, 65535, 65536]];
+/// let table = CdfTable::from_rows(&rows, &[5, 4], &[-1, 0], 16)?;
+/// let bytes = format::encode(&table, &[-1, 0, 1, 1], &[0, 1, 0, 1], 1)?;
+/// assert_eq!(format::decode_with(&table, &bytes, &Alternate, 4, 1)?, [-1, 0, 1, 1]);
+/// # Ok(()) }
+/// ```
 pub trait DecodeTarget: Sync {
     /// What one decoded position becomes.
     type Out: Copy + Send + Sync + Default;
@@ -88,6 +164,24 @@ pub trait DecodeTarget: Sync {
     fn row(&self, i: usize) -> usize;
     /// [`DecodeTarget::row`] for positions `base .. base + N` (see
     /// [`EncodeSource::get_round`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::DecodeTarget;
+    ///
+    /// struct Alternate;
+    /// impl DecodeTarget for Alternate {
+    ///     type Out = i32;
+    ///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+    ///     fn row(&self, i: usize) -> usize { i % 2 }
+    ///     fn value(&self, _i: usize, symbol: i32) -> i32 { symbol }
+    /// }
+    /// // The default calls `row` for each position of the batch.
+    /// let mut rows = [0; 4];
+    /// Alternate.rows(5, &mut rows);
+    /// assert_eq!(rows, [1, 0, 1, 0]);
+    /// ```
     #[inline(always)]
     fn rows<const N: usize>(&self, base: usize, rows: &mut [usize; N]) {
         for (k, row) in rows.iter_mut().enumerate() {
@@ -113,6 +207,24 @@ pub trait DecodeTarget: Sync {
     /// [`DecodeTarget::value`] for positions `base .. base + N` (see
     /// [`EncodeSource::get_round`]). The decoder itself stores them: its output may be
     /// uninitialised memory, so which slots get written must not rest on a target.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::DecodeTarget;
+    ///
+    /// /// Symbols plus a per-position mean.
+    /// struct PlusMean<'a>(&'a [f32]);
+    /// impl DecodeTarget for PlusMean<'_> {
+    ///     type Out = f32;
+    ///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+    ///     fn row(&self, _i: usize) -> usize { 0 }
+    ///     fn value(&self, i: usize, symbol: i32) -> f32 { symbol as f32 + self.0[i] }
+    /// }
+    /// // The default calls `value` for each position of the batch.
+    /// let target = PlusMean(&[0.5, 0.25, 0.0]);
+    /// assert_eq!(target.values(1, &[2, -1]), [2.25, -1.0]);
+    /// ```
     #[inline(always)]
     fn values<const N: usize>(&self, base: usize, symbols: &[i32; N]) -> [Self::Out; N] {
         std::array::from_fn(|k| self.value(base + k, symbols[k]))

@@ -168,6 +168,33 @@ where
 }
 
 /// Many CDFs, validated once, immutable and `Sync`.
+///
+/// Row `i` codes the symbols `offsets[i] ..` with its bins, the last bin being the escape
+/// bin through which symbols outside the row's range go. Every coder reads one; build it
+/// with [`CdfTable::new`], [`CdfTable::from_rows`], [`CdfTable::from_pmfs`] or the
+/// [`parametric`](crate::parametric) tables.
+///
+/// # Examples
+///
+/// The getters ([`num_tables`](CdfTable::num_tables), [`precision`](CdfTable::precision),
+/// [`lengths`](CdfTable::lengths), [`offsets`](CdfTable::offsets),
+/// [`row_cdf`](CdfTable::row_cdf), [`width`](CdfTable::width)) give back what was built:
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::CdfTable;
+///
+/// // Two rows at precision 4 (each ends at 2^4 = 16): symbols -1, 0, 1 and 0.
+/// let rows = [&[0, 4, 12, 15, 16][..], &[0, 8, 16]];
+/// let table = CdfTable::from_rows(&rows, &[5, 3], &[-1, 0], 4)?;
+/// assert_eq!(table.num_tables(), 2);
+/// assert_eq!(table.precision(), 4);
+/// assert_eq!(table.lengths(), [5, 3]);
+/// assert_eq!(table.offsets(), [-1, 0]);
+/// assert_eq!(table.row_cdf(1), [0, 8, 16]);
+/// assert_eq!(table.width(), 5);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CdfTable {
     precision: u32,
@@ -192,7 +219,25 @@ impl CdfTable {
     /// Validates and lays out `num_rows` CDF rows of `width` entries each (`cdfs` is the
     /// row-major 2-D array). REQUIRES: `lengths` and `offsets` have one entry per row,
     /// `2 <= lengths[i] <= width`, each row starts at 0, strictly increases, and ends with
-    /// `2^precision` at `lengths[i] - 1`.
+    /// `2^precision` at `lengths[i] - 1`; `1 <= precision <= 16`. Anything else is an
+    /// [`Error::InvalidArgument`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{CdfTable, Error};
+    ///
+    /// // Two rows of width 5, the second one zero padded after its 3 entries.
+    /// let cdfs = [0, 4, 12, 15, 16, /**/ 0, 8, 16, 0, 0];
+    /// let table = CdfTable::new(&cdfs, 5, &[5, 3], &[-1, 0], 4)?;
+    /// assert_eq!(table.row_cdf(1), [0, 8, 16]);
+    ///
+    /// // A row must end at 2^precision.
+    /// let err = CdfTable::new(&[0, 4, 15], 3, &[3], &[0], 4).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn new(
         cdfs: &[i32],
         width: usize,
@@ -229,6 +274,22 @@ impl CdfTable {
 
     /// Like [`CdfTable::new`] with the rows given one slice each (each at least
     /// `lengths[i]` long).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{CdfTable, Error};
+    ///
+    /// let rows = vec![vec![0, 4, 12, 15, 16], vec![0, 8, 16]];
+    /// let table = CdfTable::from_rows(&rows, &[5, 3], &[-1, 0], 4)?;
+    /// assert_eq!(table.lengths(), [5, 3]);
+    ///
+    /// // Every bin needs a slot: a CDF must strictly increase.
+    /// let err = CdfTable::from_rows(&[[0, 8, 8, 16]], &[4], &[0], 4).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn from_rows<R: AsRef<[i32]>>(
         rows_cdf: &[R],
         lengths: &[i32],
@@ -315,6 +376,20 @@ impl CdfTable {
     /// `pmf_to_quantized_cdf(pmfs[i][..pmf_lengths[i]] ++ [tail_masses[i]])`, so it has
     /// `pmf_lengths[i] + 2` entries and its last bin (the tail mass) is the escape bin.
     /// `pmfs` is row-major with `width` columns. Rows are built in parallel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{pmf_to_quantized_cdf, CdfTable};
+    ///
+    /// // Two rows of three symbols (-1, 0, 1), the second one only two wide.
+    /// let pmfs = [0.25, 0.5, 0.25, /**/ 0.4, 0.6, 0.0];
+    /// let table = CdfTable::from_pmfs(&pmfs, 3, &[3, 2], &[1e-3, 1e-3], &[-1, 0], 16)?;
+    /// assert_eq!(table.lengths(), [5, 4]); // the pmf, the escape bin and the leading 0
+    /// assert_eq!(table.row_cdf(0), pmf_to_quantized_cdf(&[0.25, 0.5, 0.25, 1e-3], 16)?);
+    /// # Ok(()) }
+    /// ```
     pub fn from_pmfs(
         pmfs: &[f32],
         width: usize,
@@ -352,7 +427,24 @@ impl CdfTable {
     /// Rows built in parallel from pmfs made on demand: row `i` is
     /// `pmf_to_quantized_cdf(pmf(i))`, where `pmf(i)` already ends with the escape bin's
     /// mass (the tail). The shared core of [`CdfTable::from_pmfs`] and the parametric
-    /// tables (`tables/parametric.rs`).
+    /// tables (`tables/parametric.rs`). The first error in row order is returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::CdfTable;
+    ///
+    /// // Row i: uniform over the symbols 0..=i, then the escape bin's small mass.
+    /// let table = CdfTable::from_pmf_fn(3, &[0, 0, 0], 8, |i| {
+    ///     let mut pmf = vec![1.0 / (i + 1) as f32; i + 1];
+    ///     pmf.push(0.01);
+    ///     Ok(pmf)
+    /// })?;
+    /// assert_eq!(table.lengths(), [3, 4, 5]);
+    /// assert!((0..3).all(|i| table.row_cdf(i).last() == Some(&256)));
+    /// # Ok(()) }
+    /// ```
     pub fn from_pmf_fn<F>(num_rows: usize, offsets: &[i32], precision: u32, pmf: F) -> Result<Self>
     where
         F: Fn(usize) -> Result<Vec<f32>> + Sync,
@@ -377,6 +469,23 @@ impl CdfTable {
     }
 
     /// The CDFs as CompressAI stores them: row-major, `width()` columns, zero padded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::CdfTable;
+    ///
+    /// let rows = [&[0, 4, 12, 15, 16][..], &[0, 8, 16]];
+    /// let table = CdfTable::from_rows(&rows, &[5, 3], &[-1, 0], 4)?;
+    /// let padded = table.padded_cdfs();
+    /// assert_eq!(padded, [0, 4, 12, 15, 16, /**/ 0, 8, 16, 0, 0]);
+    ///
+    /// // What `CdfTable::new` takes back: the same table, the same fingerprint.
+    /// let again = CdfTable::new(&padded, table.width(), &table.lengths(), &table.offsets(), 4)?;
+    /// assert_eq!(again.fingerprint(), table.fingerprint());
+    /// # Ok(()) }
+    /// ```
     pub fn padded_cdfs(&self) -> Vec<i32> {
         let width = self.width();
         let mut out = vec![0i32; self.rows.len() * width];
@@ -497,7 +606,23 @@ impl CdfTable {
     pub fn precision(&self) -> u32 {
         self.precision
     }
-    /// Platform-independent 64-bit identity of the tables (see `compute_fingerprint`).
+    /// Platform-independent 64-bit identity of the tables (see `compute_fingerprint`): the
+    /// precision, every row's entries and every offset. A fastrans stream carries its low
+    /// 32 bits ([`format::fp32`](crate::format::fp32)), so decoding with other tables is a
+    /// [`Error::TableMismatch`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{format, CdfTable};
+    ///
+    /// let a = CdfTable::new(&[0, 4, 12, 16], 4, &[4], &[0], 4)?;
+    /// let b = CdfTable::new(&[0, 4, 12, 16], 4, &[4], &[-1], 4)?; // another offset
+    /// assert_ne!(a.fingerprint(), b.fingerprint());
+    /// assert_eq!(format::fp32(&a), a.fingerprint() as u32);
+    /// # Ok(()) }
+    /// ```
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
@@ -600,7 +725,21 @@ impl CdfTable {
         (bin as u32, freq as u64 * high + (slot - start) as u64)
     }
 
-    /// Checks that every index names a row; the coders rely on it.
+    /// Checks that every index names a row; the coders rely on it. Every coder calls it,
+    /// so a caller needs it only to validate indexes ahead of time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{CdfTable, Error};
+    ///
+    /// let table = CdfTable::new(&[0, 8, 16], 3, &[3], &[0], 4)?; // one row
+    /// table.check_indexes(&[0, 0, 0])?;
+    /// let err = table.check_indexes(&[0, 1]).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn check_indexes(&self, indexes: &[i32]) -> Result<()> {
         let n = self.rows.len();
         // A branch-free pass first (it vectorises: about 0.1 cycle per index instead of 3);

@@ -114,13 +114,49 @@ fn normal_quantile(p: f64) -> f64 {
 }
 
 /// A discretized zero-mean Gaussian table, one row per entry of `scale_table` (see the
-/// module doc). REQUIRES: finite scales > 0, `0 < tail_mass < 1`, `1 <= precision <= 16`.
+/// module doc). REQUIRES: finite scales > 0, `0 < tail_mass < 1`, `1 <= precision <= 16`
+/// (an [`Error::InvalidArgument`] otherwise).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{parametric, Error};
+///
+/// let table = parametric::gaussian_table(&[0.11, 1.0, 10.0], 16, 1e-9)?;
+/// assert_eq!(table.num_tables(), 3);
+/// // Row r spans -c..=c, c = ceil(6.11 s) for tail mass 1e-9: 2c + 1 bins, the escape
+/// // bin and the leading 0.
+/// assert_eq!(table.offsets(), [-1, -7, -62]);
+/// assert_eq!(table.lengths(), [5, 17, 127]);
+///
+/// let err = parametric::gaussian_table(&[0.0], 16, 1e-9).unwrap_err();
+/// assert!(matches!(err, Error::InvalidArgument(_)));
+/// # Ok(()) }
+/// ```
 pub fn gaussian_table(scale_table: &[f64], precision: u32, tail_mass: f64) -> Result<CdfTable> {
     build(Family::Gaussian, scale_table, precision, tail_mass)
 }
 
 /// A discretized zero-mean Laplace table (scale = the Laplace `b`), like
 /// [`gaussian_table`].
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{parametric, Error};
+///
+/// let laplace = parametric::laplace_table(&[1.0, 2.0], 16, 1e-9)?;
+/// let gaussian = parametric::gaussian_table(&[1.0, 2.0], 16, 1e-9)?;
+/// // Heavier tails: longer rows for the same scale and tail mass.
+/// assert!(laplace.lengths()[1] > gaussian.lengths()[1]);
+/// assert_eq!(laplace.offsets()[1], -42); // c = ceil(2 ln(1e9))
+///
+/// let err = parametric::laplace_table(&[1.0], 16, 1.5).unwrap_err(); // tail_mass
+/// assert!(matches!(err, Error::InvalidArgument(_)));
+/// # Ok(()) }
+/// ```
 pub fn laplace_table(scale_table: &[f64], precision: u32, tail_mass: f64) -> Result<CdfTable> {
     build(Family::Laplace, scale_table, precision, tail_mass)
 }
@@ -192,6 +228,25 @@ fn build(family: Family, scales: &[f64], precision: u32, tail_mass: f64) -> Resu
 /// REQUIRES (checked, `InvalidArgument` otherwise): `centers` non-empty, every center
 /// `>= 0` with `2 c + 2 <= 2^precision`, `edges.len() = sum(c + 2)`, and edges that make
 /// each row's masses finite and non-negative (decreasing in `v`).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{parametric, Error};
+///
+/// // One Laplace row (b = 1) of center 2, its CDF taken at the upper bin edges.
+/// let cdf = |x: f32| if x < 0.0 { 0.5 * x.exp() } else { 1.0 - 0.5 * (-x).exp() };
+/// let c = 2;
+/// let edges: Vec<f32> = (0..=c + 1).map(|v| cdf(0.5 - v as f32)).collect();
+/// let table = parametric::table_from_edges(&edges, &[c], 16)?;
+/// assert_eq!((table.offsets(), table.lengths()), (vec![-c], vec![2 * c + 3]));
+///
+/// // c + 2 edges a row.
+/// let err = parametric::table_from_edges(&edges[1..], &[c], 16).unwrap_err();
+/// assert!(matches!(err, Error::InvalidArgument(_)));
+/// # Ok(()) }
+/// ```
 pub fn table_from_edges(edges: &[f32], centers: &[i32], precision: u32) -> Result<CdfTable> {
     check_precision(precision)?;
     if centers.is_empty() {

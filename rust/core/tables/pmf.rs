@@ -41,6 +41,25 @@ pub fn check_precision(precision: u32) -> Result<()> {
 
 /// CompressAI-exact quantized CDF of `pmf` (length `pmf.len() + 1`, first 0, last `2^p`,
 /// strictly increasing).
+///
+/// The pmf need not sum to 1 (it is renormalised), and a bin of no mass still gets one
+/// slot, so every symbol stays codable. Bad input (see the module doc) is an
+/// [`Error::InvalidArgument`].
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{pmf_to_quantized_cdf, Error};
+///
+/// assert_eq!(pmf_to_quantized_cdf(&[0.25, 0.5, 0.25], 8)?, [0, 64, 192, 256]);
+/// // The empty middle bin takes a slot from the first of the smallest donors.
+/// assert_eq!(pmf_to_quantized_cdf(&[0.5, 0.0, 0.5], 8)?, [0, 127, 128, 256]);
+///
+/// let err = pmf_to_quantized_cdf(&[0.5, f32::NAN], 16).unwrap_err();
+/// assert!(matches!(err, Error::InvalidArgument(_)));
+/// # Ok(()) }
+/// ```
 pub fn pmf_to_quantized_cdf(pmf: &[f32], precision: u32) -> Result<Vec<u32>> {
     let mut cdf = vec![0u32; pmf.len() + 1];
     quantized_cdf_into(pmf, precision, &mut cdf)?;

@@ -77,6 +77,25 @@ const MAX_SPAN: usize = 4;
 /// Scales → rows, bit-exact with CompressAI's `build_indexes` (`Exact`): fast for
 /// ascending tables and `scale_bound > 0` (every real scale table), the literal rule
 /// otherwise.
+///
+/// A scale's row is that of the first table entry at or above it (the last row past the
+/// end), after scales below the bound are raised to it; [`ScaleIndex::rows`] counts the
+/// rows.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::ScaleIndex;
+///
+/// let index = ScaleIndex::new(&[0.11, 0.5, 1.0, 4.0], 0.11)?;
+/// assert_eq!(index.rows(), 4);
+/// assert_eq!(index.get(0.05), 0); // below the bound: the bound's row
+/// assert_eq!(index.get(0.5), 1);
+/// assert_eq!(index.get(0.7), 2);
+/// assert_eq!(index.get(100.0), 3); // past the end: the last row
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ScaleIndex {
     exact: Exact,
@@ -118,6 +137,20 @@ impl ScaleIndex {
     /// An index over `scale_table` (one entry per table row) with scales below
     /// `scale_bound` taken as `scale_bound`. REQUIRES: a non-empty table of finite values
     /// and a finite bound (refused otherwise).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{Error, ScaleIndex};
+    ///
+    /// let index = ScaleIndex::new(&[0.11, 0.2, 0.4], 0.11)?;
+    /// assert_eq!(index.rows(), 3);
+    ///
+    /// let err = ScaleIndex::new(&[0.11, f32::NAN], 0.11).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn new(scale_table: &[f32], bound: f32) -> Result<Self> {
         let exact = Exact::new(scale_table, bound)?;
         let n = scale_table.len();
@@ -167,12 +200,44 @@ impl ScaleIndex {
 
     /// The row of every scale into `out` (same length), NaN refused. The lookup makes one
     /// branch-free pass that also notes a NaN; only then is the NaN located.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{Error, ScaleIndex};
+    ///
+    /// let index = ScaleIndex::new(&[0.11, 0.5, 1.0, 4.0], 0.11)?;
+    /// let mut rows = [0; 4];
+    /// index.rows_into(&[0.05, 0.5, 0.7, f32::INFINITY], &mut rows)?;
+    /// assert_eq!(rows, [0, 1, 2, 3]);
+    ///
+    /// let err = index.rows_into(&[1.0, f32::NAN, 1.0, 1.0], &mut rows).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn rows_into(&self, scales: &[f32], out: &mut [i32]) -> Result<()> {
         self.rows_into_checked(scales, out, false)
     }
 
     /// [`ScaleIndex::rows_into`], with `finite` refusing infinite scales too (CompressAI
     /// maps them to the last row; a model's scales are never meant to be infinite).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::{Error, ScaleIndex};
+    ///
+    /// let index = ScaleIndex::new(&[0.11, 0.5, 1.0, 4.0], 0.11)?;
+    /// let (scales, mut rows) = ([0.3, f32::INFINITY], [0; 2]);
+    /// index.rows_into_checked(&scales, &mut rows, false)?;
+    /// assert_eq!(rows, [1, 3]);
+    ///
+    /// let err = index.rows_into_checked(&scales, &mut rows, true).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn rows_into_checked(&self, scales: &[f32], out: &mut [i32], finite: bool) -> Result<()> {
         if scales.len() != out.len() {
             return Err(Error::invalid(format!(
@@ -192,6 +257,20 @@ impl ScaleIndex {
     }
 
     /// The row of `scale`. REQUIRES: not NaN for a meaningful answer; always in range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// use fastrans::ScaleIndex;
+    ///
+    /// let table = [0.11, 0.5, 1.0, 4.0];
+    /// let index = ScaleIndex::new(&table, 0.11)?;
+    /// // An entry of the table maps to its own row.
+    /// assert!(table.iter().enumerate().all(|(row, &s)| index.get(s) == row));
+    /// assert_eq!(index.get(0.0), 0);
+    /// # Ok(()) }
+    /// ```
     #[inline(always)]
     pub fn get(&self, scale: f32) -> usize {
         if self.first.is_empty() {
