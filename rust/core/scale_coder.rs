@@ -622,8 +622,34 @@ impl ScaleCoder {
     }
 
     /// [`ScaleCoder::decode`] into `out`, one element per scale, so a batch decodes each
-    /// item into its own row of one array. Bad arguments are refused before `out` is
-    /// touched; on a damaged stream `out` holds unspecified values.
+    /// item into its own row of one array.
+    ///
+    /// Bad arguments are refused before `out` is touched; on a damaged stream `out` holds
+    /// unspecified values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> fastrans::Result<()> {
+    /// # use std::sync::Arc;
+    /// # use fastrans::{parametric, ScaleCoder, StreamFormat};
+    /// # let scale_table = [0.11f32, 0.5, 1.0, 2.0, 4.0];
+    /// # let scales_f64: Vec<f64> = scale_table.iter().map(|&s| f64::from(s)).collect();
+    /// # let table = Arc::new(parametric::gaussian_table(&scales_f64, 16, 1e-9)?);
+    /// # let coder = ScaleCoder::new(table, &scale_table, 0.11)?;
+    /// let fmt = StreamFormat::CompressAi;
+    /// let scales = [1.0f32, 2.0, 4.0];
+    /// let bytes = coder.encode(&[1.0, -3.0, 17.2], &scales, None, fmt, 1)?;
+    /// let mut batch = [f32::NAN; 6];
+    /// coder.decode_into(&bytes, &scales, None, fmt, 1, &mut batch[3..])?;
+    /// assert_eq!(batch[3..], [1.0, -3.0, 17.0]);
+    ///
+    /// // A wrong-sized `out` is refused and left as it was.
+    /// let err = coder.decode_into(&bytes, &scales, None, fmt, 1, &mut batch[..2]);
+    /// assert!(matches!(err, Err(fastrans::Error::InvalidArgument(_))));
+    /// assert!(batch[0].is_nan());
+    /// # Ok(()) }
+    /// ```
     pub fn decode_into(
         &self,
         data: &[u8],

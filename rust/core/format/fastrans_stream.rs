@@ -714,8 +714,39 @@ pub fn decode_with<T: DecodeTarget>(
 }
 
 /// [`decode_with`] into `out` (one element per position, `out.len()` of them), for a
-/// caller that owns the memory, e.g. one row of a batch. On an error `out` holds
-/// unspecified values (some positions decoded, others as they were).
+/// caller that owns the memory, e.g. one row of a batch.
+///
+/// On an error `out` holds unspecified values (some positions decoded, others as they
+/// were).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// # use fastrans::{format, CdfTable};
+/// # let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
+/// use fastrans::format::DecodeTarget;
+///
+/// struct Row0;
+/// impl DecodeTarget for Row0 {
+///     type Out = i32;
+///     fn check(&self, _start: usize, _len: usize) -> fastrans::Result<()> { Ok(()) }
+///     fn row(&self, _i: usize) -> usize { 0 }
+///     fn value(&self, _i: usize, symbol: i32) -> i32 { symbol }
+/// }
+/// // Two streams decoded into the two rows of one batch.
+/// let a = format::encode(&table, &[1, 0, -1], &[0; 3], 1)?;
+/// let b = format::encode(&table, &[0, 0, 9], &[0; 3], 1)?;
+/// let mut batch = [0i32; 6];
+/// let (first, second) = batch.split_at_mut(3);
+/// format::decode_into(&table, &a, &Row0, first, 1)?;
+/// format::decode_into(&table, &b, &Row0, second, 1)?;
+/// assert_eq!(batch, [1, 0, -1, 0, 0, 9]);
+///
+/// let err = format::decode_into(&table, &a[..a.len() - 1], &Row0, &mut batch[..3], 1);
+/// assert!(matches!(err, Err(fastrans::Error::CorruptStream(_))));
+/// # Ok(()) }
+/// ```
 pub fn decode_into<T: DecodeTarget>(
     table: &CdfTable,
     data: &[u8],
