@@ -16,6 +16,7 @@
 //! format/               the byte streams: fastrans (chunks, CRC32C) and CompressAI's
 //! scale_coder           floats → symbols and rows fused into either stream
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
+//! models/               per-symbol Gaussian/Laplace/logistic laws → quantized CDF intervals
 //! ```
 //!
 //! Start with [`CdfTable`], then [`format`](mod@format) for the stream you need;
@@ -40,6 +41,7 @@ pub mod format;
 pub mod scale_coder;
 
 pub mod golomb;
+pub(crate) mod models;
 
 #[doc(hidden)]
 pub mod testing;
