@@ -17,6 +17,7 @@
 //! format/               the byte streams: fastrans (chunks, CRC32C) and CompressAI's
 //! scale_coder           floats → symbols and rows fused into either stream
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
+//! models/               per-symbol Gaussian/Laplace/logistic laws → quantized CDF intervals
 //! ```
 //!
 //! Start with [`CdfTable`], then [`format`](mod@format) for the stream you need;
@@ -43,6 +44,7 @@ pub mod format;
 mod scale_coder;
 
 pub mod golomb;
+pub(crate) mod models;
 
 #[doc(hidden)]
 pub mod testing;
