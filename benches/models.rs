@@ -13,7 +13,7 @@ mod error {
 }
 mod tables {
     pub(crate) mod pmf {
-        pub(crate) use fastrans::tables::pmf::check_precision;
+        pub(crate) use fastrans::testing::check_precision;
     }
 }
 #[allow(unused_imports)]

@@ -695,6 +695,10 @@ pub fn decode_with<T: DecodeTarget>(
     n: usize,
     threads: usize,
 ) -> Result<Vec<T::Out>> {
+    threads::check(threads)?;
+    // The header and chunk table are checked before the output is allocated, so a
+    // hostile stream costs no memory beyond its own bytes.
+    let layout = parse(table, data, n).map_err(|e| unless_damaged(data, e))?;
     // Decoded straight into fresh memory: zero-filling it first was a serial pass over
     // the output (and its page faults) before any chunk started, the serial part that
     // held a two-thread decode back.
@@ -705,8 +709,8 @@ pub fn decode_with<T: DecodeTarget>(
         // `MaybeUninit`.
         unsafe { std::ptr::write_bytes(slots.as_mut_ptr(), 0xA5, n) };
     }
-    decode_slots(table, data, tgt, slots, threads)?;
-    // SAFETY: `slots` is `out`'s first `n` elements of capacity, and `decode_slots`
+    decode_layout(table, data, &layout, tgt, slots, threads)?;
+    // SAFETY: `slots` is `out`'s first `n` elements of capacity, and `decode_layout`
     // returned `Ok`, so it wrote every one of them (an error returned above, dropping
     // `out` with length 0).
     unsafe { out.set_len(n) };
@@ -754,21 +758,22 @@ pub fn decode_into<T: DecodeTarget>(
     out: &mut [T::Out],
     threads: usize,
 ) -> Result<()> {
-    decode_slots(table, data, tgt, slots(out), threads)
+    threads::check(threads)?;
+    let layout = parse(table, data, out.len()).map_err(|e| unless_damaged(data, e))?;
+    decode_layout(table, data, &layout, tgt, slots(out), threads)
 }
 
-/// The decoder behind [`decode_with`] and [`decode_into`]: when it returns `Ok`, every
-/// element of `slots` has been written.
-fn decode_slots<T: DecodeTarget>(
+/// The decoder behind [`decode_with`] and [`decode_into`], given the stream's parsed
+/// `layout` (for `slots.len()` positions): when it returns `Ok`, every element of `slots`
+/// has been written.
+fn decode_layout<T: DecodeTarget>(
     table: &CdfTable,
     data: &[u8],
+    layout: &Layout,
     tgt: &T,
     slots: &mut [MaybeUninit<T::Out>],
     threads: usize,
 ) -> Result<()> {
-    threads::check(threads)?;
-    let n = slots.len();
-    let layout = parse(table, data, n).map_err(|e| unless_damaged(data, e))?;
     let cs = layout.params.chunk_symbols;
     let lanes = layout.params.lanes;
     // Each chunk's CRC32C is taken by the thread that decodes it, just before (which also
