@@ -16,6 +16,7 @@
 //! chunk/                one chunk of N interleaved lanes: scalar rounds, kernel choice
 //! format/               the byte streams: fastrans (chunks, CRC32C) and CompressAI's
 //! scale_coder           floats → symbols and rows fused into either stream
+//! float_coder           floats → symbols with rows given (indexes, channels), either stream
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
 //! ```
 //!
@@ -42,6 +43,8 @@ pub mod format;
 
 mod scale_coder;
 
+mod float_coder;
+
 pub mod golomb;
 
 #[doc(hidden)]
@@ -51,6 +54,7 @@ pub mod testing;
 mod test_rng;
 
 pub use error::{Error, Result};
+pub use float_coder::{decode_floats_into, encode_floats, Offsets, Rows};
 pub use format::compressai;
 pub use scale_coder::{scale_rows_into, ScaleCoder, StreamFormat};
 pub use tables::parametric;

@@ -85,7 +85,7 @@ struct FloatSource<'a> {
 /// `d + 1.5 * 2^23` lands in `[2^23, 2^24)`, where floats are the integers: the addition
 /// itself rounds half to even, and the integer sits in the low mantissa bits.
 #[inline(always)]
-fn symbol_of(d: f32) -> i32 {
+pub(crate) fn symbol_of(d: f32) -> i32 {
     if d.abs() < SMALL {
         small_symbol_of(d)
     } else {
