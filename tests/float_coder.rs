@@ -135,6 +135,32 @@ fn channels_and_medians_give_the_table_coders_bytes() {
     }
 }
 
+/// No positions: an empty item (a plane of 0) or no items, in both formats.
+#[test]
+fn empty_layouts_code_nothing() {
+    let t = table();
+    for (channels, plane) in [(4, 0), (0, 3), (4, 3)] {
+        let rows = Rows::Channels { channels, plane };
+        let medians = vec![0.5f32; channels];
+        for fmt in FORMATS {
+            let data =
+                encode_floats(&t, &[], rows, Offsets::Medians(&medians), MAX, fmt, 1).unwrap();
+            assert_eq!(data, table_bytes(&t, &[], &[], fmt));
+            let mut out: [f32; 0] = [];
+            decode_floats_into(
+                &t,
+                &data,
+                rows,
+                Offsets::Medians(&medians),
+                fmt,
+                1,
+                &mut out,
+            )
+            .unwrap();
+        }
+    }
+}
+
 /// Halves, large values (the element-by-element rounding) and values at the limit.
 #[test]
 fn rounding_is_torch_round_everywhere() {

@@ -1,5 +1,5 @@
 //! Floats in, floats out, with the table rows given: the rounding the entropy models would
-//! otherwise do in torch, fused into the coding pass.
+//! otherwise do in torch, in the same native call as the coding.
 //!
 //! An entropy model codes `round(values - offsets)` (round half to even, `torch.round`)
 //! with a row per position, and decodes back to `symbol + offset`. [`ScaleCoder`] does this
@@ -9,19 +9,23 @@
 //! channels). Offsets are none, one per position ([`Offsets::Means`]) or one per channel
 //! ([`Offsets::Medians`]).
 //!
-//! Doing it in one pass means no full-size symbol array, no separate range check and no
-//! cast: each block of a chunk is checked just before it is coded
-//! ([`EncodeSource::check`]), then coded. The symbols are exactly those of
-//! `scale_coder`'s rounding (the same helpers), so the bytes are the ones the table coder
-//! writes for symbols computed elsewhere, in both formats.
+//! Encoding checks and rounds a [`CHECK_BLOCK`] at a time into one symbol array (kept per
+//! thread between calls), then codes it with the table coder's own array source, so the
+//! bytes are the table coder's in both formats by construction. The symbols are not made
+//! inside the coding loop, as `ScaleCoder`'s are: the vector encoders read plain symbol
+//! and row arrays directly, and feeding them a round at a time through
+//! `EncodeSource::get_round` made coding slower than the rounding pass it saved.
+//! Decoding writes `symbol + offset` straight into the caller's floats
+//! ([`DecodeTarget`]). The rounding is `scale_coder`'s (the same helpers), bit for bit
+//! `torch.round` of the `f32` difference.
 //!
 //! [`ScaleCoder`]: crate::ScaleCoder
 
 use crate::error::{Error, Result};
 use crate::format;
 use crate::format::compressai;
-use crate::lanes::traits::{DecodeTarget, EncodeSource};
-use crate::scale_coder::{round_half_even, symbol_of, StreamFormat};
+use crate::lanes::traits::{DecodeTarget, CHECK_BLOCK};
+use crate::scale_coder::{round_half_even, small_symbol_of, symbol_of, StreamFormat, SMALL};
 use crate::tables::cdf_table::CdfTable;
 
 /// Which table row codes each position.
@@ -162,10 +166,21 @@ impl<'a> Layout<'a> {
         match self.offsets {
             Offsets::None => 0.0,
             Offsets::Means(m) => m[i],
-            Offsets::Medians(m) => match self.rows {
-                Rows::Channels { channels, plane } => m[channel(i, channels, plane)],
-                Rows::Indexes(_) => 0.0, // refused by `Layout::new`
-            },
+            // A position's row is its channel (see `Layout::by_index`).
+            Offsets::Medians(m) => m[self.row(i)],
+        }
+    }
+
+    /// This layout with its rows as an index array (`rows`, from [`row_array`]), for the
+    /// decoder: a row a load rather than a division. Medians stay per row, which is
+    /// per channel, so only this crate makes such a layout with medians.
+    fn by_index<'b>(&self, rows: &'b [i32]) -> Layout<'b>
+    where
+        'a: 'b,
+    {
+        Layout {
+            rows: Rows::Indexes(rows),
+            offsets: self.offsets,
         }
     }
 
@@ -244,12 +259,30 @@ fn symbol_limit(max_symbol: u32) -> f32 {
     }
 }
 
-/// Values, rows and offsets as an [`EncodeSource`]. REQUIRES: a checked [`Layout`] of
+/// The largest `f32` `t` with `round_half_even(t) <= lim` (`lim` a float
+/// [`symbol_limit`] gave): `|round(d)| <= lim` exactly when `|d| <= t`, since rounding is
+/// monotone and odd, so the block check is one comparison a position (it vectorises).
+/// The answer lies within a float or two of `lim + 0.5`, where the search starts.
+fn diff_limit(lim: f32) -> f32 {
+    let mut t = (f64::from(lim) + 0.5) as f32;
+    while round_half_even(t) > lim {
+        t = f32::from_bits(t.to_bits() - 1);
+    }
+    loop {
+        let up = f32::from_bits(t.to_bits() + 1);
+        if round_half_even(up) > lim {
+            return t;
+        }
+        t = up;
+    }
+}
+
+/// Values, rows and offsets, turned into symbols. REQUIRES: a checked [`Layout`] of
 /// `values.len()` positions.
 struct FloatSource<'a> {
     values: &'a [f32],
     layout: Layout<'a>,
-    /// [`symbol_limit`] of `max`.
+    /// [`diff_limit`] of `max`: the largest `|value - offset|` allowed.
     limit: f32,
     /// The caller's bound, at most `i32::MAX` (for messages).
     max: u32,
@@ -265,7 +298,7 @@ impl FloatSource<'_> {
     /// `true` when `d` rounds to a symbol within the limit (false for NaN and infinity).
     #[inline(always)]
     fn fits(&self, d: f32) -> bool {
-        round_half_even(d).abs() <= self.limit
+        d.abs() <= self.limit
     }
 
     /// The error for the first bad position in `start..start + len`.
@@ -307,7 +340,9 @@ impl FloatSource<'_> {
     }
 }
 
-impl EncodeSource for FloatSource<'_> {
+impl FloatSource<'_> {
+    /// The error for the first unusable position in `start..start + len`, if any: one
+    /// branch-free pass (it vectorises), the position looked up only on failure.
     fn check(&self, start: usize, len: usize) -> Result<()> {
         let v = &self.values[start..start + len];
         let ok = match self.layout.offsets {
@@ -317,11 +352,15 @@ impl EncodeSource for FloatSource<'_> {
                     .zip(&m[start..start + len])
                     .map(|(&v, &m)| !self.fits(v - m)),
             ),
-            Offsets::Medians(_) => none_set(
-                v.iter()
-                    .enumerate()
-                    .map(|(k, &v)| !self.fits(v - self.layout.offset(start + k))),
-            ),
+            Offsets::Medians(m) => {
+                let mut ok = true;
+                self.channel_runs(start, len, |pos, run, c| {
+                    let median = m[c];
+                    let vals = &self.values[pos..pos + run];
+                    ok &= none_set(vals.iter().map(|&v| !self.fits(v - median)));
+                });
+                ok
+            }
         };
         if ok {
             Ok(())
@@ -329,39 +368,74 @@ impl EncodeSource for FloatSource<'_> {
             Err(self.first_bad(start, len))
         }
     }
+
+    /// `f(pos, run, channel)` for each run of one channel's positions in
+    /// `start..start + len` (no division a position). Nothing for rows by index.
     #[inline(always)]
-    fn get(&self, i: usize) -> (i32, usize) {
-        (
-            symbol_of(self.layout.diff(i, self.values[i])),
-            self.layout.row(i),
-        )
-    }
-    #[inline(always)]
-    fn get_round<const N: usize>(&self, base: usize, syms: &mut [i32; N], rows: &mut [usize; N]) {
-        self.layout.rows_of(base, rows);
-        let v = &self.values[base..base + N];
-        match self.layout.offsets {
-            Offsets::None => {
-                for (s, &v) in syms.iter_mut().zip(v) {
-                    *s = symbol_of(v);
-                }
-            }
-            _ => {
-                let o = self.layout.offsets_of(base, rows);
-                for ((s, &v), &o) in syms.iter_mut().zip(v).zip(&o) {
-                    *s = symbol_of(v - o);
-                }
+    fn channel_runs(&self, start: usize, len: usize, mut f: impl FnMut(usize, usize, usize)) {
+        if let Rows::Channels { channels, plane } = self.layout.rows {
+            let (mut pos, end) = (start, start + len);
+            while pos < end {
+                let run = (plane - pos % plane).min(end - pos);
+                f(pos, run, channel(pos, channels, plane));
+                pos += run;
             }
         }
     }
-    #[inline(always)]
-    fn prefetch(&self, pos: usize) {
-        crate::simd::prefetch::line(self.values, pos);
-        if let Offsets::Means(m) = self.layout.offsets {
-            crate::simd::prefetch::line(m, pos);
+
+    /// Every position's symbol, or the first bad position's error. Checked and rounded a
+    /// [`CHECK_BLOCK`] at a time, so a block is still in cache when it is rounded, and
+    /// the first failing block names the first bad position of all.
+    fn symbols(&self, mut out: Vec<i32>) -> Result<Vec<i32>> {
+        let n = self.values.len();
+        out.clear();
+        out.resize(n, 0);
+        for start in (0..n).step_by(CHECK_BLOCK) {
+            let len = CHECK_BLOCK.min(n - start);
+            self.check(start, len)?;
+            let (v, o) = (
+                &self.values[start..start + len],
+                &mut out[start..start + len],
+            );
+            match self.layout.offsets {
+                Offsets::None => round_into(o, v.iter().copied()),
+                Offsets::Means(m) => round_into(
+                    o,
+                    v.iter().zip(&m[start..start + len]).map(|(&v, &m)| v - m),
+                ),
+                Offsets::Medians(m) => self.channel_runs(start, len, |pos, run, c| {
+                    let median = m[c];
+                    let vals = &self.values[pos..pos + run];
+                    let o = &mut o[pos - start..pos - start + run];
+                    round_into(o, vals.iter().map(|&v| v - median));
+                }),
+            }
         }
-        if let Rows::Indexes(ix) = self.layout.rows {
-            crate::simd::prefetch::line(ix, pos);
+        Ok(out)
+    }
+}
+
+thread_local! {
+    /// The symbol buffer of this thread's last [`encode_floats`]: fresh memory for every
+    /// call is mapped page by page as the symbols are written, which a kept buffer avoids.
+    static SPARE: std::cell::Cell<Vec<i32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Most symbols kept between calls, per thread: 4 Mi, four times W1's.
+const MAX_SPARE: usize = 4 << 20;
+
+/// The symbols of differences `d` that passed the check (so they fit `i32`), into `out`.
+/// As in `scale_coder`: the magic-number rounding, branch-free (it vectorises), unless a
+/// difference is too large for it.
+#[inline(always)]
+fn round_into(out: &mut [i32], d: impl Iterator<Item = f32> + Clone) {
+    if none_set(d.clone().map(|d| d.abs() >= SMALL)) {
+        for (o, d) in out.iter_mut().zip(d) {
+            *o = small_symbol_of(d);
+        }
+    } else {
+        for (o, d) in out.iter_mut().zip(d) {
+            *o = symbol_of(d);
         }
     }
 }
@@ -423,8 +497,17 @@ impl DecodeTarget for FloatTarget<'_> {
 fn row_array<'a>(layout: &Layout<'a>, n: usize) -> std::borrow::Cow<'a, [i32]> {
     match layout.rows {
         Rows::Indexes(ix) => std::borrow::Cow::Borrowed(ix),
-        // Channels fit i32: `Layout::new` checked them against the table's rows.
-        Rows::Channels { .. } => (0..n).map(|i| layout.row(i) as i32).collect(),
+        // Channels fit i32: `Layout::new` checked them against the table's rows, and
+        // `n` is whole items.
+        Rows::Channels { channels, plane } => {
+            let mut rows = Vec::with_capacity(n);
+            while rows.len() < n {
+                for c in 0..channels {
+                    rows.extend(std::iter::repeat_n(c as i32, plane));
+                }
+            }
+            std::borrow::Cow::Owned(rows)
+        }
     }
 }
 
@@ -468,18 +551,20 @@ pub fn encode_floats(
     let src = FloatSource {
         values,
         layout: Layout::new(table, rows, offsets, n)?,
-        limit: symbol_limit(max_symbol),
+        limit: diff_limit(symbol_limit(max_symbol)),
         max: max_symbol.min(i32::MAX as u32),
     };
-    match format {
-        StreamFormat::Fastrans => format::encode_with(table, &src, n, threads),
-        StreamFormat::CompressAi => {
-            crate::threads::check(threads)?;
-            src.check(0, n)?;
-            let symbols: Vec<i32> = (0..n).map(|i| src.get(i).0).collect();
-            compressai::encode(table, &symbols, &row_array(&src.layout, n))
-        }
+    crate::threads::check(threads)?;
+    let symbols = src.symbols(SPARE.with(|s| s.take()))?;
+    let rows = row_array(&src.layout, n);
+    let out = match format {
+        StreamFormat::Fastrans => format::encode(table, &symbols, &rows, threads),
+        StreamFormat::CompressAi => compressai::encode(table, &symbols, &rows),
+    };
+    if symbols.capacity() <= MAX_SPARE {
+        SPARE.with(|s| s.replace(symbols));
     }
+    out
 }
 
 /// Decode a stream of `out.len()` positions written by [`encode_floats`] (or by the table
@@ -522,12 +607,14 @@ pub fn decode_floats_into(
     out: &mut [f32],
 ) -> Result<()> {
     let n = out.len();
-    let tgt = FloatTarget(Layout::new(table, rows, offsets, n)?);
+    let layout = Layout::new(table, rows, offsets, n)?;
+    let rows = row_array(&layout, n);
+    let tgt = FloatTarget(layout.by_index(&rows));
     match format {
         StreamFormat::Fastrans => format::decode_into(table, data, &tgt, out, threads),
         StreamFormat::CompressAi => {
             crate::threads::check(threads)?;
-            let symbols = compressai::decode(table, data, &row_array(&tgt.0, n))?;
+            let symbols = compressai::decode(table, data, &rows)?;
             for (i, (o, &s)) in out.iter_mut().zip(&symbols).enumerate() {
                 *o = tgt.value(i, s);
             }
@@ -549,6 +636,41 @@ mod tests {
         // 2^25 + 3 lies between the floats 2^25 and 2^25 + 4.
         assert_eq!(symbol_limit((1 << 25) + 3), 33_554_432.0);
         assert_eq!(symbol_limit((1 << 24) + 1), 16_777_216.0);
+    }
+
+    /// Around each limit, `|d| <= diff_limit` is exactly `|round(d)| <= limit`.
+    #[test]
+    fn the_difference_limit_is_the_rounding_limit() {
+        for max in [
+            0u32,
+            1,
+            2,
+            3,
+            7,
+            100,
+            4_194_303,
+            8_388_607,
+            8_388_608,
+            1 << 30,
+            u32::MAX,
+        ] {
+            let lim = symbol_limit(max);
+            let t = diff_limit(lim);
+            let near = (lim + 0.5).max(1.0);
+            let mut d = f32::from_bits(near.to_bits().saturating_sub(300));
+            for _ in 0..600 {
+                assert_eq!(
+                    d.abs() <= t,
+                    round_half_even(d).abs() <= lim,
+                    "max={max} d={d}"
+                );
+                assert_eq!((-d).abs() <= t, round_half_even(-d).abs() <= lim);
+                d = f32::from_bits(d.to_bits() + 1);
+            }
+        }
+        assert_eq!(diff_limit(0.0), 0.5);
+        assert_eq!(diff_limit(1.0), f32::from_bits(1.5f32.to_bits() - 1));
+        assert_eq!(diff_limit(2.0), 2.5);
     }
 
     #[test]
