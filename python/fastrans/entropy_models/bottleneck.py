@@ -106,6 +106,8 @@ class EntropyBottleneck(EntropyModel):
         target = math.log(2 / self.tail_mass - 1)
         self.register_buffer("target", torch.tensor([-target, 0, target]))
         self._indexes_cache: tuple[tuple[int, ...], np.ndarray] | None = None
+        # The medians the native pass subtracts, with the quantiles and version they are of.
+        self._medians_cache: tuple[Tensor, int, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ density
 
@@ -305,11 +307,19 @@ class EntropyBottleneck(EntropyModel):
 
     def _native_medians(self, channels: int) -> np.ndarray | None:
         """The medians as CPU float32 (one per channel) when the native pass reproduces the
-        torch path exactly: bin width 1, float32 medians, one per channel of the tables."""
-        medians = self._get_medians().detach()
-        if self.step != 1.0 or medians.dtype != torch.float32 or medians.numel() != channels:
+        torch path exactly: bin width 1, float32 medians, one per channel of the tables.
+        Kept while ``quantiles`` is the same tensor at the same version (every in-place
+        write bumps it), as the table digest is: taking them costs more than coding a
+        small z."""
+        q = self.quantiles
+        if self.step != 1.0 or q.dtype != torch.float32 or q.shape[0] != channels:
             return None
-        return cpu_f32(medians).reshape(-1)
+        cached = getattr(self, "_medians_cache", None)
+        if cached is None or cached[0] is not q or cached[1] != q._version:
+            medians = cpu_f32(self._get_medians().detach()).reshape(-1)
+            cached = (q, q._version, medians)
+            self._medians_cache = cached
+        return cached[2]
 
     def _compress_channels(self, table: CdfTable, x: Tensor) -> list[bytes] | None:
         """:meth:`compress` in one native pass per item (rows by channel, medians
@@ -424,7 +434,7 @@ class EntropyBottleneck(EntropyModel):
         table = self._ready_table()
         values = self._decompress_channels(table, items, channels, dims)
         if values is not None:
-            return torch.from_numpy(values).to(self._get_medians().device)
+            return torch.from_numpy(values).to(self.quantiles.device)
         indexes = self._item_indexes((channels, *dims))
         symbols = np.empty((len(items), channels, *dims), np.int32)
         for b, data in enumerate(items):
