@@ -9,12 +9,12 @@
 //! channels). Offsets are none, one per position ([`Offsets::Means`]) or one per channel
 //! ([`Offsets::Medians`]).
 //!
-//! Encoding checks and rounds a [`CHECK_BLOCK`] at a time into one symbol array (kept per
-//! thread between calls), then codes it with the table coder's own array source, so the
-//! bytes are the table coder's in both formats by construction. The symbols are not made
-//! inside the coding loop, as `ScaleCoder`'s are: the vector encoders read plain symbol
-//! and row arrays directly, and feeding them a round at a time through
-//! `EncodeSource::get_round` made coding slower than the rounding pass it saved.
+//! Encoding checks and rounds a [`CHECK_BLOCK`] at a time into one symbol array, then
+//! codes it with the table coder's own array source, so the bytes are the table coder's
+//! in both formats by construction. The symbols are not made inside the coding loop, as
+//! `ScaleCoder`'s are: the vector encoders read plain symbol and row arrays directly, and
+//! feeding them a round at a time through `EncodeSource::get_round` made coding slower
+//! than the rounding pass it saved.
 //! Decoding writes `symbol + offset` straight into the caller's floats
 //! ([`DecodeTarget`]). The rounding is `scale_coder`'s (the same helpers), bit for bit
 //! `torch.round` of the `f32` difference.
@@ -386,10 +386,9 @@ impl FloatSource<'_> {
     /// Every position's symbol, or the first bad position's error. Checked and rounded a
     /// [`CHECK_BLOCK`] at a time, so a block is still in cache when it is rounded, and
     /// the first failing block names the first bad position of all.
-    fn symbols(&self, mut out: Vec<i32>) -> Result<Vec<i32>> {
+    fn symbols(&self) -> Result<Vec<i32>> {
         let n = self.values.len();
-        out.clear();
-        out.resize(n, 0);
+        let mut out = vec![0i32; n];
         for start in (0..n).step_by(CHECK_BLOCK) {
             let len = CHECK_BLOCK.min(n - start);
             self.check(start, len)?;
@@ -414,15 +413,6 @@ impl FloatSource<'_> {
         Ok(out)
     }
 }
-
-thread_local! {
-    /// The symbol buffer of this thread's last [`encode_floats`]: fresh memory for every
-    /// call is mapped page by page as the symbols are written, which a kept buffer avoids.
-    static SPARE: std::cell::Cell<Vec<i32>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// Most symbols kept between calls, per thread: 4 Mi, four times W1's.
-const MAX_SPARE: usize = 4 << 20;
 
 /// The symbols of differences `d` that passed the check (so they fit `i32`), into `out`.
 /// As in `scale_coder`: the magic-number rounding, branch-free (it vectorises), unless a
@@ -555,16 +545,12 @@ pub fn encode_floats(
         max: max_symbol.min(i32::MAX as u32),
     };
     crate::threads::check(threads)?;
-    let symbols = src.symbols(SPARE.with(|s| s.take()))?;
+    let symbols = src.symbols()?;
     let rows = row_array(&src.layout, n);
-    let out = match format {
+    match format {
         StreamFormat::Fastrans => format::encode(table, &symbols, &rows, threads),
         StreamFormat::CompressAi => compressai::encode(table, &symbols, &rows),
-    };
-    if symbols.capacity() <= MAX_SPARE {
-        SPARE.with(|s| s.replace(symbols));
     }
-    out
 }
 
 /// Decode a stream of `out.len()` positions written by [`encode_floats`] (or by the table
