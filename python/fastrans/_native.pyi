@@ -21,6 +21,10 @@ __all__ = [
     "BufferedEncoder",
     "StreamDecoder",
     "ScaleCoder",
+    "encode_floats_with_indexes",
+    "decode_floats_with_indexes",
+    "encode_floats_by_channel",
+    "decode_floats_by_channel",
     "golomb_encode",
     "golomb_decode",
     "golomb_encode_each",
@@ -183,6 +187,54 @@ class ScaleCoder:
         """Into ``out`` when given (writeable float32, as many elements), returned."""
     @property
     def num_tables(self) -> int: ...
+
+# --- floats with the rows given (rust/py/src/float_coder.rs) ---
+# round(values - offsets) (torch.round) coded with rows given by index or by channel; the
+# entropy models' general path (entropy_models/_base.py, bottleneck.py).
+
+def encode_floats_with_indexes(
+    table: CdfTable,
+    values: npt.NDArray[np.float32],
+    indexes: npt.NDArray[np.int32],
+    means: npt.NDArray[np.float32] | None,
+    max_symbol: int,
+    format: str,
+    threads: int,
+) -> bytes: ...
+def decode_floats_with_indexes(
+    table: CdfTable,
+    data: bytes,
+    indexes: npt.NDArray[np.int32],
+    means: npt.NDArray[np.float32] | None,
+    format: str,
+    threads: int,
+    out: npt.NDArray[np.float32],
+) -> npt.NDArray[np.float32]:
+    """``symbol + means`` into ``out`` (writeable float32, one per index), returned."""
+
+def encode_floats_by_channel(
+    table: CdfTable,
+    values: npt.NDArray[np.float32],
+    channels: int,
+    plane: int,
+    medians: npt.NDArray[np.float32] | None,
+    max_symbol: int,
+    format: str,
+    threads: int,
+) -> bytes:
+    """Items laid out (channels, plane): position i is coded with row (i // plane) % channels."""
+
+def decode_floats_by_channel(
+    table: CdfTable,
+    data: bytes,
+    channels: int,
+    plane: int,
+    medians: npt.NDArray[np.float32] | None,
+    format: str,
+    threads: int,
+    out: npt.NDArray[np.float32],
+) -> npt.NDArray[np.float32]:
+    """``symbol + medians[channel]`` into ``out``, returned."""
 
 # --- exp-Golomb (rust/py/src/golomb.rs, docs/golomb.md) ---
 # `signed` is the signed-integer mapping's name; `k` one order for every value, `ks` one

@@ -16,6 +16,7 @@
 //! chunk/                one chunk of N interleaved lanes: scalar rounds, kernel choice
 //! format/               the byte streams: fastrans (chunks, CRC32C) and CompressAI's
 //! scale_coder           floats → symbols and rows fused into either stream
+//! float_coder           floats → symbols with rows given (indexes, channels), either stream
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
 //! models/               per-symbol Gaussian/Laplace/logistic laws → quantized CDF intervals
 //! ```
@@ -43,6 +44,8 @@ pub mod format;
 
 mod scale_coder;
 
+mod float_coder;
+
 pub mod golomb;
 pub(crate) mod models;
 
@@ -53,6 +56,7 @@ pub mod testing;
 mod test_rng;
 
 pub use error::{Error, Result};
+pub use float_coder::{decode_floats_into, encode_floats, Offsets, Rows};
 pub use format::compressai;
 pub use scale_coder::{scale_rows_into, ScaleCoder, StreamFormat};
 pub use tables::parametric;

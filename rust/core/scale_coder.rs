@@ -137,7 +137,7 @@ struct FloatSource<'a> {
 /// `d + 1.5 * 2^23` lands in `[2^23, 2^24)`, where floats are the integers: the addition
 /// itself rounds half to even, and the integer sits in the low mantissa bits.
 #[inline(always)]
-fn symbol_of(d: f32) -> i32 {
+pub(crate) fn symbol_of(d: f32) -> i32 {
     if d.abs() < SMALL {
         small_symbol_of(d)
     } else {
@@ -146,11 +146,11 @@ fn symbol_of(d: f32) -> i32 {
 }
 
 /// Below this magnitude [`small_symbol_of`] is exact: 2^22.
-const SMALL: f32 = 4_194_304.0;
+pub(crate) const SMALL: f32 = 4_194_304.0;
 
 /// [`symbol_of`] for `|d| < SMALL`.
 #[inline(always)]
-fn small_symbol_of(d: f32) -> i32 {
+pub(crate) fn small_symbol_of(d: f32) -> i32 {
     const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23, bits 0x4B40_0000
     (d + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32
 }

@@ -11,7 +11,10 @@ coding with a model the receiver does not have. A checkpoint that carries tables
 trusted as built from its own parameters.
 
 Coding runs on the CPU through :class:`fastrans.CdfTable` (one stream per batch item);
-``forward`` stays pure torch.
+``forward`` stays pure torch. With bin width 1 and float32 values (and means of their shape),
+``compress`` and ``decompress`` hand the floats to the native coder, which subtracts,
+rounds (as ``torch.round``), checks and codes in one pass with the same bytes; anything
+else, and every refusal, goes through torch as before (see :meth:`EntropyModel.compress`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from fastrans import _native
+from fastrans._arrays import threads_arg
+from fastrans.entropy_models._fused import cpu_f32, fusable
 from fastrans.parametrizers import LowerBound
 from fastrans.tables import FORMATS, CdfTable
 
@@ -453,9 +459,42 @@ class EntropyModel(nn.Module):
                 )
         return a.astype(np.int32)
 
+    def _compress_native(
+        self, table: CdfTable, inputs: Tensor, indexes: np.ndarray, means: Tensor | None
+    ) -> list[bytes] | None:
+        """:meth:`compress` in one native pass per item (float32, bin width 1, means of the
+        inputs' shape), or None when the native coder refused something: the torch path then
+        runs and raises its own error, so refusals keep their types and messages."""
+        x = cpu_f32(inputs)
+        batch, per = x.shape[0], math.prod(x.shape[1:])
+        x = x.reshape(batch, per)
+        ix = indexes.reshape(batch, per)
+        m = cpu_f32(means).reshape(batch, per) if means is not None else None
+        try:
+            threads = threads_arg(self.threads)
+            return [
+                _native.encode_floats_with_indexes(
+                    table._native,
+                    x[b],
+                    ix[b],
+                    None if m is None else m[b],
+                    _MAX_SYMBOL,
+                    self.stream_format,
+                    threads,
+                )
+                for b in range(batch)
+            ]
+        except (ValueError, TypeError):
+            return None
+
     def compress(self, inputs: Tensor, indexes: Tensor, means: Tensor | None = None) -> list[bytes]:
         """One stream per batch item of ``round((inputs - means) / step)``, coded with table
-        row ``indexes`` (same shape as ``inputs``)."""
+        row ``indexes`` (same shape as ``inputs``).
+
+        With bin width 1, float32 inputs and float32 means of the inputs' shape (or none),
+        the subtraction, rounding, range check and coding run natively in one pass per item
+        (one transfer to the CPU for CUDA tensors); otherwise torch rounds and the table
+        codes the symbols. The bytes are the same either way."""
         check_tensor("inputs", inputs)
         check_tensor("indexes", indexes)
         if inputs.dim() < 2:
@@ -473,6 +512,15 @@ class EntropyModel(nn.Module):
             check_broadcasts("means", means, inputs.shape, "inputs")
         table = self._ready_table()
         idx = checked_i32("indexes", indexes)
+        # (Means on another device than the inputs: torch's subtraction refuses them.)
+        if (
+            self.step == 1.0
+            and fusable(inputs, means)
+            and (means is None or means.device == inputs.device)
+        ):
+            native = self._compress_native(table, inputs, idx, means)
+            if native is not None:
+                return native
         symbols = self._symbols(inputs, means)
         return self._encode_items(table, symbols, idx.reshape(tuple(indexes.shape)))
 
@@ -504,6 +552,33 @@ class EntropyModel(nn.Module):
             out[i] = table.decode(s, indexes[i], format=self.stream_format, threads=self.threads)
         return out
 
+    def _decompress_native(
+        self, table: CdfTable, items: list[bytes], indexes: np.ndarray, means: Tensor | None
+    ) -> np.ndarray | None:
+        """:meth:`decompress` in one native pass per item, each into its row of one float32
+        array, or None when the native decoder refused something (the torch path then
+        raises its own error)."""
+        batch = indexes.shape[0]
+        per = math.prod(indexes.shape[1:])
+        ix = indexes.reshape(batch, per)
+        m = cpu_f32(means).reshape(batch, per) if means is not None else None
+        out = np.empty((batch, per), np.float32)
+        try:
+            threads = threads_arg(self.threads)
+            for b, data in enumerate(items):
+                _native.decode_floats_with_indexes(
+                    table._native,
+                    data,
+                    ix[b],
+                    None if m is None else m[b],
+                    self.stream_format,
+                    threads,
+                    out[b],
+                )
+        except (ValueError, TypeError):
+            return None
+        return out.reshape(indexes.shape)
+
     def decompress(
         self,
         strings: Any,
@@ -512,7 +587,8 @@ class EntropyModel(nn.Module):
         means: Tensor | None = None,
     ) -> Tensor:
         """Inverse of :meth:`compress`: ``symbols * step + means`` on ``indexes``' device
-        (``means``' device and dtype when given)."""
+        (``means``' device and dtype when given). Native in one pass per item when
+        :meth:`compress` would be and the result is float32 (``dtype``, or ``means``')."""
         check_tensor("indexes", indexes)
         if indexes.dim() < 2:
             raise ValueError(
@@ -524,6 +600,20 @@ class EntropyModel(nn.Module):
             check_broadcasts("means", means, indexes.shape, "indexes")
         table = self._ready_table()
         idx = checked_i32("indexes", indexes).reshape(tuple(indexes.shape))
+        if self.step == 1.0 and (
+            (means is None and dtype == torch.float32)
+            or (
+                means is not None
+                and means.dtype == torch.float32
+                and means.shape == indexes.shape
+                and not means.requires_grad
+            )
+        ):
+            values = self._decompress_native(table, items, idx, means)
+            if values is not None:
+                return torch.from_numpy(values).to(
+                    means.device if means is not None else indexes.device
+                )
         symbols = self._decode_items(table, items, idx)
         out = torch.from_numpy(symbols).to(indexes.device)
         return self.dequantize(out, means, dtype)

@@ -20,7 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from fastrans import _native
+from fastrans._arrays import threads_arg
 from fastrans.entropy_models._base import (
+    _MAX_SYMBOL,
     ArgumentTypeError,
     EntropyModel,
     StaleTablesError,
@@ -28,6 +31,7 @@ from fastrans.entropy_models._base import (
     check_tensor,
     to_cpu_i32,
 )
+from fastrans.entropy_models._fused import cpu_f32
 from fastrans.tables import CdfTable
 
 __all__ = ["EntropyBottleneck"]
@@ -102,6 +106,8 @@ class EntropyBottleneck(EntropyModel):
         target = math.log(2 / self.tail_mass - 1)
         self.register_buffer("target", torch.tensor([-target, 0, target]))
         self._indexes_cache: tuple[tuple[int, ...], np.ndarray] | None = None
+        # The medians the native pass subtracts, with the quantiles and version they are of.
+        self._medians_cache: tuple[Tensor, int, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ density
 
@@ -299,17 +305,69 @@ class EntropyBottleneck(EntropyModel):
             self._indexes_cache = cached
         return cached[1]
 
+    def _native_medians(self, channels: int) -> np.ndarray | None:
+        """The medians as CPU float32 (one per channel) when the native pass reproduces the
+        torch path exactly: bin width 1, float32 medians, one per channel of the tables.
+        Kept while ``quantiles`` is the same tensor at the same version (every in-place
+        write bumps it), as the table digest is: taking them costs more than coding a
+        small z."""
+        q = self.quantiles
+        if self.step != 1.0 or q.dtype != torch.float32 or q.shape[0] != channels:
+            return None
+        cached = getattr(self, "_medians_cache", None)
+        if cached is None or cached[0] is not q or cached[1] != q._version:
+            medians = cpu_f32(self._get_medians().detach()).reshape(-1)
+            cached = (q, q._version, medians)
+            self._medians_cache = cached
+        return cached[2]
+
+    def _compress_channels(self, table: CdfTable, x: Tensor) -> list[bytes] | None:
+        """:meth:`compress` in one native pass per item (rows by channel, medians
+        subtracted), or None when that pass does not apply or refused something (the torch
+        path then runs and raises its own error)."""
+        if x.dtype != torch.float32:
+            return None
+        medians = self._native_medians(x.shape[1])
+        if medians is None:
+            return None
+        v = cpu_f32(x)
+        batch, channels, plane = v.shape[0], v.shape[1], math.prod(v.shape[2:])
+        v = v.reshape(batch, channels * plane)
+        try:
+            threads = threads_arg(self.threads)
+            return [
+                _native.encode_floats_by_channel(
+                    table._native,
+                    v[b],
+                    channels,
+                    plane,
+                    medians,
+                    _MAX_SYMBOL,
+                    self.stream_format,
+                    threads,
+                )
+                for b in range(batch)
+            ]
+        except (ValueError, TypeError):
+            return None
+
     def compress(self, x: Tensor) -> list[bytes]:  # type: ignore[override]
         """One stream per batch item of ``round((x - medians) / step)``.
 
-        The symbols are made by one torch subtraction and rounding and checked by one
-        ``aminmax``; each item is coded with the channel indexes of its shape, built once."""
+        With bin width 1 and float32 ``x`` and medians, the subtraction, rounding, check and
+        coding run natively in one pass per item, rows by channel. Otherwise the symbols
+        are made by one torch subtraction and rounding and checked by one ``aminmax``; each
+        item is coded with the channel indexes of its shape, built once. The bytes are the
+        same either way."""
         check_tensor("x", x)
         if x.dim() < 2 or x.shape[1] != self.channels:
             raise ValueError(
                 f"x has shape {tuple(x.shape)}: expected (batch, {self.channels}, ...)"
             )
         table = self._ready_table()
+        native = self._compress_channels(table, x)
+        if native is not None:
+            return native
         medians = self._extend_ndims(self._get_medians().detach(), x.dim() - 2).to(x.device)
         symbols = self._symbols(x, medians)
         indexes = self._item_indexes(tuple(x.shape[1:]))
@@ -319,6 +377,33 @@ class EntropyBottleneck(EntropyModel):
             )
             for b in range(symbols.shape[0])
         ]
+
+    def _decompress_channels(
+        self, table: CdfTable, items: list[bytes], channels: int, dims: tuple[int, ...]
+    ) -> np.ndarray | None:
+        """:meth:`decompress` in one native pass per item into its row of one float32
+        array, or None when that pass does not apply or refused something."""
+        medians = self._native_medians(channels)
+        if medians is None:
+            return None
+        plane = math.prod(dims)
+        out = np.empty((len(items), channels * plane), np.float32)
+        try:
+            threads = threads_arg(self.threads)
+            for b, data in enumerate(items):
+                _native.decode_floats_by_channel(
+                    table._native,
+                    data,
+                    channels,
+                    plane,
+                    medians,
+                    self.stream_format,
+                    threads,
+                    out[b],
+                )
+        except (ValueError, TypeError):
+            return None
+        return out.reshape(len(items), channels, *dims)
 
     def decompress(self, strings: Any, size: Any) -> Tensor:  # type: ignore[override]
         """Inverse of :meth:`compress`; ``size`` is the spatial shape (``x.shape[2:]``)."""
@@ -347,6 +432,9 @@ class EntropyBottleneck(EntropyModel):
             )
         items = self._check_strings(strings, len(strings))
         table = self._ready_table()
+        values = self._decompress_channels(table, items, channels, dims)
+        if values is not None:
+            return torch.from_numpy(values).to(self.quantiles.device)
         indexes = self._item_indexes((channels, *dims))
         symbols = np.empty((len(items), channels, *dims), np.int32)
         for b, data in enumerate(items):

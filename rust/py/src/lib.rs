@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 
 mod arrays;
 mod errors;
+mod float_coder;
 mod format;
 mod golomb;
 mod parametric;
@@ -31,6 +32,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<format::PyStreamDecoder>()?;
     // floats -> symbols and rows, fused with coding
     m.add_class::<scale_coder::PyScaleCoder>()?;
+    // floats -> symbols with the rows given, fused with coding
+    m.add_function(wrap_pyfunction!(
+        float_coder::encode_floats_with_indexes,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        float_coder::decode_floats_with_indexes,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(float_coder::encode_floats_by_channel, m)?)?;
+    m.add_function(wrap_pyfunction!(float_coder::decode_floats_by_channel, m)?)?;
     // exp-Golomb
     m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
