@@ -9,6 +9,6 @@ pub use crate::coding::varint;
 pub use crate::format::fastrans_stream::{with_params, with_poisoned_output};
 pub use crate::lanes::{DecodeTarget, EncodeSource, CHECK_BLOCK};
 pub use crate::scale_coder::round_half_even;
-pub use crate::tables::pmf::check_precision;
 pub use crate::simd::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 pub use crate::tables::enc_symbol::EncSymbol;
+pub use crate::tables::pmf::check_precision;
