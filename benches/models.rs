@@ -13,10 +13,11 @@ mod error {
 }
 mod tables {
     pub(crate) mod pmf {
-        pub(crate) use fastrans::tables::pmf::check_precision;
+        pub(crate) use fastrans::testing::check_precision;
     }
 }
-#[allow(unused_imports)]
+// Only part of the models is benched here; the coder uses the rest.
+#[allow(unused_imports, dead_code)]
 #[path = "../rust/core/models/mod.rs"]
 mod models;
 #[cfg(test)]
