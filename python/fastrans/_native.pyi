@@ -21,6 +21,7 @@ __all__ = [
     "BufferedEncoder",
     "StreamDecoder",
     "ScaleCoder",
+    "ParametricCoder",
     "golomb_encode",
     "golomb_decode",
     "golomb_encode_each",
@@ -183,6 +184,40 @@ class ScaleCoder:
         """Into ``out`` when given (writeable float32, as many elements), returned."""
     @property
     def num_tables(self) -> int: ...
+
+# --- per-symbol parametric laws (rust/py/src/parametric_coder.rs) ---
+
+@final
+class ParametricCoder:
+    """Symbols each coded with its own law: the quantized CDF evaluated per symbol."""
+
+    def __new__(
+        cls, family: str, precision: int, lower: int | None = None, upper: int | None = None
+    ) -> ParametricCoder: ...
+    def encode(
+        self,
+        symbols: npt.NDArray[np.int32],
+        means: npt.NDArray[np.float32],
+        scales: npt.NDArray[np.float32],
+        weights: npt.NDArray[np.float32] | None,
+        threads: int,
+    ) -> bytes: ...
+    def decode(
+        self,
+        data: bytes,
+        means: npt.NDArray[np.float32],
+        scales: npt.NDArray[np.float32],
+        weights: npt.NDArray[np.float32] | None,
+        threads: int,
+    ) -> npt.NDArray[np.int32]: ...
+    @property
+    def family(self) -> str: ...
+    @property
+    def precision(self) -> int: ...
+    @property
+    def lower(self) -> int | None: ...
+    @property
+    def upper(self) -> int | None: ...
 
 # --- exp-Golomb (rust/py/src/golomb.rs, docs/golomb.md) ---
 # `signed` is the signed-integer mapping's name; `k` one order for every value, `ks` one

@@ -1,6 +1,6 @@
 //! `fastrans._native`: thin PyO3 wrappers over the `fastrans` core crate, one file per
 //! area of the core: `table` and `parametric` and `scale` (tables), `format` (streams),
-//! `scale_coder`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
+//! `scale_coder`, `parametric_coder`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
 //! casts them once), work runs with the GIL released, and errors map to exceptions in
 //! `errors`.
 
@@ -11,6 +11,7 @@ mod errors;
 mod format;
 mod golomb;
 mod parametric;
+mod parametric_coder;
 mod scale;
 mod scale_coder;
 mod table;
@@ -31,6 +32,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<format::PyStreamDecoder>()?;
     // floats -> symbols and rows, fused with coding
     m.add_class::<scale_coder::PyScaleCoder>()?;
+    // per-symbol parametric laws
+    m.add_class::<parametric_coder::PyParametricCoder>()?;
     // exp-Golomb
     m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
