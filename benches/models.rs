@@ -16,7 +16,8 @@ mod tables {
         pub(crate) use fastrans::testing::check_precision;
     }
 }
-#[allow(unused_imports)]
+// Only part of the models is benched here; the coder uses the rest.
+#[allow(unused_imports, dead_code)]
 #[path = "../rust/core/models/mod.rs"]
 mod models;
 #[cfg(test)]

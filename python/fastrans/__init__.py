@@ -7,6 +7,7 @@ CompressAI drop-in in ``fastrans.compat.compressai`` and exp-Golomb in ``fastran
 
 from fastrans import golomb
 from fastrans.errors import CorruptStreamError, FastransError, TableMismatchError
+from fastrans.parametric_coder import ParametricCoder
 from fastrans.scale_coder import ScaleCoder, gaussian_table, laplace_table
 from fastrans.streams import BufferedEncoder, StreamDecoder
 from fastrans.tables import CdfTable, pmf_to_quantized_cdf, scale_indexes
@@ -18,6 +19,7 @@ __all__ = [
     "CdfTable",
     "CorruptStreamError",
     "FastransError",
+    "ParametricCoder",
     "ScaleCoder",
     "StreamDecoder",
     "TableMismatchError",

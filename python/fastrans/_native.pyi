@@ -25,6 +25,8 @@ __all__ = [
     "decode_floats_with_indexes",
     "encode_floats_by_channel",
     "decode_floats_by_channel",
+
+    "ParametricCoder",
     "golomb_encode",
     "golomb_decode",
     "golomb_encode_each",
@@ -235,6 +237,40 @@ def decode_floats_by_channel(
     out: npt.NDArray[np.float32],
 ) -> npt.NDArray[np.float32]:
     """``symbol + medians[channel]`` into ``out``, returned."""
+
+# --- per-symbol parametric laws (rust/py/src/parametric_coder.rs) ---
+
+@final
+class ParametricCoder:
+    """Symbols each coded with its own law: the quantized CDF evaluated per symbol."""
+
+    def __new__(
+        cls, family: str, precision: int, lower: int | None = None, upper: int | None = None
+    ) -> ParametricCoder: ...
+    def encode(
+        self,
+        symbols: npt.NDArray[np.int32],
+        means: npt.NDArray[np.float32],
+        scales: npt.NDArray[np.float32],
+        weights: npt.NDArray[np.float32] | None,
+        threads: int,
+    ) -> bytes: ...
+    def decode(
+        self,
+        data: bytes,
+        means: npt.NDArray[np.float32],
+        scales: npt.NDArray[np.float32],
+        weights: npt.NDArray[np.float32] | None,
+        threads: int,
+    ) -> npt.NDArray[np.int32]: ...
+    @property
+    def family(self) -> str: ...
+    @property
+    def precision(self) -> int: ...
+    @property
+    def lower(self) -> int | None: ...
+    @property
+    def upper(self) -> int | None: ...
 
 # --- exp-Golomb (rust/py/src/golomb.rs, docs/golomb.md) ---
 # `signed` is the signed-integer mapping's name; `k` one order for every value, `ks` one

@@ -10,6 +10,7 @@
 //! threads               threads= → who codes the chunks (the caller and a rayon pool)
 //! tables/               CdfTable: pmf → CDF, validation, layout, fingerprint, parametric
 //!                       tables, scales → rows, each bin's encoder form
+//! models/               per-symbol Gaussian/Laplace/logistic laws → quantized CDF intervals
 //! coding/               one rANS state, the escape rule, varints
 //! lanes/                what lane kernels share: sources, targets, word stacks, rounds
 //! simd/                 the SIMD policy (FASTRANS_SIMD) and the vector kernels
@@ -17,8 +18,8 @@
 //! format/               the byte streams: fastrans (chunks, CRC32C) and CompressAI's
 //! scale_coder           floats → symbols and rows fused into either stream
 //! float_coder           floats → symbols with rows given (indexes, channels), either stream
+//! parametric_coder/     symbols each with its own law (models) in the fastrans stream
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
-//! models/               per-symbol Gaussian/Laplace/logistic laws → quantized CDF intervals
 //! ```
 //!
 //! Start with [`CdfTable`], then [`format`](mod@format) for the stream you need;
@@ -33,6 +34,8 @@ pub(crate) mod threads;
 
 pub(crate) mod tables;
 
+pub(crate) mod models;
+
 pub(crate) mod coding;
 
 pub(crate) mod lanes;
@@ -42,12 +45,12 @@ pub(crate) mod chunk;
 
 pub mod format;
 
+mod parametric_coder;
 mod scale_coder;
 
 mod float_coder;
 
 pub mod golomb;
-pub(crate) mod models;
 
 #[doc(hidden)]
 pub mod testing;
@@ -58,6 +61,7 @@ mod test_rng;
 pub use error::{Error, Result};
 pub use float_coder::{decode_floats_into, encode_floats, Offsets, Rows};
 pub use format::compressai;
+pub use parametric_coder::ParametricCoder;
 pub use scale_coder::{scale_rows_into, ScaleCoder, StreamFormat};
 pub use tables::parametric;
 pub use tables::pmf::pmf_to_quantized_cdf;

@@ -11,4 +11,7 @@ pub use crate::lanes::{DecodeTarget, EncodeSource, CHECK_BLOCK};
 pub use crate::scale_coder::round_half_even;
 pub use crate::simd::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 pub use crate::tables::enc_symbol::EncSymbol;
+
+/// The precision check the models share with the tables (for the models bench, which
+/// compiles the crate-private models itself).
 pub use crate::tables::pmf::check_precision;

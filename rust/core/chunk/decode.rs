@@ -4,10 +4,10 @@
 
 use std::mem::MaybeUninit;
 
-use crate::coding::escape::get_symbol;
 use crate::coding::rans::{WordReader, RANS_L};
 use crate::coding::varint;
 use crate::error::{Error, Result};
+use crate::lanes::model::{SymbolGet, TableGet};
 use crate::lanes::round::{self, decode_round};
 use crate::lanes::traits::{put_values, DecodeTarget, CHECK_BLOCK, LANE_START};
 use crate::lanes::words::Limited;
@@ -138,6 +138,17 @@ pub(super) fn open_chunk<'d, T: DecodeTarget, const N: usize>(
     data: &'d [u8],
     m: usize,
 ) -> Result<OpenChunk<'d, N>> {
+    open_lanes::<N>(|at, len| tgt.check(at, len), start, data, m)
+}
+
+/// [`open_chunk`] for any model: `check` reports the first bad input of positions
+/// `at .. at + len`.
+pub(super) fn open_lanes<const N: usize>(
+    check: impl Fn(usize, usize) -> Result<()>,
+    start: usize,
+    data: &[u8],
+    m: usize,
+) -> Result<OpenChunk<'_, N>> {
     let mut pos = 0usize;
     let mut x = [0u64; N];
     // Lane-local index of the crossing symbol (0 and e = 0 for a lane that never crossed:
@@ -179,8 +190,7 @@ pub(super) fn open_chunk<'d, T: DecodeTarget, const N: usize>(
     // The target's positions are checked block by block as they are decoded (see
     // CHECK_BLOCK); a bad input still comes before the stream errors found after the lane
     // records, as when the whole chunk was checked here.
-    let r = WordReader::new(&data[pos..])
-        .map_err(|e| chunk_error(|at, len| tgt.check(at, len), start, m, e))?;
+    let r = WordReader::new(&data[pos..]).map_err(|e| chunk_error(check, start, m, e))?;
     let fast = tail_q.iter().copied().min().unwrap_or(0).min(m / N);
     Ok(OpenChunk {
         x,
@@ -201,20 +211,32 @@ pub(super) fn finish_chunk<T: DecodeTarget, const N: usize, const P: u32>(
     out: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     let p = if P == 0 { table.precision() } else { P };
+    let model = TableGet { table, tgt, p };
+    finish_lanes(&model, start, c, out, |i, s| tgt.value(i, s))
+}
+
+/// [`finish_chunk`] for any model, `value` making each output from its position and
+/// symbol.
+pub(super) fn finish_lanes<M: SymbolGet, O, const N: usize>(
+    model: &M,
+    start: usize,
+    c: &mut OpenChunk<'_, N>,
+    out: &mut [MaybeUninit<O>],
+    value: impl Fn(usize, i32) -> O,
+) -> Result<()> {
     let (x, r) = (&mut c.x, &mut c.r);
     for (j, o) in out.iter_mut().enumerate().skip(c.fast * N) {
         let (k, q) = (j % N, j / N);
-        let row = tgt.row(start + j);
         let s = if q < c.tail_q[k] {
-            get_symbol(&mut x[k], r, table, row, p)?
+            model.get(&mut x[k], r, start + j)?
         } else {
             let left = if q == c.tail_q[k] { c.tail_e[k] } else { 0 };
             let mut lim = Limited { r: r.clone(), left };
-            let s = get_symbol(&mut x[k], &mut lim, table, row, p)?;
+            let s = model.get(&mut x[k], &mut lim, start + j)?;
             *r = lim.r;
             s
         };
-        o.write(tgt.value(start + j, s));
+        o.write(value(start + j, s));
     }
     if r.remaining_words() != 0 {
         return Err(Error::corrupt(format!(

@@ -1,10 +1,11 @@
 //! Encoding one chunk: lanes from the last symbol to the first, each lane's crossing
 //! recorded, the hot rounds handed to a vector encoder where one runs.
 
-use crate::coding::escape::{direct_bin, put_symbol};
+use crate::coding::escape::direct_bin;
 use crate::coding::rans::enc_put;
 use crate::coding::varint;
 use crate::error::Result;
+use crate::lanes::model::{SymbolPut, TablePut};
 use crate::lanes::round::put_escaped;
 use crate::lanes::traits::{EncodeSource, CHECK_BLOCK, LANE_START};
 use crate::lanes::words::{LaneWords, Probe, RoundWords};
@@ -71,8 +72,6 @@ fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
     out: &mut Vec<u8>,
 ) -> Result<()> {
     let p = if P == 0 { table.precision() } else { P };
-    let mut x = [LANE_START; N];
-    let mut cross = [Crossing::default(); N];
     // Positions `checked .. m` are checked. `cover(pos)` checks the rest of the aligned
     // block holding `pos` (the encoder goes from the last position to the first).
     let mut checked = m;
@@ -84,6 +83,44 @@ fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
         }
         Ok(())
     };
+    let model = TablePut { table, src, p };
+    let mut lanes = cross_lanes::<_, N>(&model, start, m, &mut cover)?;
+    // Whole rounds, block by block. Each block is checked first, unless the kernel checks
+    // its inputs itself (then it never calls `cover`, so `checked` stays where the
+    // crossings left it).
+    let mut j = lanes.j;
+    while j > 0 {
+        let lo = (j - 1) - (j - 1) % CHECK_BLOCK;
+        let (x, w) = (&mut lanes.x, &mut lanes.words);
+        encode_rounds::<S, N, P>(table, src, start + lo, (j - lo) / N, x, w, || cover(lo))?;
+        j = lo;
+    }
+    write_lanes(lanes, out);
+    Ok(())
+}
+
+/// A chunk's lanes while encoding: states, crossings, the shared word stack, and `j`, the
+/// positions `0..j` not coded yet.
+pub(super) struct Lanes<const N: usize> {
+    pub(super) x: [u64; N],
+    cross: [Crossing; N],
+    pub(super) words: LaneWords,
+    pub(super) j: usize,
+}
+
+/// The lanes of a chunk of `m` symbols from `start` coded from the last position down
+/// until every lane has crossed (see `chunk/mod.rs`), then to the end of that round, so
+/// `j` is a multiple of `N` and every lane is in the ordinary regime after. `cover(j)` is
+/// called before position `j` of the crossing phase (the partial round after it lies in
+/// the crossing's check block: `CHECK_BLOCK` is a multiple of `N`).
+pub(super) fn cross_lanes<M: SymbolPut, const N: usize>(
+    model: &M,
+    start: usize,
+    m: usize,
+    mut cover: impl FnMut(usize) -> Result<()>,
+) -> Result<Lanes<N>> {
+    let mut x = [LANE_START; N];
+    let mut cross = [Crossing::default(); N];
     // Room for 16 bits a symbol before the stack grows (W1 takes about 3.1).
     let mut words = LaneWords::with_capacity(m / 2 + 16);
     let mut uncrossed = N;
@@ -93,16 +130,15 @@ fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
         j -= 1;
         cover(j)?;
         let k = j % N;
-        let (s, row) = src.get(start + j);
         if cross[k].crossed {
-            put_symbol(&mut x[k], &mut words, table, s, row, p);
+            model.put(&mut x[k], &mut words, start + j);
         } else {
             let mut probe = Probe {
                 out: &mut words,
                 steps: 0,
                 crossed_at: None,
             };
-            put_symbol(&mut x[k], &mut probe, table, s, row, p);
+            model.put(&mut x[k], &mut probe, start + j);
             if let Some(at) = probe.crossed_at {
                 cross[k] = Crossing {
                     crossed: true,
@@ -113,22 +149,16 @@ fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
             }
         }
     }
-    // Every lane is in the ordinary regime now: finish the partial round (checked with the
-    // crossing's block: CHECK_BLOCK is a multiple of N), then whole rounds, block by block.
-    // Each block is checked first, unless the kernel checks its inputs itself (then it
-    // never calls `cover`, so `checked` stays where the crossings left it).
     while !j.is_multiple_of(N) {
         j -= 1;
-        let (s, row) = src.get(start + j);
-        put_symbol(&mut x[j % N], &mut words, table, s, row, p);
+        model.put(&mut x[j % N], &mut words, start + j);
     }
-    while j > 0 {
-        let lo = (j - 1) - (j - 1) % CHECK_BLOCK;
-        let (x, w) = (&mut x, &mut words);
-        encode_rounds::<S, N, P>(table, src, start + lo, (j - lo) / N, x, w, || cover(lo))?;
-        j = lo;
-    }
-    let stack = words;
+    Ok(Lanes { x, cross, words, j })
+}
+
+/// Appends the lane records and the words of a fully coded chunk (`lanes.j == 0`).
+pub(super) fn write_lanes<const N: usize>(lanes: Lanes<N>, out: &mut Vec<u8>) {
+    let (x, cross, stack) = (lanes.x, lanes.cross, lanes.words);
     let words = stack.words();
     out.reserve(N * 10 + words.len() * 4);
     for k in 0..N {
@@ -148,7 +178,6 @@ fn encode_lanes<S: EncodeSource, const N: usize, const P: u32>(
         dst.copy_from_slice(&w.to_le_bytes());
     }
     stack.recycle();
-    Ok(())
 }
 
 /// The hot loop of [`encode_n`]: rounds `rounds - 1` down to 0, every lane in the

@@ -8,6 +8,9 @@
 //! - `encode`: a chunk's lanes from last symbol to first, crossings, the lane records.
 //! - `decode`: the records, the hot rounds and the tail, and the end-of-chunk checks.
 //! - `pair`: two 8-lane chunks decoded with interleaved hot loops.
+//! - `model`: the same chunks coded through any per-position model (the per-symbol
+//!   parametric laws), scalar throughout; `encode` and `decode` share their lane records
+//!   and crossing rounds with it.
 //!
 //!
 //! A chunk of `m` symbols is coded by `N` independent rANS states ("lanes", `N` a power of
@@ -41,7 +44,10 @@ use crate::lanes::traits::{CHECK_BLOCK, MAX_LANES};
 
 mod decode;
 mod encode;
+mod model;
 mod pair;
+
+pub(crate) use model::{decode_model_chunk, encode_model_chunk};
 
 pub use decode::decode_chunk;
 pub(crate) use decode::decode_chunk_into;

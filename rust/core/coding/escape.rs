@@ -69,7 +69,20 @@ fn put_escape<S: WordSink>(
     value: i64,
     precision: u32,
 ) {
-    let max = row.max_value as i64;
+    put_escape_bits(x, out, value, row.max_value as i64);
+    enc_put(
+        x,
+        out,
+        table.enc_symbol(row, row.max_value as u32),
+        precision,
+    );
+}
+
+/// The escaped value's bits (the part of an escape coded after its escape bin, so put
+/// before it): `value` outside `0..max`, relative to the first direct symbol. Shared by
+/// the table rows and the per-symbol models, whose escape bin's interval the caller puts.
+#[inline(always)]
+pub fn put_escape_bits<S: WordSink>(x: &mut u64, out: &mut S, value: i64, max: i64) {
     let raw: u64 = if value < 0 {
         (-2 * value - 1) as u64
     } else {
@@ -89,12 +102,6 @@ fn put_escape<S: WordSink>(
         enc_put_bits(x, out, CHUNK_MAX, CHUNK_BITS);
     }
     enc_put_bits(x, out, rest, CHUNK_BITS);
-    enc_put(
-        x,
-        out,
-        table.enc_symbol(row, row.max_value as u32),
-        precision,
-    );
 }
 
 /// Marks the branch that calls it as unlikely.
@@ -149,6 +156,13 @@ pub fn finish_symbol<R: Refill + Clone>(
 #[cold]
 #[inline(never)]
 fn get_escape<R: Refill>(x: &mut u64, r: &mut R, row: &Row) -> Result<i32> {
+    get_escape_value(x, r, row.offset, row.max_value as i64)
+}
+
+/// The symbol an escape codes, read after its escape bin: the inverse of
+/// [`put_escape_bits`] for a support of `max` direct symbols from `offset`.
+#[inline(always)]
+pub fn get_escape_value<R: Refill>(x: &mut u64, r: &mut R, offset: i32, max: i64) -> Result<i32> {
     let mut n = 0u32;
     loop {
         let c = dec_get_bits(x, r, CHUNK_BITS)?;
@@ -174,11 +188,7 @@ fn get_escape<R: Refill>(x: &mut u64, r: &mut R, row: &Row) -> Result<i32> {
         ));
     }
     let half = (raw >> 1) as i64;
-    let value = if raw & 1 == 1 {
-        -half - 1
-    } else {
-        half + row.max_value as i64
-    };
-    i32::try_from(value + row.offset as i64)
+    let value = if raw & 1 == 1 { -half - 1 } else { half + max };
+    i32::try_from(value + offset as i64)
         .map_err(|_| Error::corrupt("escape code decodes to a symbol outside the int32 range"))
 }

@@ -61,6 +61,17 @@ pub fn enc_put<S: WordSink>(x: &mut u64, out: &mut S, sym: &EncSymbol, precision
     out.step_done(*x);
 }
 
+/// `x = C(s, x)` for the bin `[start, start + freq)` by a division: for per-symbol models,
+/// whose intervals change with every symbol, so no reciprocal is precomputed. The same
+/// state as [`enc_put`] for the same interval. REQUIRES `1 <= freq`, `start + freq <= 2^p`.
+#[inline(always)]
+pub fn enc_put_div<S: WordSink>(x: &mut u64, out: &mut S, start: u32, freq: u32, precision: u32) {
+    let freq = freq.max(1) as u64;
+    out.renorm(x, freq << (63 - precision));
+    *x = ((*x / freq) << precision) + *x % freq + start as u64;
+    out.step_done(*x);
+}
+
 /// Push `nbits` (<= 16) raw bits: `x = x * 2^nbits + val`, CompressAI's bypass primitive.
 #[inline(always)]
 pub fn enc_put_bits<S: WordSink>(x: &mut u64, out: &mut S, val: u32, nbits: u32) {

@@ -22,12 +22,17 @@
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 
-use crate::chunk::{chunk_lanes, decode_chunk_into, decode_chunk_pair_into, encode_chunk, slots};
+use crate::chunk::{chunk_lanes, slots};
 use crate::coding::varint;
 use crate::error::{Error, Result};
 use crate::format::crc_combine::crc32c_combine;
+pub use crate::format::layout::Params;
+use crate::format::layout::{parse_layout, Layout};
 use crate::format::spare_buffers;
-use crate::lanes::{self, DecodeTarget, EncodeSource, SourceArrays, MAX_LANES};
+use crate::format::stream_model::{
+    ChunkDecoder, ChunkEncoder, StreamModel, TableDecoder, TableEncoder,
+};
+use crate::lanes::{self, DecodeTarget, EncodeSource, SourceArrays};
 use crate::tables::cdf_table::CdfTable;
 use crate::threads;
 
@@ -36,13 +41,18 @@ pub const VERSION: u8 = 2;
 /// The first version, read still: its layout byte is `lanes_log2` alone, and every stream
 /// writes `chunk_symbols` (docs/FORMAT.md §1).
 pub const VERSION_1: u8 = 1;
+/// The version byte of a stream coded with per-symbol parametric models
+/// ([`ParametricCoder`](crate::ParametricCoder)): the high bit marks a model-coded stream,
+/// the low bits name the layout rules it follows (version 2's). Its 12-byte model field
+/// stands where a table stream has its fingerprint (docs/FORMAT.md §9).
+pub const VERSION_MODEL: u8 = 0x80 | VERSION;
 /// The layout byte's flag (version 2): the stream is one chunk, and `chunk_symbols`
 /// (which would equal `n`) is not written. It saves `varint(n)` bytes, up to 4 below 2^28
 /// symbols: what keeps a stream of nearly certain symbols, where only the 16 bytes of
 /// the size bound are left for the header, within it (docs/FORMAT.md §5).
 pub const ONE_CHUNK: u8 = 0x08;
 /// The layout byte's bits for the lane count.
-const LANES_LOG2_BITS: u8 = 0x07;
+pub(crate) const LANES_LOG2_BITS: u8 = 0x07;
 /// Chunks hold at most this many symbols (so a 10^8-symbol stream has ~190 chunks).
 pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
 /// A lane gets at least this many symbols before the chunk gets more lanes: 30 K
@@ -55,181 +65,7 @@ pub const MIN_LANE_SYMBOLS: usize = 30 * 1024;
 /// Lanes the encoder uses at most (the format allows up to 32).
 pub const ENCODER_MAX_LANES: usize = 16;
 /// Bytes of the CRC32C trailer.
-pub(super) const CRC_BYTES: usize = 4;
-
-/// How a stream of `n` symbols is cut: chunk size and lanes per chunk.
-///
-/// The encoder picks them ([`Params::for_len`], then [`Params::within_budget`]); a
-/// stream's [`Header`](crate::format::Header) says which it got.
-///
-/// # Examples
-///
-/// ```
-/// use fastrans::format::{Params, MAX_CHUNK_SYMBOLS};
-///
-/// let n = 3 * MAX_CHUNK_SYMBOLS;
-/// let params = Params::for_len(n);
-/// assert_eq!(params, Params { lanes: 16, chunk_symbols: MAX_CHUNK_SYMBOLS });
-/// assert_eq!(params.chunks(n), 3);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Params {
-    /// Lanes per chunk (a power of two; a chunk shorter than this uses fewer).
-    pub lanes: usize,
-    /// Symbols per chunk (the last chunk takes the rest).
-    pub chunk_symbols: usize,
-}
-
-impl Params {
-    /// What the encoder uses for `n` symbols: chunks as equal as possible of at most
-    /// [`MAX_CHUNK_SYMBOLS`], and the largest power-of-two lane count (at most
-    /// [`ENCODER_MAX_LANES`]) that leaves every lane [`MIN_LANE_SYMBOLS`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use fastrans::format::{Params, ENCODER_MAX_LANES, MIN_LANE_SYMBOLS};
-    ///
-    /// // Short streams: one chunk of one lane.
-    /// assert_eq!(Params::for_len(1000), Params { lanes: 1, chunk_symbols: 1000 });
-    /// // Four lanes once each of them gets MIN_LANE_SYMBOLS.
-    /// assert_eq!(Params::for_len(4 * MIN_LANE_SYMBOLS).lanes, 4);
-    /// assert_eq!(Params::for_len(100_000_000).lanes, ENCODER_MAX_LANES);
-    /// ```
-    pub fn for_len(n: usize) -> Params {
-        let chunks = n.div_ceil(MAX_CHUNK_SYMBOLS).max(1);
-        let chunk_symbols = n.div_ceil(chunks).max(1);
-        let want = (chunk_symbols / MIN_LANE_SYMBOLS).clamp(1, ENCODER_MAX_LANES);
-        let lanes = 1 << (usize::BITS - 1 - want.leading_zeros());
-        Params {
-            lanes,
-            chunk_symbols,
-        }
-    }
-
-    /// Chunks of a stream of `n > 0` symbols.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use fastrans::format::Params;
-    ///
-    /// let params = Params { lanes: 8, chunk_symbols: 1000 };
-    /// assert_eq!(params.chunks(1000), 1);
-    /// assert_eq!(params.chunks(2001), 3); // the last chunk takes the one left
-    /// ```
-    pub fn chunks(&self, n: usize) -> usize {
-        n.div_ceil(self.chunk_symbols)
-    }
-
-    /// What the lanes and chunks of these parameters cost a stream of `n` symbols beyond
-    /// one chunk of one lane, in quarter bytes: 21 (5.25 bytes) an extra lane, 32 (8 bytes)
-    /// an extra chunk, and the `chunk_symbols` varint once there is more than one chunk
-    /// (a single chunk does without it, docs/FORMAT.md §1). Measured on Gaussian data from
-    /// 0.01 to 3.6 bits a symbol: 3.5 to 5.1 bytes a lane, about 7 a chunk.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use fastrans::format::Params;
-    ///
-    /// let n = 100_000;
-    /// assert_eq!(Params { lanes: 1, chunk_symbols: n }.extra_cost(n), 0);
-    /// assert_eq!(Params { lanes: 2, chunk_symbols: n }.extra_cost(n), 21); // a lane more
-    /// // Two chunks of one lane: a chunk more, and the chunk size written (a 3-byte varint).
-    /// assert_eq!(Params { lanes: 1, chunk_symbols: n / 2 }.extra_cost(n), 32 + 4 * 3);
-    /// ```
-    pub fn extra_cost(self, n: usize) -> usize {
-        let chunks = self.chunks(n);
-        let last = n - (chunks - 1) * self.chunk_symbols;
-        let all = (chunks - 1) * chunk_lanes(self.lanes, self.chunk_symbols)
-            + chunk_lanes(self.lanes, last);
-        let chunk_size = if chunks > 1 {
-            4 * varint::len(self.chunk_symbols as u64)
-        } else {
-            0
-        };
-        21 * (all - chunks) + 32 * (chunks - 1) + chunk_size
-    }
-
-    /// Fewer lanes or chunks when these parameters would cost more than the size bound
-    /// allows a stream of `n` symbols whose chunks came to `body` bytes (docs/FORMAT.md §5:
-    /// at most `0.0005 · len(compressai) + 16` over CompressAI's stream; one chunk of one
-    /// lane, header and CRC included, stays within the 16 bytes). The extra lanes and
-    /// chunks ([`Params::extra_cost`]) must fit in a 2000th of what one chunk of one lane
-    /// would take, reckoned as `body` less what these parameters' extras cost. (The whole
-    /// `body` would let the extras pay for themselves: at nearly certain symbols they are
-    /// most of it.) Returns `None` when these
-    /// parameters fit already, else the first that fits of, in this order:
-    /// 1. the same chunks with half the lanes, down to 8 (the vector kernels' width);
-    /// 2. chunks of those lanes (at most 8), fewer of them down to one: the most that fit;
-    /// 3. one chunk of half the lanes, down to one lane.
-    ///
-    /// Lanes go first down to 8 because eight lanes still run the vector kernels at most
-    /// of their speed, while each chunk less is a core less; below 8 a lane count halves
-    /// the kernels' speed, so chunks go before. Only low-entropy streams are cut: W1
-    /// (3.1 bits a symbol) keeps its 32 lanes (two chunks of 16) with about 13% to spare.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use fastrans::format::Params;
-    ///
-    /// let n = 1 << 20;
-    /// let params = Params::for_len(n); // two chunks of 16 lanes
-    /// // 1 MB of chunks: the extra lanes and chunks (169 bytes) are within the bound.
-    /// assert_eq!(params.extra_cost(n).div_ceil(4), 169);
-    /// assert_eq!(params.within_budget(n, 1_000_000), None);
-    /// // Nearly certain symbols, 2 KB in all: fewer lanes and chunks.
-    /// let fewer = params.within_budget(n, 2_000).unwrap();
-    /// assert!(fewer.extra_cost(n) < params.extra_cost(n));
-    /// ```
-    pub fn within_budget(self, n: usize, body: usize) -> Option<Params> {
-        if n == 0 {
-            return None;
-        }
-        // What one chunk of one lane would come to, about CompressAI's stream: `body` less
-        // what these lanes and chunks cost, which at nearly certain symbols is most of
-        // `body` (10^8 symbols of about 10^-4 bits each in 191 chunks of 16 lanes: about 2.5
-        // times the bytes of one chunk of one lane). The cost model is generous, so this
-        // errs low.
-        let single = body.saturating_sub(self.extra_cost(n).div_ceil(4));
-        let fits = |p: Params| p.extra_cost(n).saturating_mul(500) <= single;
-        if fits(self) {
-            return None;
-        }
-        let mut p = self;
-        while p.lanes > 8 {
-            p.lanes /= 2;
-            if fits(p) {
-                return Some(p);
-            }
-        }
-        for chunks in (1..self.chunks(n)).rev() {
-            p.chunk_symbols = n.div_ceil(chunks);
-            if fits(p) {
-                return Some(p);
-            }
-        }
-        p.chunk_symbols = n;
-        while p.lanes > 1 {
-            p.lanes /= 2;
-            if fits(p) {
-                break;
-            }
-        }
-        (p != self).then_some(p)
-    }
-
-    /// These parameters made valid for `n` symbols: a power-of-two lane count in
-    /// `1..=MAX_LANES` (rounded down), a chunk size in `1..=n`.
-    fn fitted(self, n: usize) -> Params {
-        Params {
-            lanes: chunk_lanes(self.lanes, MAX_LANES),
-            chunk_symbols: self.chunk_symbols.clamp(1, n.max(1)),
-        }
-    }
-}
+pub(crate) const CRC_BYTES: usize = 4;
 
 /// The low 32 bits of the table fingerprint, as stored in the header.
 ///
@@ -381,9 +217,8 @@ struct Body {
 /// Each chunk's bytes for `params` (every chunk runs to completion and the first error in
 /// chunk order is reported, so the error, like the bytes, never depends on the thread
 /// count).
-fn encode_bodies<S: EncodeSource>(
-    table: &CdfTable,
-    src: &S,
+fn encode_bodies<C: ChunkEncoder>(
+    coder: &C,
     n: usize,
     params: Params,
     threads: usize,
@@ -393,7 +228,7 @@ fn encode_bodies<S: EncodeSource>(
         let start = c * params.chunk_symbols;
         let m = params.chunk_symbols.min(n - start);
         let mut bytes = spare_buffers::take();
-        if let Err(e) = encode_chunk(table, src, start, m, params.lanes, &mut bytes) {
+        if let Err(e) = coder.encode_chunk(start, m, params.lanes, &mut bytes) {
             spare_buffers::give(bytes);
             return Err(e);
         }
@@ -461,23 +296,31 @@ pub fn encode_with<S: EncodeSource>(
     n: usize,
     threads: usize,
 ) -> Result<Vec<u8>> {
+    encode_framed(&TableEncoder { table, src }, n, threads)
+}
+
+/// [`encode_with`] for any chunk encoder: the framing, the chunks on `threads`.
+pub(crate) fn encode_framed<C: ChunkEncoder>(
+    coder: &C,
+    n: usize,
+    threads: usize,
+) -> Result<Vec<u8>> {
     threads::check(threads)?;
     let forced = FORCED_PARAMS.with(Cell::get);
     let mut params = forced.map_or_else(|| Params::for_len(n), |p| p.fitted(n));
-    let mut bodies = encode_bodies(table, src, n, params, threads)?;
+    let mut bodies = encode_bodies(coder, n, params, threads)?;
     if forced.is_none() {
         let body_len = bodies.iter().map(|b| b.bytes.len()).sum();
         if let Some(fewer) = params.within_budget(n, body_len) {
             params = fewer;
             give_back(std::mem::take(&mut bodies));
-            bodies = encode_bodies(table, src, n, params, threads)?;
+            bodies = encode_bodies(coder, n, params, threads)?;
         }
     }
     let chunks = bodies.len();
     let body_len: usize = bodies.iter().map(|b| b.bytes.len()).sum();
     let mut out = Vec::with_capacity(body_len + 24 + 4 * chunks);
-    out.push(VERSION);
-    out.extend_from_slice(&fp32(table).to_le_bytes());
+    coder.put_id(&mut out);
     varint::put(&mut out, n as u64);
     if n > 0 {
         let lanes_log2 = params.lanes.trailing_zeros() as u8;
@@ -502,16 +345,9 @@ pub fn encode_with<S: EncodeSource>(
     Ok(out)
 }
 
-/// A parsed, checked header: where each chunk's bytes are.
-pub(super) struct Layout {
-    pub(super) params: Params,
-    /// Byte ranges of the chunks inside the stream.
-    pub(super) chunks: Vec<(usize, usize)>,
-}
-
 /// The stream without its CRC, and the CRC it stores (`None` when it is too short to
 /// hold one).
-pub(super) fn split_crc(data: &[u8]) -> Option<(&[u8], u32)> {
+pub(crate) fn split_crc(data: &[u8]) -> Option<(&[u8], u32)> {
     let (body, stored) = data.split_last_chunk::<CRC_BYTES>()?;
     Some((body, u32::from_le_bytes(*stored)))
 }
@@ -526,7 +362,7 @@ pub(super) fn crc_mismatch() -> Error {
 /// whatever else went wrong with it (check 1 of docs/FORMAT.md comes first). The cold path
 /// of [`decode_with`], which checks the CRC chunk by chunk on success only.
 #[cold]
-fn unless_damaged(data: &[u8], e: Error) -> Error {
+pub(crate) fn unless_damaged(data: &[u8], e: Error) -> Error {
     match split_crc(data) {
         Some((body, stored)) if crc32c::crc32c(body) != stored => crc_mismatch(),
         _ => e,
@@ -535,7 +371,7 @@ fn unless_damaged(data: &[u8], e: Error) -> Error {
 
 /// The stream without its CRC and the version and fingerprint fields, checked for length
 /// and version (the first checks of [`parse`] and [`header`], in this order).
-pub(super) fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
+pub(crate) fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
     if data.len() < 1 + 4 + 1 + CRC_BYTES {
         return Err(Error::corrupt(format!(
             "{} bytes is shorter than any fastrans stream (truncated?)",
@@ -546,6 +382,13 @@ pub(super) fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
         return Err(Error::corrupt("shorter than a CRC"));
     };
     let version = body[0];
+    if version == VERSION_MODEL {
+        return Err(Error::TableMismatch(
+            "the stream was coded with per-symbol parametric models (ParametricCoder), \
+             not with tables: decode it with the ParametricCoder that encoded it"
+                .into(),
+        ));
+    }
     if version != VERSION && version != VERSION_1 {
         return Err(Error::corrupt(format!(
             "stream version {version} is not supported (this build reads versions \
@@ -557,110 +400,37 @@ pub(super) fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
 }
 
 /// Where the symbol count ends: the header's fields before it are version and fingerprint.
-pub(super) const COUNT_AT: usize = 5;
+pub(crate) const COUNT_AT: usize = 5;
 
 /// Check the version, tables and sizes (`n` is the caller's symbol count), everything but
 /// the CRC: [`decode_with`] checks that as the chunks decode, and ranks it first.
-fn parse(table: &CdfTable, data: &[u8], n: usize) -> Result<Layout> {
-    let (body, version, fp) = version_and_fp(data)?;
-    if fp != fp32(table) {
-        return Err(Error::TableMismatch(format!(
-            "the stream was made with tables of fingerprint {fp:#010x}..., these have {:#010x}: \
-             decode with the tables that encoded it",
-            fp32(table)
-        )));
-    }
-    let mut pos = COUNT_AT;
+fn parse<M: StreamModel>(model: &M, data: &[u8], n: usize) -> Result<Layout> {
+    let (version, mut pos) = model.check_id(data)?;
+    let Some((body, _)) = split_crc(data) else {
+        return Err(Error::corrupt("shorter than a CRC"));
+    };
     let count = varint::get(body, &mut pos, "symbol count")?;
     if count != n as u64 {
         return Err(Error::invalid(format!(
-            "the stream holds {count} symbols but indexes has {n}: pass the indexes used to encode it"
+            "the stream holds {count} symbols but {} has {n}: pass the {} used to encode it",
+            model.inputs(),
+            model.inputs()
         )));
     }
     parse_layout(body, version, n, pos)
 }
 
-/// The layout byte, chunk size and chunk lengths of a stream of `n` symbols (its header
-/// from `pos`, just after the count), checked against the body's size.
-pub(super) fn parse_layout(body: &[u8], version: u8, n: usize, mut pos: usize) -> Result<Layout> {
-    if n == 0 {
-        if pos != body.len() {
-            return Err(Error::corrupt("bytes after the header of an empty stream"));
-        }
-        return Ok(Layout {
-            params: Params::for_len(0),
-            chunks: Vec::new(),
-        });
-    }
-    let Some(&layout_byte) = body.get(pos) else {
-        return Err(Error::corrupt("stream ends inside the header"));
+/// The symbol count of a stream for `model`, after its CRC, version and model field are
+/// checked (in that order, as the decoder ranks them).
+pub(crate) fn model_symbol_count<M: StreamModel>(model: &M, data: &[u8]) -> Result<u64> {
+    let count = || -> Result<u64> {
+        let (_, mut pos) = model.check_id(data)?;
+        let Some((body, _)) = split_crc(data) else {
+            return Err(Error::corrupt("shorter than a CRC"));
+        };
+        varint::get(body, &mut pos, "symbol count")
     };
-    pos += 1;
-    // Version 1's byte is `lanes_log2` alone, so a set flag bit there reads as too many
-    // lanes, as it did before version 2.
-    let (lanes_log2, one_chunk) = if version == VERSION_1 {
-        (layout_byte, false)
-    } else if layout_byte & !(LANES_LOG2_BITS | ONE_CHUNK) != 0 {
-        return Err(Error::corrupt(format!(
-            "layout byte {layout_byte:#04x} sets bits this version does not define"
-        )));
-    } else {
-        (layout_byte & LANES_LOG2_BITS, layout_byte & ONE_CHUNK != 0)
-    };
-    if (1usize << lanes_log2.min(31)) > MAX_LANES {
-        return Err(Error::corrupt(format!(
-            "2^{lanes_log2} lanes is more than the format allows ({MAX_LANES})"
-        )));
-    }
-    let chunk_symbols = if one_chunk {
-        n as u64
-    } else {
-        varint::get(body, &mut pos, "chunk size")?
-    };
-    if chunk_symbols == 0 || chunk_symbols > n as u64 {
-        return Err(Error::corrupt(format!(
-            "chunk size {chunk_symbols} is outside 1..={n}"
-        )));
-    }
-    // One encoding a stream: from version 2 a single chunk is written with the flag.
-    if version != VERSION_1 && !one_chunk && chunk_symbols == n as u64 {
-        return Err(Error::corrupt(
-            "a chunk size of n without the one-chunk flag (not written by any encoder)",
-        ));
-    }
-    let params = Params {
-        lanes: 1 << lanes_log2,
-        chunk_symbols: chunk_symbols as usize,
-    };
-    let chunks = params.chunks(n);
-    // Every chunk takes at least one byte per length field and one per lane state, so a
-    // count beyond the bytes left is corrupt; checked before allocating.
-    if chunks > body.len() - pos {
-        return Err(Error::corrupt(format!(
-            "{chunks} chunks cannot fit in {} bytes",
-            body.len() - pos
-        )));
-    }
-    let mut lens = Vec::with_capacity(chunks);
-    for _ in 0..chunks - 1 {
-        let len = varint::get(body, &mut pos, "chunk length")?;
-        lens.push(len);
-    }
-    let mut ranges = Vec::with_capacity(chunks);
-    let mut at = pos;
-    for len in lens {
-        let end = (at as u64)
-            .checked_add(len)
-            .filter(|&e| e <= body.len() as u64)
-            .ok_or_else(|| Error::corrupt("a chunk length points past the end of the stream"))?;
-        ranges.push((at, end as usize));
-        at = end as usize;
-    }
-    ranges.push((at, body.len()));
-    Ok(Layout {
-        params,
-        chunks: ranges,
-    })
+    count().map_err(|e| unless_damaged(data, e))
 }
 
 /// Decode positions `0..n` of a fastrans stream into `tgt`'s outputs.
@@ -695,13 +465,14 @@ pub fn decode_with<T: DecodeTarget>(
     n: usize,
     threads: usize,
 ) -> Result<Vec<T::Out>> {
-    threads::check(threads)?;
     // The header and chunk table are checked before the output is allocated, so a
-    // hostile stream costs no memory beyond its own bytes.
-    let layout = parse(table, data, n).map_err(|e| unless_damaged(data, e))?;
-    // Decoded straight into fresh memory: zero-filling it first was a serial pass over
-    // the output (and its page faults) before any chunk started, the serial part that
-    // held a two-thread decode back.
+    // hostile stream costs no memory beyond its own bytes. The output is then decoded
+    // straight into fresh memory: zero-filling it first was a serial pass over the output
+    // (and its page faults) before any chunk started, the serial part that held a
+    // two-thread decode back.
+    threads::check(threads)?;
+    let coder = TableDecoder { table, tgt };
+    let layout = parse(&coder, data, n).map_err(|e| unless_damaged(data, e))?;
     let mut out: Vec<T::Out> = Vec::with_capacity(n);
     let slots: &mut [MaybeUninit<T::Out>] = &mut out.spare_capacity_mut()[..n];
     if POISON_OUTPUT.with(Cell::get) {
@@ -709,8 +480,8 @@ pub fn decode_with<T: DecodeTarget>(
         // `MaybeUninit`.
         unsafe { std::ptr::write_bytes(slots.as_mut_ptr(), 0xA5, n) };
     }
-    decode_layout(table, data, &layout, tgt, slots, threads)?;
-    // SAFETY: `slots` is `out`'s first `n` elements of capacity, and `decode_layout`
+    decode_parsed(&coder, data, &layout, slots, threads)?;
+    // SAFETY: `slots` is `out`'s first `n` elements of capacity, and `decode_parsed`
     // returned `Ok`, so it wrote every one of them (an error returned above, dropping
     // `out` with length 0).
     unsafe { out.set_len(n) };
@@ -758,20 +529,29 @@ pub fn decode_into<T: DecodeTarget>(
     out: &mut [T::Out],
     threads: usize,
 ) -> Result<()> {
-    threads::check(threads)?;
-    let layout = parse(table, data, out.len()).map_err(|e| unless_damaged(data, e))?;
-    decode_layout(table, data, &layout, tgt, slots(out), threads)
+    decode_framed(&TableDecoder { table, tgt }, data, slots(out), threads)
 }
 
-/// The decoder behind [`decode_with`] and [`decode_into`], given the stream's parsed
-/// `layout` (for `slots.len()` positions): when it returns `Ok`, every element of `slots`
-/// has been written.
-fn decode_layout<T: DecodeTarget>(
-    table: &CdfTable,
+/// [`decode_into`] for any chunk decoder: when it returns `Ok`, every element of
+/// `slots` has been written.
+pub(crate) fn decode_framed<C: ChunkDecoder>(
+    coder: &C,
+    data: &[u8],
+    slots: &mut [MaybeUninit<C::Out>],
+    threads: usize,
+) -> Result<()> {
+    threads::check(threads)?;
+    let layout = parse(coder, data, slots.len()).map_err(|e| unless_damaged(data, e))?;
+    decode_parsed(coder, data, &layout, slots, threads)
+}
+
+/// The chunks of a stream whose header `parse` read into `layout`, into `slots`: when it
+/// returns `Ok`, every element of `slots` has been written.
+fn decode_parsed<C: ChunkDecoder>(
+    coder: &C,
     data: &[u8],
     layout: &Layout,
-    tgt: &T,
-    slots: &mut [MaybeUninit<T::Out>],
+    slots: &mut [MaybeUninit<C::Out>],
     threads: usize,
 ) -> Result<()> {
     let cs = layout.params.chunk_symbols;
@@ -785,27 +565,21 @@ fn decode_layout<T: DecodeTarget>(
         let (a, b) = layout.chunks[c];
         &data[a..b]
     };
-    let decode_one = |(c, slice): (usize, &mut [MaybeUninit<T::Out>])| -> Result<Vec<u32>> {
+    let decode_one = |(c, slice): (usize, &mut [MaybeUninit<C::Out>])| -> Result<Vec<u32>> {
         let crc = crc32c::crc32c(bytes(c));
-        decode_chunk_into(table, tgt, c * cs, bytes(c), lanes, slice)?;
+        coder.decode_chunk(c * cs, bytes(c), lanes, slice)?;
         Ok(vec![crc])
     };
     // Chunks `2i` and `2i + 1` decode together when a thread has more than one chunk to
     // do (see `decode_chunk_pair`): `piece` is their slice of the output.
-    let decode_two = |(i, piece): (usize, &mut [MaybeUninit<T::Out>])| -> Result<Vec<u32>> {
+    let decode_two = |(i, piece): (usize, &mut [MaybeUninit<C::Out>])| -> Result<Vec<u32>> {
         if piece.len() <= cs {
             return decode_one((2 * i, piece));
         }
         let (c0, c1) = (2 * i, 2 * i + 1);
         let crcs = vec![crc32c::crc32c(bytes(c0)), crc32c::crc32c(bytes(c1))];
         let (a, b) = piece.split_at_mut(cs);
-        decode_chunk_pair_into(
-            table,
-            tgt,
-            (c0 * cs, bytes(c0), a),
-            (c1 * cs, bytes(c1), b),
-            lanes,
-        )?;
+        coder.decode_pair((c0 * cs, bytes(c0), a), (c1 * cs, bytes(c1), b), lanes)?;
         Ok(crcs)
     };
     let crcs: Result<Vec<Vec<u32>>> = if threads == 1 || layout.chunks.len() <= 1 {
@@ -824,7 +598,7 @@ fn decode_layout<T: DecodeTarget>(
         // 4 + 2 (two threads had decoded such a stream only 1.44-1.47x as fast as one).
         let (c, team) = (layout.chunks.len(), threads::team(threads));
         let even = 2 * c.div_ceil(2).div_ceil(team) <= c.div_ceil(team);
-        let interleaved = chunk_lanes(lanes, cs) == 8;
+        let interleaved = coder.pairs() && chunk_lanes(lanes, cs) == 8;
         let each = if interleaved && even && c >= 2 * team {
             let pieces: Vec<_> = slots.chunks_mut(2 * cs).collect();
             threads::map_items(threads, pieces, |i, piece| decode_two((i, piece)))?

@@ -6,9 +6,13 @@
 //! - `fastrans_stream` (re-exported here): the fastrans stream: header, chunks of
 //!   interleaved lanes coded in parallel, CRC32C (see docs/FORMAT.md).
 //! - [`compressai`]: CompressAI's serial stream, byte for byte.
+//! - `layout`: how a stream is cut into chunks and lanes ([`Params`]), and the header's
+//!   layout fields read back.
 //! - `fastrans_header`: the header read alone (`fastrans info`), by the decoder's parser.
 //! - `crc_combine`: the stream's checksum from its chunks' checksums, so each thread
 //!   checksums the bytes it just wrote.
+//! - `stream_model`: what the framing needs from the model coding the chunks (the table
+//!   coder's or the per-symbol parametric models').
 //! - `spare_buffers`: the chunks' byte buffers, kept between calls.
 //!
 //! Depends on: `chunk` (one chunk), `lanes`, `coding`, `tables`, `threads`.
@@ -17,11 +21,13 @@ pub mod compressai;
 mod crc_combine;
 mod fastrans_header;
 pub(crate) mod fastrans_stream;
+mod layout;
 mod spare_buffers;
+pub(crate) mod stream_model;
 
 pub use crate::lanes::{DecodeTarget, EncodeSource, CHECK_BLOCK};
 pub use fastrans_header::{header, symbol_count, Header};
 pub use fastrans_stream::{
     decode, decode_into, decode_with, encode, encode_with, fp32, Params, ENCODER_MAX_LANES,
-    MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1,
+    MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1, VERSION_MODEL,
 };

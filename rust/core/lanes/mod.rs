@@ -8,10 +8,13 @@
 //! - [`traits`]: where an encoder gets symbols and rows ([`EncodeSource`]), where a
 //!   decoder puts them ([`DecodeTarget`]), the check block and lane limits.
 //! - `words`: the lanes' shared word stack and its round windows.
+//! - `model`: one symbol's put and get at a position ([`model::SymbolPut`],
+//!   [`model::SymbolGet`]), what the scalar rounds are written over.
 //! - `round`: one decoding round of `N` lanes, and the escape path of an encoding round.
 //!
 //! Depends on: `error`, `tables`, `coding`.
 
+pub(crate) mod model;
 pub(crate) mod round;
 pub(crate) mod traits;
 pub(crate) mod words;

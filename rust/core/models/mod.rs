@@ -14,9 +14,6 @@
 //! weights, its support); [`ModelSpec::interval`] and [`ModelSpec::find`] give the
 //! encoder's and the decoder's view of the same CDF.
 
-// The parametric coder wires these in; until then some items have no caller.
-#![allow(dead_code)]
-
 mod family;
 mod params;
 mod spec;
@@ -28,12 +25,7 @@ mod tests;
 #[cfg(test)]
 mod tests_rate;
 
-// The coder's imports; until it exists, only the tests use them.
-#[allow(unused_imports)]
 pub(crate) use family::Family;
-#[allow(unused_imports)]
 pub(crate) use params::{Dist, Mixture, Params, Single, MAX_COMPONENTS};
-#[allow(unused_imports)]
-pub(crate) use spec::{ModelSpec, Support, HEADER_LEN};
-#[allow(unused_imports)]
-pub(crate) use validate::{validate_mixture, validate_single, WEIGHT_SUM_TOLERANCE};
+pub(crate) use spec::{ModelSpec, HEADER_LEN};
+pub(crate) use validate::{validate_mixture, validate_single};

@@ -102,6 +102,11 @@ impl ModelSpec {
         self.precision
     }
 
+    /// `Some((lower, upper))` for a bounded support, `None` for per-symbol windows.
+    pub(crate) fn bounds(&self) -> Option<(i32, i32)> {
+        self.bounds
+    }
+
     /// Widest unbounded window, in direct bins: `2^(P-1)`, so with its escape bin at
     /// least half the slots are left to share out by probability.
     fn window_cap(&self) -> u32 {

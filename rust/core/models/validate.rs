@@ -9,22 +9,26 @@ use crate::models::params::MAX_COMPONENTS;
 /// are renormalised before quantization, so the tolerance only catches wrong inputs).
 pub(crate) const WEIGHT_SUM_TOLERANCE: f64 = 1e-3;
 
-fn check_mean(name: &str, mean: f32) -> Result<()> {
+// The element's name is made only on an error (`name` is called then): formatting it for
+// every element would cost more than the coding itself.
+fn check_mean(name: impl FnOnce() -> String, mean: f32) -> Result<()> {
     if mean.is_finite() {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(
-            "{name} = {mean} is not finite: every mean must be a finite number"
+            "{} = {mean} is not finite: every mean must be a finite number",
+            name()
         )))
     }
 }
 
-fn check_scale(name: &str, scale: f32) -> Result<()> {
+fn check_scale(name: impl FnOnce() -> String, scale: f32) -> Result<()> {
     if scale.is_finite() && scale > 0.0 {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(
-            "{name} = {scale} is not a positive finite number: every scale must be"
+            "{} = {scale} is not a positive finite number: every scale must be",
+            name()
         )))
     }
 }
@@ -40,8 +44,8 @@ pub(crate) fn validate_single(means: &[f32], scales: &[f32]) -> Result<()> {
         )));
     }
     for (i, (&m, &s)) in means.iter().zip(scales).enumerate() {
-        check_mean(&format!("means[{i}]"), m)?;
-        check_scale(&format!("scales[{i}]"), s)?;
+        check_mean(|| format!("means[{i}]"), m)?;
+        check_scale(|| format!("scales[{i}]"), s)?;
     }
     Ok(())
 }
@@ -77,8 +81,8 @@ pub(crate) fn validate_mixture(
         let mut sum = 0f64;
         for j in 0..k {
             let at = j * n + i;
-            check_mean(&format!("means[{j}, {i}]"), means[at])?;
-            check_scale(&format!("scales[{j}, {i}]"), scales[at])?;
+            check_mean(|| format!("means[{j}, {i}]"), means[at])?;
+            check_scale(|| format!("scales[{j}, {i}]"), scales[at])?;
             let w = weights[at];
             if !(w.is_finite() && w >= 0.0) {
                 return Err(Error::InvalidArgument(format!(

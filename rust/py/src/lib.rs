@@ -1,6 +1,6 @@
 //! `fastrans._native`: thin PyO3 wrappers over the `fastrans` core crate, one file per
 //! area of the core: `table` and `parametric` and `scale` (tables), `format` (streams),
-//! `scale_coder`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
+//! `scale_coder`, `parametric_coder`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
 //! casts them once), work runs with the GIL released, and errors map to exceptions in
 //! `errors`.
 
@@ -12,6 +12,7 @@ mod float_coder;
 mod format;
 mod golomb;
 mod parametric;
+mod parametric_coder;
 mod scale;
 mod scale_coder;
 mod table;
@@ -43,6 +44,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?)?;
     m.add_function(wrap_pyfunction!(float_coder::encode_floats_by_channel, m)?)?;
     m.add_function(wrap_pyfunction!(float_coder::decode_floats_by_channel, m)?)?;
+    // per-symbol parametric laws
+    m.add_class::<parametric_coder::PyParametricCoder>()?;
     // exp-Golomb
     m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
