@@ -327,6 +327,9 @@ def test_per_symbol_means_bad_inputs() -> None:
     with pytest.raises(ValueError, match="own CDF") as info:
         Logistic(DEFAULT_SCALES, per_symbol_means=True)
     assert info.type is ValueError
+    with pytest.raises(ValueError, match="already codes") as info:
+        GaussianMixtureConditional(K=2, per_symbol_means=True)
+    assert info.type is ValueError
     model = GaussianConditional(DEFAULT_SCALES, per_symbol_means=True)
     y, scales, means = coolchic_latent(GaussianConditional, (2, 3, 4, 4))
     idx = model.build_indexes(scales)

@@ -52,6 +52,11 @@ class GaussianMixtureConditional(GaussianConditional):
     """
 
     def __init__(self, K: int = 3, scale_table: Any = None, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("per_symbol_means"):
+            raise ValueError(
+                "per_symbol_means is GaussianConditional's option: the mixture already codes "
+                "every element with its own law (stream_format='fastrans')"
+            )
         super().__init__(scale_table, *args, **kwargs)
         if isinstance(K, bool) or not isinstance(K, int) or K < 1:
             raise ValueError(f"K must be a positive int (number of components), got {K!r}")
