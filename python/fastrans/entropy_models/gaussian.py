@@ -29,11 +29,14 @@ from fastrans.entropy_models._base import (
     ArgumentTypeError,
     EntropyModel,
     check_broadcasts,
+    check_finite,
     check_positive,
     check_tensor,
+    checked_i32,
     to_cpu_i32,
 )
 from fastrans.entropy_models._fused import BuiltIndexes, CoderCache, cpu_f32, fusable, remember
+from fastrans.parametric_coder import ParametricCoder
 from fastrans.parametrizers import LowerBound
 from fastrans.tables import CdfTable, scale_indexes
 
@@ -80,6 +83,13 @@ class GaussianConditional(EntropyModel):
             with :meth:`update_scale_table`, as CompressAI's models do).
         scale_bound: scales (in bins of width ``step``) are bounded below by this.
         tail_mass: probability mass outside each table, coded by escape.
+        per_symbol_means: False (CompressAI's coding): ``compress(y, indexes, means)``
+            codes ``round((y - means) / step)`` with table row ``indexes``. True, for
+            codecs whose means are fractional (and ``stream_format="fastrans"`` only):
+            it codes ``round(y / step)``, each element with its own law centred on its
+            mean (``means / step``, fractional) of its row's scale, through
+            :class:`fastrans.ParametricCoder`; ``decompress`` returns
+            ``round(y / step) * step`` (docs/entropy_models.md, "Fractional means").
         *args, **kwargs: :class:`EntropyModel`'s.
 
     state_dict keys are CompressAI's: ``_offset``, ``_quantized_cdf``, ``_cdf_length``,
@@ -90,6 +100,9 @@ class GaussianConditional(EntropyModel):
     scale_table: Tensor
     scale_bound: Tensor
     _resizable_buffers = _TABLE_BUFFERS + ("scale_table",)
+    # The ParametricCoder family of the class that defines _standardized_cumulative.
+    _parametric_family: str | None = "gaussian"
+    per_symbol_means: bool = False
 
     def __init__(
         self,
@@ -97,9 +110,15 @@ class GaussianConditional(EntropyModel):
         *args: Any,
         scale_bound: float = 0.11,
         tail_mass: float = 1e-9,
+        per_symbol_means: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if not isinstance(per_symbol_means, bool):
+            raise TypeError(f"per_symbol_means must be a bool, got {per_symbol_means!r}")
+        self.per_symbol_means = per_symbol_means
+        if per_symbol_means:
+            self._check_per_symbol()
         scales = _as_scale_list(scale_table)
         self.tail_mass = check_positive("tail_mass", tail_mass, upper=1.0)
         if scale_bound is None and scales:
@@ -304,11 +323,116 @@ class GaussianConditional(EntropyModel):
             return None
         return built.scales_for(indexes, self.scale_table, float(self.lower_bound_scale.bound))
 
+    # ------------------------------------------------------------------ per-symbol means
+
+    def _family(self) -> str:
+        """The ParametricCoder family of this model's law: that of the class defining
+        ``_standardized_cumulative`` (a subclass with its own CDF has none)."""
+        for klass in type(self).__mro__:
+            if "_standardized_cumulative" in vars(klass):
+                family = vars(klass).get("_parametric_family")
+                if family is None:
+                    break
+                return str(family)
+        raise ValueError(
+            f"{type(self).__name__} defines its own CDF, which ParametricCoder cannot "
+            "evaluate: per_symbol_means=True needs the Gaussian or Laplace law"
+        )
+
+    def _check_per_symbol(self) -> ParametricCoder:
+        if self.stream_format != "fastrans":
+            raise ValueError(
+                f"per_symbol_means=True codes model-coded fastrans streams: "
+                f"stream_format={self.stream_format!r} cannot carry them (use 'fastrans')"
+            )
+        return ParametricCoder(self._family(), precision=self.entropy_coder_precision)
+
+    @torch.no_grad()
+    def _per_symbol_laws(
+        self, indexes: Tensor, means: Tensor | None, target: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each element's mean and scale in bins, float32 in ``indexes``' shape: the mean
+        ``means / step`` (0 without means) and the scale of its row of ``scale_table``,
+        bounded below by ``scale_bound`` as the likelihood bounds scales. The scales come
+        from the indexes alone, so a decoder with the same indexes has the same laws."""
+        if self.scale_table.numel() == 0:
+            raise ValueError(
+                f"{type(self).__name__} has no scale_table: call update_scale_table(scales)"
+            )
+        shape = tuple(indexes.shape)
+        idx = checked_i32("indexes", indexes).reshape(shape)
+        rows = self.scale_table.numel()
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= rows):
+            bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
+            raise ValueError(
+                f"indexes holds {bad}, outside the scale table's rows 0..{rows - 1}: build "
+                "indexes with this model (build_indexes)"
+            )
+        bound = float(self.lower_bound_scale.bound)
+        table = self.scale_table.detach().to("cpu", torch.float32).clamp(min=bound)
+        scales = np.ascontiguousarray(table.numpy()[idx], dtype=np.float32)
+        if means is None:
+            return np.zeros(shape, np.float32), scales
+        check_tensor("means", means)
+        check_broadcasts("means", means, shape, target)
+        check_finite("means", means)
+        m = means.detach()
+        if self.step != 1.0:
+            m = m / self.step
+        mu = m.to(device="cpu", dtype=torch.float32).expand(shape).contiguous().numpy()
+        return mu, scales
+
+    def _compress_per_symbol(
+        self, inputs: Tensor, indexes: Tensor, means: Tensor | None
+    ) -> list[bytes]:
+        coder = self._check_per_symbol()
+        check_tensor("inputs", inputs)
+        check_tensor("indexes", indexes)
+        if inputs.dim() < 2 or tuple(inputs.shape) != tuple(indexes.shape):
+            raise ValueError(
+                f"inputs has shape {tuple(inputs.shape)} and indexes {tuple(indexes.shape)}: "
+                "give one index per element, batch first"
+            )
+        mu, scales = self._per_symbol_laws(indexes, means, "inputs")
+        symbols = self._symbols(inputs, None)
+        return [
+            coder.encode(symbols[b], mu[b], scales[b], threads=self.threads)
+            for b in range(symbols.shape[0])
+        ]
+
+    def _decompress_per_symbol(
+        self, strings: Any, indexes: Tensor, dtype: torch.dtype, means: Tensor | None
+    ) -> Tensor:
+        coder = self._check_per_symbol()
+        check_tensor("indexes", indexes)
+        if indexes.dim() < 2:
+            raise ValueError(
+                f"indexes has shape {tuple(indexes.shape)}: expected at least 2 dimensions"
+            )
+        items = self._check_strings(strings, indexes.shape[0])
+        mu, scales = self._per_symbol_laws(indexes, means, "indexes")
+        out = np.empty(tuple(indexes.shape), np.int32)
+        for b, data in enumerate(items):
+            out[b] = coder.decode(data, mu[b], scales[b], threads=self.threads)
+        if means is not None:
+            device, dtype = means.device, means.dtype
+        else:
+            device = indexes.device
+        y_hat = torch.from_numpy(out).to(device=device, dtype=dtype)
+        return y_hat * self.step if self.step != 1.0 else y_hat
+
+    # ------------------------------------------------------------------ coding
+
     def compress(self, inputs: Tensor, indexes: Tensor, means: Tensor | None = None) -> list[bytes]:
         """One stream per batch item of ``round((inputs - means) / step)``, coded with table
         row ``indexes`` (same shape as ``inputs``). With the indexes this model's
         :meth:`build_indexes` just returned, float32 inputs and means, and bin width 1, the
-        rows are taken from their scales inside the native coding pass (the same bytes)."""
+        rows are taken from their scales inside the native coding pass (the same bytes).
+
+        With ``per_symbol_means=True``: one stream per item of ``round(inputs / step)``,
+        each element coded with its own law of mean ``means / step`` and its row's scale."""
+        if self.per_symbol_means:
+            return self._compress_per_symbol(inputs, indexes, means)
         scales = self._fused_scales(indexes)
         if (
             scales is not None
@@ -342,7 +466,12 @@ class GaussianConditional(EntropyModel):
     ) -> Tensor:
         """Inverse of :meth:`compress`: ``symbols * step + means`` on ``indexes``' device
         (``means``' device and dtype when given); fused like :meth:`compress` for the
-        indexes :meth:`build_indexes` just returned."""
+        indexes :meth:`build_indexes` just returned.
+
+        With ``per_symbol_means=True``: ``symbols * step`` (the means are the laws'
+        centres, not added), dtype and device as above."""
+        if self.per_symbol_means:
+            return self._decompress_per_symbol(strings, indexes, dtype, means)
         scales = self._fused_scales(indexes)
         if (
             scales is not None

@@ -23,6 +23,8 @@ class LaplaceConditional(GaussianConditional):
     Same arguments, methods and state_dict keys as :class:`GaussianConditional`.
     """
 
+    _parametric_family = "laplace"
+
     def _standardized_cumulative(self, inputs: Tensor) -> Tensor:
         # F(x) = 1/2 + sign(x) (1 - exp(-|x|)) / 2; written with expm1 so that the lower
         # tail keeps its precision and no exp() overflows (a torch.where of exp(x) would

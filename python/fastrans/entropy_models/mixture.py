@@ -1,12 +1,15 @@
-"""GaussianMixtureConditional: a K-component Gaussian mixture per element, coded with one
-CDF per element built from that element's mixture.
+"""GaussianMixtureConditional: a K-component Gaussian mixture per element.
 
 Why this module: CompressAI's class (``compress(y, scales, means, weights)`` returning
 ``((strings, abs_max, zero_bitmap), y_hat)``) builds a ``2 * abs_max + 1`` wide table per
 element over the whole batch and cannot decompress batches larger than one. Here every batch
-item is its own stream with its own tables, each element's table spans only where its
-mixture has mass (clipped to ``[-abs_max, abs_max]``; values outside escape), and the
-tables are built by the native ``CdfTable.from_pmfs`` in one call per item.
+item is its own stream. With ``stream_format="fastrans"`` each element is coded with its own
+mixture by :class:`fastrans.ParametricCoder`, which evaluates the quantized mixture CDF
+inside the coding loop from the per-element means, scales and weights (no table, a window
+around the components' mass, escapes beyond it, so any symbol codes).
+``stream_format="compressai"`` (CompressAI's rANS bytes) builds one table per element
+spanning where its mixture has mass (clipped to ``[-abs_max, abs_max]``; values outside
+escape) with the native ``CdfTable.from_pmfs``, one call per item.
 
 Layout (CompressAI's): ``scales``, ``means`` and ``weights`` have ``K * M`` channels for
 ``M`` latent channels; component ``k`` of channel ``c`` is channel ``k * M + c``. Symbols are
@@ -27,12 +30,15 @@ from fastrans.entropy_models._base import (
     to_cpu_i32,
 )
 from fastrans.entropy_models.gaussian import GaussianConditional
+from fastrans.parametric_coder import ParametricCoder
 from fastrans.tables import CdfTable
 
 __all__ = ["GaussianMixtureConditional"]
 
 # Largest pmf matrix (elements x bins) built at once for one batch item.
 _MAX_TABLE_CELLS = 2**27
+# ParametricCoder's tolerance on each element's weight sum (docs/FORMAT.md §8).
+_WEIGHT_SUM_TOLERANCE = 1e-3
 
 
 class GaussianMixtureConditional(GaussianConditional):
@@ -46,6 +52,11 @@ class GaussianMixtureConditional(GaussianConditional):
     """
 
     def __init__(self, K: int = 3, scale_table: Any = None, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("per_symbol_means"):
+            raise ValueError(
+                "per_symbol_means is GaussianConditional's option: the mixture already codes "
+                "every element with its own law (stream_format='fastrans')"
+            )
         super().__init__(scale_table, *args, **kwargs)
         if isinstance(K, bool) or not isinstance(K, int) or K < 1:
             raise ValueError(f"K must be a positive int (number of components), got {K!r}")
@@ -154,6 +165,56 @@ class GaussianMixtureConditional(GaussianConditional):
             out.append(t.reshape(self.K, -1))
         return out[0], out[1], out[2]
 
+    def _check_weight_sums(self, weights: Tensor) -> None:
+        """Each element's ``K`` weights, read as float32 (what is coded) and summed in
+        float64 in component order (as the coder sums them), must be 1 within 1e-3: the
+        stream codes the law ``forward``'s likelihood describes, not a renormalised one."""
+        b, km = weights.shape[0], weights.shape[1]
+        w = weights.detach().float().double().reshape(b, self.K, km // self.K, -1)
+        total = w[:, 0]
+        for k in range(1, self.K):
+            total = total + w[:, k]
+        bad = ((total - 1.0).abs() > _WEIGHT_SUM_TOLERANCE).nonzero()
+        if bad.shape[0]:
+            item, channel, flat = (int(v) for v in bad[0])
+            where = [item, channel, *np.unravel_index(flat, tuple(weights.shape[2:]))]
+            at = ", ".join(str(v) for v in np.array(where).tolist())
+            raise ValueError(
+                f"weights of element ({at}) sum to {float(total[item, channel, flat]):.6g} "
+                f"over the K={self.K} components: each element's weights must sum to 1 "
+                f"within {_WEIGHT_SUM_TOLERANCE:g} (a softmax over the components does)"
+            )
+
+    def _parametric_coder(self) -> ParametricCoder:
+        # Windowed support: each law gets a window around its components, symbols beyond
+        # it are escape-coded (docs/entropy_models.md, "Mixture").
+        return ParametricCoder("gaussian", precision=self.entropy_coder_precision)
+
+    @torch.no_grad()
+    def _parametric_params(
+        self, scales: Tensor, means: Tensor, weights: Tensor, keep: Tensor
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per batch item, ``(means, scales, weights)`` as float32 ``(K, N)`` arrays over
+        the kept channels in C order, in bins of width ``step``, the scales bounded below
+        as ``forward``'s likelihood bounds them."""
+        b, km = scales.shape[0], scales.shape[1]
+        step = self.step
+        s = scales.detach()
+        mu = means.detach()
+        if step != 1.0:
+            s = s / step
+            mu = mu / step
+        s = self.lower_bound_scale(s)
+        keep = keep.to(scales.device)
+        out = []
+        arrays = []
+        for t in (mu, s, weights.detach()):
+            t = t.reshape(b, self.K, km // self.K, -1)[:, :, keep].float().cpu()
+            arrays.append(t.reshape(b, self.K, -1).numpy())
+        for i in range(b):
+            out.append(tuple(np.ascontiguousarray(a[i]) for a in arrays))
+        return out  # type: ignore[return-value]
+
     def compress(  # type: ignore[override]
         self, y: Tensor, scales: Tensor, means: Tensor, weights: Tensor
     ) -> tuple[tuple[list[bytes], int, Tensor], Tensor]:
@@ -174,6 +235,15 @@ class GaussianMixtureConditional(GaussianConditional):
             zero_bitmap = (flat.abs().sum(dim=(0, 2)) != 0).to(torch.int64)
             keep = zero_bitmap.nonzero().flatten().cpu()
             symbols = to_cpu_i32(flat[:, keep.to(flat.device)].reshape(flat.shape[0], -1))
+            if self.stream_format == "fastrans":
+                self._check_weight_sums(weights)
+                coder = self._parametric_coder()
+                params = self._parametric_params(scales, means, weights, keep)
+                strings = [
+                    coder.encode(symbols[b], m, s, w, threads=self.threads)
+                    for b, (m, s, w) in enumerate(params)
+                ]
+                return (strings, abs_max, zero_bitmap.to(y.device)), y_hat
             strings = []
             for b in range(y.shape[0]):
                 table = self._item_table(
@@ -217,6 +287,15 @@ class GaussianMixtureConditional(GaussianConditional):
         keep = zero_bitmap.detach().cpu().nonzero().flatten()
         spatial = int(np.prod(shape[2:], dtype=np.int64))
         out = torch.zeros(shape[0], m, spatial, dtype=torch.int32)
+        if self.stream_format == "fastrans":
+            self._check_weight_sums(weights)
+            coder = self._parametric_coder()
+            params = self._parametric_params(scales, means, weights, keep)
+            for b, (data, (mu, sc, w)) in enumerate(zip(items, params)):
+                values = coder.decode(data, mu, sc, w, threads=self.threads)
+                out[b, keep] = torch.from_numpy(values).reshape(len(keep), spatial)
+            y_hat = out.reshape(shape).to(device=scales.device, dtype=scales.dtype)
+            return y_hat * self.step if self.step != 1.0 else y_hat
         with torch.no_grad():
             for b, s in enumerate(items):
                 table = self._item_table(
