@@ -16,10 +16,10 @@
 //! simd/                 the SIMD policy (FASTRANS_SIMD) and the vector kernels
 //! chunk/                one chunk of N interleaved lanes: scalar rounds, kernel choice
 //! format/               the byte streams: fastrans (chunks, CRC32C) and CompressAI's
-//! scale_coder           floats → symbols and rows fused into either stream
+//! scale_coder/          floats → symbols and rows fused into either stream
 //! float_coder           floats → symbols with rows given (indexes, channels), either stream
 //! parametric_coder/     symbols each with its own law (models) in the fastrans stream
-//! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
+//! golomb/               exp-Golomb codes over MSB-first bit I/O (uses only the SIMD policy)
 //! ```
 //!
 //! Start with [`CdfTable`], then [`format`](mod@format) for the stream you need;

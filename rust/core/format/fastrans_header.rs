@@ -3,10 +3,8 @@
 
 use crate::coding::varint;
 use crate::error::{Error, Result};
-use crate::format::fastrans_stream::{
-    crc_mismatch, split_crc, version_and_fp, COUNT_AT, CRC_BYTES,
-};
 use crate::format::layout::parse_layout;
+use crate::format::wire::{crc_mismatch, split_crc, version_and_fp, COUNT_AT, CRC_BYTES};
 
 /// The number of symbols a fastrans stream says it holds (header only, after its CRC is
 /// checked), so callers can size their index arrays.

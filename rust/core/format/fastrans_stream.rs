@@ -32,59 +32,10 @@ use crate::format::spare_buffers;
 use crate::format::stream_model::{
     ChunkDecoder, ChunkEncoder, StreamModel, TableDecoder, TableEncoder,
 };
+use crate::format::wire::{crc_mismatch, split_crc, unless_damaged, ONE_CHUNK};
 use crate::lanes::{self, DecodeTarget, EncodeSource, SourceArrays};
 use crate::tables::cdf_table::CdfTable;
 use crate::threads;
-
-/// The version this crate writes. It reads this one and [`VERSION_1`].
-pub const VERSION: u8 = 2;
-/// The first version, read still: its layout byte is `lanes_log2` alone, and every stream
-/// writes `chunk_symbols` (docs/FORMAT.md §1).
-pub const VERSION_1: u8 = 1;
-/// The version byte of a stream coded with per-symbol parametric models
-/// ([`ParametricCoder`](crate::ParametricCoder)): the high bit marks a model-coded stream,
-/// the low bits name the layout rules it follows (version 2's). Its 12-byte model field
-/// stands where a table stream has its fingerprint (docs/FORMAT.md §9).
-pub const VERSION_MODEL: u8 = 0x80 | VERSION;
-/// The layout byte's flag (version 2): the stream is one chunk, and `chunk_symbols`
-/// (which would equal `n`) is not written. It saves `varint(n)` bytes, up to 4 below 2^28
-/// symbols: what keeps a stream of nearly certain symbols, where only the 16 bytes of
-/// the size bound are left for the header, within it (docs/FORMAT.md §5).
-pub const ONE_CHUNK: u8 = 0x08;
-/// The layout byte's bits for the lane count.
-pub(crate) const LANES_LOG2_BITS: u8 = 0x07;
-/// Chunks hold at most this many symbols (so a 10^8-symbol stream has ~190 chunks).
-pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
-/// A lane gets at least this many symbols before the chunk gets more lanes: 30 K
-/// (15 · 2^11) rather than 2^15, so that chunks of 480 K symbols and more (W1's two
-/// chunks) get 16 lanes, two groups of eight for the vector decoder. One 8-lane chunk
-/// alone keeps a core waiting on its round's latency (docs/PERFORMANCE.md, "Layout: 64-bit
-/// states, 32-bit words, 16 lanes a chunk"); docs/FORMAT.md §5 gives what the extra lanes
-/// cost.
-pub const MIN_LANE_SYMBOLS: usize = 30 * 1024;
-/// Lanes the encoder uses at most (the format allows up to 32).
-pub const ENCODER_MAX_LANES: usize = 16;
-/// Bytes of the CRC32C trailer.
-pub(crate) const CRC_BYTES: usize = 4;
-
-/// The low 32 bits of the table fingerprint, as stored in the header.
-///
-/// # Examples
-///
-/// ```
-/// # fn main() -> fastrans::Result<()> {
-/// use fastrans::{format, CdfTable};
-///
-/// // Symbols -1, 0, 1 and the escape bin, precision 16.
-/// let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)?;
-/// let bytes = format::encode(&table, &[0, 1], &[0, 0], 1)?;
-/// assert_eq!(format::header(&bytes)?.fingerprint32, format::fp32(&table));
-/// assert_eq!(format::fp32(&table), table.fingerprint() as u32);
-/// # Ok(()) }
-/// ```
-pub fn fp32(table: &CdfTable) -> u32 {
-    table.fingerprint() as u32
-}
 
 fn check_lengths(symbols: usize, indexes: usize) -> Result<()> {
     if symbols != indexes {
@@ -344,63 +295,6 @@ pub(crate) fn encode_framed<C: ChunkEncoder>(
     out.extend_from_slice(&crc.to_le_bytes());
     Ok(out)
 }
-
-/// The stream without its CRC, and the CRC it stores (`None` when it is too short to
-/// hold one).
-pub(crate) fn split_crc(data: &[u8]) -> Option<(&[u8], u32)> {
-    let (body, stored) = data.split_last_chunk::<CRC_BYTES>()?;
-    Some((body, u32::from_le_bytes(*stored)))
-}
-
-pub(super) fn crc_mismatch() -> Error {
-    Error::corrupt(
-        "CRC32C mismatch (flipped bits, truncated or trailing data, or not a fastrans stream)",
-    )
-}
-
-/// `e`, unless the stream's CRC does not hold: a damaged stream is reported as damaged,
-/// whatever else went wrong with it (check 1 of docs/FORMAT.md comes first). The cold path
-/// of [`decode_with`], which checks the CRC chunk by chunk on success only.
-#[cold]
-pub(crate) fn unless_damaged(data: &[u8], e: Error) -> Error {
-    match split_crc(data) {
-        Some((body, stored)) if crc32c::crc32c(body) != stored => crc_mismatch(),
-        _ => e,
-    }
-}
-
-/// The stream without its CRC and the version and fingerprint fields, checked for length
-/// and version (the first checks of [`parse`] and [`header`], in this order).
-pub(crate) fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
-    if data.len() < 1 + 4 + 1 + CRC_BYTES {
-        return Err(Error::corrupt(format!(
-            "{} bytes is shorter than any fastrans stream (truncated?)",
-            data.len()
-        )));
-    }
-    let Some((body, _)) = split_crc(data) else {
-        return Err(Error::corrupt("shorter than a CRC"));
-    };
-    let version = body[0];
-    if version == VERSION_MODEL {
-        return Err(Error::TableMismatch(
-            "the stream was coded with per-symbol parametric models (ParametricCoder), \
-             not with tables: decode it with the ParametricCoder that encoded it"
-                .into(),
-        ));
-    }
-    if version != VERSION && version != VERSION_1 {
-        return Err(Error::corrupt(format!(
-            "stream version {version} is not supported (this build reads versions \
-             {VERSION_1} and {VERSION})"
-        )));
-    }
-    let fp = u32::from_le_bytes([body[1], body[2], body[3], body[4]]);
-    Ok((body, version, fp))
-}
-
-/// Where the symbol count ends: the header's fields before it are version and fingerprint.
-pub(crate) const COUNT_AT: usize = 5;
 
 /// Check the version, tables and sizes (`n` is the caller's symbol count), everything but
 /// the CRC: [`decode_with`] checks that as the chunks decode, and ranks it first.

@@ -4,7 +4,7 @@
 use crate::chunk::chunk_lanes;
 use crate::coding::varint;
 use crate::error::{Error, Result};
-use crate::format::fastrans_stream::{
+use crate::format::wire::{
     ENCODER_MAX_LANES, LANES_LOG2_BITS, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION_1,
 };
 use crate::lanes::MAX_LANES;

@@ -14,6 +14,8 @@
 //! - `stream_model`: what the framing needs from the model coding the chunks (the table
 //!   coder's or the per-symbol parametric models').
 //! - `spare_buffers`: the chunks' byte buffers, kept between calls.
+//! - `wire`: the stream's fixed fields (versions, flags, limits, the table field, the CRC
+//!   trailer), spelled once.
 //!
 //! Depends on: `chunk` (one chunk), `lanes`, `coding`, `tables`, `threads`.
 
@@ -24,10 +26,12 @@ pub(crate) mod fastrans_stream;
 mod layout;
 mod spare_buffers;
 pub(crate) mod stream_model;
+pub(crate) mod wire;
 
 pub use crate::lanes::{DecodeTarget, EncodeSource, CHECK_BLOCK};
 pub use fastrans_header::{header, symbol_count, Header};
-pub use fastrans_stream::{
-    decode, decode_into, decode_with, encode, encode_with, fp32, Params, ENCODER_MAX_LANES,
-    MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1, VERSION_MODEL,
+pub use fastrans_stream::{decode, decode_into, decode_with, encode, encode_with, Params};
+pub use wire::{
+    fp32, ENCODER_MAX_LANES, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1,
+    VERSION_MODEL,
 };

@@ -7,7 +7,7 @@ use std::mem::MaybeUninit;
 
 use crate::chunk::{decode_chunk_into, decode_chunk_pair_into, encode_chunk};
 use crate::error::{Error, Result};
-use crate::format::fastrans_stream::{fp32, version_and_fp, COUNT_AT, VERSION};
+use crate::format::wire::{fp32, version_and_fp, COUNT_AT, VERSION};
 use crate::lanes::{DecodeTarget, EncodeSource};
 use crate::tables::cdf_table::CdfTable;
 

@@ -5,8 +5,23 @@
 //! (NaN, infinities, negative weights) still give some valid CDF, so a caller that skips
 //! validation gets wrong rates, not a crash. The coder validates whole arrays first.
 
-use crate::models::spec::Support;
 use crate::models::standard::{StdCdf, ONE};
+
+/// The symbols one law's bins stand for: `lower..=upper`, then an escape bin when the
+/// support is a window (symbols outside it are escape-coded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Support {
+    pub(crate) lower: i32,
+    pub(crate) upper: i32,
+    pub(crate) escape: bool,
+}
+
+impl Support {
+    /// Bins of `lower..=upper` (not the escape bin).
+    pub(crate) fn direct_bins(&self) -> u64 {
+        (self.upper as i64 - self.lower as i64 + 1) as u64
+    }
+}
 
 /// Most components a mixture may have.
 pub(crate) const MAX_COMPONENTS: usize = 8;

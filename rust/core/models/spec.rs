@@ -12,7 +12,9 @@
 
 use crate::error::{Error, Result};
 use crate::models::family::Family;
-use crate::models::params::{mixture_window, single_window, Dist, Mixture, Params, Single};
+use crate::models::params::{
+    mixture_window, single_window, Dist, Mixture, Params, Single, Support,
+};
 use crate::models::standard::StdCdf;
 use crate::tables::pmf::check_precision;
 
@@ -22,22 +24,6 @@ pub(crate) const HEADER_LEN: usize = 12;
 /// of the tables or the rule, so old streams are refused rather than misdecoded).
 const DEFINITION: u8 = 1;
 const FLAG_BOUNDED: u8 = 1;
-
-/// The symbols one law's bins stand for: `lower..=upper`, then an escape bin when the
-/// support is a window (symbols outside it are escape-coded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Support {
-    pub(crate) lower: i32,
-    pub(crate) upper: i32,
-    pub(crate) escape: bool,
-}
-
-impl Support {
-    /// Bins of `lower..=upper` (not the escape bin).
-    pub(crate) fn direct_bins(&self) -> u64 {
-        (self.upper as i64 - self.lower as i64 + 1) as u64
-    }
-}
 
 /// A coder's model, fixed for a whole stream.
 #[derive(Debug, Clone, Copy)]

@@ -9,8 +9,8 @@ use crate::chunk::{decode_model_chunk, encode_model_chunk};
 use crate::coding::escape::{get_escape_value, put_escape_bits};
 use crate::coding::rans::{enc_put_div, Refill, WordSink};
 use crate::error::{Error, Result};
-use crate::format::fastrans_stream::{split_crc, CRC_BYTES, VERSION, VERSION_1, VERSION_MODEL};
 use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
+use crate::format::wire::{split_crc, CRC_BYTES, VERSION, VERSION_1, VERSION_MODEL};
 use crate::lanes::model::{SymbolGet, SymbolPut};
 use crate::models::{Dist, Mixture, ModelSpec, Params, Single, HEADER_LEN, MAX_COMPONENTS};
 

@@ -7,9 +7,8 @@
 use std::mem::MaybeUninit;
 
 use crate::error::{Error, Result};
-use crate::format::fastrans_stream::{
-    decode_framed, encode_framed, model_symbol_count, unless_damaged,
-};
+use crate::format::fastrans_stream::{decode_framed, encode_framed, model_symbol_count};
+use crate::format::wire::unless_damaged;
 use crate::models::{validate_mixture, validate_single, Family, ModelSpec};
 
 mod lanes;

@@ -8,6 +8,7 @@
 //! - [`cdf_table`]: [`CdfTable`]: validation, the coding layout, the fingerprint the
 //!   fastrans header carries, and the parallel build.
 //! - `enc_symbol`: one bin in the division-free form the rANS encoder consumes.
+//! - `rows`: the row layouts the scalar coder and the vector decoders read.
 //! - [`parametric`]: discretized Gaussian and Laplace tables, one row per scale.
 //! - [`scale_index`]: scales → row indexes, bit-exact with CompressAI's
 //!   `build_indexes`.
@@ -20,6 +21,7 @@ pub(crate) mod cdf_table;
 pub(crate) mod enc_symbol;
 pub mod parametric;
 pub(crate) mod pmf;
+pub(crate) mod rows;
 pub(crate) mod scale_index;
 
 pub use cdf_table::CdfTable;
