@@ -600,14 +600,7 @@ impl ScaleCoder {
         threads: usize,
     ) -> Result<Vec<f32>> {
         let n = scales.len();
-        if let Some(m) = means {
-            check_len("means", m.len(), n)?;
-        }
-        let tgt = FloatTarget {
-            scales,
-            means,
-            index: &self.index,
-        };
+        let tgt = self.target(scales, means)?;
         match format {
             StreamFormat::Fastrans => format::decode_with(&self.table, data, &tgt, n, threads),
             StreamFormat::CompressAi => {
@@ -661,14 +654,7 @@ impl ScaleCoder {
     ) -> Result<()> {
         let n = scales.len();
         check_len("out", out.len(), n)?;
-        if let Some(m) = means {
-            check_len("means", m.len(), n)?;
-        }
-        let tgt = FloatTarget {
-            scales,
-            means,
-            index: &self.index,
-        };
+        let tgt = self.target(scales, means)?;
         match format {
             StreamFormat::Fastrans => format::decode_into(&self.table, data, &tgt, out, threads),
             StreamFormat::CompressAi => {
@@ -679,6 +665,22 @@ impl ScaleCoder {
                 Ok(())
             }
         }
+    }
+
+    /// The decoder's target for `scales` (and `means`, one per scale).
+    fn target<'a>(
+        &'a self,
+        scales: &'a [f32],
+        means: Option<&'a [f32]>,
+    ) -> Result<FloatTarget<'a>> {
+        if let Some(m) = means {
+            check_len("means", m.len(), scales.len())?;
+        }
+        Ok(FloatTarget {
+            scales,
+            means,
+            index: &self.index,
+        })
     }
 
     /// The symbols of a CompressAI stream, each with the row of its scale.
