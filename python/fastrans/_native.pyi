@@ -20,6 +20,8 @@ __all__ = [
     "fastrans_header",
     "BufferedEncoder",
     "StreamDecoder",
+    "serial_encode_parametric",
+    "serial_decode_parametric",
     "ScaleCoder",
     "ParametricCoder",
     "golomb_encode",
@@ -154,6 +156,25 @@ class StreamDecoder:
     @property
     def remaining_bytes(self) -> int: ...
     def finish(self) -> None: ...
+
+# --- per-symbol laws in the serial stream (rust/py/src/serial_parametric.rs) ---
+
+def serial_encode_parametric(
+    encoder: BufferedEncoder,
+    coder: ParametricCoder,
+    symbols: npt.NDArray[np.int32],
+    means: npt.NDArray[np.float32],
+    scales: npt.NDArray[np.float32],
+    weights: npt.NDArray[np.float32] | None,
+) -> None: ...
+def serial_decode_parametric(
+    decoder: StreamDecoder,
+    coder: ParametricCoder,
+    n: int,
+    means: npt.NDArray[np.float32],
+    scales: npt.NDArray[np.float32],
+    weights: npt.NDArray[np.float32] | None,
+) -> npt.NDArray[np.int32]: ...
 
 # --- the scale coder (rust/py/src/scale_coder.rs) ---
 

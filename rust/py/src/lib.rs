@@ -1,6 +1,7 @@
 //! `fastrans._native`: thin PyO3 wrappers over the `fastrans` core crate, one file per
 //! area of the core: `table` and `parametric` and `scale` (tables), `format` (streams),
-//! `scale_coder`, `parametric_coder`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
+//! `scale_coder`, `parametric_coder` (and `serial_parametric`: its laws in the serial
+//! stream), `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
 //! casts them once), work runs with the GIL released, and errors map to exceptions in
 //! `errors`.
 
@@ -14,6 +15,7 @@ mod parametric;
 mod parametric_coder;
 mod scale;
 mod scale_coder;
+mod serial_parametric;
 mod table;
 
 #[pymodule]
@@ -30,6 +32,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(format::fastrans_header, m)?)?;
     m.add_class::<format::PyBufferedEncoder>()?;
     m.add_class::<format::PyStreamDecoder>()?;
+    m.add_function(wrap_pyfunction!(
+        serial_parametric::serial_encode_parametric,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        serial_parametric::serial_decode_parametric,
+        m
+    )?)?;
     // floats -> symbols and rows, fused with coding
     m.add_class::<scale_coder::PyScaleCoder>()?;
     // per-symbol parametric laws
