@@ -24,6 +24,8 @@ __all__ = [
     "serial_decode_parametric",
     "ScaleCoder",
     "ParametricCoder",
+    "float_cdf_encode",
+    "float_cdf_decode",
     "golomb_encode",
     "golomb_decode",
     "golomb_encode_each",
@@ -239,6 +241,15 @@ class ParametricCoder:
     def lower(self) -> int | None: ...
     @property
     def upper(self) -> int | None: ...
+
+# --- per-symbol float CDFs (rust/py/src/float_cdf.rs) ---
+
+def float_cdf_encode(
+    cdf: npt.NDArray[np.float32], levels: int, symbols: npt.NDArray[np.int32], threads: int
+) -> bytes: ...
+def float_cdf_decode(
+    data: bytes, cdf: npt.NDArray[np.float32], levels: int, threads: int
+) -> npt.NDArray[np.int32]: ...
 
 # --- exp-Golomb (rust/py/src/golomb.rs, docs/golomb.md) ---
 # `signed` is the signed-integer mapping's name; `k` one order for every value, `ks` one

@@ -18,6 +18,7 @@
 //! format/               the byte streams: fastrans (chunks, CRC32C) and CompressAI's
 //! scale_coder           floats → symbols and rows fused into either stream
 //! parametric_coder/     symbols each with its own law (models) in the fastrans stream
+//! float_cdf/            symbols each with its own float CDF (models), torchac's input
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (independent of the rest)
 //! ```
 //!
@@ -44,6 +45,7 @@ pub(crate) mod chunk;
 
 pub mod format;
 
+pub mod float_cdf;
 mod parametric_coder;
 mod scale_coder;
 

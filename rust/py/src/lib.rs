@@ -1,7 +1,7 @@
 //! `fastrans._native`: thin PyO3 wrappers over the `fastrans` core crate, one file per
 //! area of the core: `table` and `parametric` and `scale` (tables), `format` (streams),
 //! `scale_coder`, `parametric_coder` (and `serial_parametric`: its laws in the serial
-//! stream), `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
+//! stream), `float_cdf`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
 //! casts them once), work runs with the GIL released, and errors map to exceptions in
 //! `errors`.
 
@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 mod arrays;
 mod errors;
+mod float_cdf;
 mod format;
 mod golomb;
 mod parametric;
@@ -44,6 +45,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<scale_coder::PyScaleCoder>()?;
     // per-symbol parametric laws
     m.add_class::<parametric_coder::PyParametricCoder>()?;
+    // per-symbol float CDFs (torchac's interface)
+    m.add_function(wrap_pyfunction!(float_cdf::float_cdf_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(float_cdf::float_cdf_decode, m)?)?;
     // exp-Golomb
     m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;
