@@ -105,18 +105,30 @@ impl<'a> FloatCdfs<'a> {
         &self.cdf[pos * w..pos * w + w]
     }
 
-    /// Whether `row` is finite and nondecreasing, branch-free so that it vectorises.
+    /// Whether `row` is finite and nondecreasing, branch-free over eight accumulators
+    /// so that it compiles to whole-vector compares (a single accumulator's reduction
+    /// would not).
     #[inline(always)]
     pub(crate) fn row_ok(row: &[f32]) -> bool {
         let Some((&first, rest)) = row.split_first() else {
             return false;
         };
         // Both comparisons are false for NaN, the second for infinities.
-        let mut good = (first.abs() <= f32::MAX) as u32;
-        for (&a, &b) in row.iter().zip(rest) {
-            good &= ((b >= a) & (b.abs() <= f32::MAX)) as u32;
+        let step = |a: f32, b: f32| ((b >= a) & (b.abs() <= f32::MAX)) as u32;
+        let mut good = [1u32; 8];
+        // `a` and `b` of equal length, so their chunks and remainders line up.
+        let (pairs_a, pairs_b) = (row[..rest.len()].chunks_exact(8), rest.chunks_exact(8));
+        let (tail_a, tail_b) = (pairs_a.remainder(), pairs_b.remainder());
+        for (xa, xb) in pairs_a.zip(pairs_b) {
+            for j in 0..8 {
+                good[j] &= step(xa[j], xb[j]);
+            }
         }
-        good == 1
+        let mut all = (first.abs() <= f32::MAX) as u32;
+        for (&a, &b) in tail_a.iter().zip(tail_b) {
+            all &= step(a, b);
+        }
+        good.iter().fold(all, |x, g| x & g) == 1
     }
 
     /// `cdf(k)` of `row`, `0 <= k <= L`.
@@ -248,6 +260,20 @@ mod tests {
             assert!(!FloatCdfs::row_ok(&[0.0, 0.5, bad]));
         }
         assert!(FloatCdfs::row_ok(&[-0.5, 0.5, 0.5, 3.0]));
+        // Every position of rows of every length against the chunked check's layout.
+        for len in 2..40 {
+            let row: Vec<f32> = (0..len).map(|k| k as f32 / (len - 1) as f32).collect();
+            assert!(FloatCdfs::row_ok(&row));
+            for at in 0..len {
+                let mut bad = row.clone();
+                bad[at] = f32::NAN;
+                assert!(!FloatCdfs::row_ok(&bad), "{len} {at}");
+                if at > 0 {
+                    bad[at] = row[at - 1] - 0.01;
+                    assert!(!FloatCdfs::row_ok(&bad), "{len} {at}");
+                }
+            }
+        }
         assert!(FloatCdfs::new(&[0.0, 1.0], 1).is_err());
         assert!(FloatCdfs::new(&[0.0, 0.5, 1.0, 0.0], 2).is_err());
     }
