@@ -20,6 +20,8 @@ __all__ = [
     "fastrans_header",
     "BufferedEncoder",
     "StreamDecoder",
+    "serial_encode_parametric",
+    "serial_decode_parametric",
     "ScaleCoder",
     "encode_floats_with_indexes",
     "decode_floats_with_indexes",
@@ -27,6 +29,8 @@ __all__ = [
     "decode_floats_by_channel",
 
     "ParametricCoder",
+    "float_cdf_encode",
+    "float_cdf_decode",
     "golomb_encode",
     "golomb_decode",
     "golomb_encode_each",
@@ -160,6 +164,25 @@ class StreamDecoder:
     def remaining_bytes(self) -> int: ...
     def finish(self) -> None: ...
 
+# --- per-symbol laws in the serial stream (rust/py/src/serial_parametric.rs) ---
+
+def serial_encode_parametric(
+    encoder: BufferedEncoder,
+    coder: ParametricCoder,
+    symbols: npt.NDArray[np.int32],
+    means: npt.NDArray[np.float32],
+    scales: npt.NDArray[np.float32],
+    weights: npt.NDArray[np.float32] | None,
+) -> None: ...
+def serial_decode_parametric(
+    decoder: StreamDecoder,
+    coder: ParametricCoder,
+    n: int,
+    means: npt.NDArray[np.float32],
+    scales: npt.NDArray[np.float32],
+    weights: npt.NDArray[np.float32] | None,
+) -> npt.NDArray[np.int32]: ...
+
 # --- the scale coder (rust/py/src/scale_coder.rs) ---
 
 @final
@@ -271,6 +294,15 @@ class ParametricCoder:
     def lower(self) -> int | None: ...
     @property
     def upper(self) -> int | None: ...
+
+# --- per-symbol float CDFs (rust/py/src/float_cdf.rs) ---
+
+def float_cdf_encode(
+    cdf: npt.NDArray[np.float32], levels: int, symbols: npt.NDArray[np.int32], threads: int
+) -> bytes: ...
+def float_cdf_decode(
+    data: bytes, cdf: npt.NDArray[np.float32], levels: int, threads: int
+) -> npt.NDArray[np.int32]: ...
 
 # --- exp-Golomb (rust/py/src/golomb.rs, docs/golomb.md) ---
 # `signed` is the signed-integer mapping's name; `k` one order for every value, `ks` one

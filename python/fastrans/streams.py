@@ -5,6 +5,12 @@
 Only ``format="compressai"`` exists here: an autoregressive decoder learns its indexes one
 step at a time, so the stream is one serial rANS state by nature. ``StreamDecoder.finish()``
 checks that the whole stream was consumed and ended in the encoder's initial state.
+
+Besides table rows, a batch may be coded with per-symbol laws (``encode_parametric`` /
+``decode_parametric`` with a ``ParametricCoder``), as an autoregressive decoder does one
+wavefront a call; table and parametric batches share the one state, in call order. The
+stream has no header: decode each batch as it was pushed (a mismatched coder or mismatched
+parameters give wrong symbols or a CorruptStreamError, as a mismatched table does).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import numpy as np
 
 from fastrans import _native
 from fastrans._arrays import as_bytes, as_i32, shape_of, symbols_and_indexes
+from fastrans.parametric_coder import ParametricCoder
 from fastrans.tables import CdfTable
 
 
@@ -24,6 +31,12 @@ def _check_stream_format(format: str) -> None:
             f"format={format!r}: the streaming coders write CompressAI's serial stream only; "
             "use format='compressai' (or CdfTable.encode for the parallel fastrans format)"
         )
+
+
+def _check_coder(coder: Any) -> ParametricCoder:
+    if not isinstance(coder, ParametricCoder):
+        raise TypeError(f"coder must be a fastrans.ParametricCoder, got {type(coder).__name__}")
+    return coder
 
 
 def _check_table(table: Any) -> CdfTable:
@@ -47,6 +60,21 @@ class BufferedEncoder:
         input raises ValueError / TypeError and queues nothing."""
         s, i = symbols_and_indexes(symbols, indexes)
         self._native.encode(self._table._native, s, i)
+
+    def encode_parametric(
+        self, coder: ParametricCoder, symbols: Any, means: Any, scales: Any, weights: Any = None
+    ) -> None:
+        """Queue ``symbols``, each with its own law under ``coder`` (parameters shaped as
+        for ``ParametricCoder.encode``: the symbols' shape, or ``(K, *shape)`` with
+        ``weights``), coded at ``coder``'s precision on the stream's one state.
+
+        Raises ValueError (naming the first bad element) or TypeError as
+        ``ParametricCoder.encode`` does, and then queues nothing."""
+        c = _check_coder(coder)
+        shape = shape_of(symbols)
+        s = as_i32(symbols, "symbols")
+        m, sc, w = ParametricCoder._params(shape, means, scales, weights)
+        _native.serial_encode_parametric(self._native, c._native, s, m, sc, w)
 
     def __len__(self) -> int:
         """How many symbols are queued."""
@@ -87,6 +115,28 @@ class StreamDecoder:
         shape = shape_of(indexes)
         self._started = True
         return self._native.decode(self._table._native, as_i32(indexes, "indexes")).reshape(shape)
+
+    def decode_parametric(
+        self, coder: ParametricCoder, means: Any, scales: Any, weights: Any = None
+    ) -> np.ndarray:
+        """The next symbols of a batch pushed with ``encode_parametric``, given the same
+        ``coder``, ``means``, ``scales`` and ``weights``: int32 in the shape of ``means``
+        (without its leading ``K`` when ``weights`` are given).
+
+        Raises ValueError / TypeError for parameters ``ParametricCoder.decode`` refuses
+        (nothing is consumed), CorruptStreamError when the stream runs out or breaks the
+        coder's invariants."""
+        c = _check_coder(coder)
+        full = shape_of(means)
+        if weights is not None and len(full) == 0:
+            raise ValueError("means must have a leading K axis when weights are given")
+        shape = full if weights is None else full[1:]
+        m, sc, w = ParametricCoder._params(shape, means, scales, weights)
+        n = int(np.prod(shape, dtype=np.int64))
+        self._started = True
+        return _native.serial_decode_parametric(self._native, c._native, n, m, sc, w).reshape(
+            shape
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A decoder that has not decoded yet pickles as its table and stream; one part-way

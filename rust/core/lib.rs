@@ -19,6 +19,7 @@
 //! scale_coder/          floats → symbols and rows fused into either stream
 //! float_coder           floats → symbols with rows given (indexes, channels), either stream
 //! parametric_coder/     symbols each with its own law (models) in the fastrans stream
+//! float_cdf/            symbols each with its own float CDF (models), torchac's input
 //! golomb/               exp-Golomb codes over MSB-first bit I/O (uses only the SIMD policy)
 //! ```
 //!
@@ -45,6 +46,7 @@ pub(crate) mod chunk;
 
 pub mod format;
 
+pub mod float_cdf;
 mod parametric_coder;
 mod scale_coder;
 

@@ -10,6 +10,13 @@
 //! offset) we compute `v` and `raw` in 64 bits and write up to 9 chunks: the same rule,
 //! extended; CompressAI can neither encode nor decode those symbols.
 //!
+//! Besides table rows, a run of symbols may be coded with per-symbol parametric models
+//! (`BufferedEncoder::push_parametric`, `StreamDecoder::decode_parametric_into`): each
+//! symbol's interval comes from its own law (`models`, docs/FORMAT.md §8) at the model's
+//! precision, escapes by the same rule, on the same single state. The stream has no header,
+//! so nothing records which runs were coded how: the decoder must repeat the encoder's
+//! calls, models and parameters.
+//!
 //! The decoder validates instead of asserting: a run of chunks longer than any symbol needs,
 //! a non-minimal chunk count, a decoded symbol outside `i32`, a stream that ends early, or
 //! (for one-shot decoding) words left over or a final state other than the encoder's
@@ -20,6 +27,7 @@ use std::sync::Arc;
 use crate::coding::escape;
 use crate::coding::rans::{dec_init, enc_flush, WordReader, RANS_L};
 use crate::error::{Error, Result};
+use crate::lanes::model::SymbolGet;
 use crate::tables::cdf_table::CdfTable;
 
 /// CompressAI codes at precision 16 only.
@@ -229,9 +237,28 @@ fn check_end(remaining_words: usize, x: u64) -> Result<()> {
 #[derive(Debug, Default, Clone)]
 pub struct BufferedEncoder {
     symbols: Vec<i32>,
+    /// One a symbol; unused (zero) for symbols of a model run.
     indexes: Vec<i32>,
-    /// `(end, table)`: symbols `previous end .. end` use `table`. Invariant: ends increase.
-    segments: Vec<(usize, Arc<CdfTable>)>,
+    /// `(end, coder)`: symbols `previous end .. end` use `coder`. Invariant: ends increase.
+    segments: Vec<(usize, Segment)>,
+}
+
+/// What codes one run of queued symbols.
+#[derive(Debug, Clone)]
+enum Segment {
+    /// The rows of a table named by the run's indexes.
+    Table(Arc<CdfTable>),
+    /// Each symbol its own model, held by the run.
+    Run(Arc<dyn SymbolRun>),
+}
+
+/// A queued run whose symbols code each with its own model, owning what it needs: the
+/// layer above (`parametric_coder`) implements it, so this stream needs no knowledge of
+/// the models.
+pub(crate) trait SymbolRun: std::fmt::Debug + Send + Sync {
+    /// Encode the run's `symbols` onto `x`, the last first. REQUIRES: `symbols` are the
+    /// ones queued with the run, checked then.
+    fn put_run(&self, x: &mut u64, out: &mut Vec<u32>, symbols: &[i32]);
 }
 
 impl BufferedEncoder {
@@ -276,10 +303,17 @@ impl BufferedEncoder {
         self.indexes.extend_from_slice(indexes);
         let end = self.symbols.len();
         match self.segments.last_mut() {
-            Some((last_end, last)) if Arc::ptr_eq(last, table) => *last_end = end,
-            _ => self.segments.push((end, table.clone())),
+            Some((last_end, Segment::Table(last))) if Arc::ptr_eq(last, table) => *last_end = end,
+            _ => self.segments.push((end, Segment::Table(table.clone()))),
         }
         Ok(())
+    }
+
+    /// Queue `symbols` coded by `run`. REQUIRES: `run` checked them and its parameters.
+    pub(crate) fn push_run(&mut self, symbols: &[i32], run: Arc<dyn SymbolRun>) {
+        self.symbols.extend_from_slice(symbols);
+        self.indexes.resize(self.symbols.len(), 0);
+        self.segments.push((self.symbols.len(), Segment::Run(run)));
     }
 
     /// Number of queued symbols.
@@ -317,9 +351,13 @@ impl BufferedEncoder {
         let mut end = self.symbols.len();
         for k in (0..self.segments.len()).rev() {
             let start = if k == 0 { 0 } else { self.segments[k - 1].0 };
-            let table = &self.segments[k].1;
-            for j in (start..end).rev() {
-                put_symbol(&mut x, &mut out, table, self.symbols[j], self.indexes[j]);
+            match &self.segments[k].1 {
+                Segment::Table(table) => {
+                    for j in (start..end).rev() {
+                        put_symbol(&mut x, &mut out, table, self.symbols[j], self.indexes[j]);
+                    }
+                }
+                Segment::Run(run) => run.put_run(&mut x, &mut out, &self.symbols[start..end]),
             }
             end = start;
         }
@@ -416,6 +454,20 @@ impl StreamDecoder {
         r.skip_words(self.pos / 4);
         let mut x = self.state;
         decode_symbols(table, &mut r, &mut x, indexes, out)?;
+        self.pos = self.data.len() - 4 * r.remaining_words();
+        self.state = x;
+        Ok(())
+    }
+
+    /// Decode `out.len()` symbols through `get` (positions `0..out.len()`); on error the
+    /// decoder is left unchanged. REQUIRES: `get`'s inputs were checked for that many.
+    pub(crate) fn decode_steps<G: SymbolGet>(&mut self, get: &G, out: &mut [i32]) -> Result<()> {
+        let mut r = WordReader::new(&self.data)?;
+        r.skip_words(self.pos / 4);
+        let mut x = self.state;
+        for (pos, o) in out.iter_mut().enumerate() {
+            *o = get.get(&mut x, &mut r, pos)?;
+        }
         self.pos = self.data.len() - 4 * r.remaining_words();
         self.state = x;
         Ok(())

@@ -13,8 +13,12 @@
 //! policy; [`Params`] is one symbol's prepared parameters (reciprocal scale, quantized
 //! weights, its support); [`ModelSpec::interval`] and [`ModelSpec::find`] give the
 //! encoder's and the decoder's view of the same CDF.
+//!
+//! Beside the laws, [`FloatCdfs`]: every symbol with its own CDF given as floats
+//! (torchac's input), quantized per symbol by an exact rule.
 
 mod family;
+mod float_cdf;
 mod params;
 mod spec;
 mod standard;
@@ -26,6 +30,10 @@ mod tests;
 mod tests_rate;
 
 pub(crate) use family::Family;
+pub(crate) use float_cdf::{
+    check_levels, first_bad, header_bytes as float_cdf_header, levels_from_header, FloatCdfs,
+    FLOAT_CDF_DEFINITION, FLOAT_CDF_PRECISION,
+};
 pub(crate) use params::{Dist, Mixture, Params, Single, MAX_COMPONENTS};
 pub(crate) use spec::{ModelSpec, HEADER_LEN};
 pub(crate) use validate::{validate_mixture, validate_single};

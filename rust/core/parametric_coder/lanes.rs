@@ -12,7 +12,9 @@ use crate::error::{Error, Result};
 use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
 use crate::format::wire::{split_crc, CRC_BYTES, VERSION, VERSION_1, VERSION_MODEL};
 use crate::lanes::model::{SymbolGet, SymbolPut};
-use crate::models::{Dist, Mixture, ModelSpec, Params, Single, HEADER_LEN, MAX_COMPONENTS};
+use crate::models::{
+    Dist, Mixture, ModelSpec, Params, Single, FLOAT_CDF_DEFINITION, HEADER_LEN, MAX_COMPONENTS,
+};
 
 /// Where the symbol count of a model-coded stream starts: after the version byte and the
 /// model field.
@@ -100,6 +102,13 @@ impl StreamModel for ModelId {
                 "{} bytes is shorter than any model-coded stream (truncated?)",
                 data.len()
             )));
+        }
+        if body[1] == FLOAT_CDF_DEFINITION {
+            return Err(Error::TableMismatch(
+                "the stream was coded with per-symbol float CDFs (fastrans.compat.torchac), \
+                 not with parametric laws: decode it with the CDFs that encoded it"
+                    .into(),
+            ));
         }
         let theirs = ModelSpec::from_header_bytes(&body[1..MODEL_COUNT_AT])?;
         let mine = self.0;

@@ -12,8 +12,11 @@ use crate::format::wire::unless_damaged;
 use crate::models::{validate_mixture, validate_single, Family, ModelSpec};
 
 mod lanes;
+mod serial;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_serial;
 
 use lanes::{MixtureLaws, ModelId, ModelLanes, SingleLaws};
 
@@ -154,14 +157,7 @@ impl ParametricCoder {
     ) -> Result<Vec<u8>> {
         let n = symbols.len();
         let k = self.check_params(n, means, scales, weights, "symbols")?;
-        if let Some((lower, upper)) = self.spec.bounds() {
-            if let Some(i) = symbols.iter().position(|s| !(lower..=upper).contains(s)) {
-                return Err(Error::InvalidArgument(format!(
-                    "symbols[{i}] = {} is outside the support {lower}..={upper}",
-                    symbols[i]
-                )));
-            }
-        }
+        self.check_symbols(symbols)?;
         match weights {
             Some(weights) if k > 1 => {
                 let laws = MixtureLaws {
@@ -252,6 +248,19 @@ impl ParametricCoder {
         // returned `Ok`, so it wrote every one of them.
         unsafe { out.set_len(n) };
         Ok(out)
+    }
+
+    /// With a bounded support, every symbol must lie in it.
+    fn check_symbols(&self, symbols: &[i32]) -> Result<()> {
+        if let Some((lower, upper)) = self.spec.bounds() {
+            if let Some(i) = symbols.iter().position(|s| !(lower..=upper).contains(s)) {
+                return Err(Error::InvalidArgument(format!(
+                    "symbols[{i}] = {} is outside the support {lower}..={upper}",
+                    symbols[i]
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn lanes<'a, L>(&self, laws: L, symbols: &'a [i32]) -> ModelLanes<'a, L> {

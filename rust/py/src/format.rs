@@ -34,14 +34,14 @@ pub fn fastrans_header(data: &[u8]) -> PyResult<(u8, u32, u64, u32, u64, Vec<usi
     ))
 }
 
-fn poisoned() -> PyErr {
+pub(crate) fn poisoned() -> PyErr {
     PyRuntimeError::new_err("a previous call on this coder failed mid-way; create a new one")
 }
 
 /// Collects symbols over many calls (each with its own table); `flush` codes them all.
 #[pyclass(frozen, module = "fastrans._native", name = "BufferedEncoder")]
 pub struct PyBufferedEncoder {
-    inner: Mutex<compressai::BufferedEncoder>,
+    pub(crate) inner: Mutex<compressai::BufferedEncoder>,
 }
 
 #[pymethods]
@@ -82,7 +82,7 @@ impl PyBufferedEncoder {
 /// Decodes one stream over many calls (each with its own table).
 #[pyclass(frozen, module = "fastrans._native", name = "StreamDecoder")]
 pub struct PyStreamDecoder {
-    inner: Mutex<compressai::StreamDecoder>,
+    pub(crate) inner: Mutex<compressai::StreamDecoder>,
 }
 
 #[pymethods]

@@ -1,6 +1,7 @@
 //! `fastrans._native`: thin PyO3 wrappers over the `fastrans` core crate, one file per
 //! area of the core: `table` and `parametric` and `scale` (tables), `format` (streams),
-//! `scale_coder`, `parametric_coder`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
+//! `scale_coder`, `parametric_coder` (and `serial_parametric`: its laws in the serial
+//! stream), `float_cdf`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
 //! casts them once), work runs with the GIL released, and errors map to exceptions in
 //! `errors`.
 
@@ -8,6 +9,7 @@ use pyo3::prelude::*;
 
 mod arrays;
 mod errors;
+mod float_cdf;
 mod float_coder;
 mod format;
 mod golomb;
@@ -15,6 +17,7 @@ mod parametric;
 mod parametric_coder;
 mod scale;
 mod scale_coder;
+mod serial_parametric;
 mod table;
 
 #[pymodule]
@@ -31,6 +34,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(format::fastrans_header, m)?)?;
     m.add_class::<format::PyBufferedEncoder>()?;
     m.add_class::<format::PyStreamDecoder>()?;
+    m.add_function(wrap_pyfunction!(
+        serial_parametric::serial_encode_parametric,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        serial_parametric::serial_decode_parametric,
+        m
+    )?)?;
     // floats -> symbols and rows, fused with coding
     m.add_class::<scale_coder::PyScaleCoder>()?;
     // floats -> symbols with the rows given, fused with coding
@@ -46,6 +57,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(float_coder::decode_floats_by_channel, m)?)?;
     // per-symbol parametric laws
     m.add_class::<parametric_coder::PyParametricCoder>()?;
+    // per-symbol float CDFs (torchac's interface)
+    m.add_function(wrap_pyfunction!(float_cdf::float_cdf_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(float_cdf::float_cdf_decode, m)?)?;
     // exp-Golomb
     m.add_function(wrap_pyfunction!(golomb::golomb_encode, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_decode, m)?)?;

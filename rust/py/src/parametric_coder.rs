@@ -12,7 +12,7 @@ use crate::errors::{detached, guarded};
 /// A coder of symbols each with its own Gaussian, Laplace or logistic law (or mixture).
 #[pyclass(frozen, module = "fastrans._native", name = "ParametricCoder")]
 pub struct PyParametricCoder {
-    inner: ParametricCoder,
+    pub(crate) inner: ParametricCoder,
 }
 
 #[pymethods]

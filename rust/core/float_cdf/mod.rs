@@ -1,0 +1,271 @@
+//! Symbols each with its own CDF given as floats, torchac's interface: codecs that
+//! compute a whole CDF per symbol (L3C, many lossy models) hand the floats over as they
+//! are, and each row is quantized inside the coding loop (`models::FloatCdfs`, an exact
+//! rule) rather than turned into an integer table first. The stream is the fastrans
+//! framing (chunks, lanes, CRC32C, threads) with a float-CDF model field in its header
+//! (docs/FORMAT.md §10), so parametric and table decoders refuse it by name.
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::chunk::{decode_model_chunk, encode_model_chunk, slots};
+use crate::coding::rans::{enc_put_div, Refill, WordSink};
+use crate::error::{Error, Result};
+use crate::format::fastrans_stream::{decode_framed, encode_framed, model_symbol_count};
+use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
+use crate::format::wire::{
+    split_crc, unless_damaged, CRC_BYTES, VERSION, VERSION_1, VERSION_MODEL,
+};
+use crate::lanes::model::{SymbolGet, SymbolPut};
+use crate::models::{
+    check_levels, first_bad, float_cdf_header, levels_from_header, FloatCdfs, ModelSpec,
+    FLOAT_CDF_DEFINITION, FLOAT_CDF_PRECISION, HEADER_LEN,
+};
+
+/// Where the symbol count starts: after the version byte and the model field.
+const COUNT_AT: usize = 1 + HEADER_LEN;
+
+/// Encode `symbols` (each in `0..levels`), symbol `i` with the CDF
+/// `cdf[i * (levels + 1) .. (i + 1) * (levels + 1)]` (nondecreasing, from about 0 to about
+/// 1; values are clamped into `[0, 1]`, the first and last are read as 0 and 1), into a
+/// fastrans stream. `threads`: 0 = every core, 1 = this thread, n = n threads; the bytes
+/// are the same for every value.
+///
+/// Each row is quantized at precision 16 so that every level keeps at least one slot
+/// (docs/FORMAT.md §10): there is nothing to normalise beforehand.
+///
+/// [`Error::InvalidArgument`], naming the first bad element, for: `levels` outside
+/// 2..=32768, a CDF whose length is not `symbols.len() * (levels + 1)`, a value that is not
+/// finite, a row that decreases, a symbol outside `0..levels`.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{float_cdf, Error};
+///
+/// // Two symbols over 3 levels, each with its own CDF.
+/// let cdf = [0.0, 0.7, 0.9, 1.0, /* second row */ 0.0, 0.1, 0.2, 1.0];
+/// let bytes = float_cdf::encode(&cdf, 3, &[0, 2], 1)?;
+/// assert_eq!(float_cdf::decode(&bytes, &cdf, 3, 1)?, [0, 2]);
+///
+/// let err = float_cdf::encode(&[0.0, 0.7, 0.6, 1.0], 3, &[0], 1).unwrap_err();
+/// assert!(matches!(err, Error::InvalidArgument(m) if m.contains("cdf[0, 2]")));
+/// # Ok(()) }
+/// ```
+pub fn encode(cdf: &[f32], levels: usize, symbols: &[i32], threads: usize) -> Result<Vec<u8>> {
+    let rows = checked_rows(cdf, levels, symbols.len(), "symbols")?;
+    if let Some(i) = symbols.iter().position(|&s| s < 0 || s as usize >= levels) {
+        return Err(Error::InvalidArgument(format!(
+            "symbols[{i}] = {} is outside 0..{levels} (the CDF rows' levels)",
+            symbols[i]
+        )));
+    }
+    let lanes = FloatLanes::new(rows, symbols);
+    let bytes = encode_framed(&lanes, symbols.len(), threads)?;
+    if lanes.bad.load(Ordering::Relaxed) {
+        return Err(first_bad(cdf, levels));
+    }
+    Ok(bytes)
+}
+
+/// Decode a stream from [`encode`] with the same CDF rows. `threads` as there.
+///
+/// Checked in this order: damaged or truncated bytes are [`Error::CorruptStream`]; a
+/// table stream, a parametric-law stream, or one coded with another `levels` is
+/// [`Error::TableMismatch`]; rows for another number of symbols, or bad rows as in
+/// [`encode`], are [`Error::InvalidArgument`]. (Other CDFs than the encoder's decode to
+/// wrong symbols or a `CorruptStream` error.)
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> fastrans::Result<()> {
+/// use fastrans::{float_cdf, Error, ParametricCoder};
+///
+/// let cdf = [0.0, 0.25, 0.5, 0.75, 1.0];
+/// let bytes = float_cdf::encode(&cdf, 4, &[3], 1)?;
+/// assert_eq!(float_cdf::decode(&bytes, &cdf, 4, 1)?, [3]);
+///
+/// let coder = ParametricCoder::new("gaussian", 16, None, None)?;
+/// let err = coder.decode(&bytes, &[0.0], &[1.0], None, 1).unwrap_err();
+/// assert!(matches!(err, Error::TableMismatch(_)));
+/// let err = float_cdf::decode(&bytes[1..], &cdf, 4, 1).unwrap_err();
+/// assert!(matches!(err, Error::CorruptStream(_)));
+/// # Ok(()) }
+/// ```
+pub fn decode(data: &[u8], cdf: &[f32], levels: usize, threads: usize) -> Result<Vec<i32>> {
+    check_levels(levels)?;
+    let count = model_symbol_count(&FloatId(levels), data)?;
+    // A row error is reported only once the stream is known undamaged.
+    let rows = usize::try_from(count)
+        .map_err(|_| Error::invalid(format!("the stream holds {count} symbols")))
+        .and_then(|n| checked_rows(cdf, levels, n, "the stream's symbols"))
+        .map_err(|e| unless_damaged(data, e))?;
+    let mut out = vec![0i32; rows.rows()];
+    let lanes = FloatLanes::new(rows, &[]);
+    // Every row was checked when its symbol decoded; on an error, a bad row anywhere
+    // ranks before a stream error after the CRC (as the parameters' checks do for the
+    // parametric coder), whichever chunk failed first.
+    decode_framed(&lanes, data, slots(&mut out), threads).map_err(|e| {
+        let all_ok = cdf.chunks_exact(levels + 1).all(FloatCdfs::row_ok);
+        unless_damaged(data, if all_ok { e } else { first_bad(cdf, levels) })
+    })?;
+    Ok(out)
+}
+
+/// The validated rows of `n` symbols (`what` names them in errors).
+fn checked_rows<'a>(cdf: &'a [f32], levels: usize, n: usize, what: &str) -> Result<FloatCdfs<'a>> {
+    check_levels(levels)?;
+    let want = n.checked_mul(levels + 1);
+    if want != Some(cdf.len()) {
+        return Err(Error::InvalidArgument(format!(
+            "the CDF has {} values but {what} number {n}: give {n} rows of L + 1 = {} values",
+            cdf.len(),
+            levels + 1
+        )));
+    }
+    FloatCdfs::new(cdf, levels)
+}
+
+/// A float-CDF stream's id: its `levels`.
+struct FloatId(usize);
+
+impl StreamModel for FloatId {
+    fn put_id(&self, out: &mut Vec<u8>) {
+        out.push(VERSION_MODEL);
+        out.extend_from_slice(&float_cdf_header(self.0));
+    }
+
+    fn check_id(&self, data: &[u8]) -> Result<(u8, usize)> {
+        let Some((body, _)) = split_crc(data) else {
+            return Err(Error::corrupt("shorter than a CRC"));
+        };
+        let Some(&version) = body.first() else {
+            return Err(Error::corrupt(format!(
+                "{} bytes is shorter than any fastrans stream (truncated?)",
+                data.len()
+            )));
+        };
+        if version == VERSION || version == VERSION_1 {
+            return Err(Error::TableMismatch(format!(
+                "the stream was coded with tables (version {version}), not with per-symbol \
+                 float CDFs: decode it with the tables that encoded it"
+            )));
+        }
+        if version != VERSION_MODEL || data.len() < COUNT_AT + 1 + CRC_BYTES {
+            return Err(Error::corrupt(format!(
+                "not a float-CDF stream of this build (version {version:#04x}, {} bytes)",
+                data.len()
+            )));
+        }
+        let field = &body[1..COUNT_AT];
+        if field[0] != FLOAT_CDF_DEFINITION {
+            return Err(match ModelSpec::from_header_bytes(field) {
+                Ok(_) => Error::TableMismatch(
+                    "the stream was coded with per-symbol parametric laws (ParametricCoder), \
+                     not with float CDFs: decode it with the coder that encoded it"
+                        .into(),
+                ),
+                Err(e) => e,
+            });
+        }
+        let theirs = levels_from_header(field)?;
+        if theirs != self.0 {
+            return Err(Error::TableMismatch(format!(
+                "the stream was coded with CDF rows of {theirs} levels, these rows have {}",
+                self.0
+            )));
+        }
+        Ok((VERSION, COUNT_AT))
+    }
+
+    fn inputs(&self) -> &'static str {
+        "the CDF"
+    }
+}
+
+/// A stream's symbols (empty when decoding) and their rows; `bad` is set when a row
+/// fails its check while coding (the caller then names the first bad element).
+struct FloatLanes<'a> {
+    rows: FloatCdfs<'a>,
+    symbols: &'a [i32],
+    bad: AtomicBool,
+}
+
+impl<'a> FloatLanes<'a> {
+    fn new(rows: FloatCdfs<'a>, symbols: &'a [i32]) -> Self {
+        FloatLanes {
+            rows,
+            symbols,
+            bad: AtomicBool::new(false),
+        }
+    }
+}
+
+impl SymbolPut for FloatLanes<'_> {
+    #[inline(always)]
+    fn put<W: WordSink>(&self, x: &mut u64, out: &mut W, pos: usize) {
+        let row = self.rows.row(pos);
+        if !FloatCdfs::row_ok(row) {
+            // The bytes are thrown away: skip the symbol rather than code a bad interval.
+            self.bad.store(true, Ordering::Relaxed);
+            return;
+        }
+        // Checked in `encode`: 0 <= symbol < L.
+        let (start, freq) = self.rows.interval(row, self.symbols[pos] as usize);
+        enc_put_div(x, out, start, freq, FLOAT_CDF_PRECISION);
+    }
+}
+
+impl SymbolGet for FloatLanes<'_> {
+    #[inline(always)]
+    fn get<R: Refill + Clone>(&self, x: &mut u64, r: &mut R, pos: usize) -> Result<i32> {
+        let p = FLOAT_CDF_PRECISION;
+        let row = self.rows.row(pos);
+        if !FloatCdfs::row_ok(row) {
+            self.bad.store(true, Ordering::Relaxed);
+            return Err(Error::invalid("a CDF row is not finite and nondecreasing"));
+        }
+        let slot = (*x & ((1u64 << p) - 1)) as u32;
+        let (symbol, start, freq) = self.rows.find(row, slot);
+        // `start <= slot < start + freq`, so this is the encoder's state before the step.
+        *x = freq as u64 * (*x >> p) + (slot - start) as u64;
+        r.refill(x)?;
+        Ok(symbol as i32)
+    }
+}
+
+impl StreamModel for FloatLanes<'_> {
+    fn put_id(&self, out: &mut Vec<u8>) {
+        FloatId(self.rows.levels()).put_id(out);
+    }
+    fn check_id(&self, data: &[u8]) -> Result<(u8, usize)> {
+        FloatId(self.rows.levels()).check_id(data)
+    }
+    fn inputs(&self) -> &'static str {
+        "the CDF"
+    }
+}
+
+impl ChunkEncoder for FloatLanes<'_> {
+    fn encode_chunk(&self, start: usize, m: usize, lanes: usize, out: &mut Vec<u8>) -> Result<()> {
+        encode_model_chunk(self, start, m, lanes, out)
+    }
+}
+
+impl ChunkDecoder for FloatLanes<'_> {
+    type Out = i32;
+    fn decode_chunk(
+        &self,
+        start: usize,
+        data: &[u8],
+        lanes: usize,
+        out: &mut [MaybeUninit<i32>],
+    ) -> Result<()> {
+        decode_model_chunk(self, start, data, lanes, out)
+    }
+}
+
+#[cfg(test)]
+mod tests;
