@@ -13,9 +13,7 @@ use crate::coding::rans::{enc_put_div, Refill, WordSink};
 use crate::error::{Error, Result};
 use crate::format::fastrans_stream::{decode_framed, encode_framed, model_symbol_count};
 use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
-use crate::format::wire::{
-    split_crc, unless_damaged, CRC_BYTES, VERSION, VERSION_1, VERSION_MODEL,
-};
+use crate::format::wire::{model_field, unless_damaged, VERSION, VERSION_MODEL};
 use crate::lanes::model::{SymbolGet, SymbolPut};
 use crate::models::{
     check_levels, first_bad, float_cdf_header, levels_from_header, FloatCdfs, ModelSpec,
@@ -138,28 +136,7 @@ impl StreamModel for FloatId {
     }
 
     fn check_id(&self, data: &[u8]) -> Result<(u8, usize)> {
-        let Some((body, _)) = split_crc(data) else {
-            return Err(Error::corrupt("shorter than a CRC"));
-        };
-        let Some(&version) = body.first() else {
-            return Err(Error::corrupt(format!(
-                "{} bytes is shorter than any fastrans stream (truncated?)",
-                data.len()
-            )));
-        };
-        if version == VERSION || version == VERSION_1 {
-            return Err(Error::TableMismatch(format!(
-                "the stream was coded with tables (version {version}), not with per-symbol \
-                 float CDFs: decode it with the tables that encoded it"
-            )));
-        }
-        if version != VERSION_MODEL || data.len() < COUNT_AT + 1 + CRC_BYTES {
-            return Err(Error::corrupt(format!(
-                "not a float-CDF stream of this build (version {version:#04x}, {} bytes)",
-                data.len()
-            )));
-        }
-        let field = &body[1..COUNT_AT];
+        let field = model_field(data, HEADER_LEN, "per-symbol float CDFs")?;
         if field[0] != FLOAT_CDF_DEFINITION {
             return Err(match ModelSpec::from_header_bytes(field) {
                 Ok(_) => Error::TableMismatch(

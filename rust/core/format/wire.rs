@@ -112,3 +112,43 @@ pub(crate) fn version_and_fp(data: &[u8]) -> Result<(&[u8], u8, u32)> {
 
 /// Where the symbol count ends: the header's fields before it are version and fingerprint.
 pub(crate) const COUNT_AT: usize = 5;
+
+/// The model field (`field_len` bytes after the version byte) of a model-coded stream,
+/// after the checks every model coder makes in this order: a stream too short for a CRC
+/// or a version byte is corrupt; a table stream is `TableMismatch` (`coded_with` names
+/// what the caller decodes, e.g. "per-symbol float CDFs"); any other version, or a stream
+/// too short for the field and a symbol count, is corrupt.
+pub(crate) fn model_field<'a>(
+    data: &'a [u8],
+    field_len: usize,
+    coded_with: &str,
+) -> Result<&'a [u8]> {
+    let Some((body, _)) = split_crc(data) else {
+        return Err(Error::corrupt("shorter than a CRC"));
+    };
+    let Some(&version) = body.first() else {
+        return Err(Error::corrupt(format!(
+            "{} bytes is shorter than any fastrans stream (truncated?)",
+            data.len()
+        )));
+    };
+    if version == VERSION || version == VERSION_1 {
+        return Err(Error::TableMismatch(format!(
+            "the stream was coded with tables (version {version}), not with {coded_with}: \
+             decode it with the tables that encoded it"
+        )));
+    }
+    if version != VERSION_MODEL {
+        return Err(Error::corrupt(format!(
+            "stream version {version:#04x} is not supported (this build reads model-coded \
+             streams of version {VERSION_MODEL:#04x})"
+        )));
+    }
+    if data.len() < 1 + field_len + 1 + CRC_BYTES {
+        return Err(Error::corrupt(format!(
+            "{} bytes is shorter than any model-coded stream (truncated?)",
+            data.len()
+        )));
+    }
+    Ok(&body[1..1 + field_len])
+}

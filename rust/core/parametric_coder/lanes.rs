@@ -10,7 +10,7 @@ use crate::coding::escape::{get_escape_value, put_escape_bits};
 use crate::coding::rans::{enc_put_div, Refill, WordSink};
 use crate::error::{Error, Result};
 use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
-use crate::format::wire::{split_crc, CRC_BYTES, VERSION, VERSION_1, VERSION_MODEL};
+use crate::format::wire::{model_field, VERSION, VERSION_MODEL};
 use crate::lanes::model::{SymbolGet, SymbolPut};
 use crate::models::{
     Dist, Mixture, ModelSpec, Params, Single, FLOAT_CDF_DEFINITION, HEADER_LEN, MAX_COMPONENTS,
@@ -76,41 +76,15 @@ impl StreamModel for ModelId {
     }
 
     fn check_id(&self, data: &[u8]) -> Result<(u8, usize)> {
-        let Some((body, _)) = split_crc(data) else {
-            return Err(Error::corrupt("shorter than a CRC"));
-        };
-        let Some(&version) = body.first() else {
-            return Err(Error::corrupt(format!(
-                "{} bytes is shorter than any fastrans stream (truncated?)",
-                data.len()
-            )));
-        };
-        if version == VERSION || version == VERSION_1 {
-            return Err(Error::TableMismatch(format!(
-                "the stream was coded with tables (version {version}), not with per-symbol \
-                 parametric models: decode it with the tables that encoded it"
-            )));
-        }
-        if version != VERSION_MODEL {
-            return Err(Error::corrupt(format!(
-                "stream version {version:#04x} is not supported (this build reads model-coded \
-                 streams of version {VERSION_MODEL:#04x})"
-            )));
-        }
-        if data.len() < MODEL_COUNT_AT + 1 + CRC_BYTES {
-            return Err(Error::corrupt(format!(
-                "{} bytes is shorter than any model-coded stream (truncated?)",
-                data.len()
-            )));
-        }
-        if body[1] == FLOAT_CDF_DEFINITION {
+        let field = model_field(data, HEADER_LEN, "per-symbol parametric models")?;
+        if field[0] == FLOAT_CDF_DEFINITION {
             return Err(Error::TableMismatch(
                 "the stream was coded with per-symbol float CDFs (fastrans.compat.torchac), \
                  not with parametric laws: decode it with the CDFs that encoded it"
                     .into(),
             ));
         }
-        let theirs = ModelSpec::from_header_bytes(&body[1..MODEL_COUNT_AT])?;
+        let theirs = ModelSpec::from_header_bytes(field)?;
         let mine = self.0;
         let mut diffs = Vec::new();
         if theirs.family() != mine.family() {
