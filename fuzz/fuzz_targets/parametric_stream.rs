@@ -14,35 +14,23 @@
 
 mod common;
 
-use common::{Cursor, Rng};
-use fastrans::ParametricCoder;
-use libfuzzer_sys::fuzz_target;
+use common::{parametric_coder, Cursor, Laws};
 
-fn coder(which: u8) -> ParametricCoder {
-    let made = match which & 3 {
-        0 => ParametricCoder::new("laplace", 16, Some(-64), Some(63)),
-        1 => ParametricCoder::new("gaussian", 16, None, None),
-        2 => ParametricCoder::new("logistic", 12, None, None),
-        _ => ParametricCoder::new("gaussian", 12, Some(-2000), Some(2000)),
-    };
-    made.expect("fixed coders are valid")
-}
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let mut c = Cursor(input);
     let mode = c.u8();
     let seed = c.u8();
     let n = c.u8() as usize;
-    let coder = coder(mode);
-    let k = if mode & 4 != 0 { 3 } else { 1 };
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed as u64);
-    let mut means = Vec::with_capacity(k * n);
-    let mut scales = Vec::with_capacity(k * n);
-    for _ in 0..k * n {
-        means.push(((rng.next() % 40_001) as i64 - 20_000) as f32 / 256.0);
-        scales.push(2f32.powi((rng.next() % 37) as i32 - 18));
-    }
-    let weights: Vec<f32> = (0..k * n).map(|j| if j < n { 0.5 } else { 0.25 }).collect();
+    let coder = parametric_coder(mode);
+    let Laws {
+        k,
+        means,
+        scales,
+        weights,
+        mut rng,
+    } = Laws::new(mode, seed, n);
     let w = (k > 1).then_some(&weights[..]);
 
     let mut data = if mode & 0x10 != 0 {
@@ -57,7 +45,9 @@ fuzz_target!(|input: &[u8]| {
                 }
             })
             .collect();
-        let mut data = coder.encode(&symbols, &means, &scales, w, 1).expect("valid inputs");
+        let mut data = coder
+            .encode(&symbols, &means, &scales, w, 1)
+            .expect("valid inputs");
         while !c.is_empty() && !data.is_empty() {
             let pos = c.u16() as usize % data.len();
             data[pos] ^= c.u8();
@@ -82,7 +72,9 @@ fuzz_target!(|input: &[u8]| {
         let again = coder
             .encode(&symbols, &means, &scales, w, 1)
             .expect("decoded symbols encode");
-        let back = coder.decode(&again, &means, &scales, w, 1).expect("re-encoded decodes");
+        let back = coder
+            .decode(&again, &means, &scales, w, 1)
+            .expect("re-encoded decodes");
         assert_eq!(back, symbols);
     }
 });

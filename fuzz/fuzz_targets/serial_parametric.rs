@@ -16,39 +16,27 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Cursor, Rng};
+use common::{parametric_coder, Cursor, Laws};
 use fastrans::compressai::{BufferedEncoder, StreamDecoder};
-use fastrans::{CdfTable, ParametricCoder};
+use fastrans::CdfTable;
 use libfuzzer_sys::fuzz_target;
-
-fn coder(which: u8) -> ParametricCoder {
-    let made = match which & 3 {
-        0 => ParametricCoder::new("laplace", 16, Some(-64), Some(63)),
-        1 => ParametricCoder::new("gaussian", 16, None, None),
-        2 => ParametricCoder::new("logistic", 12, None, None),
-        _ => ParametricCoder::new("gaussian", 12, Some(-2000), Some(2000)),
-    };
-    made.expect("fixed coders are valid")
-}
 
 fuzz_target!(|input: &[u8]| {
     let mut c = Cursor(input);
     let mode = c.u8();
     let seed = c.u8();
     let n = c.u8() as usize;
-    let coder = coder(mode);
+    let coder = parametric_coder(mode);
     let table = CdfTable::from_rows(&[[0, 16384, 49152, 65535, 65536]], &[5], &[-1], 16)
         .expect("a valid table");
     let table = Arc::new(table);
-    let k = if mode & 4 != 0 { 3 } else { 1 };
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed as u64);
-    let mut means = Vec::with_capacity(k * n);
-    let mut scales = Vec::with_capacity(k * n);
-    for _ in 0..k * n {
-        means.push(((rng.next() % 40_001) as i64 - 20_000) as f32 / 256.0);
-        scales.push(2f32.powi((rng.next() % 37) as i32 - 18));
-    }
-    let weights: Vec<f32> = (0..k * n).map(|j| if j < n { 0.5 } else { 0.25 }).collect();
+    let Laws {
+        k,
+        means,
+        scales,
+        weights,
+        mut rng,
+    } = Laws::new(mode, seed, n);
     let w = (k > 1).then_some(&weights[..]);
     let encode = |symbols: &[i32], tail: &[i32]| {
         let mut enc = BufferedEncoder::new();
@@ -97,5 +85,9 @@ fuzz_target!(|input: &[u8]| {
     if dec.decode_into(&table, &[0, 0], &mut tail).is_err() || dec.finish().is_err() {
         return;
     }
-    assert_eq!(encode(&symbols, &tail), data, "an accepted stream re-encodes to itself");
+    assert_eq!(
+        encode(&symbols, &tail),
+        data,
+        "an accepted stream re-encodes to itself"
+    );
 });

@@ -8,8 +8,8 @@
 use std::sync::{Arc, OnceLock};
 
 use fastrans::parametric::{gaussian_table, laplace_table};
-use fastrans::ScaleCoder;
 use fastrans::CdfTable;
+use fastrans::{ParametricCoder, ScaleCoder};
 
 /// Reads fields from the front of the fuzzer's input; runs dry as zeros.
 pub struct Cursor<'a>(pub &'a [u8]);
@@ -127,4 +127,53 @@ pub fn stream_head(c: &mut Cursor<'_>) -> (&'static Fixture, u8, usize, u64) {
     let mode = c.u8();
     let n = c.u16() as usize % 4097;
     (fx, mode, n, c.u64())
+}
+
+/// The parametric fuzz targets' four fixed coders (bounded and windowed, precisions 16 and
+/// 12), picked by `which`'s two low bits.
+pub fn parametric_coder(which: u8) -> ParametricCoder {
+    let made = match which & 3 {
+        0 => ParametricCoder::new("laplace", 16, Some(-64), Some(63)),
+        1 => ParametricCoder::new("gaussian", 16, None, None),
+        2 => ParametricCoder::new("logistic", 12, None, None),
+        _ => ParametricCoder::new("gaussian", 12, Some(-2000), Some(2000)),
+    };
+    made.expect("fixed coders are valid")
+}
+
+/// `n` symbols' laws derived from `seed`: `k` components a symbol (3 when `mode` bit 2 is
+/// set), means on a 1/256 grid, scales 2^-18..2^18, weights 1/2, 1/4, 1/4; and the PRNG,
+/// to derive symbols next.
+pub struct Laws {
+    pub k: usize,
+    pub means: Vec<f32>,
+    pub scales: Vec<f32>,
+    pub weights: Vec<f32>,
+    pub rng: Rng,
+}
+
+impl Laws {
+    pub fn new(mode: u8, seed: u8, n: usize) -> Laws {
+        let k = if mode & 4 != 0 { 3 } else { 1 };
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed as u64);
+        let mut means = Vec::with_capacity(k * n);
+        let mut scales = Vec::with_capacity(k * n);
+        for _ in 0..k * n {
+            means.push(((rng.next() % 40_001) as i64 - 20_000) as f32 / 256.0);
+            scales.push(2f32.powi((rng.next() % 37) as i32 - 18));
+        }
+        let weights = (0..k * n).map(|j| if j < n { 0.5 } else { 0.25 }).collect();
+        Laws {
+            k,
+            means,
+            scales,
+            weights,
+            rng,
+        }
+    }
+
+    /// The weights, for a mixture.
+    pub fn weights(&self) -> Option<&[f32]> {
+        (self.k > 1).then_some(&self.weights[..])
+    }
 }
