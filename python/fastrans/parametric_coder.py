@@ -148,6 +148,30 @@ class ParametricCoder:
         m, sc, w = self._params(shape, means, scales, weights)
         return self._native.encode(s, m, sc, w, threads_arg(threads))
 
+    def _encode_flat(
+        self,
+        symbols: np.ndarray,
+        means: np.ndarray,
+        scales: np.ndarray,
+        weights: np.ndarray | None,
+        threads: int | None,
+    ) -> bytes:
+        """:meth:`encode` for callers in this package whose arrays are already flat,
+        C-contiguous int32 / float32 of matching lengths (``K * n`` parameters for ``n``
+        symbols): no shape or dtype work; the native coder still checks every value."""
+        return self._native.encode(symbols, means, scales, weights, threads_arg(threads))
+
+    def _decode_flat(
+        self,
+        data: bytes,
+        means: np.ndarray,
+        scales: np.ndarray,
+        weights: np.ndarray | None,
+        threads: int | None,
+    ) -> np.ndarray:
+        """:meth:`decode` for arrays as in :meth:`_encode_flat`; returns the flat symbols."""
+        return self._native.decode(data, means, scales, weights, threads_arg(threads))
+
     def decode(
         self, data: Any, means: Any, scales: Any, weights: Any = None, *, threads: int | None = None
     ) -> np.ndarray:

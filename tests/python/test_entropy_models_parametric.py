@@ -195,6 +195,53 @@ def test_mixture_bad_inputs() -> None:
     _raises(CorruptStreamError, gmc.decompress, damaged, abs_max, bitmap, scales, means, weights)
 
 
+def test_mixture_refuses_bad_values_in_channels_it_does_not_code() -> None:
+    # Channel 1 is all zero, so it is not coded: its parameters are still checked.
+    gmc = GaussianMixtureConditional(K=2)
+    scales, means, weights = mixture(2, 3, 2, (2, 2), seed=3)
+    y = sample(scales, means, weights, 2)
+    y[:, 1] = 0.3
+    (strings, abs_max, bitmap), _ = gmc.compress(y, scales, means, weights)
+    assert bitmap.tolist() == [1, 0, 1]
+    args = (strings, abs_max, bitmap)
+    s = scales.clone()
+    s[1, 4, 0, 1] = float("nan")  # component 1 of channel 1
+    _raises(ValueError, gmc.compress, y, s, means, weights, match="scales hold NaN")
+    _raises(ValueError, gmc.decompress, *args, s, means, weights, match="scales hold NaN")
+    m = means.clone()
+    m[0, 1, 1, 1] = float("inf")
+    _raises(ValueError, gmc.compress, y, scales, m, weights, match="means holds NaN")
+    w = weights.clone()
+    w[0, 4, 1, 1] += 0.01  # element (0, 1, 1, 1), component 1
+    msg = r"weights of element \(0, 1, 1, 1\) sum to 1\.01"
+    _raises(ValueError, gmc.compress, y, scales, means, w, match=msg)
+    _raises(ValueError, gmc.decompress, *args, scales, means, w, match=msg)
+    w = weights.clone()
+    a, b = float(w[1, 1, 0, 0]), float(w[1, 4, 0, 0])
+    w[1, 1, 0, 0], w[1, 4, 0, 0] = -0.5, a + b + 0.5  # sums to 1, one weight negative
+    _raises(ValueError, gmc.compress, y, scales, means, w, match="negative")
+    _raises(TypeError, gmc.compress, y, scales.to(torch.int64), means, weights)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
+def test_mixture_values_keep_their_dtype(dtype: torch.dtype) -> None:
+    # Values round in their own dtype; the parameters are coded in float32 whatever theirs.
+    gmc = GaussianMixtureConditional(K=3)
+    scales, means, weights = mixture(2, 4, 3, (3, 5), seed=9)
+    y = sample(scales, means, weights, 3, seed=9)
+    y[0, 0, 0, 0] = 2.5  # a tie: half to even, 2
+    low = y.to(dtype)
+    (strings, abs_max, bitmap), y_hat = gmc.compress(low, scales, means, weights)
+    assert y_hat.dtype == dtype and torch.equal(y_hat, torch.round(low))
+    assert float(y_hat[0, 0, 0, 0]) == 2.0
+    exact = y_hat.to(torch.float32)
+    (again, _, _), _ = gmc.compress(exact, scales, means, weights)
+    assert again == strings
+    wide = [t.to(torch.float64) for t in (scales, means, weights)]
+    out = gmc.decompress(strings, abs_max, bitmap, *wide)
+    assert out.dtype == torch.float64 and torch.equal(out, y_hat.to(torch.float64))
+
+
 def test_mixture_compressai_format_keeps_its_tables() -> None:
     # CompressAI's stream has no model header: the table path, unnormalised weights and all.
     gmc = GaussianMixtureConditional(K=2, stream_format="compressai")

@@ -18,6 +18,8 @@ Layout (CompressAI's): ``scales``, ``means`` and ``weights`` have ``K * M`` chan
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -29,16 +31,21 @@ from fastrans.entropy_models._base import (
     check_tensor,
     to_cpu_i32,
 )
+from fastrans.entropy_models._mixture_arrays import (
+    MAX_MAGNITUDE,
+    WEIGHT_SUM_TOLERANCE,
+    MixtureArrays,
+    mixture_coder,
+    rounded,
+)
 from fastrans.entropy_models.gaussian import GaussianConditional
-from fastrans.parametric_coder import ParametricCoder
+from fastrans.errors import FastransError
 from fastrans.tables import CdfTable
 
 __all__ = ["GaussianMixtureConditional"]
 
 # Largest pmf matrix (elements x bins) built at once for one batch item.
 _MAX_TABLE_CELLS = 2**27
-# ParametricCoder's tolerance on each element's weight sum (docs/FORMAT.md §8).
-_WEIGHT_SUM_TOLERANCE = 1e-3
 
 
 class GaussianMixtureConditional(GaussianConditional):
@@ -174,7 +181,7 @@ class GaussianMixtureConditional(GaussianConditional):
         total = w[:, 0]
         for k in range(1, self.K):
             total = total + w[:, k]
-        bad = ((total - 1.0).abs() > _WEIGHT_SUM_TOLERANCE).nonzero()
+        bad = ((total - 1.0).abs() > WEIGHT_SUM_TOLERANCE).nonzero()
         if bad.shape[0]:
             item, channel, flat = (int(v) for v in bad[0])
             where = [item, channel, *np.unravel_index(flat, tuple(weights.shape[2:]))]
@@ -182,38 +189,64 @@ class GaussianMixtureConditional(GaussianConditional):
             raise ValueError(
                 f"weights of element ({at}) sum to {float(total[item, channel, flat]):.6g} "
                 f"over the K={self.K} components: each element's weights must sum to 1 "
-                f"within {_WEIGHT_SUM_TOLERANCE:g} (a softmax over the components does)"
+                f"within {WEIGHT_SUM_TOLERANCE:g} (a softmax over the components does)"
             )
 
-    def _parametric_coder(self) -> ParametricCoder:
-        # Windowed support: each law gets a window around its components, symbols beyond
-        # it are escape-coded (docs/entropy_models.md, "Mixture").
-        return ParametricCoder("gaussian", precision=self.entropy_coder_precision)
+    def _compress_parametric(
+        self, y: Tensor, scales: Tensor, means: Tensor, weights: Tensor
+    ) -> tuple[tuple[list[bytes], int, Tensor], Tensor]:
+        """The fastrans format: each element coded with its own mixture (numpy path,
+        ``_mixture_arrays``)."""
+        q, y_hat = rounded(y, self.step)
+        if not np.isfinite(q).all():
+            check_finite("y", y)
+            raise ValueError("y / step holds infinite values: only finite symbols can be coded")
+        peaks = np.abs(q).max(axis=(0, 2), initial=0)
+        abs_max = int(peaks.max(initial=0))
+        if abs_max > MAX_MAGNITUDE:
+            raise ValueError(f"y holds a symbol of magnitude {abs_max}: stay within ±2**30")
+        coded = peaks != 0
+        arrays = self._mixture_arrays(scales, means, weights, coded)
+        symbols = q.astype(np.int32)
+        coder = mixture_coder(self.entropy_coder_precision)
+        strings = []
+        with self._explained(scales, means, weights):
+            for b in range(symbols.shape[0]):
+                sym = symbols[b] if arrays.all_kept else symbols[b][arrays.keep]
+                sym = np.ascontiguousarray(sym).reshape(-1)
+                strings.append(coder._encode_flat(sym, *arrays.item(b), self.threads))
+        bitmap = torch.from_numpy(coded.astype(np.int64)).to(y.device)
+        return (strings, abs_max, bitmap), y_hat
 
-    @torch.no_grad()
-    def _parametric_params(
-        self, scales: Tensor, means: Tensor, weights: Tensor, keep: Tensor
-    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per batch item, ``(means, scales, weights)`` as float32 ``(K, N)`` arrays over
-        the kept channels in C order, in bins of width ``step``, the scales bounded below
-        as ``forward``'s likelihood bounds them."""
-        b, km = scales.shape[0], scales.shape[1]
-        step = self.step
-        s = scales.detach()
-        mu = means.detach()
-        if step != 1.0:
-            s = s / step
-            mu = mu / step
-        s = self.lower_bound_scale(s)
-        keep = keep.to(scales.device)
-        out = []
-        arrays = []
-        for t in (mu, s, weights.detach()):
-            t = t.reshape(b, self.K, km // self.K, -1)[:, :, keep].float().cpu()
-            arrays.append(t.reshape(b, self.K, -1).numpy())
-        for i in range(b):
-            out.append(tuple(np.ascontiguousarray(a[i]) for a in arrays))
-        return out  # type: ignore[return-value]
+    def _mixture_arrays(
+        self, scales: Tensor, means: Tensor, weights: Tensor, coded: np.ndarray
+    ) -> MixtureArrays:
+        """The parameters as arrays. The coder checks the values of the coded channels;
+        the others are checked here, so a bad value anywhere is refused."""
+        if not scales.is_floating_point():
+            raise TypeError(f"scales must be a floating-point tensor, got dtype {scales.dtype}")
+        bound = float(self.lower_bound_scale.bound)
+        arrays = MixtureArrays.of(scales, means, weights, self.K, self.step, bound, coded)
+        if not arrays.all_kept and not (arrays.values_ok() and arrays.sums_ok()):
+            with self._explained(scales, means, weights):
+                raise ValueError(
+                    "scales, means or weights hold values that are infinite in float32 or "
+                    f"weights that do not sum to 1 within {WEIGHT_SUM_TOLERANCE:g} in float32"
+                )
+        return arrays
+
+    @contextmanager
+    def _explained(self, scales: Tensor, means: Tensor, weights: Tensor) -> Iterator[None]:
+        """Turns a refusal of the parameters into the torch checks' message, which names
+        the bad element as (item, channel, position); stream errors pass unchanged."""
+        try:
+            yield
+        except FastransError:
+            raise
+        except ValueError:
+            self._check_values(scales, means, weights)
+            self._check_weight_sums(weights)
+            raise
 
     def compress(  # type: ignore[override]
         self, y: Tensor, scales: Tensor, means: Tensor, weights: Tensor
@@ -223,6 +256,8 @@ class GaussianMixtureConditional(GaussianConditional):
         holding a non-zero symbol in any item (the others are not coded)."""
         check_tensor("y", y)
         self._check_mixture(tuple(y.shape), scales, means, weights)
+        if self.stream_format == "fastrans":
+            return self._compress_parametric(y, scales, means, weights)
         check_finite("y", y)
         self._check_values(scales, means, weights)
         with torch.no_grad():
@@ -230,20 +265,11 @@ class GaussianMixtureConditional(GaussianConditional):
             y_hat = q * self.step if self.step != 1.0 else q
             flat = q.reshape(q.shape[0], q.shape[1], -1)
             abs_max = int(flat.abs().max()) if flat.numel() else 0
-            if abs_max > 2**30:
+            if abs_max > MAX_MAGNITUDE:
                 raise ValueError(f"y holds a symbol of magnitude {abs_max}: stay within ±2**30")
             zero_bitmap = (flat.abs().sum(dim=(0, 2)) != 0).to(torch.int64)
             keep = zero_bitmap.nonzero().flatten().cpu()
             symbols = to_cpu_i32(flat[:, keep.to(flat.device)].reshape(flat.shape[0], -1))
-            if self.stream_format == "fastrans":
-                self._check_weight_sums(weights)
-                coder = self._parametric_coder()
-                params = self._parametric_params(scales, means, weights, keep)
-                strings = [
-                    coder.encode(symbols[b], m, s, w, threads=self.threads)
-                    for b, (m, s, w) in enumerate(params)
-                ]
-                return (strings, abs_max, zero_bitmap.to(y.device)), y_hat
             strings = []
             for b in range(y.shape[0]):
                 table = self._item_table(
@@ -283,19 +309,25 @@ class GaussianMixtureConditional(GaussianConditional):
         if isinstance(abs_max, bool) or not isinstance(abs_max, (int, np.integer)) or abs_max < 0:
             raise ValueError(f"abs_max must be the int compress returned, got {abs_max!r}")
         items = self._check_strings(strings, shape[0])
+        spatial = int(np.prod(shape[2:], dtype=np.int64))
+        if self.stream_format == "fastrans":
+            coded = zero_bitmap.detach().cpu().numpy() != 0
+            arrays = self._mixture_arrays(scales, means, weights, coded)
+            coder = mixture_coder(self.entropy_coder_precision)
+            decoded = np.zeros((shape[0], m, spatial), np.int32)
+            with self._explained(scales, means, weights):
+                for b, data in enumerate(items):
+                    values = coder._decode_flat(data, *arrays.item(b), self.threads)
+                    if arrays.all_kept:
+                        decoded[b] = values.reshape(m, spatial)
+                    else:
+                        decoded[b, arrays.keep] = values.reshape(len(arrays.keep), spatial)
+            y_hat = torch.from_numpy(decoded).reshape(shape)
+            y_hat = y_hat.to(device=scales.device, dtype=scales.dtype)
+            return y_hat * self.step if self.step != 1.0 else y_hat
         self._check_values(scales, means, weights)
         keep = zero_bitmap.detach().cpu().nonzero().flatten()
-        spatial = int(np.prod(shape[2:], dtype=np.int64))
         out = torch.zeros(shape[0], m, spatial, dtype=torch.int32)
-        if self.stream_format == "fastrans":
-            self._check_weight_sums(weights)
-            coder = self._parametric_coder()
-            params = self._parametric_params(scales, means, weights, keep)
-            for b, (data, (mu, sc, w)) in enumerate(zip(items, params)):
-                values = coder.decode(data, mu, sc, w, threads=self.threads)
-                out[b, keep] = torch.from_numpy(values).reshape(len(keep), spatial)
-            y_hat = out.reshape(shape).to(device=scales.device, dtype=scales.dtype)
-            return y_hat * self.step if self.step != 1.0 else y_hat
         with torch.no_grad():
             for b, s in enumerate(items):
                 table = self._item_table(
