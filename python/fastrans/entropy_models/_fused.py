@@ -77,6 +77,27 @@ def cpu_f32(x: Tensor) -> np.ndarray:
     return x.detach().to("cpu").contiguous().numpy()
 
 
+class HostCopy:
+    """A model buffer (the scale table, the scale bound) as CPU float32, copied again only
+    when the buffer is replaced or written (its version counter): on a CUDA model a copy
+    each call would be a transfer and a synchronisation each call."""
+
+    def __init__(self) -> None:
+        self._source: Tensor | None = None
+        self._version = -1
+        self._value: np.ndarray | None = None
+
+    def get(self, buffer: Tensor) -> np.ndarray:
+        if self._value is None or self._source is not buffer or buffer._version != self._version:
+            self._value = cpu_f32(buffer.float()).reshape(-1)
+            self._source, self._version = buffer, buffer._version
+        return self._value
+
+    def scalar(self, buffer: Tensor) -> float:
+        """The first element of ``buffer`` as a Python float."""
+        return float(self.get(buffer)[0])
+
+
 def fusable(inputs: Tensor, means: Tensor | None) -> bool:
     """Whether the values and means are ones ``ScaleCoder`` rounds exactly as the general
     path: float32, means of the inputs' own shape (or none)."""

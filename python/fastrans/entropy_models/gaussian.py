@@ -35,7 +35,14 @@ from fastrans.entropy_models._base import (
     checked_i32,
     to_cpu_i32,
 )
-from fastrans.entropy_models._fused import BuiltIndexes, CoderCache, cpu_f32, fusable, remember
+from fastrans.entropy_models._fused import (
+    BuiltIndexes,
+    CoderCache,
+    HostCopy,
+    cpu_f32,
+    fusable,
+    remember,
+)
 from fastrans.parametric_coder import ParametricCoder
 from fastrans.parametrizers import LowerBound
 from fastrans.tables import CdfTable, scale_indexes
@@ -299,21 +306,34 @@ class GaussianConditional(EntropyModel):
         if self.step != 1.0:
             s = s / self.step
         cpu = cpu_f32(s.float())
-        bound = float(self.lower_bound_scale.bound)
+        bound = self._bound()
         # NaN and infinite scales are refused inside the lookup's own pass: a separate
         # torch.isfinite(...).all() pass would cost several times the lookup.
         idx = torch.from_numpy(
-            scale_indexes(cpu, self.scale_table.float().cpu(), bound, finite=True)
+            scale_indexes(cpu, self._host("_host_table").get(self.scale_table), bound, finite=True)
         )
         out = idx.to(scales.device)
         if self.step == 1.0:
             self._built = remember(out, scales, cpu, self.scale_table, bound)
         return out
 
+    def _host(self, name: str) -> HostCopy:
+        """The host copy ``name``, made on first use (models pickled before it existed)."""
+        copy = self.__dict__.get(name)
+        if copy is None:
+            copy = self.__dict__[name] = HostCopy()
+        return copy
+
+    def _bound(self) -> float:
+        """``lower_bound_scale.bound`` as a float, read from the device only when it changed."""
+        return self._host("_host_bound").scalar(self.lower_bound_scale.bound)
+
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state["_built"] = None  # a weak reference into this process
         state["_coders"] = CoderCache()
+        state.pop("_host_table", None)
+        state.pop("_host_bound", None)
         return state
 
     def _fused_scales(self, indexes: Any) -> np.ndarray | None:
@@ -321,7 +341,7 @@ class GaussianConditional(EntropyModel):
         built = getattr(self, "_built", None)
         if built is None or self.step != 1.0 or not isinstance(indexes, Tensor):
             return None
-        return built.scales_for(indexes, self.scale_table, float(self.lower_bound_scale.bound))
+        return built.scales_for(indexes, self.scale_table, self._bound())
 
     # ------------------------------------------------------------------ per-symbol means
 
@@ -368,7 +388,7 @@ class GaussianConditional(EntropyModel):
                 f"indexes holds {bad}, outside the scale table's rows 0..{rows - 1}: build "
                 "indexes with this model (build_indexes)"
             )
-        bound = float(self.lower_bound_scale.bound)
+        bound = self._bound()
         table = self.scale_table.detach().to("cpu", torch.float32).clamp(min=bound)
         scales = np.ascontiguousarray(table.numpy()[idx], dtype=np.float32)
         if means is None:
@@ -441,7 +461,7 @@ class GaussianConditional(EntropyModel):
             and fusable(inputs, means)
         ):
             coder = self._coders.get(
-                self._ready_table(), self.scale_table, float(self.lower_bound_scale.bound)
+                self._ready_table(), self.scale_table, self._bound()
             )
             x = cpu_f32(inputs)
             m = cpu_f32(means) if means is not None else None
@@ -487,7 +507,7 @@ class GaussianConditional(EntropyModel):
         ):
             items = self._check_strings(strings, indexes.shape[0])
             coder = self._coders.get(
-                self._ready_table(), self.scale_table, float(self.lower_bound_scale.bound)
+                self._ready_table(), self.scale_table, self._bound()
             )
             m = cpu_f32(means) if means is not None else None
             # Each item decodes into its own row of one array: no per-item arrays to stack.

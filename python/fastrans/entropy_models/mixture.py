@@ -225,7 +225,7 @@ class GaussianMixtureConditional(GaussianConditional):
         the others are checked here, so a bad value anywhere is refused."""
         if not scales.is_floating_point():
             raise TypeError(f"scales must be a floating-point tensor, got dtype {scales.dtype}")
-        bound = float(self.lower_bound_scale.bound)
+        bound = self._bound()
         arrays = MixtureArrays.of(scales, means, weights, self.K, self.step, bound, coded)
         if not arrays.all_kept and not (arrays.values_ok() and arrays.sums_ok()):
             with self._explained(scales, means, weights):
