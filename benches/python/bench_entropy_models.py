@@ -13,6 +13,7 @@ venv: ``make bench-venv``). Best of ``--reps`` calls after a warm-up; ratios fro
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,12 @@ import torch
 
 import fastrans
 from fastrans.bench import _best
-from fastrans.entropy_models import EntropyBottleneck, GaussianConditional
+from fastrans.entropy_models import (
+    EntropyBottleneck,
+    GaussianConditional,
+    GaussianMixtureConditional,
+    LaplaceConditional,
+)
 from fastrans.workloads import SCALE_TABLE, w1
 
 
@@ -92,6 +98,46 @@ def bottleneck_rows(reps: int) -> list[tuple[str, float, float]]:
     return rows
 
 
+def fixed_cost_rows(reps: int) -> list[tuple[str, float, float]]:
+    """Every model on a 1x8x2x2 latent (32 symbols): what a call costs beyond its coding,
+    the Python and torch around the native pass."""
+    g = torch.Generator().manual_seed(0)
+    y = torch.randn(1, 8, 2, 2, generator=g) * 3
+    scales = torch.rand(1, 8, 2, 2, generator=g) * 3 + 0.2
+    means = torch.randn(1, 8, 2, 2, generator=g)
+    rows = []
+    table = torch.from_numpy(SCALE_TABLE).float()
+    for label, model in (
+        ("GaussianConditional", GaussianConditional(None)),
+        ("LaplaceConditional", LaplaceConditional(None)),
+        ("GaussianConditional, per_symbol_means", GaussianConditional(None, per_symbol_means=True)),
+    ):
+        model.threads = 1
+        model.update_scale_table(table)
+        model.update()
+        tb, idx = best(lambda m=model: m.build_indexes(scales), reps)
+        rows.append((f"{label}.build_indexes", tb, math.nan))
+        te, strings = best(lambda m=model, i=idx: m.compress(y, i, means), reps)
+        td, _ = best(lambda m=model, s=strings, i=idx: m.decompress(s, i, means=means), reps)
+        rows.append((f"{label}.compress / decompress", te, td))
+    eb = EntropyBottleneck(8)
+    eb.threads = 1
+    eb.update(force=True)
+    te, strings = best(lambda: eb.compress(y), reps)
+    td, _ = best(lambda: eb.decompress(strings, y.shape[-2:]), reps)
+    rows.append(("EntropyBottleneck", te, td))
+    k = 3
+    ks = torch.rand(1, k * 8, 2, 2, generator=g) * 3 + 0.2
+    km = torch.randn(1, k * 8, 2, 2, generator=g)
+    kw = torch.softmax(torch.randn(1, k, 8, 2, 2, generator=g), 1).reshape(1, k * 8, 2, 2)
+    gmc = GaussianMixtureConditional(K=k)
+    gmc.threads = 1
+    te, ((strings, abs_max, bitmap), _) = best(lambda: gmc.compress(y, ks, km, kw), reps)
+    td, _ = best(lambda: gmc.decompress(strings, abs_max, bitmap, ks, km, kw), reps)
+    rows.append(("GaussianMixtureConditional, K=3", te, td))
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=20)
@@ -112,6 +158,10 @@ def main() -> None:
                 f"  {label:42} encode {te * unit:9.2f} {name} ({te / ref_e:5.2f}x)  "
                 f"decode {td * unit:9.2f} {name} ({td / ref_d:5.2f}x)"
             )
+    print("fixed cost of a call: 1x8x2x2 (32 symbols)")
+    for label, te, td in fixed_cost_rows(a.reps * 10):
+        dec = "" if math.isnan(td) else f"  decompress {td * 1e6:7.1f} us"
+        print(f"  {label:52} {te * 1e6:7.1f} us{dec}")
 
 
 if __name__ == "__main__":

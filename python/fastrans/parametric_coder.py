@@ -9,6 +9,7 @@ platform; the stream is the fastrans stream with the model in its header (§9).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -194,6 +195,14 @@ class ParametricCoder:
         m, sc, w = self._params(shape, means, scales, weights)
         out = self._native.decode(as_bytes(data), m, sc, w, threads_arg(threads))
         return out.reshape(shape)
+
+
+@lru_cache(maxsize=64)
+def shared_coder(family: str, precision: int = 16) -> ParametricCoder:
+    """One coder per family and precision (windowed supports) for callers that code many
+    small batches: a coder is immutable and safe to share between threads, and building one
+    costs more than coding a few dozen symbols."""
+    return ParametricCoder(family, precision=precision)
 
 
 def _rebuild(family: str, precision: int, lower: int | None, upper: int | None) -> ParametricCoder:

@@ -390,6 +390,9 @@ def test_per_symbol_means_bad_inputs() -> None:
     _raises(ValueError, model.compress, bad_y, idx, means, match="NaN or infinite")
     _raises(ValueError, model.compress, y, idx + 64, means, match="outside the scale table")
     _raises(ValueError, model.decompress, strings, idx - 1, torch.float, means, match="outside")
+    written = model.build_indexes(scales)
+    written += 64  # written after build_indexes returned it: checked again
+    _raises(ValueError, model.compress, y, written, means, match="outside the scale table")
     _raises(ValueError, model.compress, y, idx[:1], means, match="one index per element")
     _raises(ValueError, model.compress, y, idx, means[..., :3], match="broadcast")
     _raises(ValueError, model.decompress, strings[:1], idx, torch.float, means)

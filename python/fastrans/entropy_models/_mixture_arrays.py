@@ -16,13 +16,12 @@ takes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from fastrans.parametric_coder import ParametricCoder
+from fastrans.parametric_coder import ParametricCoder, shared_coder
 
 # Each element's K weights must sum to 1 within this (ParametricCoder's tolerance,
 # docs/FORMAT.md §8).
@@ -31,11 +30,10 @@ WEIGHT_SUM_TOLERANCE = 1e-3
 MAX_MAGNITUDE = 2**30
 
 
-@lru_cache(maxsize=16)
 def mixture_coder(precision: int) -> ParametricCoder:
-    """The coder of the mixture streams (windowed Gaussian laws, escapes beyond them,
-    docs/entropy_models.md "Mixture"); immutable, so one per precision serves every call."""
-    return ParametricCoder("gaussian", precision=precision)
+    """The coder of the mixture streams: windowed Gaussian laws, escapes beyond them
+    (docs/entropy_models.md "Mixture")."""
+    return shared_coder("gaussian", precision)
 
 
 def cpu_f32(t: Tensor) -> np.ndarray:

@@ -14,7 +14,8 @@ given or loaded from a checkpoint, are checked before anything is allocated for 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from statistics import NormalDist
 from typing import Any
 
@@ -43,7 +44,8 @@ from fastrans.entropy_models._fused import (
     fusable,
     remember,
 )
-from fastrans.parametric_coder import ParametricCoder
+from fastrans.errors import FastransError
+from fastrans.parametric_coder import ParametricCoder, shared_coder
 from fastrans.parametrizers import LowerBound
 from fastrans.tables import CdfTable, scale_indexes
 
@@ -365,7 +367,7 @@ class GaussianConditional(EntropyModel):
                 f"per_symbol_means=True codes model-coded fastrans streams: "
                 f"stream_format={self.stream_format!r} cannot carry them (use 'fastrans')"
             )
-        return ParametricCoder(self._family(), precision=self.entropy_coder_precision)
+        return shared_coder(self._family(), self.entropy_coder_precision)
 
     @torch.no_grad()
     def _per_symbol_laws(
@@ -382,25 +384,40 @@ class GaussianConditional(EntropyModel):
         shape = tuple(indexes.shape)
         idx = checked_i32("indexes", indexes).reshape(shape)
         rows = self.scale_table.numel()
-        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= rows):
-            bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
-            raise ValueError(
-                f"indexes holds {bad}, outside the scale table's rows 0..{rows - 1}: build "
-                "indexes with this model (build_indexes)"
-            )
-        bound = self._bound()
-        table = self.scale_table.detach().to("cpu", torch.float32).clamp(min=bound)
-        scales = np.ascontiguousarray(table.numpy()[idx], dtype=np.float32)
+        # Indexes this model's build_indexes just returned are rows of its table.
+        if self._fused_scales(indexes) is None and idx.size:
+            lo, hi = int(idx.min()), int(idx.max())
+            if lo < 0 or hi >= rows:
+                raise ValueError(
+                    f"indexes holds {lo if lo < 0 else hi}, outside the scale table's rows "
+                    f"0..{rows - 1}: build indexes with this model (build_indexes)"
+                )
+        table = self._host("_host_table").get(self.scale_table)
+        scales = np.maximum(table, np.float32(self._bound()))[idx]
         if means is None:
             return np.zeros(shape, np.float32), scales
         check_tensor("means", means)
-        check_broadcasts("means", means, shape, target)
-        check_finite("means", means)
+        if tuple(means.shape) != shape:
+            check_broadcasts("means", means, shape, target)
+        # Finite means are checked by the coder (`_refusal_explained` names the problem).
         m = means.detach()
         if self.step != 1.0:
             m = m / self.step
         mu = m.to(device="cpu", dtype=torch.float32).expand(shape).contiguous().numpy()
         return mu, scales
+
+    @contextmanager
+    def _refusal_explained(self, means: Tensor | None) -> Iterator[None]:
+        """The coder refuses non-finite means by their flat position; the model's check
+        says it of the means tensor, as the table path does. Stream errors pass unchanged."""
+        try:
+            yield
+        except FastransError:
+            raise
+        except ValueError:
+            if means is not None:
+                check_finite("means", means)
+            raise
 
     def _compress_per_symbol(
         self, inputs: Tensor, indexes: Tensor, means: Tensor | None
@@ -415,10 +432,15 @@ class GaussianConditional(EntropyModel):
             )
         mu, scales = self._per_symbol_laws(indexes, means, "inputs")
         symbols = self._symbols(inputs, None)
-        return [
-            coder.encode(symbols[b], mu[b], scales[b], threads=self.threads)
-            for b in range(symbols.shape[0])
-        ]
+        per = math.prod(symbols.shape[1:])
+        with self._refusal_explained(means):
+            return [
+                coder._encode_flat(
+                    symbols[b].reshape(per), mu[b].reshape(per), scales[b].reshape(per), None,
+                    self.threads,
+                )
+                for b in range(symbols.shape[0])
+            ]
 
     def _decompress_per_symbol(
         self, strings: Any, indexes: Tensor, dtype: torch.dtype, means: Tensor | None
@@ -432,8 +454,13 @@ class GaussianConditional(EntropyModel):
         items = self._check_strings(strings, indexes.shape[0])
         mu, scales = self._per_symbol_laws(indexes, means, "indexes")
         out = np.empty(tuple(indexes.shape), np.int32)
-        for b, data in enumerate(items):
-            out[b] = coder.decode(data, mu[b], scales[b], threads=self.threads)
+        per = math.prod(out.shape[1:])
+        with self._refusal_explained(means):
+            for b, data in enumerate(items):
+                values = coder._decode_flat(
+                    data, mu[b].reshape(per), scales[b].reshape(per), None, self.threads
+                )
+                out[b] = values.reshape(out.shape[1:])
         if means is not None:
             device, dtype = means.device, means.dtype
         else:
