@@ -158,3 +158,121 @@ proptest! {
         }
     }
 }
+
+/// Model-coded streams (per-symbol laws, float CDFs) a coder wrote, with the model each
+/// names in its header.
+fn model_streams() -> Vec<(Vec<u8>, usize, format::ModelHeader)> {
+    use fastrans::{float_cdf, ParametricCoder};
+    use format::ModelHeader::{FloatCdf, Parametric};
+    let mut out = Vec::new();
+    for (family, precision, bounds, n) in [
+        ("laplace", 16, Some((-64, 63)), 1000usize),
+        ("gaussian", 12, None, 70_000),
+        ("logistic", 16, None, 0),
+        ("gaussian", 16, Some((i32::MIN, i32::MIN + 100)), 5),
+    ] {
+        let (lo, hi) = bounds.unzip();
+        let coder = ParametricCoder::new(family, precision, lo, hi).expect("valid coder");
+        let base = lo.unwrap_or(0) as f32;
+        let means: Vec<f32> = (0..n).map(|i| base + (i % 7) as f32 * 0.25).collect();
+        let scales: Vec<f32> = (0..n).map(|i| 0.5 + (i % 5) as f32).collect();
+        let symbols: Vec<i32> = means.iter().map(|&m| m.round() as i32).collect();
+        let data = coder
+            .encode(&symbols, &means, &scales, None, 1)
+            .expect("encodes");
+        out.push((
+            data,
+            n,
+            Parametric {
+                family,
+                precision,
+                bounds,
+            },
+        ));
+    }
+    let levels = 9;
+    let row: Vec<f32> = (0..=levels).map(|k| k as f32 / levels as f32).collect();
+    let n = 3000;
+    let cdf: Vec<f32> = (0..n).flat_map(|_| row.iter().copied()).collect();
+    let symbols: Vec<i32> = (0..n).map(|i| (i % levels) as i32).collect();
+    let data = float_cdf::encode(&cdf, levels, &symbols, 1).expect("encodes");
+    out.push((
+        data,
+        n,
+        FloatCdf {
+            levels: levels as u32,
+            precision: 16,
+        },
+    ));
+    out
+}
+
+#[test]
+fn model_streams_report_their_model_and_layout() {
+    for (data, n, model) in model_streams() {
+        let h = format::header(&data).expect("the encoder's header");
+        assert_eq!((h.version, h.fingerprint32), (format::VERSION_MODEL, 0));
+        assert_eq!(h.model, Some(model));
+        assert_eq!(h.symbols, n as u64);
+        assert_eq!(format::symbol_count(&data), Ok(n as u64));
+        assert_eq!(
+            h.header_bytes + h.chunk_bytes.iter().sum::<usize>() + 4,
+            data.len()
+        );
+        assert_eq!(h.crc, crc32c::crc32c(&data[..data.len() - 4]));
+        assert_eq!(h.chunk_bytes.is_empty(), n == 0);
+        let mut damaged = data.clone();
+        damaged[3] ^= 1;
+        for bad in [&damaged[..], &data[..data.len() - 1], &data[..14]] {
+            assert!(matches!(format::header(bad), Err(Error::CorruptStream(_))));
+            assert!(matches!(
+                format::symbol_count(bad),
+                Err(Error::CorruptStream(_))
+            ));
+        }
+    }
+    // A table stream's header still reports no model.
+    assert_eq!(
+        format::header(&stream(10, None)).expect("valid").model,
+        None
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// A model-coded stream's header (model field, count, layout) mutated and the CRC
+    /// resealed: whatever the header reader refuses, the stream's own decoder refuses too.
+    #[test]
+    fn model_header_refuses_what_the_decoder_refuses(
+        which in 0usize..2,
+        edits in prop::collection::vec((1usize..24, any::<u8>()), 1..4),
+    ) {
+        use fastrans::ParametricCoder;
+        let (lo, hi) = [(Some(-64), Some(63)), (None, None)][which];
+        let coder = ParametricCoder::new("laplace", 16, lo, hi).expect("valid coder");
+        let n = 500;
+        let means = vec![0.5f32; n];
+        let scales = vec![2.0f32; n];
+        let symbols: Vec<i32> = (0..n as i32).map(|i| i % 5 - 2).collect();
+        let clean = coder.encode(&symbols, &means, &scales, None, 1).expect("encodes");
+        let mut body = clean[..clean.len() - 4].to_vec();
+        for (at, v) in edits {
+            if at < body.len() {
+                body[at] = v;
+            }
+        }
+        let data = seal(body);
+        let decoded = coder.decode(&data, &means, &scales, None, 1);
+        match format::header(&data) {
+            Err(e) => {
+                prop_assert!(matches!(e, Error::CorruptStream(_)), "{e:?}");
+                prop_assert!(decoded.is_err(), "the decoder accepted what the header refused");
+            }
+            Ok(h) => {
+                prop_assert_eq!(h.header_bytes + h.chunk_bytes.iter().sum::<usize>() + 4, data.len());
+                prop_assert_eq!(format::symbol_count(&data), Ok(h.symbols));
+            }
+        }
+    }
+}

@@ -1,11 +1,13 @@
 """``fastrans info FILE``: what a fastrans stream (or a demo file) says about itself.
 
-The header is read by the decoder's own parser (``_native.fastrans_header``, which is
+The header is read by the decoders' own parser (``_native.fastrans_header``, which is
 ``fastrans::format::header`` in the core), so ``info`` accepts exactly the headers the
-decoder accepts: the CRC32C over the whole stream first, then version, symbol count,
-layout byte, chunk size and chunk lengths. It reads only the header and chunk table;
-decoding the symbols needs the CDF tables, which a stream does not carry (only their
-fingerprint), and the index array, whose length the decoder compares with the count.
+decoders accept: the CRC32C over the whole stream first, then version, the table
+fingerprint or the model field (a stream coded with per-symbol laws or float CDFs names its
+model: family, precision, support or levels), symbol count, layout byte, chunk size and
+chunk lengths. It reads only the header and chunk table; decoding the symbols needs what a
+stream does not carry: the CDF tables (only their fingerprint) and the index array, or
+the per-symbol parameters.
 """
 
 from __future__ import annotations
@@ -18,8 +20,32 @@ from fastrans._arrays import as_bytes
 
 
 @dataclass
+class StreamModel:
+    """The model a model-coded stream names (docs/FORMAT.md sections 9 and 10)."""
+
+    kind: str  # "parametric" (ParametricCoder) or "float_cdf" (compat.torchac)
+    precision: int
+    family: str | None = None
+    lower: int | None = None
+    upper: int | None = None
+    levels: int | None = None
+
+    def describe(self) -> str:
+        if self.kind == "float_cdf":
+            return f"per-symbol float CDFs over {self.levels} levels, precision {self.precision}"
+        support = (
+            f"support {self.lower}..={self.upper}"
+            if self.lower is not None
+            else "a window around each law, escapes beyond it"
+        )
+        return f"per-symbol {self.family} laws, precision {self.precision}, {support}"
+
+
+@dataclass
 class StreamHeader:
-    """The fields of a fastrans stream header, version 1 or 2 (docs/FORMAT.md section 1)."""
+    """The fields of a fastrans stream header: a table stream of version 1 or 2
+    (docs/FORMAT.md section 1), or a model-coded one (0x82, section 9), which names its
+    model instead of a table fingerprint."""
 
     size: int
     version: int
@@ -30,16 +56,22 @@ class StreamHeader:
     chunk_bytes: list[int] = field(default_factory=list)
     header_bytes: int = 0
     crc: int = 0
+    model: StreamModel | None = None
 
     @property
     def chunks(self) -> int:
         return len(self.chunk_bytes)
 
     def lines(self) -> list[str]:
+        if self.model is None:
+            kind = f"fastrans stream, version {self.version}"
+            coded = f"  table fingerprint (low 32 bits): {self.fingerprint32:#010x}"
+        else:
+            kind = f"fastrans model-coded stream, version {self.version:#04x}"
+            coded = f"  model: {self.model.describe()}"
         out = [
-            f"fastrans stream, version {self.version}: {self.size} bytes, "
-            f"CRC32C {self.crc:#010x} ok",
-            f"  table fingerprint (low 32 bits): {self.fingerprint32:#010x}",
+            f"{kind}: {self.size} bytes, CRC32C {self.crc:#010x} ok",
+            coded,
             f"  symbols: {self.symbols}"
             + (f" ({8 * self.size / self.symbols:.3f} bits/symbol)" if self.symbols else ""),
         ]
@@ -66,7 +98,7 @@ def parse_stream_header(data: bytes) -> StreamHeader:
     """The CRC checked and the header and chunk table parsed as the decoder does;
     ``CorruptStreamError`` (the decoder's message) otherwise."""
     raw = as_bytes(data)
-    version, fp32, n, lanes_log2, chunk_symbols, chunk_bytes, header_bytes, crc = (
+    version, fp32, n, lanes_log2, chunk_symbols, chunk_bytes, header_bytes, crc, model = (
         _native.fastrans_header(raw)
     )
     return StreamHeader(
@@ -79,7 +111,19 @@ def parse_stream_header(data: bytes) -> StreamHeader:
         chunk_bytes=chunk_bytes,
         header_bytes=header_bytes,
         crc=crc,
+        model=None if model is None else _model(*model),
     )
+
+
+def _model(
+    kind: str,
+    family: str | None,
+    precision: int,
+    lower: int | None,
+    upper: int | None,
+    levels: int | None,
+) -> StreamModel:
+    return StreamModel(kind, precision, family=family, lower=lower, upper=upper, levels=levels)
 
 
 def describe_bytes(data: bytes) -> str:

@@ -136,9 +136,21 @@ def scale_indexes(
 
 def fastrans_header(
     data: bytes,
-) -> tuple[int, int, int, int, int, list[int], int, int]:
+) -> tuple[
+    int,
+    int,
+    int,
+    int,
+    int,
+    list[int],
+    int,
+    int,
+    tuple[str, str | None, int, int | None, int | None, int | None] | None,
+]:
     """(version, fingerprint32, symbols, lanes_log2, chunk_symbols, chunk_bytes,
-    header_bytes, crc), read by the decoder's own parser."""
+    header_bytes, crc, model), read by the decoders' own parser; ``model`` is None for a
+    table stream, else (kind, family, precision, lower, upper, levels) with kind
+    "parametric" or "float_cdf"."""
 
 @final
 class BufferedEncoder:

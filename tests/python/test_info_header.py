@@ -50,9 +50,10 @@ def test_largest_count_is_reported_and_the_decoder_asks_for_its_indexes() -> Non
 def test_native_header_fields_and_bad_arguments() -> None:
     n = 1000
     data = TABLE.encode(np.zeros(n, np.int32), np.zeros(n, np.int32))
-    version, fp32, count, lanes_log2, chunk_symbols, chunk_bytes, header_bytes, crc = (
+    version, fp32, count, lanes_log2, chunk_symbols, chunk_bytes, header_bytes, crc, model = (
         _native.fastrans_header(data)
     )
+    assert model is None
     assert (version, fp32, count, lanes_log2, chunk_symbols) == (
         2,
         TABLE.fingerprint & 0xFFFFFFFF,
@@ -91,3 +92,40 @@ def test_info_refuses_whatever_the_decoder_refuses(seed: int) -> None:
             with pytest.raises(ValueError) as dec:
                 TABLE.decode(data, np.zeros(n, np.int32))
             assert str(dec.value) == str(exc) or not isinstance(dec.value, CorruptStreamError)
+
+
+def test_info_names_the_model_of_model_coded_streams(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastrans.compat.torchac import encode_float_cdf
+
+    rng = np.random.default_rng(7)
+    n = 2000
+    means = rng.normal(0, 3, n).astype(np.float32)
+    scales = rng.uniform(0.2, 5, n).astype(np.float32)
+    symbols = np.clip(np.rint(means), -64, 63).astype(np.int32)
+    bounded = fastrans.ParametricCoder("laplace", lower=-64, upper=63)
+    windowed = fastrans.ParametricCoder("gaussian", precision=12)
+    cdf = np.tile(np.linspace(0, 1, 6, dtype=np.float32), (n, 1))
+    cases = [
+        (bounded.encode(symbols, means, scales), "per-symbol laplace laws, precision 16, "
+         "support -64..=63"),
+        (windowed.encode(symbols, means, scales), "per-symbol gaussian laws, precision 12, "
+         "a window around each law, escapes beyond it"),
+        (encode_float_cdf(cdf, symbols.clip(0, 4).astype(np.int16)), "per-symbol float CDFs "
+         "over 5 levels, precision 16"),
+    ]
+    for data, said in cases:
+        head = _info.parse_stream_header(data)
+        assert (head.version, head.fingerprint32, head.symbols) == (0x82, 0, n)
+        assert head.model is not None and head.model.describe() == said
+        assert head.header_bytes + sum(head.chunk_bytes) + 4 == len(data)
+        path = tmp_path / "m.bin"
+        path.write_bytes(data)
+        assert main(["info", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "model-coded stream, version 0x82" in out and said in out
+        damaged = bytearray(data)
+        damaged[5] ^= 4
+        with pytest.raises(CorruptStreamError, match="CRC32C"):
+            _info.parse_stream_header(bytes(damaged))

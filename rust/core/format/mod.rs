@@ -17,7 +17,8 @@
 //! - `wire`: the stream's fixed fields (versions, flags, limits, the table field, the CRC
 //!   trailer), spelled once.
 //!
-//! Depends on: `chunk` (one chunk), `lanes`, `coding`, `tables`, `threads`.
+//! Depends on: `chunk` (one chunk), `lanes`, `coding`, `tables`, `models` (a model-coded
+//! stream's header field, read by `fastrans_header`), `threads`.
 
 pub mod compressai;
 mod crc_combine;
@@ -29,7 +30,7 @@ pub(crate) mod stream_model;
 pub(crate) mod wire;
 
 pub use crate::lanes::{DecodeTarget, EncodeSource, CHECK_BLOCK};
-pub use fastrans_header::{header, symbol_count, Header};
+pub use fastrans_header::{header, symbol_count, Header, ModelHeader};
 pub use fastrans_stream::{decode, decode_into, decode_with, encode, encode_with, Params};
 pub use wire::{
     fp32, ENCODER_MAX_LANES, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1,

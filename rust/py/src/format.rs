@@ -14,14 +14,40 @@ use crate::arrays::{shared_i32, slice1, with_indexes};
 use crate::errors::{detached, guarded};
 use crate::table::PyCdfTable;
 
-/// The fields of a fastrans stream's header, read by the decoder's own parser
+/// A model-coded stream's model as `fastrans_header` reports it: `(kind, family,
+/// precision, lower, upper, levels)`, `kind` being `"parametric"` or `"float_cdf"`.
+type ModelFields = (
+    &'static str,
+    Option<&'static str>,
+    u32,
+    Option<i32>,
+    Option<i32>,
+    Option<u32>,
+);
+
+/// The fields of a fastrans stream's header, read by the decoders' own parser
 /// (`fastrans::format::header`): `(version, fingerprint32, symbols, lanes_log2,
-/// chunk_symbols, chunk_bytes, header_bytes, crc)`. `CorruptStreamError` when the CRC or
-/// the header does not hold.
+/// chunk_symbols, chunk_bytes, header_bytes, crc, model)`, `model` being `None` for a table
+/// stream. `CorruptStreamError` when the CRC or the header does not hold.
 #[pyfunction]
 #[allow(clippy::type_complexity)]
-pub fn fastrans_header(data: &[u8]) -> PyResult<(u8, u32, u64, u32, u64, Vec<usize>, usize, u32)> {
+pub fn fastrans_header(
+    data: &[u8],
+) -> PyResult<(u8, u32, u64, u32, u64, Vec<usize>, usize, u32, Option<ModelFields>)> {
     let h = guarded(|| format::header(data))?;
+    let model = h.model.map(|m| match m {
+        format::ModelHeader::Parametric {
+            family,
+            precision,
+            bounds,
+        } => {
+            let (lower, upper) = bounds.unzip();
+            ("parametric", Some(family), precision, lower, upper, None)
+        }
+        format::ModelHeader::FloatCdf { levels, precision } => {
+            ("float_cdf", None, precision, None, None, Some(levels))
+        }
+    });
     Ok((
         h.version,
         h.fingerprint32,
@@ -31,6 +57,7 @@ pub fn fastrans_header(data: &[u8]) -> PyResult<(u8, u32, u64, u32, u64, Vec<usi
         h.chunk_bytes,
         h.header_bytes,
         h.crc,
+        model,
     ))
 }
 
