@@ -130,6 +130,17 @@ def main() -> None:
         ).astype(np.float32)
         write("encode_agree", f"t{t}_floats", bytes([t, 3]) + head + trip.tobytes())
         write("encode_agree", f"t{t}_floats_8", bytes([t, 7]) + cut + trip.tobytes())
+    # float_cdf_stream: mode, seed, n, levels, then edits; mode bit 4 has the target code a
+    # valid stream itself (bit 0: wide rows, 1: flat runs, 2: one spoiled row, 3: re-seal).
+    for name, head in (
+        ("valid_small", bytes([0x10, 1, 40, 7])),
+        ("valid_flat_runs", bytes([0x12, 2, 60, 20])),
+        ("valid_wide", bytes([0x11, 3, 12, 200])),
+        ("edits_resealed", bytes([0x18, 4, 90, 30, 7, 0, 0x40, 20, 0, 0x01])),
+        ("spoiled_row", bytes([0x14, 5, 30, 9])),
+        ("two_levels", bytes([0x10, 6, 50, 0])),
+    ):
+        write("float_cdf_stream", name, head)
     # golomb: k, layout (bit 7: 64-bit count), count, bits.
     write("golomb", "eg0", bytes([0, 0]) + struct.pack("<H", 4) + bytes([0b10100110, 0b01000000]))
     write("golomb", "eg2_sm", bytes([2, 1]) + struct.pack("<H", 3) + bytes([0xA5, 0x3C, 0x80]))

@@ -177,3 +177,22 @@ impl Laws {
         (self.k > 1).then_some(&self.weights[..])
     }
 }
+
+/// The rest of the input as `(pos:u16, xor:u8)` edits of `data` (positions wrap): deep
+/// paths of a decoder reached from a valid stream, without seeds.
+pub fn apply_edits(c: &mut Cursor<'_>, data: &mut [u8]) {
+    while !c.is_empty() && !data.is_empty() {
+        let pos = c.u16() as usize % data.len();
+        data[pos] ^= c.u8();
+    }
+}
+
+/// A fresh CRC32C over all but the last 4 bytes, so mutations get past the checksum to
+/// the header, lane and chunk parsers.
+pub fn reseal(data: &mut [u8]) {
+    if data.len() >= 4 {
+        let body = data.len() - 4;
+        let crc = crc32c::crc32c(&data[..body]);
+        data[body..].copy_from_slice(&crc.to_le_bytes());
+    }
+}
