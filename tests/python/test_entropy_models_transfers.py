@@ -3,9 +3,11 @@
 On a CUDA model every move is a transfer and a synchronisation, so a call moves each input
 tensor to the host once and each result back once, and the model's own buffers (scale
 table, scale bound, medians) only when they change. No GPU is needed to check it: a torch
-function mode records every device move (``to`` with a device, ``cpu``, ``cuda``) and
-every scalar read (``float``, ``item``) the calls make on CPU tensors, the same calls
-that would move data on a GPU."""
+function mode records, per storage, every device move (``to`` with a device, ``cpu``,
+``cuda``) and scalar read (``float``, ``item``) the calls make on CPU tensors, the calls
+that move data on a GPU; a CPU tensor read through ``numpy()`` without such a call (the
+models' shortcut for CPU float32 tensors, which a GPU tensor does not take) counts as one
+crossing too."""
 
 from __future__ import annotations
 
@@ -28,11 +30,13 @@ _READS = {"__float__", "item", "__int__", "__bool__", "tolist"}
 
 
 class DeviceMoves(TorchFunctionMode):
-    """Counts, per storage, the device moves and scalar reads made inside the mode."""
+    """Counts, per storage, the device moves and scalar reads made inside the mode, and
+    which storages were read through ``numpy()``."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.moves: Counter[int] = Counter()
+        self.explicit: Counter[int] = Counter()
+        self.read: set[int] = set()
 
     def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
@@ -42,9 +46,21 @@ class DeviceMoves(TorchFunctionMode):
             moves = "device" in kwargs or any(
                 isinstance(a, (str, torch.device, torch.Tensor)) for a in args[1:]
             )
-        if moves and args and isinstance(args[0], torch.Tensor):
-            self.moves[args[0].untyped_storage().data_ptr()] += 1
+        if args and isinstance(args[0], torch.Tensor):
+            where = args[0].untyped_storage().data_ptr()
+            if moves:
+                self.explicit[where] += 1
+            elif name == "numpy":
+                self.read.add(where)
         return func(*args, **kwargs)
+
+    @property
+    def moves(self) -> Counter[int]:
+        """Crossings per storage: its explicit moves, or one for a bare ``numpy()`` read."""
+        out = Counter(self.explicit)
+        for where in self.read:
+            out[where] = out[where] or 1
+        return out
 
 
 def moves_of(call: Any) -> tuple[Any, Counter[int]]:

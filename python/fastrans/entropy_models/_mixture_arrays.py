@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from fastrans.entropy_models._fused import cpu_f32
 from fastrans.parametric_coder import ParametricCoder, shared_coder
 
 # Each element's K weights must sum to 1 within this (ParametricCoder's tolerance,
@@ -36,12 +37,6 @@ def mixture_coder(precision: int) -> ParametricCoder:
     return shared_coder("gaussian", precision)
 
 
-def cpu_f32(t: Tensor) -> np.ndarray:
-    """``t`` on the CPU as a C-ordered float32 array: no copy for a contiguous CPU float32
-    tensor."""
-    return t.detach().to("cpu", torch.float32).contiguous().numpy()
-
-
 @dataclass
 class MixtureArrays:
     """One call's parameters, ``(B, K, M, S)`` float32 in bins of width ``step``, scales
@@ -51,7 +46,7 @@ class MixtureArrays:
     means: np.ndarray
     scales: np.ndarray
     weights: np.ndarray
-    keep: np.ndarray
+    keep: np.ndarray  # the coded channels' numbers (unused when all_kept)
     all_kept: bool
 
     @classmethod
@@ -74,7 +69,7 @@ class MixtureArrays:
         mu = cpu_f32(means).reshape(shape)
         w = cpu_f32(weights).reshape(shape)
         all_kept = bool(coded.all())
-        keep = np.arange(len(coded)) if all_kept else np.flatnonzero(coded)
+        keep = coded if all_kept else np.flatnonzero(coded)
         return cls(mu, s, w, keep, all_kept)
 
     def values_ok(self) -> bool:

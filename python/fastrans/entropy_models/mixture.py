@@ -18,6 +18,7 @@ Layout (CompressAI's): ``scales``, ``means`` and ``weights`` have ``K * M`` chan
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -309,7 +310,7 @@ class GaussianMixtureConditional(GaussianConditional):
         if isinstance(abs_max, bool) or not isinstance(abs_max, (int, np.integer)) or abs_max < 0:
             raise ValueError(f"abs_max must be the int compress returned, got {abs_max!r}")
         items = self._check_strings(strings, shape[0])
-        spatial = int(np.prod(shape[2:], dtype=np.int64))
+        spatial = math.prod(shape[2:])
         if self.stream_format == "fastrans":
             coded = zero_bitmap.detach().cpu().numpy() != 0
             arrays = self._mixture_arrays(scales, means, weights, coded)
