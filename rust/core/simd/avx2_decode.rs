@@ -362,17 +362,22 @@ fn store_states<const N: usize>(xv: &[__m256i; MAX_LANES / 4], x: &mut [u64; N])
 /// The rows of positions `base .. base + 8`: eight at a time by `lookup` when the
 /// target's rows are a scale lookup (`DecodeTarget::scale_rows`; its positions were
 /// checked, so no scale is NaN and the rows are the target's), else the target's own.
-/// (W1's floats: the kernel's 37.1 → 34.7 instructions a symbol, callgrind.)
-#[target_feature(enable = "avx2")]
-#[inline]
-fn group_rows<T: DecodeTarget>(
+/// (W1's floats: the kernel's 37.1 → 32.5 instructions a symbol, callgrind.) Always
+/// inlined: as a `target_feature` function LLVM kept it a call, a group's rows through
+/// memory.
+///
+/// # Safety
+/// The CPU has AVX2.
+#[inline(always)]
+unsafe fn group_rows<T: DecodeTarget>(
     tgt: &T,
     lookup: Option<&Lookup8<'_>>,
     base: usize,
     rows: &mut [usize; GROUP],
 ) {
     match lookup {
-        Some(l) => l.rows(base, rows),
+        // SAFETY: the caller's contract.
+        Some(l) => unsafe { l.rows(base, rows) },
         None => tgt.rows(base, rows),
     }
 }
@@ -396,10 +401,12 @@ fn round<T: DecodeTarget, const N: usize>(
     while g < N {
         let (i, base) = (g / 4, start + q * N + g);
         let mut rows = [0usize; GROUP];
-        group_rows(tgt, lookup, base, &mut rows);
+        // SAFETY: we have AVX2.
+        unsafe { group_rows(tgt, lookup, base, &mut rows) };
         if g + GROUP < N {
             let mut rows2 = [0usize; GROUP];
-            group_rows(tgt, lookup, base + GROUP, &mut rows2);
+            // SAFETY: as above.
+            unsafe { group_rows(tgt, lookup, base + GROUP, &mut rows2) };
             let (x1, x2) = ((xv[i], xv[i + 1]), (xv[i + 2], xv[i + 3]));
             let (p1, p2) = (k.plan(x1, &rows), k.plan(x2, &rows2));
             let (s1, x1) = k.commit(p1, x1, &rows, r)?;
@@ -473,8 +480,11 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
     {
         let (base_a, base_b) = (a.start + q * N, b.start + q * N);
         let (mut rows_a, mut rows_b) = ([0usize; GROUP], [0usize; GROUP]);
-        group_rows(tgt, lookup, base_a, &mut rows_a);
-        group_rows(tgt, lookup, base_b, &mut rows_b);
+        // SAFETY: we have AVX2.
+        unsafe {
+            group_rows(tgt, lookup, base_a, &mut rows_a);
+            group_rows(tgt, lookup, base_b, &mut rows_b);
+        }
         let (x1, x2) = ((xa[0], xa[1]), (xb[0], xb[1]));
         let (pa, pb) = (k.plan(x1, &rows_a), k.plan(x2, &rows_b));
         let (sa, x1) = k.commit(pa, x1, &rows_a, a.r)?;
