@@ -356,8 +356,9 @@ fn a_pair_of_chunks_decodes_like_two_chunks() {
     }
 }
 
-/// `ScaleCoder` streams (its target hands the AVX-512 decoder its scale lookup, which that
-/// decoder runs itself): every decoder gives the scalar one's floats or error, on valid
+/// `ScaleCoder` streams (its target hands the vector decoders its scale lookup, which the
+/// AVX-512 decoder runs and checks itself and the AVX2 decoder runs eight positions at a
+/// time after the block check): every decoder gives the scalar one's floats or error, on valid
 /// streams with scales of every kind (below the bound, negative, zero, huge, infinite) and
 /// on damaged ones, with one chunk and with two (decoded as a pair), on one thread.
 #[test]

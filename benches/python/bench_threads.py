@@ -5,6 +5,12 @@ speedup and the CPU/wall ratio; on 2 free cores the speedup approaches 2x, with 
 held both would stay <= 1x.
 
     PYTHONPATH=python python benches/python/bench_threads.py [--n 983040] [--calls 16]
+
+With ``--table``, instead: ``CdfTable`` fastrans encode and decode of a 2,949,120-symbol
+stream (three W1s: six 16-lane chunks) with ``threads=1`` and ``threads=2``, the calls
+alternating, the median of ``--calls`` calls of each per round, ``--repeats`` rounds (the
+figures of docs/PERFORMANCE.md, "Threads: the caller works too"). Run it with the machine
+otherwise idle, and with ``FASTRANS_SIMD=avx2`` for the AVX2 kernels.
 """
 
 from __future__ import annotations
@@ -69,12 +75,51 @@ def gil_probe(job: object) -> tuple[float, int]:
     return wall, advanced
 
 
+def table_threads(calls: int, rounds: int) -> None:
+    """``threads=2`` against ``threads=1`` for ``CdfTable``'s fastrans coders (see the
+    module doc)."""
+    from fastrans.workloads import SCALE_TABLE
+    from fastrans.workloads import w1 as w1_latent
+
+    y, means, scales = w1_latent((3, 320, 48, 64))
+    symbols = np.round(y - means).astype(np.int32).ravel()
+    indexes = fastrans.scale_indexes(scales, SCALE_TABLE).astype(np.int32).ravel()
+    table = fastrans.gaussian_table(SCALE_TABLE.astype(np.float32))
+    data = table.encode(symbols, indexes, threads=1)
+    assert table.encode(symbols, indexes, threads=2) == data
+    assert np.array_equal(table.decode(data, indexes, threads=2), symbols)
+    jobs = {
+        "encode": lambda t: table.encode(symbols, indexes, threads=t),
+        "decode": lambda t: table.decode(data, indexes, threads=t),
+    }
+    print(f"CdfTable, {symbols.size} symbols, medians of {calls} calls")
+    for r in range(rounds):
+        times: dict[tuple[str, int], list[float]] = {(k, t): [] for k in jobs for t in (1, 2)}
+        for _ in range(calls):
+            for (name, t), out in times.items():
+                t0 = time.perf_counter()
+                jobs[name](t)
+                out.append(time.perf_counter() - t0)
+        med = {k: float(np.median(v)) * 1e3 for k, v in times.items()}
+        print(
+            f"round {r}: "
+            + "  ".join(
+                f"{k} {med[k, 1]:.2f} -> {med[k, 2]:.2f} ms ({med[k, 1] / med[k, 2]:.2f}x)"
+                for k in jobs
+            )
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=320 * 48 * 64, help="symbols per stream (W1)")
     ap.add_argument("--calls", type=int, default=16, help="decodes per measurement")
     ap.add_argument("--repeats", type=int, default=3, help="best of this many")
+    ap.add_argument("--table", action="store_true", help="CdfTable threads=1 vs threads=2")
     args = ap.parse_args()
+    if args.table:
+        table_threads(args.calls, args.repeats)
+        return
 
     scale_table = np.exp(np.linspace(np.log(0.11), np.log(256.0), 64)).astype(np.float32)
     coder = fastrans.ScaleCoder(fastrans.gaussian_table(scale_table), scale_table)

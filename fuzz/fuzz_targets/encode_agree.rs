@@ -7,14 +7,19 @@
 //! into chunks of 1 + seed's top bits mod 2048 symbols with 8, 16 or 32 lanes (or as the
 //! encoder would: one lane at these sizes), so the vector kernels run. Oracles: no panic;
 //! every encoder (the best the CPU has, AVX2 forced by `lanes::with_avx2_lanes`, scalar)
-//! gives the same result, bytes or error; a stream that encodes decodes back to its
-//! symbols, with the vector, AVX2 and scalar decoders.
+//! gives the same result, bytes or error, and so does `format::encode_shared` (the indexes
+//! as atomics, copied chunk by chunk); a stream that encodes decodes back to its symbols,
+//! with the vector, AVX2 and scalar decoders and `format::decode_shared`; a float stream
+//! decodes to the same floats or error with the AVX2 decoder (the scale lookup eight wide)
+//! as with the scalar one.
 
 #![no_main]
 
 mod common;
 
 use common::{indexes, stream_head, Cursor};
+use std::sync::atomic::AtomicI32;
+
 use fastrans::format::{self, Params};
 use fastrans::testing::{with_avx2_lanes, with_scalar_lanes};
 use fastrans::StreamFormat;
@@ -40,7 +45,11 @@ fuzz_target!(|input: &[u8]| {
         let vector = cut(&encode);
         assert_eq!(vector, cut(&|| with_scalar_lanes(encode)), "encoders disagree on symbols");
         assert_eq!(vector, cut(&|| with_avx2_lanes(encode)), "AVX2 disagrees on symbols");
+        let atoms: Vec<AtomicI32> = idx.iter().map(|&i| AtomicI32::new(i)).collect();
+        let shared = || format::encode_shared(table, &symbols, &atoms, 1).map_err(|e| e.to_string());
+        assert_eq!(vector, cut(&shared), "encode_shared disagrees");
         if let Ok(data) = vector {
+            assert_eq!(format::decode_shared(table, &data, &atoms, 1).unwrap(), symbols);
             assert_eq!(format::decode(table, &data, &idx, 1).unwrap(), symbols);
             let avx2 = with_avx2_lanes(|| format::decode(table, &data, &idx, 1));
             assert_eq!(avx2.unwrap(), symbols);
@@ -63,5 +72,15 @@ fuzz_target!(|input: &[u8]| {
         let vector = cut(&encode);
         assert_eq!(vector, cut(&|| with_scalar_lanes(encode)), "encoders disagree on floats");
         assert_eq!(vector, cut(&|| with_avx2_lanes(encode)), "AVX2 disagrees on floats");
+        if let Ok(data) = vector {
+            let decode = || {
+                let out = fx.coder.decode(&data, &scales, means, StreamFormat::Fastrans, 1);
+                out.map(|v| v.iter().map(|f| f.to_bits()).collect::<Vec<u32>>())
+                    .map_err(|e| e.to_string())
+            };
+            let avx2 = with_avx2_lanes(decode);
+            assert!(avx2.is_ok(), "AVX2 fails to decode: {avx2:?}");
+            assert_eq!(avx2, with_scalar_lanes(decode), "AVX2 decoder disagrees on floats");
+        }
     }
 });

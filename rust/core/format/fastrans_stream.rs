@@ -47,9 +47,9 @@ fn check_lengths(symbols: usize, indexes: usize) -> Result<()> {
 }
 
 /// Plain arrays as an [`EncodeSource`]. REQUIRES: indexes checked.
-struct Arrays<'a> {
-    symbols: &'a [i32],
-    indexes: &'a [i32],
+pub(crate) struct Arrays<'a> {
+    pub(crate) symbols: &'a [i32],
+    pub(crate) indexes: &'a [i32],
 }
 
 impl EncodeSource for Arrays<'_> {
@@ -74,7 +74,7 @@ impl EncodeSource for Arrays<'_> {
 }
 
 /// Plain indexes as a [`DecodeTarget`]. REQUIRES: indexes checked.
-struct Indexes<'a>(&'a [i32]);
+pub(crate) struct Indexes<'a>(pub(crate) &'a [i32]);
 
 impl DecodeTarget for Indexes<'_> {
     type Out = i32;
@@ -359,22 +359,32 @@ pub fn decode_with<T: DecodeTarget>(
     n: usize,
     threads: usize,
 ) -> Result<Vec<T::Out>> {
+    decode_fresh(&TableDecoder { table, tgt }, data, n, threads)
+}
+
+/// [`decode_with`] for any chunk decoder: the header checked, then the chunks decoded into
+/// fresh memory of `n` outputs.
+pub(crate) fn decode_fresh<C: ChunkDecoder>(
+    coder: &C,
+    data: &[u8],
+    n: usize,
+    threads: usize,
+) -> Result<Vec<C::Out>> {
     // The header and chunk table are checked before the output is allocated, so a
     // hostile stream costs no memory beyond its own bytes. The output is then decoded
     // straight into fresh memory: zero-filling it first was a serial pass over the output
     // (and its page faults) before any chunk started, the serial part that held a
     // two-thread decode back.
     threads::check(threads)?;
-    let coder = TableDecoder { table, tgt };
-    let layout = parse(&coder, data, n).map_err(|e| unless_damaged(data, e))?;
-    let mut out: Vec<T::Out> = Vec::with_capacity(n);
-    let slots: &mut [MaybeUninit<T::Out>] = &mut out.spare_capacity_mut()[..n];
+    let layout = parse(coder, data, n).map_err(|e| unless_damaged(data, e))?;
+    let mut out: Vec<C::Out> = Vec::with_capacity(n);
+    let slots: &mut [MaybeUninit<C::Out>] = &mut out.spare_capacity_mut()[..n];
     if POISON_OUTPUT.with(Cell::get) {
         // SAFETY: `n` elements of `slots` are in bounds, and any bytes are a valid
         // `MaybeUninit`.
         unsafe { std::ptr::write_bytes(slots.as_mut_ptr(), 0xA5, n) };
     }
-    decode_parsed(&coder, data, &layout, slots, threads)?;
+    decode_parsed(coder, data, &layout, slots, threads)?;
     // SAFETY: `slots` is `out`'s first `n` elements of capacity, and `decode_parsed`
     // returned `Ok`, so it wrote every one of them (an error returned above, dropping
     // `out` with length 0).

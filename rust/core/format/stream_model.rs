@@ -120,14 +120,14 @@ impl<T: DecodeTarget> ChunkDecoder for TableDecoder<'_, T> {
 }
 
 /// A table stream's version byte and fingerprint field.
-fn put_table_id(table: &CdfTable, out: &mut Vec<u8>) {
+pub(crate) fn put_table_id(table: &CdfTable, out: &mut Vec<u8>) {
     out.push(VERSION);
     out.extend_from_slice(&fp32(table).to_le_bytes());
 }
 
 /// Checks a table stream's version and fingerprint (`TableMismatch` for other tables or a
 /// model-coded stream); its layout version and where its symbol count starts.
-fn check_table_id(table: &CdfTable, data: &[u8]) -> Result<(u8, usize)> {
+pub(crate) fn check_table_id(table: &CdfTable, data: &[u8]) -> Result<(u8, usize)> {
     let (_, version, fp) = version_and_fp(data)?;
     if fp != fp32(table) {
         return Err(Error::TableMismatch(format!(

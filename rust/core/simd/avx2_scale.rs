@@ -16,6 +16,8 @@ use crate::lanes::traits::ScaleRows;
 /// Positions per group.
 const GROUP: usize = 8;
 
+const _: () = assert!(std::mem::size_of::<usize>() == 8);
+
 /// The rows of `rows.scales` into `out` (the same length), and whether any scale was NaN
 /// or, with `finite`, infinite. `None` when the lookup does not have an entry for every
 /// `bits >> shift`. REQUIRES: the CPU has AVX2.
@@ -72,4 +74,61 @@ pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32], finite: bool) -> O
     }
     let bad_tail = lookup.rows_into(&rows.scales[base..n], &mut out[base..n], finite);
     Some(_mm256_movemask_ps(bad) != 0 || bad_tail)
+}
+
+/// A [`ScaleRows`] lookup made ready for eight positions at a time, for the AVX2 decoder:
+/// the rows of a target's checked positions (no NaN scale), as `OneCompare::get` gives
+/// them, with the arithmetic of [`rows_into`].
+pub(crate) struct Lookup8<'a> {
+    scales: &'a [f32],
+    /// The lookup's `OneEntry`s as integers, one for every `bits >> shift`.
+    entries: &'a [u64],
+    bound: f32,
+    shift: u32,
+}
+
+impl<'a> Lookup8<'a> {
+    /// `None` unless the lookup has an entry for every `bits >> shift` (always, for a
+    /// lookup `ScaleCoder` built).
+    pub(crate) fn new(rows: ScaleRows<'a>) -> Option<Self> {
+        let lookup = rows.lookup;
+        let (one, shift) = (lookup.one, lookup.shift);
+        if !(1..32).contains(&shift) || one.len() < 1usize << (32 - shift) {
+            return None;
+        }
+        // SAFETY: `OneEntry` is a `repr(transparent)` `u64`: the same memory, as integers.
+        let entries = unsafe { std::slice::from_raw_parts(one.as_ptr() as *const u64, one.len()) };
+        Some(Lookup8 {
+            scales: rows.scales,
+            entries,
+            bound: lookup.bound,
+            shift,
+        })
+    }
+
+    /// The rows of positions `pos .. pos + 8` into `out`. For a NaN scale the row is
+    /// unspecified (a caller checks its positions first, or bounds-checks the rows).
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn rows(&self, pos: usize, out: &mut [usize; GROUP]) {
+        let sc = &self.scales[pos..pos + GROUP];
+        let mut ix = [0u32; GROUP];
+        // SAFETY: `sc` is 8 f32 (32 bytes), `ix` 8 u32, `out` 8 usize (64 bytes); every
+        // bucket is below `2^(32 - shift)`, at most `entries.len()` (`Lookup8::new`).
+        unsafe {
+            let v = _mm256_loadu_ps(sc.as_ptr());
+            let clamped = _mm256_castps_si256(_mm256_max_ps(_mm256_set1_ps(self.bound), v));
+            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
+            _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket);
+            let e = |k: usize| *self.entries.get_unchecked(ix[k] as usize) as i64;
+            let lo = _mm256_setr_epi64x(e(0), e(1), e(2), e(3));
+            let hi = _mm256_setr_epi64x(e(4), e(5), e(6), e(7));
+            let bits_lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(clamped));
+            let bits_hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(clamped));
+            let rows_lo = _mm256_srli_epi64::<32>(_mm256_sub_epi64(bits_lo, lo));
+            let rows_hi = _mm256_srli_epi64::<32>(_mm256_sub_epi64(bits_hi, hi));
+            _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, rows_lo);
+            _mm256_storeu_si256(out[4..].as_mut_ptr() as *mut __m256i, rows_hi);
+        }
+    }
 }

@@ -127,9 +127,8 @@ impl PyCdfTable {
         let i = shared_i32(&indexes, "indexes")?;
         let threads = threads_arg(threads)?;
         let table = &self.inner;
-        let bytes = detached(py, || {
-            with_indexes(i, |i| format::encode(table, s, i, threads))
-        })?;
+        // Each chunk's indexes are copied on the thread that codes it (`encode_shared`).
+        let bytes = detached(py, || format::encode_shared(table, s, i, threads))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -144,9 +143,7 @@ impl PyCdfTable {
         let i = shared_i32(&indexes, "indexes")?;
         let threads = threads_arg(threads)?;
         let table = &self.inner;
-        let out = detached(py, || {
-            with_indexes(i, |i| format::decode(table, data, i, threads))
-        })?;
+        let out = detached(py, || format::decode_shared(table, data, i, threads))?;
         Ok(out.into_pyarray(py))
     }
 }
