@@ -9,11 +9,40 @@ use crate::error::Result;
 use crate::lanes::traits::{DecodeTarget, EncodeSource};
 use crate::tables::cdf_table::CdfTable;
 
+/// A position's encoding step worked out ahead of the state: its bin's interval
+/// `[start, start + freq)`, with [`Step::ESCAPE`] or'ed into `freq` when the symbol's
+/// escape bits go first (two plain `u32`, so a vector loop stores them directly).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct Step {
+    pub(crate) start: u32,
+    pub(crate) freq: u32,
+}
+
+impl Step {
+    /// The flag bit of `freq` (frequencies are at most `2^16`).
+    pub(crate) const ESCAPE: u32 = 1 << 31;
+}
+
 /// One symbol's encoding step at a stream position, escapes included.
 pub(crate) trait SymbolPut {
     /// Encode position `pos`'s symbol onto `x` (callers go from the last position to the
     /// first). REQUIRES: the position's inputs were checked.
     fn put<W: WordSink>(&self, x: &mut u64, out: &mut W, pos: usize);
+
+    /// Fill `steps[i]` with position `base + i`'s step, none depending on the state, and
+    /// return `true`; or return `false` (the default) when this model has no such pass and
+    /// codes through [`put`](Self::put) only. REQUIRES: the positions' inputs were checked.
+    fn steps(&self, _base: usize, _steps: &mut [Step]) -> bool {
+        false
+    }
+
+    /// Encode position `pos` from its step as [`steps`](Self::steps) filled it: the same
+    /// state and words as [`put`](Self::put).
+    #[inline(always)]
+    fn put_step<W: WordSink>(&self, x: &mut u64, out: &mut W, pos: usize, _step: Step) {
+        self.put(x, out, pos);
+    }
 }
 
 /// One symbol's decoding step at a stream position, escapes included.

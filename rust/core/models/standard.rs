@@ -106,9 +106,17 @@ impl StdCdf {
         let fixed = y.to_bits() as u32;
         let i = ((fixed >> FRAC_BITS) as usize).min(self.cdf.len() - 2);
         let frac = (fixed & ((1 << FRAC_BITS) - 1)) as u64;
-        let lo = self.cdf[i];
-        let hi = self.cdf[i + 1];
+        // SAFETY: `i <= len - 2` by the `min` above, so both reads are in the table (a
+        // checked index is a branch, which keeps the encoder's interval pass scalar).
+        let (lo, hi) = unsafe { (*self.cdf.get_unchecked(i), *self.cdf.get_unchecked(i + 1)) };
         lo + (((hi - lo) as u64 * frac) >> FRAC_BITS) as u32
+    }
+
+    /// The constants of [`eval`](Self::eval), for vector kernels that repeat its steps:
+    /// the table, the multiplier `GRID * 2^FRAC_BITS`, `base`, `2^52` and `top`.
+    pub(crate) fn eval_consts(&self) -> (&'static [u32], f64, f64, f64, f64) {
+        let mul = (GRID << FRAC_BITS) as f64;
+        (self.cdf, mul, self.base, MAGIC, self.top)
     }
 
     /// A standardised argument `t` with `F(t)` near `u` (Q31, clamped to `[0, ONE]`):

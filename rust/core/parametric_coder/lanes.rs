@@ -5,13 +5,14 @@
 
 use std::mem::MaybeUninit;
 
+use super::steps::single_steps;
 use crate::chunk::{decode_model_chunk, encode_model_chunk};
 use crate::coding::escape::{get_escape_value, put_escape_bits};
 use crate::coding::rans::{enc_put_div, Refill, WordSink};
 use crate::error::{Error, Result};
 use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
 use crate::format::wire::{model_field, VERSION, VERSION_MODEL};
-use crate::lanes::model::{SymbolGet, SymbolPut};
+use crate::lanes::model::{Step, SymbolGet, SymbolPut};
 use crate::models::{
     Dist, Mixture, ModelSpec, Params, Single, FLOAT_CDF_DEFINITION, HEADER_LEN, MAX_COMPONENTS,
 };
@@ -24,6 +25,22 @@ pub(super) const MODEL_COUNT_AT: usize = 1 + HEADER_LEN;
 pub(super) trait LawAt: Sync {
     type D: Dist;
     fn at(&self, spec: &ModelSpec, pos: usize) -> Params<Self::D>;
+
+    /// `out[i]` = the encoder's step for `symbols[base + i]` (see [`SymbolPut::steps`]).
+    fn steps(&self, spec: &ModelSpec, symbols: &[i32], base: usize, out: &mut [Step]) {
+        for (i, step) in out.iter_mut().enumerate() {
+            let pos = base + i;
+            let p = self.at(spec, pos);
+            let s = symbols[pos];
+            let bin = spec.bin_of(&p, s);
+            let (start, freq) = spec.interval(&p, bin.unwrap_or(p.bins - 1));
+            let escape = bin.is_none() && p.support.escape;
+            *step = Step {
+                start,
+                freq: freq | if escape { Step::ESCAPE } else { 0 },
+            };
+        }
+    }
 }
 
 /// One component a symbol.
@@ -37,6 +54,17 @@ impl LawAt for SingleLaws<'_> {
     #[inline(always)]
     fn at(&self, spec: &ModelSpec, pos: usize) -> Params<Single> {
         spec.single(self.means[pos], self.scales[pos])
+    }
+
+    fn steps(&self, spec: &ModelSpec, symbols: &[i32], base: usize, out: &mut [Step]) {
+        let end = base + out.len();
+        single_steps(
+            spec,
+            &self.means[base..end],
+            &self.scales[base..end],
+            &symbols[base..end],
+            out,
+        );
     }
 }
 
@@ -156,6 +184,29 @@ impl<L: LawAt> SymbolPut for ModelLanes<'_, L> {
         };
         let (start, freq) = spec.interval(&p, bin);
         enc_put_div(x, out, start, freq, spec.precision());
+    }
+
+    fn steps(&self, base: usize, steps: &mut [Step]) -> bool {
+        self.laws.steps(&self.spec, self.symbols, base, steps);
+        true
+    }
+
+    #[inline(always)]
+    fn put_step<W: WordSink>(&self, x: &mut u64, out: &mut W, pos: usize, step: Step) {
+        let spec = &self.spec;
+        if step.freq & Step::ESCAPE != 0 {
+            // Rare: the law again for the window's lower end and width.
+            let p = self.laws.at(spec, pos);
+            let value = self.symbols[pos] as i64 - p.support.lower as i64;
+            put_escape_bits(x, out, value, p.support.direct_bins() as i64);
+        }
+        enc_put_div(
+            x,
+            out,
+            step.start,
+            step.freq & !Step::ESCAPE,
+            spec.precision(),
+        );
     }
 }
 

@@ -13,10 +13,15 @@ use crate::models::{validate_mixture, validate_single, Family, ModelSpec};
 
 mod lanes;
 mod serial;
+mod steps;
+#[cfg(target_arch = "x86_64")]
+mod steps_x86;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_serial;
+#[cfg(test)]
+mod tests_steps;
 
 use lanes::{MixtureLaws, ModelId, ModelLanes, SingleLaws};
 
