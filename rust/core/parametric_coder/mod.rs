@@ -258,7 +258,13 @@ impl ParametricCoder {
     /// With a bounded support, every symbol must lie in it.
     fn check_symbols(&self, symbols: &[i32]) -> Result<()> {
         if let Some((lower, upper)) = self.spec.bounds() {
-            if let Some(i) = symbols.iter().position(|s| !(lower..=upper).contains(s)) {
+            // A pass without an early exit first (it vectorises), then the position.
+            let inside = |s: &i32| (lower..=upper).contains(s);
+            let all = symbols.iter().fold(true, |ok, s| ok & inside(s));
+            if let Some(i) = (!all)
+                .then(|| symbols.iter().position(|s| !inside(s)))
+                .flatten()
+            {
                 return Err(Error::InvalidArgument(format!(
                     "symbols[{i}] = {} is outside the support {lower}..={upper}",
                     symbols[i]
