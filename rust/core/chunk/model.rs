@@ -103,10 +103,7 @@ fn decode_n<M: SymbolGet, const N: usize>(
     // The hot rounds: every lane renormalises as usual.
     let (mut x, mut r) = (c.x, c.r.clone());
     for (q, dst) in out[..c.fast * N].chunks_exact_mut(N).enumerate() {
-        let base = start + q * N;
-        for (k, o) in dst.iter_mut().enumerate() {
-            o.write(model.get(&mut x[k], &mut r, base + k)?);
-        }
+        model.get_round(&mut x, &mut r, start + q * N, dst)?;
     }
     (c.x, c.r) = (x, r);
     finish_lanes(model, start, &mut c, out, |_, s| s)

@@ -3,6 +3,8 @@
 //! parametric models with their quantized CDFs. The chunk layout (lanes, crossings, word
 //! stack, lane records) is written once over these traits, so both kinds of model share it.
 
+use std::mem::MaybeUninit;
+
 use crate::coding::escape::{get_symbol, put_symbol};
 use crate::coding::rans::{Refill, WordSink};
 use crate::error::Result;
@@ -50,6 +52,24 @@ pub(crate) trait SymbolGet {
     /// Decode position `pos`'s symbol from `x`, renormalising through `r` after every
     /// step. Damage is a `CorruptStream` error, never a panic.
     fn get<R: Refill + Clone>(&self, x: &mut u64, r: &mut R, pos: usize) -> Result<i32>;
+
+    /// Decode one round: position `base + k` from lane `k` into `out[k]`, lanes in order
+    /// (their refills read the words in that order). The default is [`get`](Self::get)
+    /// on each lane in turn; a model may work on all the lanes' slots at once first, with
+    /// the same states, symbols and errors.
+    #[inline(always)]
+    fn get_round<R: Refill + Clone, const N: usize>(
+        &self,
+        x: &mut [u64; N],
+        r: &mut R,
+        base: usize,
+        out: &mut [MaybeUninit<i32>],
+    ) -> Result<()> {
+        for (k, o) in out.iter_mut().enumerate().take(N) {
+            o.write(self.get(&mut x[k], r, base + k)?);
+        }
+        Ok(())
+    }
 }
 
 /// A table and an encoding source: rows looked up per position. `P` as in the chunk

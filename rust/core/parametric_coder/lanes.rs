@@ -5,7 +5,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::steps::single_steps;
+use super::steps::{single_finds, single_steps, Found};
 use crate::chunk::{decode_model_chunk, encode_model_chunk};
 use crate::coding::escape::{get_escape_value, put_escape_bits};
 use crate::coding::rans::{enc_put_div, Refill, WordSink};
@@ -25,6 +25,12 @@ pub(super) const MODEL_COUNT_AT: usize = 1 + HEADER_LEN;
 pub(super) trait LawAt: Sync {
     type D: Dist;
     fn at(&self, spec: &ModelSpec, pos: usize) -> Params<Self::D>;
+
+    /// The decoder's bins of one round's `slots`, positions `base ..` (see
+    /// [`single_finds`]); `false` (the default): search each lane.
+    fn finds(&self, _spec: &ModelSpec, _base: usize, _slots: &[u32], _out: Found<'_>) -> bool {
+        false
+    }
 
     /// `out[i]` = the encoder's step for `symbols[base + i]` (see [`SymbolPut::steps`]).
     fn steps(&self, spec: &ModelSpec, symbols: &[i32], base: usize, out: &mut [Step]) {
@@ -54,6 +60,14 @@ impl LawAt for SingleLaws<'_> {
     #[inline(always)]
     fn at(&self, spec: &ModelSpec, pos: usize) -> Params<Single> {
         spec.single(self.means[pos], self.scales[pos])
+    }
+
+    fn finds(&self, spec: &ModelSpec, base: usize, slots: &[u32], out: Found<'_>) -> bool {
+        let end = base + slots.len();
+        match (self.means.get(base..end), self.scales.get(base..end)) {
+            (Some(means), Some(scales)) => single_finds(spec, means, scales, slots, out),
+            _ => false,
+        }
     }
 
     fn steps(&self, spec: &ModelSpec, symbols: &[i32], base: usize, out: &mut [Step]) {
@@ -232,6 +246,66 @@ impl<L: LawAt> SymbolGet for ModelLanes<'_, L> {
             i32::try_from(lower as i64 + bin as i64)
                 .map_err(|_| Error::corrupt("decoded symbol is outside the int32 range"))
         }
+    }
+
+    #[inline(always)]
+    fn get_round<R: Refill + Clone, const N: usize>(
+        &self,
+        x: &mut [u64; N],
+        r: &mut R,
+        base: usize,
+        out: &mut [MaybeUninit<i32>],
+    ) -> Result<()> {
+        self.get_round_found(x, r, base, out)
+    }
+}
+
+impl<L: LawAt> ModelLanes<'_, L> {
+    /// [`SymbolGet::get_round`] with the laws' vector search where it runs.
+    #[inline(always)]
+    fn get_round_found<R: Refill + Clone, const N: usize>(
+        &self,
+        x: &mut [u64; N],
+        r: &mut R,
+        base: usize,
+        out: &mut [MaybeUninit<i32>],
+    ) -> Result<()> {
+        let spec = &self.spec;
+        let prec = spec.precision();
+        let mut slots = [0u32; N];
+        for (slot, &xk) in slots.iter_mut().zip(x.iter()) {
+            *slot = (xk & ((1u64 << prec) - 1)) as u32;
+        }
+        let (mut bin, mut start, mut freq) = ([0u32; N], [0u32; N], [0u32; N]);
+        let found = Found {
+            bin: &mut bin,
+            start: &mut start,
+            freq: &mut freq,
+        };
+        let lower = match spec.bounds() {
+            Some((lower, _)) if self.laws.finds(spec, base, &slots, found) => lower,
+            _ => {
+                for (k, o) in out.iter_mut().enumerate().take(N) {
+                    o.write(self.get(&mut x[k], r, base + k)?);
+                }
+                return Ok(());
+            }
+        };
+        for (k, o) in out.iter_mut().enumerate().take(N) {
+            if freq[k] == 0 {
+                // The guess and its neighbours missed: the scalar search.
+                o.write(self.get(&mut x[k], r, base + k)?);
+                continue;
+            }
+            // `start <= slot < start + freq`: the encoder's state before the step.
+            x[k] = freq[k] as u64 * (x[k] >> prec) + (slots[k] - start[k]) as u64;
+            r.refill(&mut x[k])?;
+            // A bounded support: inside `lower..=upper`, so within `i32`.
+            let s = i32::try_from(lower as i64 + bin[k] as i64)
+                .map_err(|_| Error::corrupt("decoded symbol is outside the int32 range"))?;
+            o.write(s);
+        }
+        Ok(())
     }
 }
 

@@ -11,6 +11,8 @@ use crate::format::fastrans_stream::{decode_framed, encode_framed, model_symbol_
 use crate::format::wire::unless_damaged;
 use crate::models::{validate_mixture, validate_single, Family, ModelSpec};
 
+#[cfg(target_arch = "x86_64")]
+mod finds_x86;
 mod lanes;
 mod serial;
 mod steps;

@@ -6,6 +6,8 @@
 //! [`ModelSpec::single_step`], the arithmetic the kernels repeat exactly.
 
 #[cfg(target_arch = "x86_64")]
+use super::finds_x86 as finds;
+#[cfg(target_arch = "x86_64")]
 use super::steps_x86 as x86;
 use crate::lanes::model::Step;
 use crate::models::ModelSpec;
@@ -45,6 +47,46 @@ pub(super) fn single_steps(
     let len = out.len();
     let out = &mut out[done.min(len)..];
     steps_any(spec, means, scales, symbols, out);
+}
+
+/// One round's bins as the decoder's kernels find them, lane by lane: `(bin, start,
+/// freq)` of the lane's slot, or `freq = 0` where the scalar search must run.
+pub(super) struct Found<'a> {
+    pub(super) bin: &'a mut [u32],
+    pub(super) start: &'a mut [u32],
+    pub(super) freq: &'a mut [u32],
+}
+
+/// The decoder's bins for one round: lane `k`'s slot `slots[k]` (below `2^P`) under
+/// `(means[k], scales[k])`, by a vector kernel; `false` when none takes this spec, lane
+/// count or CPU (the caller then searches every lane itself).
+pub(super) fn single_finds(
+    spec: &ModelSpec,
+    means: &[f32],
+    scales: &[f32],
+    slots: &[u32],
+    out: Found<'_>,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(k) = x86::Bounded::new(spec) {
+        use crate::simd::{simd_allowed, Simd};
+        let (n, allowed) = (slots.len(), simd_allowed());
+        if n.is_multiple_of(8)
+            && allowed >= Simd::Avx512
+            && is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512vl")
+            && is_x86_feature_detected!("avx512dq")
+        {
+            // SAFETY: the CPU has the features the kernel is compiled for.
+            return unsafe { finds::finds_avx512(&k, means, scales, slots, out) } == n;
+        }
+        if n.is_multiple_of(4) && allowed >= Simd::Avx2 && is_x86_feature_detected!("avx2") {
+            // SAFETY: as above.
+            return unsafe { finds::finds_avx2(&k, means, scales, slots, out) } == n;
+        }
+    }
+    let _ = (spec, means, scales, slots, out);
+    false
 }
 
 /// The pass in scalar code, for what the vector kernels leave.

@@ -13,17 +13,22 @@ use crate::lanes::model::Step;
 use crate::models::{ModelSpec, SCALE_MAX, SCALE_MIN};
 
 /// A bounded spec's constants, as the kernels broadcast them.
+#[derive(Clone, Copy)]
 pub(super) struct Bounded {
-    cdf: &'static [u32],
-    mul: f64,
-    base: f64,
-    magic: f64,
-    top: f64,
-    lower: i32,
-    upper: i32,
-    bins: u32,
-    spare: u32,
-    one: u32,
+    pub(super) cdf: &'static [u32],
+    pub(super) mul: f64,
+    pub(super) base: f64,
+    pub(super) magic: f64,
+    pub(super) top: f64,
+    pub(super) inv: &'static [u32],
+    pub(super) inv_shift: u32,
+    pub(super) center: f64,
+    pub(super) lower: i32,
+    pub(super) upper: i32,
+    pub(super) bins: u32,
+    pub(super) spare: u32,
+    pub(super) precision: u32,
+    pub(super) one: u32,
 }
 
 impl Bounded {
@@ -32,7 +37,8 @@ impl Bounded {
     pub(super) fn new(spec: &ModelSpec) -> Option<Bounded> {
         let (lower, upper) = spec.bounds()?;
         let (cdf, mul, base, magic, top) = spec.table().eval_consts();
-        if mul != (64u32 << 16) as f64 || cdf.len() < 2 {
+        let (inv, inv_shift, center) = spec.table().guess_consts();
+        if mul != (64u32 << 16) as f64 || cdf.len() < 2 || inv.is_empty() || inv_shift > 31 {
             return None;
         }
         let one = 1u32 << spec.precision();
@@ -44,10 +50,14 @@ impl Bounded {
             base,
             magic,
             top,
+            inv,
+            inv_shift,
+            center,
             lower,
             upper,
             bins,
             spare: one - bins,
+            precision: spec.precision(),
             one,
         })
     }
@@ -61,6 +71,79 @@ fn mul_shr_128<const SHIFT: i32>(a: __m128i, b: __m128i) -> __m128i {
     let odd = _mm_mul_epu32(_mm_srli_epi64::<32>(a), _mm_srli_epi64::<32>(b));
     let odd = _mm_slli_epi64::<32>(_mm_srli_epi64::<SHIFT>(odd));
     _mm_blend_epi32::<0b1010>(even, odd)
+}
+
+/// `cdf(kk)` of four lanes for `0 < kk <= bins` (`ModelSpec::inner_cdf`, no escape so
+/// `F0 = 0`): the law `(m, inv)` at edge `lower - 0.5 + kk`, `F` from the table,
+/// `kk + floor(F * spare / 2^31)`.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn inner4(k: &Bounded, kk: __m128i, m: __m256d, inv: __m256d) -> __m128i {
+    let edge0 = _mm256_set1_pd(k.lower as f64 - 0.5);
+    let e = _mm256_add_pd(edge0, _mm256_cvtepi32_pd(kk));
+    let t = _mm256_mul_pd(_mm256_sub_pd(e, m), inv);
+    let y = _mm256_add_pd(
+        _mm256_mul_pd(t, _mm256_set1_pd(k.mul)),
+        _mm256_set1_pd(k.base),
+    );
+    let y = _mm256_min_pd(
+        _mm256_max_pd(y, _mm256_set1_pd(k.magic)),
+        _mm256_set1_pd(k.top),
+    );
+    // The low 32 bits of each 64-bit lane: the fixed-point table position.
+    let pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    let fixed = _mm256_permutevar8x32_epi32(_mm256_castpd_si256(y), pick);
+    let fixed = _mm256_castsi256_si128(fixed);
+    let imax = _mm_set1_epi32((k.cdf.len() - 2) as i32);
+    let i = _mm_min_epu32(_mm_srli_epi32::<16>(fixed), imax);
+    let frac = _mm_and_si128(fixed, _mm_set1_epi32(0xffff));
+    let table = k.cdf.as_ptr() as *const i32;
+    // SAFETY: `i <= len - 2`, so entries `i` and `i + 1` are in the table.
+    let (lo, hi) = unsafe {
+        (
+            _mm_i32gather_epi32::<4>(table, i),
+            _mm_i32gather_epi32::<4>(table.add(1), i),
+        )
+    };
+    let f = _mm_add_epi32(lo, mul_shr_128::<16>(_mm_sub_epi32(hi, lo), frac));
+    _mm_add_epi32(kk, mul_shr_128::<31>(f, _mm_set1_epi32(k.spare as i32)))
+}
+
+/// [`inner4`] for eight lanes (`f64` in 64-bit lanes, the integers widened to 64 bits).
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2")]
+#[inline]
+pub(super) fn inner8(k: &Bounded, kk: __m256i, m: __m512d, inv: __m512d) -> __m256i {
+    let edge0 = _mm512_set1_pd(k.lower as f64 - 0.5);
+    let e = _mm512_add_pd(edge0, _mm512_cvtepi32_pd(kk));
+    let t = _mm512_mul_pd(_mm512_sub_pd(e, m), inv);
+    let y = _mm512_add_pd(
+        _mm512_mul_pd(t, _mm512_set1_pd(k.mul)),
+        _mm512_set1_pd(k.base),
+    );
+    let y = _mm512_min_pd(
+        _mm512_max_pd(y, _mm512_set1_pd(k.magic)),
+        _mm512_set1_pd(k.top),
+    );
+    let fixed = _mm512_cvtepi64_epi32(_mm512_castpd_si512(y));
+    let imax = _mm256_set1_epi32((k.cdf.len() - 2) as i32);
+    let i = _mm256_min_epu32(_mm256_srli_epi32::<16>(fixed), imax);
+    let frac = _mm512_cvtepu32_epi64(_mm256_and_si256(fixed, _mm256_set1_epi32(0xffff)));
+    let table = k.cdf.as_ptr() as *const i32;
+    // SAFETY: `i <= len - 2`, so entries `i` and `i + 1` are in the table.
+    let (lo, hi) = unsafe {
+        (
+            _mm256_i32gather_epi32::<4>(table, i),
+            _mm256_i32gather_epi32::<4>(table.add(1), i),
+        )
+    };
+    let d = _mm512_cvtepu32_epi64(_mm256_sub_epi32(hi, lo));
+    let f = _mm512_add_epi64(
+        _mm512_cvtepu32_epi64(lo),
+        _mm512_srli_epi64::<16>(_mm512_mul_epu32(d, frac)),
+    );
+    let spare = _mm512_set1_epi64(k.spare as i64);
+    let share = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<31>(_mm512_mul_epu32(f, spare)));
+    _mm256_add_epi32(kk, share)
 }
 
 /// Steps of positions `0 .. 4 * (n / 4)` of the slices (one length `n`); returns how
@@ -81,18 +164,10 @@ pub(super) fn bounded_avx2(
         / 4
         * 4;
     let (smin, smax) = (_mm256_set1_pd(SCALE_MIN), _mm256_set1_pd(SCALE_MAX));
-    let (mul, base) = (_mm256_set1_pd(k.mul), _mm256_set1_pd(k.base));
-    let (magic, top) = (_mm256_set1_pd(k.magic), _mm256_set1_pd(k.top));
-    let edge0 = _mm256_set1_pd(k.lower as f64 - 0.5);
     let (lower, upper) = (_mm_set1_epi32(k.lower), _mm_set1_epi32(k.upper));
     let last = _mm_set1_epi32((k.bins - 1) as i32);
     let bins = _mm_set1_epi32(k.bins as i32);
-    let spare = _mm_set1_epi32(k.spare as i32);
     let one = _mm_set1_epi32(k.one as i32);
-    let imax = _mm_set1_epi32((k.cdf.len() - 2) as i32);
-    let low16 = _mm_set1_epi32(0xffff);
-    let pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
-    let table = k.cdf.as_ptr() as *const i32;
     let mut c = 0;
     while c < n {
         // SAFETY: `c + 4 <= n`: four elements of every slice, read unaligned.
@@ -109,29 +184,8 @@ pub(super) fn bounded_avx2(
         let outside = _mm_or_si128(_mm_cmpgt_epi32(lower, sym), _mm_cmpgt_epi32(sym, upper));
         let bin = _mm_blendv_epi8(_mm_sub_epi32(sym, lower), last, outside);
         let bin1 = _mm_add_epi32(bin, _mm_set1_epi32(1));
-        let eval = |kk: __m128i| {
-            let e = _mm256_add_pd(edge0, _mm256_cvtepi32_pd(kk));
-            let t = _mm256_mul_pd(_mm256_sub_pd(e, m), inv);
-            let y = _mm256_min_pd(
-                _mm256_max_pd(_mm256_add_pd(_mm256_mul_pd(t, mul), base), magic),
-                top,
-            );
-            let fixed =
-                _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(y), pick));
-            let i = _mm_min_epu32(_mm_srli_epi32::<16>(fixed), imax);
-            let frac = _mm_and_si128(fixed, low16);
-            // SAFETY: `i <= len - 2`, so entries `i` and `i + 1` are in the table.
-            let (lo, hi) = unsafe {
-                (
-                    _mm_i32gather_epi32::<4>(table, i),
-                    _mm_i32gather_epi32::<4>(table.add(1), i),
-                )
-            };
-            let f = _mm_add_epi32(lo, mul_shr_128::<16>(_mm_sub_epi32(hi, lo), frac));
-            _mm_add_epi32(kk, mul_shr_128::<31>(f, spare))
-        };
-        let a = eval(bin);
-        let b = eval(bin1);
+        let a = inner4(k, bin, m, inv);
+        let b = inner4(k, bin1, m, inv);
         let start = _mm_andnot_si128(_mm_cmpeq_epi32(bin, _mm_setzero_si128()), a);
         // bin + 1 >= bins, as bin + 1 == bins (bin < bins).
         let end = _mm_blendv_epi8(b, one, _mm_cmpeq_epi32(bin1, bins));
@@ -165,17 +219,10 @@ pub(super) fn bounded_avx512(
         / 8
         * 8;
     let (smin, smax) = (_mm512_set1_pd(SCALE_MIN), _mm512_set1_pd(SCALE_MAX));
-    let (mul, base) = (_mm512_set1_pd(k.mul), _mm512_set1_pd(k.base));
-    let (magic, top) = (_mm512_set1_pd(k.magic), _mm512_set1_pd(k.top));
-    let edge0 = _mm512_set1_pd(k.lower as f64 - 0.5);
     let (lower, upper) = (_mm256_set1_epi32(k.lower), _mm256_set1_epi32(k.upper));
     let last = _mm256_set1_epi32((k.bins - 1) as i32);
     let bins = _mm256_set1_epi32(k.bins as i32);
-    let spare = _mm512_set1_epi64(k.spare as i64);
     let one = _mm256_set1_epi32(k.one as i32);
-    let imax = _mm256_set1_epi32((k.cdf.len() - 2) as i32);
-    let low16 = _mm256_set1_epi32(0xffff);
-    let table = k.cdf.as_ptr() as *const i32;
     let mut c = 0;
     while c < n {
         // SAFETY: `c + 8 <= n`: eight elements of every slice, read unaligned.
@@ -192,33 +239,8 @@ pub(super) fn bounded_avx512(
         let inside = _mm256_cmpge_epi32_mask(sym, lower) & _mm256_cmple_epi32_mask(sym, upper);
         let bin = _mm256_mask_blend_epi32(inside, last, _mm256_sub_epi32(sym, lower));
         let bin1 = _mm256_add_epi32(bin, _mm256_set1_epi32(1));
-        let eval = |kk: __m256i| {
-            let e = _mm512_add_pd(edge0, _mm512_cvtepi32_pd(kk));
-            let t = _mm512_mul_pd(_mm512_sub_pd(e, m), inv);
-            let y = _mm512_min_pd(
-                _mm512_max_pd(_mm512_add_pd(_mm512_mul_pd(t, mul), base), magic),
-                top,
-            );
-            let fixed = _mm512_cvtepi64_epi32(_mm512_castpd_si512(y));
-            let i = _mm256_min_epu32(_mm256_srli_epi32::<16>(fixed), imax);
-            let frac = _mm512_cvtepu32_epi64(_mm256_and_si256(fixed, low16));
-            // SAFETY: `i <= len - 2`, so entries `i` and `i + 1` are in the table.
-            let (lo, hi) = unsafe {
-                (
-                    _mm256_i32gather_epi32::<4>(table, i),
-                    _mm256_i32gather_epi32::<4>(table.add(1), i),
-                )
-            };
-            let d = _mm512_cvtepu32_epi64(_mm256_sub_epi32(hi, lo));
-            let f = _mm512_add_epi64(
-                _mm512_cvtepu32_epi64(lo),
-                _mm512_srli_epi64::<16>(_mm512_mul_epu32(d, frac)),
-            );
-            let share = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<31>(_mm512_mul_epu32(f, spare)));
-            _mm256_add_epi32(kk, share)
-        };
-        let a = eval(bin);
-        let b = eval(bin1);
+        let a = inner8(k, bin, m, inv);
+        let b = inner8(k, bin1, m, inv);
         let first = _mm256_cmpeq_epi32_mask(bin, _mm256_setzero_si256());
         let start = _mm256_maskz_mov_epi32(!first, a);
         let end = _mm256_mask_blend_epi32(_mm256_cmpeq_epi32_mask(bin1, bins), b, one);

@@ -8,7 +8,7 @@ use crate::models::{Family, ModelSpec};
 use crate::simd::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 use crate::test_rng::xorshift64;
 
-use super::steps::single_steps;
+use super::steps::{single_finds, single_steps, Found};
 
 /// The scalar coder's step for one symbol (`ModelLanes::put`'s arithmetic).
 fn reference(spec: &ModelSpec, mean: f32, scale: f32, symbol: i32) -> Step {
@@ -133,5 +133,83 @@ fn every_kernel_gives_the_scalar_intervals() {
                 check(&spec, seed, centre, 40);
             }
         }
+    }
+}
+
+/// Runs a closure under one kernel cap.
+type RunUnder = fn(&mut dyn FnMut());
+
+/// The decoder's vector search against `ModelSpec::find`: a lane it answers gets `find`'s
+/// `(bin, start, freq)` exactly; the others are left to `find` itself.
+#[test]
+fn every_kernel_finds_the_scalar_bins() {
+    let mut seed = 500;
+    let mut answered = 0usize;
+    for family in [Family::Gaussian, Family::Laplace, Family::Logistic] {
+        for precision in 1..=16u32 {
+            let full = (1i64 << precision).min(1 << 12);
+            let bounded: [(i64, i64); 4] = [
+                (0, 0),
+                (-(full / 2), full - full / 2 - 1),
+                (i32::MIN as i64, i32::MIN as i64 + full - 1),
+                (i32::MAX as i64 - full + 1, i32::MAX as i64),
+            ];
+            for (lo, hi) in bounded {
+                let spec = ModelSpec::new(family, precision, Some(lo as i32), Some(hi as i32));
+                let spec = spec.unwrap_or_else(|e| panic!("{lo}..={hi} at {precision}: {e}"));
+                seed += 1;
+                let n = 32 * 40;
+                let (means, scales, _) = inputs(seed, n, ((lo + hi) / 2) as i32, (hi - lo) / 2);
+                let mut next = xorshift64(seed);
+                let slots: Vec<u32> = (0..n)
+                    .map(|_| (next() % (1u64 << precision)) as u32)
+                    .collect();
+                let kernels: [(&str, RunUnder); 3] = [
+                    ("default", |f| f()),
+                    ("avx512", |f| with_avx512_lanes(f)),
+                    ("avx2", |f| with_avx2_lanes(f)),
+                ];
+                for (name, cap) in kernels {
+                    for lanes in [4, 8, 16, 32] {
+                        let (mut bin, mut start, mut freq) = (vec![0; n], vec![0; n], vec![0; n]);
+                        let mut ran = true;
+                        cap(&mut || {
+                            for r in (0..n).step_by(lanes) {
+                                let at = r..r + lanes;
+                                let out = Found {
+                                    bin: &mut bin[at.clone()],
+                                    start: &mut start[at.clone()],
+                                    freq: &mut freq[at.clone()],
+                                };
+                                let m = &means[at.clone()];
+                                ran &= single_finds(&spec, m, &scales[at.clone()], &slots[at], out);
+                            }
+                        });
+                        if !ran {
+                            continue;
+                        }
+                        for i in 0..n {
+                            if freq[i] == 0 {
+                                continue;
+                            }
+                            answered += 1;
+                            let p = spec.single(means[i], scales[i]);
+                            assert_eq!(
+                                (bin[i], start[i], freq[i]),
+                                spec.find(&p, slots[i]),
+                                "{name}, {lanes} lanes: {spec:?} at {i}: mean {} scale {} slot {}",
+                                means[i],
+                                scales[i],
+                                slots[i]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Most lanes are answered where the CPU has a kernel (none without AVX2).
+    if crate::simd::avx2_allowed() {
+        assert!(answered > 100_000, "{answered}");
     }
 }
