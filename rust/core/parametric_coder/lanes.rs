@@ -283,7 +283,12 @@ impl<L: LawAt> ModelLanes<'_, L> {
             freq: &mut freq,
         };
         let lower = match spec.bounds() {
-            Some((lower, _)) if self.laws.finds(spec, base, &slots, found) => lower,
+            // The kernels take rounds of 4 or 8 lanes (fewer lanes: short streams).
+            Some((lower, _))
+                if N.is_multiple_of(4) && self.laws.finds(spec, base, &slots, found) =>
+            {
+                lower
+            }
             _ => {
                 for (k, o) in out.iter_mut().enumerate().take(N) {
                     o.write(self.get(&mut x[k], r, base + k)?);
