@@ -102,8 +102,9 @@ fn decode_n<M: SymbolGet, const N: usize>(
     let mut c = open_lanes::<N>(|_, _| Ok(()), start, data, m)?;
     // The hot rounds: every lane renormalises as usual.
     let (mut x, mut r) = (c.x, c.r.clone());
+    let rounds = model.rounds(N);
     for (q, dst) in out[..c.fast * N].chunks_exact_mut(N).enumerate() {
-        model.get_round(&mut x, &mut r, start + q * N, dst)?;
+        model.get_round(&mut x, &mut r, start + q * N, dst, &rounds)?;
     }
     (c.x, c.r) = (x, r);
     finish_lanes(model, start, &mut c, out, |_, s| s)

@@ -53,6 +53,13 @@ pub(crate) trait SymbolGet {
     /// step. Damage is a `CorruptStream` error, never a panic.
     fn get<R: Refill + Clone>(&self, x: &mut u64, r: &mut R, pos: usize) -> Result<i32>;
 
+    /// What [`get_round`](Self::get_round) works with, decided once per chunk on the
+    /// thread that decodes it (such as which kernel runs).
+    type Rounds;
+
+    /// [`Rounds`](Self::Rounds) for a chunk of `lanes` lanes.
+    fn rounds(&self, lanes: usize) -> Self::Rounds;
+
     /// Decode one round: position `base + k` from lane `k` into `out[k]`, lanes in order
     /// (their refills read the words in that order). The default is [`get`](Self::get)
     /// on each lane in turn; a model may work on all the lanes' slots at once first, with
@@ -64,6 +71,7 @@ pub(crate) trait SymbolGet {
         r: &mut R,
         base: usize,
         out: &mut [MaybeUninit<i32>],
+        _rounds: &Self::Rounds,
     ) -> Result<()> {
         for (k, o) in out.iter_mut().enumerate().take(N) {
             o.write(self.get(&mut x[k], r, base + k)?);
@@ -100,4 +108,7 @@ impl<T: DecodeTarget> SymbolGet for TableGet<'_, T> {
     fn get<R: Refill + Clone>(&self, x: &mut u64, r: &mut R, pos: usize) -> Result<i32> {
         get_symbol(x, r, self.table, self.tgt.row(pos), self.p)
     }
+
+    type Rounds = ();
+    fn rounds(&self, _lanes: usize) {}
 }

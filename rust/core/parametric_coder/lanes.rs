@@ -5,7 +5,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::steps::{single_finds, single_steps, Found};
+use super::steps::{round_kernel, single_finds, single_steps, Found, RoundKernel};
 use crate::chunk::{decode_model_chunk, encode_model_chunk};
 use crate::coding::escape::{get_escape_value, put_escape_bits};
 use crate::coding::rans::{enc_put_div, Refill, WordSink};
@@ -26,9 +26,15 @@ pub(super) trait LawAt: Sync {
     type D: Dist;
     fn at(&self, spec: &ModelSpec, pos: usize) -> Params<Self::D>;
 
-    /// The decoder's bins of one round's `slots`, positions `base ..` (see
-    /// [`single_finds`]); `false` (the default): search each lane.
-    fn finds(&self, _spec: &ModelSpec, _base: usize, _slots: &[u32], _out: Found<'_>) -> bool {
+    /// The decoder's vector search for a chunk of `lanes` lanes, if any (the default:
+    /// none, every lane searches alone).
+    fn round_kernel(&self, _spec: &ModelSpec, _lanes: usize) -> Option<RoundKernel> {
+        None
+    }
+
+    /// The bins of one round's `slots`, positions `base ..`, by `kernel` (see
+    /// [`single_finds`]); `false`: search each lane.
+    fn finds(&self, _kernel: &RoundKernel, _base: usize, _slots: &[u32], _out: Found<'_>) -> bool {
         false
     }
 
@@ -62,10 +68,14 @@ impl LawAt for SingleLaws<'_> {
         spec.single(self.means[pos], self.scales[pos])
     }
 
-    fn finds(&self, spec: &ModelSpec, base: usize, slots: &[u32], out: Found<'_>) -> bool {
+    fn round_kernel(&self, spec: &ModelSpec, lanes: usize) -> Option<RoundKernel> {
+        round_kernel(spec, lanes)
+    }
+
+    fn finds(&self, kernel: &RoundKernel, base: usize, slots: &[u32], out: Found<'_>) -> bool {
         let end = base + slots.len();
         match (self.means.get(base..end), self.scales.get(base..end)) {
-            (Some(means), Some(scales)) => single_finds(spec, means, scales, slots, out),
+            (Some(means), Some(scales)) => single_finds(kernel, means, scales, slots, out),
             _ => false,
         }
     }
@@ -255,8 +265,15 @@ impl<L: LawAt> SymbolGet for ModelLanes<'_, L> {
         r: &mut R,
         base: usize,
         out: &mut [MaybeUninit<i32>],
+        kernel: &Option<RoundKernel>,
     ) -> Result<()> {
-        self.get_round_found(x, r, base, out)
+        self.get_round_found(x, r, base, out, kernel)
+    }
+
+    type Rounds = Option<RoundKernel>;
+
+    fn rounds(&self, lanes: usize) -> Option<RoundKernel> {
+        self.laws.round_kernel(&self.spec, lanes)
     }
 }
 
@@ -269,6 +286,7 @@ impl<L: LawAt> ModelLanes<'_, L> {
         r: &mut R,
         base: usize,
         out: &mut [MaybeUninit<i32>],
+        kernel: &Option<RoundKernel>,
     ) -> Result<()> {
         let spec = &self.spec;
         let prec = spec.precision();
@@ -282,11 +300,8 @@ impl<L: LawAt> ModelLanes<'_, L> {
             start: &mut start,
             freq: &mut freq,
         };
-        let lower = match spec.bounds() {
-            // The kernels take rounds of 4 or 8 lanes (fewer lanes: short streams).
-            Some((lower, _))
-                if N.is_multiple_of(4) && self.laws.finds(spec, base, &slots, found) =>
-            {
+        let lower = match (spec.bounds(), kernel) {
+            (Some((lower, _)), Some(kernel)) if self.laws.finds(kernel, base, &slots, found) => {
                 lower
             }
             _ => {

@@ -57,36 +57,67 @@ pub(super) struct Found<'a> {
     pub(super) freq: &'a mut [u32],
 }
 
-/// The decoder's bins for one round: lane `k`'s slot `slots[k]` (below `2^P`) under
-/// `(means[k], scales[k])`, by a vector kernel; `false` when none takes this spec, lane
-/// count or CPU (the caller then searches every lane itself).
+/// The decoder's vector search a chunk's rounds use, chosen once per chunk.
+#[derive(Clone, Copy)]
+pub(super) struct RoundKernel {
+    #[cfg(target_arch = "x86_64")]
+    k: x86::Bounded,
+    #[cfg(target_arch = "x86_64")]
+    avx512: bool,
+    /// Not made on other targets (no kernel there).
+    #[cfg(not(target_arch = "x86_64"))]
+    _none: std::convert::Infallible,
+}
+
+/// The kernel for rounds of `lanes` lanes under `spec` on this thread, or `None` when
+/// none takes this spec, lane count or CPU (or the SIMD switch forbids it).
+pub(super) fn round_kernel(spec: &ModelSpec, lanes: usize) -> Option<RoundKernel> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(k) = x86::Bounded::new(spec) {
+        use crate::simd::{simd_allowed, Simd};
+        let allowed = simd_allowed();
+        if lanes.is_multiple_of(8)
+            && allowed >= Simd::Avx512
+            && is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512vl")
+            && is_x86_feature_detected!("avx512dq")
+        {
+            return Some(RoundKernel { k, avx512: true });
+        }
+        if lanes.is_multiple_of(4) && allowed >= Simd::Avx2 && is_x86_feature_detected!("avx2") {
+            return Some(RoundKernel { k, avx512: false });
+        }
+    }
+    let _ = (spec, lanes);
+    None
+}
+
+/// The decoder's bins for one round by `kernel` (from [`round_kernel`] for this many
+/// lanes): lane `k`'s slot `slots[k]` (below `2^P`) under `(means[k], scales[k])`.
+/// Returns whether it did every lane (the caller then searches any it did not).
 pub(super) fn single_finds(
-    spec: &ModelSpec,
+    kernel: &RoundKernel,
     means: &[f32],
     scales: &[f32],
     slots: &[u32],
     out: Found<'_>,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if let Some(k) = x86::Bounded::new(spec) {
-        use crate::simd::{simd_allowed, Simd};
-        let (n, allowed) = (slots.len(), simd_allowed());
-        if n.is_multiple_of(8)
-            && allowed >= Simd::Avx512
-            && is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512vl")
-            && is_x86_feature_detected!("avx512dq")
-        {
-            // SAFETY: the CPU has the features the kernel is compiled for.
-            return unsafe { finds::finds_avx512(&k, means, scales, slots, out) } == n;
-        }
-        if n.is_multiple_of(4) && allowed >= Simd::Avx2 && is_x86_feature_detected!("avx2") {
+    {
+        let n = slots.len();
+        if kernel.avx512 {
+            // SAFETY: `round_kernel` found the features the kernel is compiled for.
+            unsafe { finds::finds_avx512(&kernel.k, means, scales, slots, out) == n }
+        } else {
             // SAFETY: as above.
-            return unsafe { finds::finds_avx2(&k, means, scales, slots, out) } == n;
+            unsafe { finds::finds_avx2(&kernel.k, means, scales, slots, out) == n }
         }
     }
-    let _ = (spec, means, scales, slots, out);
-    false
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (means, scales, slots, out);
+        match kernel._none {}
+    }
 }
 
 /// The pass in scalar code, for what the vector kernels leave.
