@@ -109,6 +109,51 @@ pub(super) fn inner4(k: &Bounded, kk: __m128i, m: __m256d, inv: __m256d) -> __m1
     _mm_add_epi32(kk, mul_shr_128::<31>(f, _mm_set1_epi32(k.spare as i32)))
 }
 
+/// `(a * b) >> shift` of eight `u32` lanes (`a * b < 2^64`), as `u32`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn mul_shr_256<const SHIFT: i32>(a: __m256i, b: __m256i) -> __m256i {
+    let even = _mm256_srli_epi64::<SHIFT>(_mm256_mul_epu32(a, b));
+    let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(a), _mm256_srli_epi64::<32>(b));
+    let odd = _mm256_slli_epi64::<32>(_mm256_srli_epi64::<SHIFT>(odd));
+    _mm256_blend_epi32::<0b1010_1010>(even, odd)
+}
+
+/// [`inner4`] for eight lanes with AVX2: the `f64` steps in two halves (`m[0]`, `inv[0]`
+/// for lanes 0-3), the table reads and integer steps eight wide.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn inner8_avx2(k: &Bounded, kk: __m256i, m: [__m256d; 2], inv: [__m256d; 2]) -> __m256i {
+    let edge0 = _mm256_set1_pd(k.lower as f64 - 0.5);
+    let (mul, base) = (_mm256_set1_pd(k.mul), _mm256_set1_pd(k.base));
+    let (magic, top) = (_mm256_set1_pd(k.magic), _mm256_set1_pd(k.top));
+    // The low 32 bits of each 64-bit lane: the fixed-point table positions.
+    let pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    let half = |kk: __m128i, m: __m256d, inv: __m256d| {
+        let e = _mm256_add_pd(edge0, _mm256_cvtepi32_pd(kk));
+        let t = _mm256_mul_pd(_mm256_sub_pd(e, m), inv);
+        let y = _mm256_add_pd(_mm256_mul_pd(t, mul), base);
+        let y = _mm256_min_pd(_mm256_max_pd(y, magic), top);
+        _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(y), pick))
+    };
+    let lo = half(_mm256_castsi256_si128(kk), m[0], inv[0]);
+    let hi = half(_mm256_extracti128_si256::<1>(kk), m[1], inv[1]);
+    let fixed = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi);
+    let imax = _mm256_set1_epi32((k.cdf.len() - 2) as i32);
+    let i = _mm256_min_epu32(_mm256_srli_epi32::<16>(fixed), imax);
+    let frac = _mm256_and_si256(fixed, _mm256_set1_epi32(0xffff));
+    let table = k.cdf.as_ptr() as *const i32;
+    // SAFETY: `i <= len - 2`, so entries `i` and `i + 1` are in the table.
+    let (lo, hi) = unsafe {
+        (
+            _mm256_i32gather_epi32::<4>(table, i),
+            _mm256_i32gather_epi32::<4>(table.add(1), i),
+        )
+    };
+    let f = _mm256_add_epi32(lo, mul_shr_256::<16>(_mm256_sub_epi32(hi, lo), frac));
+    _mm256_add_epi32(kk, mul_shr_256::<31>(f, _mm256_set1_epi32(k.spare as i32)))
+}
+
 /// [`inner4`] for eight lanes (`f64` in 64-bit lanes, the integers widened to 64 bits).
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2")]
 #[inline]
