@@ -107,9 +107,8 @@ impl StdCdf {
         let fixed = y.to_bits() as u32;
         let i = ((fixed >> FRAC_BITS) as usize).min(self.cdf.len() - 2);
         let frac = (fixed & ((1 << FRAC_BITS) - 1)) as u64;
-        // SAFETY: `i <= len - 2` by the `min` above, so both reads are in the table (a
-        // checked index is a branch, which keeps the encoder's interval pass scalar).
-        let (lo, hi) = unsafe { (*self.cdf.get_unchecked(i), *self.cdf.get_unchecked(i + 1)) };
+        let lo = self.cdf[i];
+        let hi = self.cdf[i + 1];
         lo + (((hi - lo) as u64 * frac) >> FRAC_BITS) as u32
     }
 
