@@ -6,15 +6,20 @@
 //! 3-component mixture, bit 3 re-seals the CRC (so mutations reach the header, lane and
 //! escape parsers), bit 4 makes the payload `(pos:u16, xor:u8)` edits of a valid stream of
 //! `n` symbols derived from `seed` (deep paths without seeds) rather than the stream
-//! itself. The laws come from `seed`: means on a 1/256 grid, scales 2^-18..2^18.
+//! itself, and bit 5 codes that stream in 4, 8 or 16 lanes (by `seed`), so the decoder's
+//! vector search runs (streams this short get one lane otherwise). The laws come from
+//! `seed`: means on a 1/256 grid, scales 2^-18..2^18.
 //! Oracles: no panic; a decode that succeeds gives symbols that encode and decode back
-//! to themselves (inside the bounds for a bounded coder); 1 and 2 threads agree.
+//! to themselves (inside the bounds for a bounded coder); 1 and 2 threads agree; the
+//! AVX-512, AVX2 and scalar kernels agree on the outcome and on the re-encoded bytes.
 
 #![no_main]
 
 mod common;
 
 use common::{parametric_coder, Cursor, Laws};
+use fastrans::format::Params;
+use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_params, with_scalar_lanes};
 
 use libfuzzer_sys::fuzz_target;
 
@@ -45,9 +50,17 @@ fuzz_target!(|input: &[u8]| {
                 }
             })
             .collect();
-        let mut data = coder
-            .encode(&symbols, &means, &scales, w, 1)
-            .expect("valid inputs");
+        let encode = || coder.encode(&symbols, &means, &scales, w, 1);
+        let mut data = if mode & 0x20 != 0 {
+            let params = Params {
+                lanes: 4 << (seed % 3),
+                chunk_symbols: n.max(1),
+            };
+            with_params(params, encode)
+        } else {
+            encode()
+        }
+        .expect("valid inputs");
         while !c.is_empty() && !data.is_empty() {
             let pos = c.u16() as usize % data.len();
             data[pos] ^= c.u8();
@@ -65,13 +78,18 @@ fuzz_target!(|input: &[u8]| {
     let one = coder.decode(&data, &means, &scales, w, 1);
     let two = coder.decode(&data, &means, &scales, w, 2);
     assert_eq!(one, two, "thread counts disagree");
+    let decode = || coder.decode(&data, &means, &scales, w, 1);
+    assert_eq!(with_avx512_lanes(decode), one, "AVX-512 and the best kernel disagree");
+    assert_eq!(with_avx2_lanes(decode), one, "AVX2 and the best kernel disagree");
+    assert_eq!(with_scalar_lanes(decode), one, "the scalar and the best kernel disagree");
     if let Ok(symbols) = one {
         if let Some((lo, hi)) = coder.bounds() {
             assert!(symbols.iter().all(|s| (lo..=hi).contains(s)));
         }
-        let again = coder
-            .encode(&symbols, &means, &scales, w, 1)
-            .expect("decoded symbols encode");
+        let encode = || coder.encode(&symbols, &means, &scales, w, 1);
+        let again = encode().expect("decoded symbols encode");
+        assert_eq!(with_avx2_lanes(encode).as_ref(), Ok(&again));
+        assert_eq!(with_scalar_lanes(encode).as_ref(), Ok(&again));
         let back = coder
             .decode(&again, &means, &scales, w, 1)
             .expect("re-encoded decodes");

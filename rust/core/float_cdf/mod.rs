@@ -196,6 +196,9 @@ impl SymbolPut for FloatLanes<'_> {
 }
 
 impl SymbolGet for FloatLanes<'_> {
+    type Rounds = ();
+    fn rounds(&self, _lanes: usize) {}
+
     #[inline(always)]
     fn get<R: Refill + Clone>(&self, x: &mut u64, r: &mut R, pos: usize) -> Result<i32> {
         let p = FLOAT_CDF_PRECISION;

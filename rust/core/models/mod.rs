@@ -34,6 +34,6 @@ pub(crate) use float_cdf::{
     check_levels, first_bad, header_bytes as float_cdf_header, levels_from_header, FloatCdfs,
     FLOAT_CDF_DEFINITION, FLOAT_CDF_PRECISION,
 };
-pub(crate) use params::{Dist, Mixture, Params, Single, MAX_COMPONENTS};
+pub(crate) use params::{Dist, Mixture, Params, Single, MAX_COMPONENTS, SCALE_MAX, SCALE_MIN};
 pub(crate) use spec::{ModelSpec, HEADER_LEN};
 pub(crate) use validate::{validate_mixture, validate_single};

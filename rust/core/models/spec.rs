@@ -84,6 +84,10 @@ impl ModelSpec {
         self.family
     }
 
+    pub(crate) fn table(&self) -> &'static StdCdf {
+        self.table
+    }
+
     pub(crate) fn precision(&self) -> u32 {
         self.precision
     }
@@ -195,6 +199,64 @@ impl ModelSpec {
         let start = self.cdf(params, bin, f0);
         let end = self.cdf(params, bin + 1, f0);
         (start, end - start)
+    }
+
+    /// [`interval`](Self::interval) of `bin < params.bins` given `f0`, with selects for
+    /// the ends instead of branches: both edges are evaluated, the first and the last bin's
+    /// outer edge replaced by 0 and `2^P`.
+    #[inline(always)]
+    fn interval_flat<D: Dist>(&self, params: &Params<D>, bin: u32, f0: u32) -> (u32, u32) {
+        let a = self.inner_cdf(params, bin, f0);
+        let b = self.inner_cdf(params, bin + 1, f0);
+        let start = if bin == 0 { 0 } else { a };
+        let end = if bin + 1 >= params.bins {
+            1 << self.precision
+        } else {
+            b
+        };
+        (start, end - start)
+    }
+
+    /// The encoder's interval for `symbol` under the law `(mean, scale)`, and whether it
+    /// is escaped (its escape bits go first): the bin and `(start, freq)` of
+    /// [`bin_of`](Self::bin_of) and [`interval`](Self::interval) for
+    /// [`single`](Self::single), in straight-line code so a loop of them vectorises.
+    /// `WINDOW`: this spec has per-symbol windows (`bounds()` is `None`); otherwise its
+    /// bounds are `bounds`.
+    #[inline(always)]
+    pub(crate) fn single_step<const WINDOW: bool>(
+        &self,
+        bounds: (i32, i32),
+        mean: f32,
+        scale: f32,
+        symbol: i32,
+    ) -> (u32, u32, bool) {
+        let dist = Single::new(mean, scale);
+        let (lower, upper) = if WINDOW {
+            single_window(&dist, self.family.window_radius(), self.window_cap())
+        } else {
+            bounds
+        };
+        let support = Support {
+            lower,
+            upper,
+            escape: WINDOW,
+        };
+        let direct = support.direct_bins();
+        let bins = (direct + WINDOW as u64) as u32;
+        let params = Params {
+            dist,
+            support,
+            bins,
+            spare: (1u32 << self.precision) - bins,
+            edge0: lower as f64 - 0.5,
+        };
+        let v = symbol as i64 - lower as i64;
+        let inside = (v as u64) < direct;
+        let bin = if inside { v as u32 } else { bins - 1 };
+        let f0 = if WINDOW { self.f0(&params) } else { 0 };
+        let (start, freq) = self.interval_flat(&params, bin, f0);
+        (start, freq, WINDOW && !inside)
     }
 
     /// `(bin, start, freq)` with `start <= slot < start + freq` (REQUIRES

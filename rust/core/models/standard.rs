@@ -30,8 +30,9 @@ pub(crate) struct StdCdf {
     /// `2^52 + center 2^FRAC_BITS` and `2^52 + 2 center 2^FRAC_BITS`: see [`Self::eval`].
     base: f64,
     top: f64,
-    /// `inv[j]` = the first index `i` with `cdf[i] >= j * 2^(31 - INV_BITS)`.
-    inv: &'static [u16],
+    /// `inv[j]` = the first index `i` with `cdf[i] >= j * 2^(31 - INV_BITS)` (`u32`, so a
+    /// vector kernel gathers it directly).
+    inv: &'static [u32],
 }
 
 pub(crate) static GAUSSIAN: StdCdf = StdCdf {
@@ -59,13 +60,13 @@ pub(crate) static LOGISTIC: StdCdf = StdCdf {
     inv: &LOGISTIC_INV,
 };
 
-static GAUSSIAN_INV: [u16; (1 << INV_BITS) + 1] = inverse(&gaussian::CDF);
-static LAPLACE_INV: [u16; (1 << INV_BITS) + 1] = inverse(&laplace::CDF);
-static LOGISTIC_INV: [u16; (1 << INV_BITS) + 1] = inverse(&logistic::CDF);
+static GAUSSIAN_INV: [u32; (1 << INV_BITS) + 1] = inverse(&gaussian::CDF);
+static LAPLACE_INV: [u32; (1 << INV_BITS) + 1] = inverse(&laplace::CDF);
+static LOGISTIC_INV: [u32; (1 << INV_BITS) + 1] = inverse(&logistic::CDF);
 
 /// The quantile guess table of `cdf`, built at compile time (integer steps only).
-const fn inverse(cdf: &[u32]) -> [u16; (1 << INV_BITS) + 1] {
-    let mut inv = [0u16; (1 << INV_BITS) + 1];
+const fn inverse(cdf: &[u32]) -> [u32; (1 << INV_BITS) + 1] {
+    let mut inv = [0u32; (1 << INV_BITS) + 1];
     let mut i = 0usize;
     let mut j = 0usize;
     while j < inv.len() {
@@ -73,7 +74,7 @@ const fn inverse(cdf: &[u32]) -> [u16; (1 << INV_BITS) + 1] {
         while i + 1 < cdf.len() && (cdf[i] as u64) < target {
             i += 1;
         }
-        inv[j] = i as u16;
+        inv[j] = i as u32;
         j += 1;
     }
     inv
@@ -109,6 +110,19 @@ impl StdCdf {
         let lo = self.cdf[i];
         let hi = self.cdf[i + 1];
         lo + (((hi - lo) as u64 * frac) >> FRAC_BITS) as u32
+    }
+
+    /// The constants of [`eval`](Self::eval), for vector kernels that repeat its steps:
+    /// the table, the multiplier `GRID * 2^FRAC_BITS`, `base`, `2^52` and `top`.
+    pub(crate) fn eval_consts(&self) -> (&'static [u32], f64, f64, f64, f64) {
+        let mul = (GRID << FRAC_BITS) as f64;
+        (self.cdf, mul, self.base, MAGIC, self.top)
+    }
+
+    /// The constants of [`quantile_guess`](Self::quantile_guess), for vector kernels: the
+    /// inverse table, its index shift `31 - INV_BITS`, and `center` as `f64`.
+    pub(crate) fn guess_consts(&self) -> (&'static [u32], u32, f64) {
+        (self.inv, 31 - INV_BITS, self.center_f)
     }
 
     /// A standardised argument `t` with `F(t)` near `u` (Q31, clamped to `[0, ONE]`):

@@ -43,12 +43,25 @@ pub(crate) fn validate_single(means: &[f32], scales: &[f32]) -> Result<()> {
             scales.len()
         )));
     }
-    for (i, (&m, &s)) in means.iter().zip(scales).enumerate() {
-        check_mean(|| format!("means[{i}]"), m)?;
-        check_scale(|| format!("scales[{i}]"), s)?;
+    // A pass without an early exit first (it vectorises); only a failed block is walked
+    // element by element, to name its first bad element.
+    for (b, (ms, ss)) in means.chunks(BLOCK).zip(scales.chunks(BLOCK)).enumerate() {
+        let good = ms.iter().zip(ss).fold(true, |ok, (&m, &s)| {
+            ok & (m.abs() < f32::INFINITY) & (s > 0.0) & (s < f32::INFINITY)
+        });
+        if !good {
+            for (i, (&m, &s)) in ms.iter().zip(ss).enumerate() {
+                let i = b * BLOCK + i;
+                check_mean(|| format!("means[{i}]"), m)?;
+                check_scale(|| format!("scales[{i}]"), s)?;
+            }
+        }
     }
     Ok(())
 }
+
+/// Elements a block of [`validate_single`]'s first pass.
+const BLOCK: usize = 1024;
 
 /// Mixtures of `k` components over `n = len / k` symbols, each array laid out `(k, n)`
 /// (component `j` of symbol `i` at `j * n + i`): `1 <= k <= MAX_COMPONENTS`, equal

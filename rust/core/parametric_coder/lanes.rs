@@ -5,13 +5,14 @@
 
 use std::mem::MaybeUninit;
 
+use super::steps::{round_kernel, single_finds, single_steps, Found, RoundKernel};
 use crate::chunk::{decode_model_chunk, encode_model_chunk};
 use crate::coding::escape::{get_escape_value, put_escape_bits};
 use crate::coding::rans::{enc_put_div, Refill, WordSink};
 use crate::error::{Error, Result};
 use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
 use crate::format::wire::{model_field, VERSION, VERSION_MODEL};
-use crate::lanes::model::{SymbolGet, SymbolPut};
+use crate::lanes::model::{Step, SymbolGet, SymbolPut};
 use crate::models::{
     Dist, Mixture, ModelSpec, Params, Single, FLOAT_CDF_DEFINITION, HEADER_LEN, MAX_COMPONENTS,
 };
@@ -24,6 +25,34 @@ pub(super) const MODEL_COUNT_AT: usize = 1 + HEADER_LEN;
 pub(super) trait LawAt: Sync {
     type D: Dist;
     fn at(&self, spec: &ModelSpec, pos: usize) -> Params<Self::D>;
+
+    /// The decoder's vector search for a chunk of `lanes` lanes, if any (the default:
+    /// none, every lane searches alone).
+    fn round_kernel(&self, _spec: &ModelSpec, _lanes: usize) -> Option<RoundKernel> {
+        None
+    }
+
+    /// The bins of one round's `slots`, positions `base ..`, by `kernel` (see
+    /// [`single_finds`]); `false`: search each lane.
+    fn finds(&self, _kernel: &RoundKernel, _base: usize, _slots: &[u32], _out: Found<'_>) -> bool {
+        false
+    }
+
+    /// `out[i]` = the encoder's step for `symbols[base + i]` (see [`SymbolPut::steps`]).
+    fn steps(&self, spec: &ModelSpec, symbols: &[i32], base: usize, out: &mut [Step]) {
+        for (i, step) in out.iter_mut().enumerate() {
+            let pos = base + i;
+            let p = self.at(spec, pos);
+            let s = symbols[pos];
+            let bin = spec.bin_of(&p, s);
+            let (start, freq) = spec.interval(&p, bin.unwrap_or(p.bins - 1));
+            let escape = bin.is_none() && p.support.escape;
+            *step = Step {
+                start,
+                freq: freq | if escape { Step::ESCAPE } else { 0 },
+            };
+        }
+    }
 }
 
 /// One component a symbol.
@@ -37,6 +66,29 @@ impl LawAt for SingleLaws<'_> {
     #[inline(always)]
     fn at(&self, spec: &ModelSpec, pos: usize) -> Params<Single> {
         spec.single(self.means[pos], self.scales[pos])
+    }
+
+    fn round_kernel(&self, spec: &ModelSpec, lanes: usize) -> Option<RoundKernel> {
+        round_kernel(spec, lanes)
+    }
+
+    fn finds(&self, kernel: &RoundKernel, base: usize, slots: &[u32], out: Found<'_>) -> bool {
+        let end = base + slots.len();
+        match (self.means.get(base..end), self.scales.get(base..end)) {
+            (Some(means), Some(scales)) => single_finds(kernel, means, scales, slots, out),
+            _ => false,
+        }
+    }
+
+    fn steps(&self, spec: &ModelSpec, symbols: &[i32], base: usize, out: &mut [Step]) {
+        let end = base + out.len();
+        single_steps(
+            spec,
+            &self.means[base..end],
+            &self.scales[base..end],
+            &symbols[base..end],
+            out,
+        );
     }
 }
 
@@ -157,6 +209,29 @@ impl<L: LawAt> SymbolPut for ModelLanes<'_, L> {
         let (start, freq) = spec.interval(&p, bin);
         enc_put_div(x, out, start, freq, spec.precision());
     }
+
+    fn steps(&self, base: usize, steps: &mut [Step]) -> bool {
+        self.laws.steps(&self.spec, self.symbols, base, steps);
+        true
+    }
+
+    #[inline(always)]
+    fn put_step<W: WordSink>(&self, x: &mut u64, out: &mut W, pos: usize, step: Step) {
+        let spec = &self.spec;
+        if step.freq & Step::ESCAPE != 0 {
+            // Rare: the law again for the window's lower end and width.
+            let p = self.laws.at(spec, pos);
+            let value = self.symbols[pos] as i64 - p.support.lower as i64;
+            put_escape_bits(x, out, value, p.support.direct_bins() as i64);
+        }
+        enc_put_div(
+            x,
+            out,
+            step.start,
+            step.freq & !Step::ESCAPE,
+            spec.precision(),
+        );
+    }
 }
 
 impl<L: LawAt> SymbolGet for ModelLanes<'_, L> {
@@ -181,6 +256,76 @@ impl<L: LawAt> SymbolGet for ModelLanes<'_, L> {
             i32::try_from(lower as i64 + bin as i64)
                 .map_err(|_| Error::corrupt("decoded symbol is outside the int32 range"))
         }
+    }
+
+    #[inline(always)]
+    fn get_round<R: Refill + Clone, const N: usize>(
+        &self,
+        x: &mut [u64; N],
+        r: &mut R,
+        base: usize,
+        out: &mut [MaybeUninit<i32>],
+        kernel: &Option<RoundKernel>,
+    ) -> Result<()> {
+        self.get_round_found(x, r, base, out, kernel)
+    }
+
+    type Rounds = Option<RoundKernel>;
+
+    fn rounds(&self, lanes: usize) -> Option<RoundKernel> {
+        self.laws.round_kernel(&self.spec, lanes)
+    }
+}
+
+impl<L: LawAt> ModelLanes<'_, L> {
+    /// [`SymbolGet::get_round`] with the laws' vector search where it runs.
+    #[inline(always)]
+    fn get_round_found<R: Refill + Clone, const N: usize>(
+        &self,
+        x: &mut [u64; N],
+        r: &mut R,
+        base: usize,
+        out: &mut [MaybeUninit<i32>],
+        kernel: &Option<RoundKernel>,
+    ) -> Result<()> {
+        let spec = &self.spec;
+        let prec = spec.precision();
+        let mut slots = [0u32; N];
+        for (slot, &xk) in slots.iter_mut().zip(x.iter()) {
+            *slot = (xk & ((1u64 << prec) - 1)) as u32;
+        }
+        let (mut bin, mut start, mut freq) = ([0u32; N], [0u32; N], [0u32; N]);
+        let found = Found {
+            bin: &mut bin,
+            start: &mut start,
+            freq: &mut freq,
+        };
+        let lower = match (spec.bounds(), kernel) {
+            (Some((lower, _)), Some(kernel)) if self.laws.finds(kernel, base, &slots, found) => {
+                lower
+            }
+            _ => {
+                for (k, o) in out.iter_mut().enumerate().take(N) {
+                    o.write(self.get(&mut x[k], r, base + k)?);
+                }
+                return Ok(());
+            }
+        };
+        for (k, o) in out.iter_mut().enumerate().take(N) {
+            if freq[k] == 0 {
+                // The guess and its neighbours missed: the scalar search.
+                o.write(self.get(&mut x[k], r, base + k)?);
+                continue;
+            }
+            // `start <= slot < start + freq`: the encoder's state before the step.
+            x[k] = freq[k] as u64 * (x[k] >> prec) + (slots[k] - start[k]) as u64;
+            r.refill(&mut x[k])?;
+            // A bounded support: inside `lower..=upper`, so within `i32`.
+            let s = i32::try_from(lower as i64 + bin[k] as i64)
+                .map_err(|_| Error::corrupt("decoded symbol is outside the int32 range"))?;
+            o.write(s);
+        }
+        Ok(())
     }
 }
 

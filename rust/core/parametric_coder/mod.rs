@@ -11,12 +11,19 @@ use crate::format::fastrans_stream::{decode_framed, encode_framed, model_symbol_
 use crate::format::wire::unless_damaged;
 use crate::models::{validate_mixture, validate_single, Family, ModelSpec};
 
+#[cfg(target_arch = "x86_64")]
+mod finds_x86;
 mod lanes;
 mod serial;
+mod steps;
+#[cfg(target_arch = "x86_64")]
+mod steps_x86;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_serial;
+#[cfg(test)]
+mod tests_steps;
 
 use lanes::{MixtureLaws, ModelId, ModelLanes, SingleLaws};
 
@@ -253,7 +260,13 @@ impl ParametricCoder {
     /// With a bounded support, every symbol must lie in it.
     fn check_symbols(&self, symbols: &[i32]) -> Result<()> {
         if let Some((lower, upper)) = self.spec.bounds() {
-            if let Some(i) = symbols.iter().position(|s| !(lower..=upper).contains(s)) {
+            // A pass without an early exit first (it vectorises), then the position.
+            let inside = |s: &i32| (lower..=upper).contains(s);
+            let all = symbols.iter().fold(true, |ok, s| ok & inside(s));
+            if let Some(i) = (!all)
+                .then(|| symbols.iter().position(|s| !inside(s)))
+                .flatten()
+            {
                 return Err(Error::InvalidArgument(format!(
                     "symbols[{i}] = {} is outside the support {lower}..={upper}",
                     symbols[i]
