@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::{parametric_coder, Cursor, Laws};
+use common::{apply_edits, parametric_coder, reseal, Cursor, Laws};
 use fastrans::format::Params;
 use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_params, with_scalar_lanes};
 
@@ -61,18 +61,13 @@ fuzz_target!(|input: &[u8]| {
             encode()
         }
         .expect("valid inputs");
-        while !c.is_empty() && !data.is_empty() {
-            let pos = c.u16() as usize % data.len();
-            data[pos] ^= c.u8();
-        }
+        apply_edits(&mut c, &mut data);
         data
     } else {
         c.rest().to_vec()
     };
-    if mode & 8 != 0 && data.len() >= 4 {
-        let body = data.len() - 4;
-        let crc = crc32c::crc32c(&data[..body]);
-        data[body..].copy_from_slice(&crc.to_le_bytes());
+    if mode & 8 != 0 {
+        reseal(&mut data);
     }
 
     let one = coder.decode(&data, &means, &scales, w, 1);

@@ -16,7 +16,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{parametric_coder, Cursor, Laws};
+use common::{apply_edits, parametric_coder, Cursor, Laws};
 use fastrans::compressai::{BufferedEncoder, StreamDecoder};
 use fastrans::CdfTable;
 use libfuzzer_sys::fuzz_target;
@@ -59,10 +59,7 @@ fuzz_target!(|input: &[u8]| {
             })
             .collect();
         let mut data = encode(&symbols, &[1, rng.next() as i32]);
-        while !c.is_empty() && !data.is_empty() {
-            let pos = c.u16() as usize % data.len();
-            data[pos] ^= c.u8();
-        }
+        apply_edits(&mut c, &mut data);
         data
     } else {
         c.rest().to_vec()
