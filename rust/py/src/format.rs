@@ -33,7 +33,17 @@ type ModelFields = (
 #[allow(clippy::type_complexity)]
 pub fn fastrans_header(
     data: &[u8],
-) -> PyResult<(u8, u32, u64, u32, u64, Vec<usize>, usize, u32, Option<ModelFields>)> {
+) -> PyResult<(
+    u8,
+    u32,
+    u64,
+    u32,
+    u64,
+    Vec<usize>,
+    usize,
+    u32,
+    Option<ModelFields>,
+)> {
     let h = guarded(|| format::header(data))?;
     let model = h.model.map(|m| match m {
         format::ModelHeader::Parametric {
