@@ -11,6 +11,9 @@
 //! `format::header` (what `fastrans info` prints) reads back `n` too, its chunks add up to
 //! the stream, and with the caller's count equal to `n` the decoder refuses whatever it
 //! refuses, with the same error (a chunk of no bytes aside, which the decoder finds later).
+//! With the version byte `0x82` the header names a model (a windowed Gaussian coder's
+//! field) in place of the fingerprint: the table decoder refuses it as a mismatch, and
+//! `symbol_count` and `header` read it as a model-coded stream.
 
 #![no_main]
 
@@ -18,7 +21,7 @@ mod common;
 
 use common::{fixtures, Cursor};
 use fastrans::testing::varint;
-use fastrans::{format, Error};
+use fastrans::{format, Error, ParametricCoder};
 use libfuzzer_sys::fuzz_target;
 
 fn size(c: &mut Cursor<'_>, wide: bool) -> u64 {
@@ -27,6 +30,14 @@ fn size(c: &mut Cursor<'_>, wide: bool) -> u64 {
     } else {
         c.u16() as u64
     }
+}
+
+/// The model field of a windowed Gaussian `ParametricCoder`'s streams (12 bytes after the
+/// version byte).
+fn model_field() -> Vec<u8> {
+    let coder = ParametricCoder::new("gaussian", 16, None, None).expect("valid coder");
+    let empty = coder.encode(&[], &[], &[], None, 1).expect("encodes");
+    empty[1..13].to_vec()
 }
 
 fuzz_target!(|input: &[u8]| {
@@ -46,8 +57,14 @@ fuzz_target!(|input: &[u8]| {
     } else {
         format::VERSION
     };
+    let model = version == format::VERSION_MODEL;
     let mut data = vec![version];
-    data.extend_from_slice(&format::fp32(table).to_le_bytes());
+    if model {
+        // A model-coded stream names its model where a table stream has its fingerprint.
+        data.extend_from_slice(&model_field());
+    } else {
+        data.extend_from_slice(&format::fp32(table).to_le_bytes());
+    }
     varint::put(&mut data, n);
     if n > 0 {
         data.push(layout);
@@ -74,6 +91,19 @@ fuzz_target!(|input: &[u8]| {
     let got = format::decode(table, &data, &idx, 1);
     if (version == format::VERSION || version == format::VERSION_1) && count as u64 != n {
         assert!(matches!(got, Err(Error::InvalidArgument(_))), "{got:?}");
+    }
+    if model {
+        // The table decoder refuses it; the header reader reads it as its own decoder would.
+        assert!(matches!(got, Err(Error::TableMismatch(_))), "{got:?}");
+        if let Ok(h) = format::header(&data) {
+            assert_eq!(h.symbols, n);
+            assert!(h.model.is_some());
+            assert_eq!(
+                h.header_bytes + h.chunk_bytes.iter().sum::<usize>() + 4,
+                data.len()
+            );
+        }
+        return;
     }
     let head = format::header(&data);
     match &head {
