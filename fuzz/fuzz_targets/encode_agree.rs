@@ -43,13 +43,25 @@ fuzz_target!(|input: &[u8]| {
         let symbols: Vec<i32> = (0..n).map(|_| c.u32() as i32).collect();
         let encode = || format::encode(table, &symbols, &idx, 1).map_err(|e| e.to_string());
         let vector = cut(&encode);
-        assert_eq!(vector, cut(&|| with_scalar_lanes(encode)), "encoders disagree on symbols");
-        assert_eq!(vector, cut(&|| with_avx2_lanes(encode)), "AVX2 disagrees on symbols");
+        assert_eq!(
+            vector,
+            cut(&|| with_scalar_lanes(encode)),
+            "encoders disagree on symbols"
+        );
+        assert_eq!(
+            vector,
+            cut(&|| with_avx2_lanes(encode)),
+            "AVX2 disagrees on symbols"
+        );
         let atoms: Vec<AtomicI32> = idx.iter().map(|&i| AtomicI32::new(i)).collect();
-        let shared = || format::encode_shared(table, &symbols, &atoms, 1).map_err(|e| e.to_string());
+        let shared =
+            || format::encode_shared(table, &symbols, &atoms, 1).map_err(|e| e.to_string());
         assert_eq!(vector, cut(&shared), "encode_shared disagrees");
         if let Ok(data) = vector {
-            assert_eq!(format::decode_shared(table, &data, &atoms, 1).unwrap(), symbols);
+            assert_eq!(
+                format::decode_shared(table, &data, &atoms, 1).unwrap(),
+                symbols
+            );
             assert_eq!(format::decode(table, &data, &idx, 1).unwrap(), symbols);
             let avx2 = with_avx2_lanes(|| format::decode(table, &data, &idx, 1));
             assert_eq!(avx2.unwrap(), symbols);
@@ -67,20 +79,36 @@ fuzz_target!(|input: &[u8]| {
         let means = (mode & 2 == 2).then_some(&means[..]);
         let encode = || {
             let coder = &fx.coder;
-            coder.encode(&values, &scales, means, StreamFormat::Fastrans, 1).map_err(|e| e.to_string())
+            coder
+                .encode(&values, &scales, means, StreamFormat::Fastrans, 1)
+                .map_err(|e| e.to_string())
         };
         let vector = cut(&encode);
-        assert_eq!(vector, cut(&|| with_scalar_lanes(encode)), "encoders disagree on floats");
-        assert_eq!(vector, cut(&|| with_avx2_lanes(encode)), "AVX2 disagrees on floats");
+        assert_eq!(
+            vector,
+            cut(&|| with_scalar_lanes(encode)),
+            "encoders disagree on floats"
+        );
+        assert_eq!(
+            vector,
+            cut(&|| with_avx2_lanes(encode)),
+            "AVX2 disagrees on floats"
+        );
         if let Ok(data) = vector {
             let decode = || {
-                let out = fx.coder.decode(&data, &scales, means, StreamFormat::Fastrans, 1);
+                let out = fx
+                    .coder
+                    .decode(&data, &scales, means, StreamFormat::Fastrans, 1);
                 out.map(|v| v.iter().map(|f| f.to_bits()).collect::<Vec<u32>>())
                     .map_err(|e| e.to_string())
             };
             let avx2 = with_avx2_lanes(decode);
             assert!(avx2.is_ok(), "AVX2 fails to decode: {avx2:?}");
-            assert_eq!(avx2, with_scalar_lanes(decode), "AVX2 decoder disagrees on floats");
+            assert_eq!(
+                avx2,
+                with_scalar_lanes(decode),
+                "AVX2 decoder disagrees on floats"
+            );
         }
     }
 });

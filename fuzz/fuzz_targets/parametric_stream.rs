@@ -74,9 +74,21 @@ fuzz_target!(|input: &[u8]| {
     let two = coder.decode(&data, &means, &scales, w, 2);
     assert_eq!(one, two, "thread counts disagree");
     let decode = || coder.decode(&data, &means, &scales, w, 1);
-    assert_eq!(with_avx512_lanes(decode), one, "AVX-512 and the best kernel disagree");
-    assert_eq!(with_avx2_lanes(decode), one, "AVX2 and the best kernel disagree");
-    assert_eq!(with_scalar_lanes(decode), one, "the scalar and the best kernel disagree");
+    assert_eq!(
+        with_avx512_lanes(decode),
+        one,
+        "AVX-512 and the best kernel disagree"
+    );
+    assert_eq!(
+        with_avx2_lanes(decode),
+        one,
+        "AVX2 and the best kernel disagree"
+    );
+    assert_eq!(
+        with_scalar_lanes(decode),
+        one,
+        "the scalar and the best kernel disagree"
+    );
     if let Ok(symbols) = one {
         if let Some((lo, hi)) = coder.bounds() {
             assert!(symbols.iter().all(|s| (lo..=hi).contains(s)));
