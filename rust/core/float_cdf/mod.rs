@@ -193,13 +193,14 @@ impl Scan {
             let allowed = simd_allowed();
             if allowed >= Simd::Avx512
                 && is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512dq")
+                && is_x86_feature_detected!("fma")
                 && is_x86_feature_detected!("popcnt")
             {
                 return Scan::Avx512;
             }
             if allowed >= Simd::Avx2
                 && is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
                 && is_x86_feature_detected!("popcnt")
             {
                 return Scan::Avx2;
@@ -226,10 +227,10 @@ impl<'a> FloatLanes<'a> {
         let symbol = match self.scan {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `pick` saw the CPU has the kernel's features.
-            Scan::Avx512 => unsafe { find_x86::scan_avx512(row, self.rows.spare(), slot) }?,
+            Scan::Avx512 => unsafe { find_x86::scan_avx512(row, self.rows.spare() as f32, slot) }?,
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            Scan::Avx2 => unsafe { find_x86::scan_avx2(row, self.rows.spare(), slot) }?,
+            Scan::Avx2 => unsafe { find_x86::scan_avx2(row, self.rows.spare() as f32, slot) }?,
             Scan::Scalar => {
                 return FloatCdfs::row_ok(row).then(|| self.rows.find(row, slot));
             }
