@@ -129,3 +129,58 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let good = _mm256_movemask_ps(ok) == 0xff && tail_ok && first.is_finite() && end.is_finite();
     good.then_some(count as usize)
 }
+
+/// Whether `row` is finite and nondecreasing (`FloatCdfs::row_ok`), sixteen floats a
+/// vector: every value at least the one before it, the first and the last finite.
+/// REQUIRES: the CPU has AVX-512 F.
+#[target_feature(enable = "avx512f,avx2")]
+pub(super) fn row_ok_avx512(row: &[f32]) -> bool {
+    let (Some(&first), Some(&end)) = (row.first(), row.last()) else {
+        return false;
+    };
+    let ptr = row.as_ptr();
+    let mut ok: __mmask16 = 0xffff;
+    let mut k = 1usize;
+    while k + 16 <= row.len() {
+        // SAFETY: `k + 16 <= row.len()`: sixteen floats from `k - 1` and from `k`.
+        let (b, a) = unsafe { (_mm512_loadu_ps(ptr.add(k)), _mm512_loadu_ps(ptr.add(k - 1))) };
+        // False for NaN on either side.
+        ok = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(ok, b, a);
+        k += 16;
+    }
+    let m: __mmask16 = ((1u32 << (row.len() - k)) - 1) as u16;
+    // SAFETY: the mask covers `k .. row.len()` and `k - 1 .. row.len() - 1`; masked-off
+    // elements are not read (no fault).
+    let (b, a) = unsafe {
+        (
+            _mm512_maskz_loadu_ps(m, ptr.add(k)),
+            _mm512_maskz_loadu_ps(m, ptr.add(k - 1)),
+        )
+    };
+    let tail = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(m, b, a);
+    ok == 0xffff && tail == m && first.is_finite() && end.is_finite()
+}
+
+/// As [`row_ok_avx512`], eight floats a vector. REQUIRES: the CPU has AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) fn row_ok_avx2(row: &[f32]) -> bool {
+    let (Some(&first), Some(&end)) = (row.first(), row.last()) else {
+        return false;
+    };
+    let ptr = row.as_ptr();
+    let mut ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    let mut k = 1usize;
+    while k + 8 <= row.len() {
+        // SAFETY: `k + 8 <= row.len()`: eight floats from `k - 1` and from `k`.
+        let (b, a) = unsafe { (_mm256_loadu_ps(ptr.add(k)), _mm256_loadu_ps(ptr.add(k - 1))) };
+        // False for NaN on either side.
+        ok = _mm256_and_ps(ok, _mm256_cmp_ps::<_CMP_GE_OQ>(b, a));
+        k += 8;
+    }
+    let mut good = _mm256_movemask_ps(ok) == 0xff;
+    for j in k..row.len() {
+        // False for NaN on either side.
+        good &= row[j] >= row[j - 1];
+    }
+    good && first.is_finite() && end.is_finite()
+}

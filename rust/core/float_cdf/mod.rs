@@ -171,9 +171,9 @@ struct FloatLanes<'a> {
     scan: Scan,
 }
 
-/// How the decoder checks a row and finds its symbol: the scalar check then bisection
-/// (`FloatCdfs::row_ok`, `FloatCdfs::find`), or one vector pass (`find_x86.rs`); the
-/// symbols and errors are the same.
+/// How a row is checked (encoder and decoder) and its symbol found (decoder): the scalar
+/// check then bisection (`FloatCdfs::row_ok`, `FloatCdfs::find`), or vector passes
+/// (`find_x86.rs`); the bytes, symbols and errors are the same.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Scan {
     Scalar,
@@ -220,6 +220,20 @@ impl<'a> FloatLanes<'a> {
         }
     }
 
+    /// [`FloatCdfs::row_ok`] with the kernel of [`Scan::pick`].
+    #[inline(always)]
+    fn row_ok(&self, row: &[f32]) -> bool {
+        match self.scan {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `pick` saw the CPU has the kernel's features.
+            Scan::Avx512 => unsafe { find_x86::row_ok_avx512(row) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Scan::Avx2 => unsafe { find_x86::row_ok_avx2(row) },
+            Scan::Scalar => FloatCdfs::row_ok(row),
+        }
+    }
+
     /// `(symbol, start, freq)` of `slot` (below `2^P`) in `row`, `None` for a row that is
     /// not finite and nondecreasing.
     #[inline(always)]
@@ -245,7 +259,7 @@ impl SymbolPut for FloatLanes<'_> {
     #[inline(always)]
     fn put<W: WordSink>(&self, x: &mut u64, out: &mut W, pos: usize) {
         let row = self.rows.row(pos);
-        if !FloatCdfs::row_ok(row) {
+        if !self.row_ok(row) {
             // The bytes are thrown away: skip the symbol rather than code a bad interval.
             self.bad.store(true, Ordering::Relaxed);
             return;

@@ -125,6 +125,7 @@ fn scans_refuse_spoiled_rows_at_every_position() {
                 for &scan in &scans {
                     let mut lanes = FloatLanes::new(rows, &[]);
                     lanes.scan = scan;
+                    assert!(!lanes.row_ok(&v), "L = {levels} at {at} {bad}");
                     for slot in [0, 1000, 65535] {
                         assert_eq!(lanes.find(&v, slot), None, "L = {levels} at {at} {bad}");
                     }
@@ -147,17 +148,24 @@ fn streams_decode_alike_under_every_kernel() {
         let bytes = encode(&cdf, levels, &symbols, 1).unwrap();
         let mut spoiled = cdf.clone();
         spoiled[(levels + 1) * 400 + levels / 2] = f32::NAN;
+        let want = format!("cdf[400, {}]", levels / 2);
         for threads in [1, 2] {
             for (name, run) in KERNELS {
-                let mut got = None;
-                let mut err = None;
+                let (mut got, mut err, mut coded, mut refused) = (None, None, None, None);
                 run(&mut || {
                     got = Some(decode(&bytes, &cdf, levels, threads));
                     err = Some(decode(&bytes, &spoiled, levels, threads));
+                    coded = Some(encode(&cdf, levels, &symbols, threads));
+                    refused = Some(encode(&spoiled, levels, &symbols, threads));
                 });
                 assert_eq!(got.unwrap().unwrap(), symbols, "{name} L = {levels}");
+                assert_eq!(coded.unwrap().unwrap(), bytes, "{name} L = {levels}");
+                let e = refused.unwrap().unwrap_err();
+                assert!(
+                    matches!(&e, Error::InvalidArgument(m) if m.contains(&want)),
+                    "{name}: {e:?}"
+                );
                 let e = err.unwrap().unwrap_err();
-                let want = format!("cdf[400, {}]", levels / 2);
                 assert!(
                     matches!(&e, Error::InvalidArgument(m) if m.contains(&want)),
                     "{name}: {e:?}"
