@@ -1,7 +1,7 @@
 """fastrans.compat.torchac beside torchac itself: 100k symbols, each with its own float
-CDF over L = 128 levels, one thread (run by hand).
+CDF over L = 128 levels, one thread unless --threads (run by hand; torchac has no threads).
 
-usage: python benches/python/bench_torchac.py [--n N] [--levels L] [--reps R]
+usage: python benches/python/bench_torchac.py [--n N] [--levels L] [--reps R] [--threads T]
 
 The CDFs are discretized Laplace laws with random centres and scales (float32 tensors of
 shape (n, L+1)), the symbols drawn from them. Reported: Msym/s each way (best of the
@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--levels", type=int, default=128)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     import torch
 
@@ -69,9 +70,9 @@ def main() -> None:
         return te, td, len(data)
 
     ours = row(
-        "fastrans.compat.torchac",
-        lambda: compat.encode_float_cdf(cdf, sym, threads=1),
-        lambda d: compat.decode_float_cdf(cdf, d, threads=1),
+        f"fastrans.compat.torchac t{a.threads}",
+        lambda: compat.encode_float_cdf(cdf, sym, threads=a.threads),
+        lambda d: compat.decode_float_cdf(cdf, d, threads=a.threads),
     )
     try:
         import torchac

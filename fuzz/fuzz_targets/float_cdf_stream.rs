@@ -9,7 +9,9 @@
 //! chunk parsers), bit 4 makes the payload `(pos:u16, xor:u8)` edits of a valid stream of
 //! `n` symbols derived from `seed` (deep paths without seeds) rather than the stream itself.
 //! Oracles: no panic; a decode that succeeds gives symbols in `0..L` that encode and decode
-//! back to themselves, and never succeeds with a spoiled row; 1 and 2 threads agree.
+//! back to themselves, and never succeeds with a spoiled row; 1 and 2 threads agree, and
+//! so do the row kernels (AVX-512, AVX2, scalar: `float_cdf/find_x86.rs`), decoding and
+//! encoding.
 
 #![no_main]
 
@@ -18,6 +20,7 @@ mod common;
 use common::{apply_edits, reseal, Cursor, Rng};
 
 use fastrans::float_cdf;
+use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 use libfuzzer_sys::fuzz_target;
 
 /// `n` rows of `levels + 1` nondecreasing floats (see the module comment for `mode`).
@@ -96,10 +99,37 @@ fuzz_target!(|input: &[u8]| {
     let one = float_cdf::decode(&data, &cdf, levels, 1);
     let two = float_cdf::decode(&data, &cdf, levels, 2);
     assert_eq!(one, two, "thread counts disagree");
+    let decode = || float_cdf::decode(&data, &cdf, levels, 1);
+    assert_eq!(
+        with_avx512_lanes(decode),
+        one,
+        "AVX-512 and the best kernel disagree"
+    );
+    assert_eq!(
+        with_avx2_lanes(decode),
+        one,
+        "AVX2 and the best kernel disagree"
+    );
+    assert_eq!(
+        with_scalar_lanes(decode),
+        one,
+        "the scalar and the best kernel disagree"
+    );
+    if spoiled {
+        let symbols = vec![0; n];
+        let encode = || float_cdf::encode(&cdf, levels, &symbols, 1);
+        let best = encode();
+        assert!(best.is_err(), "a spoiled row was encoded");
+        assert_eq!(with_avx2_lanes(encode), best);
+        assert_eq!(with_scalar_lanes(encode), best);
+    }
     if let Ok(symbols) = one {
         assert!(!spoiled, "a spoiled row was accepted");
         assert!(symbols.iter().all(|&s| (0..levels as i32).contains(&s)));
-        let again = float_cdf::encode(&cdf, levels, &symbols, 1).expect("decoded symbols encode");
+        let encode = || float_cdf::encode(&cdf, levels, &symbols, 1);
+        let again = encode().expect("decoded symbols encode");
+        assert_eq!(with_avx2_lanes(encode).as_ref(), Ok(&again));
+        assert_eq!(with_scalar_lanes(encode).as_ref(), Ok(&again));
         let back = float_cdf::decode(&again, &cdf, levels, 1).expect("re-encoded decodes");
         assert_eq!(back, symbols);
     }

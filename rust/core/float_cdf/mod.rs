@@ -168,6 +168,46 @@ struct FloatLanes<'a> {
     rows: FloatCdfs<'a>,
     symbols: &'a [i32],
     bad: AtomicBool,
+    scan: Scan,
+}
+
+/// How a row is checked (encoder and decoder) and its symbol found (decoder): the scalar
+/// check then bisection (`FloatCdfs::row_ok`, `FloatCdfs::find`), or vector passes
+/// (`find_x86.rs`); the bytes, symbols and errors are the same.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    Scalar,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Scan {
+    /// The best scan the CPU has and the calling thread allows (`simd::simd_allowed`);
+    /// chosen once a call, so every chunk's thread runs it.
+    fn pick() -> Scan {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::simd::{simd_allowed, Simd};
+            let allowed = simd_allowed();
+            if allowed >= Simd::Avx512
+                && is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("fma")
+                && is_x86_feature_detected!("popcnt")
+            {
+                return Scan::Avx512;
+            }
+            if allowed >= Simd::Avx2
+                && is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+                && is_x86_feature_detected!("popcnt")
+            {
+                return Scan::Avx2;
+            }
+        }
+        Scan::Scalar
+    }
 }
 
 impl<'a> FloatLanes<'a> {
@@ -176,7 +216,42 @@ impl<'a> FloatLanes<'a> {
             rows,
             symbols,
             bad: AtomicBool::new(false),
+            scan: Scan::pick(),
         }
+    }
+
+    /// [`FloatCdfs::row_ok`] with the kernel of [`Scan::pick`].
+    #[inline(always)]
+    fn row_ok(&self, row: &[f32]) -> bool {
+        match self.scan {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `pick` saw the CPU has the kernel's features.
+            Scan::Avx512 => unsafe { find_x86::row_ok_avx512(row) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Scan::Avx2 => unsafe { find_x86::row_ok_avx2(row) },
+            Scan::Scalar => FloatCdfs::row_ok(row),
+        }
+    }
+
+    /// `(symbol, start, freq)` of `slot` (below `2^P`) in `row`, `None` for a row that is
+    /// not finite and nondecreasing.
+    #[inline(always)]
+    fn find(&self, row: &[f32], slot: u32) -> Option<(usize, u32, u32)> {
+        let symbol = match self.scan {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `pick` saw the CPU has the kernel's features.
+            Scan::Avx512 => unsafe { find_x86::scan_avx512(row, self.rows.spare() as f32, slot) }?,
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Scan::Avx2 => unsafe { find_x86::scan_avx2(row, self.rows.spare() as f32, slot) }?,
+            Scan::Scalar => {
+                return FloatCdfs::row_ok(row).then(|| self.rows.find(row, slot));
+            }
+        };
+        // The kernels count at most L - 1 levels.
+        let (start, freq) = self.rows.interval(row, symbol);
+        Some((symbol, start, freq))
     }
 }
 
@@ -184,7 +259,7 @@ impl SymbolPut for FloatLanes<'_> {
     #[inline(always)]
     fn put<W: WordSink>(&self, x: &mut u64, out: &mut W, pos: usize) {
         let row = self.rows.row(pos);
-        if !FloatCdfs::row_ok(row) {
+        if !self.row_ok(row) {
             // The bytes are thrown away: skip the symbol rather than code a bad interval.
             self.bad.store(true, Ordering::Relaxed);
             return;
@@ -203,12 +278,11 @@ impl SymbolGet for FloatLanes<'_> {
     fn get<R: Refill + Clone>(&self, x: &mut u64, r: &mut R, pos: usize) -> Result<i32> {
         let p = FLOAT_CDF_PRECISION;
         let row = self.rows.row(pos);
-        if !FloatCdfs::row_ok(row) {
+        let slot = (*x & ((1u64 << p) - 1)) as u32;
+        let Some((symbol, start, freq)) = self.find(row, slot) else {
             self.bad.store(true, Ordering::Relaxed);
             return Err(Error::invalid("a CDF row is not finite and nondecreasing"));
-        }
-        let slot = (*x & ((1u64 << p) - 1)) as u32;
-        let (symbol, start, freq) = self.rows.find(row, slot);
+        };
         // `start <= slot < start + freq`, so this is the encoder's state before the step.
         *x = freq as u64 * (*x >> p) + (slot - start) as u64;
         r.refill(x)?;
@@ -247,5 +321,9 @@ impl ChunkDecoder for FloatLanes<'_> {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod find_x86;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_scan;

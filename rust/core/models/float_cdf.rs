@@ -98,6 +98,11 @@ impl<'a> FloatCdfs<'a> {
         self.levels
     }
 
+    /// `spare = 2^P - L`, the slots shared out by the floats.
+    pub(crate) fn spare(&self) -> f64 {
+        self.spare
+    }
+
     /// Row `pos` (REQUIRES `pos < rows()`): `L + 1` floats.
     #[inline(always)]
     pub(crate) fn row(&self, pos: usize) -> &'a [f32] {
