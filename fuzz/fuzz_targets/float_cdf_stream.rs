@@ -17,10 +17,9 @@
 
 mod common;
 
-use common::{apply_edits, reseal, Cursor, Rng};
+use common::{apply_edits, every_kernel_agrees, reseal, Cursor, Rng};
 
 use fastrans::float_cdf;
-use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 use libfuzzer_sys::fuzz_target;
 
 /// `n` rows of `levels + 1` nondecreasing floats (see the module comment for `mode`).
@@ -99,37 +98,21 @@ fuzz_target!(|input: &[u8]| {
     let one = float_cdf::decode(&data, &cdf, levels, 1);
     let two = float_cdf::decode(&data, &cdf, levels, 2);
     assert_eq!(one, two, "thread counts disagree");
-    let decode = || float_cdf::decode(&data, &cdf, levels, 1);
-    assert_eq!(
-        with_avx512_lanes(decode),
-        one,
-        "AVX-512 and the best kernel disagree"
-    );
-    assert_eq!(
-        with_avx2_lanes(decode),
-        one,
-        "AVX2 and the best kernel disagree"
-    );
-    assert_eq!(
-        with_scalar_lanes(decode),
-        one,
-        "the scalar and the best kernel disagree"
-    );
+    every_kernel_agrees(&one, || float_cdf::decode(&data, &cdf, levels, 1));
     if spoiled {
         let symbols = vec![0; n];
         let encode = || float_cdf::encode(&cdf, levels, &symbols, 1);
         let best = encode();
         assert!(best.is_err(), "a spoiled row was encoded");
-        assert_eq!(with_avx2_lanes(encode), best);
-        assert_eq!(with_scalar_lanes(encode), best);
+        every_kernel_agrees(&best, encode);
     }
     if let Ok(symbols) = one {
         assert!(!spoiled, "a spoiled row was accepted");
         assert!(symbols.iter().all(|&s| (0..levels as i32).contains(&s)));
         let encode = || float_cdf::encode(&cdf, levels, &symbols, 1);
-        let again = encode().expect("decoded symbols encode");
-        assert_eq!(with_avx2_lanes(encode).as_ref(), Ok(&again));
-        assert_eq!(with_scalar_lanes(encode).as_ref(), Ok(&again));
+        let best = encode();
+        every_kernel_agrees(&best, encode);
+        let again = best.expect("decoded symbols encode");
         let back = float_cdf::decode(&again, &cdf, levels, 1).expect("re-encoded decodes");
         assert_eq!(back, symbols);
     }

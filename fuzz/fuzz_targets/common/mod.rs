@@ -196,3 +196,24 @@ pub fn reseal(data: &mut [u8]) {
         data[body..].copy_from_slice(&crc.to_le_bytes());
     }
 }
+
+/// `run` under every kernel cap (AVX-512, AVX2, scalar lanes) gives `best`, the result of
+/// the best kernel this CPU has: the kernels never change a result or an error.
+pub fn every_kernel_agrees<T: PartialEq + std::fmt::Debug>(best: &T, run: impl Fn() -> T) {
+    use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
+    assert_eq!(
+        &with_avx512_lanes(&run),
+        best,
+        "AVX-512 and the best kernel disagree"
+    );
+    assert_eq!(
+        &with_avx2_lanes(&run),
+        best,
+        "AVX2 and the best kernel disagree"
+    );
+    assert_eq!(
+        &with_scalar_lanes(&run),
+        best,
+        "the scalar and the best kernel disagree"
+    );
+}
