@@ -267,27 +267,7 @@ impl<L: LawAt> SymbolGet for ModelLanes<'_, L> {
         out: &mut [MaybeUninit<i32>],
         kernel: &Option<RoundKernel>,
     ) -> Result<()> {
-        self.get_round_found(x, r, base, out, kernel)
-    }
-
-    type Rounds = Option<RoundKernel>;
-
-    fn rounds(&self, lanes: usize) -> Option<RoundKernel> {
-        self.laws.round_kernel(&self.spec, lanes)
-    }
-}
-
-impl<L: LawAt> ModelLanes<'_, L> {
-    /// [`SymbolGet::get_round`] with the laws' vector search where it runs.
-    #[inline(always)]
-    fn get_round_found<R: Refill + Clone, const N: usize>(
-        &self,
-        x: &mut [u64; N],
-        r: &mut R,
-        base: usize,
-        out: &mut [MaybeUninit<i32>],
-        kernel: &Option<RoundKernel>,
-    ) -> Result<()> {
+        // The laws' vector search where it runs, `get` on each lane otherwise.
         let spec = &self.spec;
         let prec = spec.precision();
         let mut slots = [0u32; N];
@@ -326,6 +306,12 @@ impl<L: LawAt> ModelLanes<'_, L> {
             o.write(s);
         }
         Ok(())
+    }
+
+    type Rounds = Option<RoundKernel>;
+
+    fn rounds(&self, lanes: usize) -> Option<RoundKernel> {
+        self.laws.round_kernel(&self.spec, lanes)
     }
 }
 
