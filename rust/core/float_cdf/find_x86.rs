@@ -15,9 +15,14 @@
 
 use std::arch::x86_64::*;
 
+use super::{block_steps, round_finds, Found};
+use crate::lanes::model::Step;
+use crate::models::FloatCdfs;
+
 /// The symbol of `slot` in `row` (`L + 1` floats, `L = row.len() - 1 >= 1`), `None` when
 /// the row is not finite and nondecreasing. `spare = 2^P - L`. REQUIRES: the CPU has
 /// AVX-512 F, FMA and POPCNT.
+#[inline]
 #[target_feature(enable = "avx512f,avx2,fma,popcnt")]
 pub(super) fn scan_avx512(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let (&first, _) = row.split_first()?;
@@ -71,6 +76,7 @@ pub(super) fn scan_avx512(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
 }
 
 /// As [`scan_avx512`], eight floats a vector. REQUIRES: the CPU has AVX2, FMA and POPCNT.
+#[inline]
 #[target_feature(enable = "avx2,fma,popcnt")]
 pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let (&first, _) = row.split_first()?;
@@ -133,6 +139,7 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
 /// Whether `row` is finite and nondecreasing (`FloatCdfs::row_ok`), sixteen floats a
 /// vector: every value at least the one before it, the first and the last finite.
 /// REQUIRES: the CPU has AVX-512 F.
+#[inline]
 #[target_feature(enable = "avx512f,avx2")]
 pub(super) fn row_ok_avx512(row: &[f32]) -> bool {
     let (Some(&first), Some(&end)) = (row.first(), row.last()) else {
@@ -162,6 +169,7 @@ pub(super) fn row_ok_avx512(row: &[f32]) -> bool {
 }
 
 /// As [`row_ok_avx512`], eight floats a vector. REQUIRES: the CPU has AVX2.
+#[inline]
 #[target_feature(enable = "avx2")]
 pub(super) fn row_ok_avx2(row: &[f32]) -> bool {
     let (Some(&first), Some(&end)) = (row.first(), row.last()) else {
@@ -183,4 +191,56 @@ pub(super) fn row_ok_avx2(row: &[f32]) -> bool {
         good &= row[j] >= row[j - 1];
     }
     good && first.is_finite() && end.is_finite()
+}
+
+/// The encoder's steps of a block (`super::block_steps`) with [`row_ok_avx512`] inlined.
+/// REQUIRES: the CPU has AVX-512 F.
+#[target_feature(enable = "avx512f,avx2,fma,popcnt")]
+pub(super) fn steps_avx512(
+    rows: &FloatCdfs<'_>,
+    base: usize,
+    symbols: &[i32],
+    steps: &mut [Step],
+) -> bool {
+    block_steps(rows, base, symbols, steps, |row| row_ok_avx512(row))
+}
+
+/// As [`steps_avx512`] with [`row_ok_avx2`]. REQUIRES: the CPU has AVX2.
+#[target_feature(enable = "avx2,fma,popcnt")]
+pub(super) fn steps_avx2(
+    rows: &FloatCdfs<'_>,
+    base: usize,
+    symbols: &[i32],
+    steps: &mut [Step],
+) -> bool {
+    block_steps(rows, base, symbols, steps, |row| row_ok_avx2(row))
+}
+
+/// A decoder round's finds (`super::round_finds`) with [`scan_avx512`] inlined.
+/// REQUIRES: the CPU has AVX-512 F, FMA and POPCNT.
+#[target_feature(enable = "avx512f,avx2,fma,popcnt")]
+pub(super) fn round_avx512<const N: usize>(
+    rows: &FloatCdfs<'_>,
+    base: usize,
+    slots: &[u32; N],
+    found: &mut [Found; N],
+) -> bool {
+    let spare = rows.spare() as f32;
+    round_finds(rows, base, slots, found, |row, slot| {
+        scan_avx512(row, spare, slot)
+    })
+}
+
+/// As [`round_avx512`] with [`scan_avx2`]. REQUIRES: the CPU has AVX2, FMA and POPCNT.
+#[target_feature(enable = "avx2,fma,popcnt")]
+pub(super) fn round_avx2<const N: usize>(
+    rows: &FloatCdfs<'_>,
+    base: usize,
+    slots: &[u32; N],
+    found: &mut [Found; N],
+) -> bool {
+    let spare = rows.spare() as f32;
+    round_finds(rows, base, slots, found, |row, slot| {
+        scan_avx2(row, spare, slot)
+    })
 }

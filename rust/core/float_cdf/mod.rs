@@ -14,11 +14,12 @@ use crate::error::{Error, Result};
 use crate::format::fastrans_stream::{decode_framed, encode_framed, model_symbol_count};
 use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
 use crate::format::wire::{model_field, unless_damaged, VERSION, VERSION_MODEL};
-use crate::lanes::model::{SymbolGet, SymbolPut};
+use crate::lanes::model::{Step, SymbolGet, SymbolPut};
 use crate::models::{
     check_levels, first_bad, float_cdf_header, levels_from_header, FloatCdfs, ModelSpec,
     FLOAT_CDF_DEFINITION, FLOAT_CDF_PRECISION, HEADER_LEN,
 };
+use crate::simd::prefetch::line_l1;
 
 /// Where the symbol count starts: after the version byte and the model field.
 const COUNT_AT: usize = 1 + HEADER_LEN;
@@ -258,16 +259,148 @@ impl<'a> FloatLanes<'a> {
 impl SymbolPut for FloatLanes<'_> {
     #[inline(always)]
     fn put<W: WordSink>(&self, x: &mut u64, out: &mut W, pos: usize) {
+        let step = self.step(pos);
+        self.put_step(x, out, pos, step);
+    }
+
+    fn steps(&self, base: usize, steps: &mut [Step]) -> bool {
+        let symbols = &self.symbols[base..base + steps.len()];
+        let good = match self.scan {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `pick` saw the CPU has the kernel's features.
+            Scan::Avx512 => unsafe { find_x86::steps_avx512(&self.rows, base, symbols, steps) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Scan::Avx2 => unsafe { find_x86::steps_avx2(&self.rows, base, symbols, steps) },
+            Scan::Scalar => block_steps(&self.rows, base, symbols, steps, FloatCdfs::row_ok),
+        };
+        if !good {
+            self.bad.store(true, Ordering::Relaxed);
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn put_step<W: WordSink>(&self, x: &mut u64, out: &mut W, _pos: usize, step: Step) {
+        // A bad row's step is empty: its bytes are thrown away, so the symbol is skipped
+        // rather than coded with a bad interval.
+        if step.freq != 0 {
+            enc_put_div(x, out, step.start, step.freq, FLOAT_CDF_PRECISION);
+        }
+    }
+}
+
+impl FloatLanes<'_> {
+    /// Position `pos`'s step, empty (and `bad` set) for a row that fails its check.
+    #[inline(always)]
+    fn step(&self, pos: usize) -> Step {
         let row = self.rows.row(pos);
         if !self.row_ok(row) {
-            // The bytes are thrown away: skip the symbol rather than code a bad interval.
             self.bad.store(true, Ordering::Relaxed);
-            return;
+            return Step::default();
         }
         // Checked in `encode`: 0 <= symbol < L.
         let (start, freq) = self.rows.interval(row, self.symbols[pos] as usize);
-        enc_put_div(x, out, start, freq, FLOAT_CDF_PRECISION);
+        Step { start, freq }
     }
+}
+
+/// The steps of positions `base ..` (`symbols` theirs), each row checked by `row_ok`; a
+/// bad row's step is empty. Returns whether every row was good. Inlined into each
+/// kernel's `target_feature` function, so the check inlines too.
+#[inline(always)]
+fn block_steps(
+    rows: &FloatCdfs<'_>,
+    base: usize,
+    symbols: &[i32],
+    steps: &mut [Step],
+    row_ok: impl Fn(&[f32]) -> bool,
+) -> bool {
+    let mut good = true;
+    for (i, (step, &s)) in steps.iter_mut().zip(symbols).enumerate() {
+        prefetch(rows, base + i + STEP_AHEAD, 1);
+        let row = rows.row(base + i);
+        *step = if row_ok(row) {
+            // Checked in `encode`: 0 <= symbol < L.
+            let (start, freq) = rows.interval(row, s as usize);
+            Step { start, freq }
+        } else {
+            good = false;
+            Step::default()
+        };
+    }
+    good
+}
+
+/// A round's finds: `found[k]` = `(symbol, start, freq)` of `slots[k]` in row `base + k`
+/// by `find`; `false` as soon as a row fails its check. Inlined as [`block_steps`] is.
+#[inline(always)]
+fn round_finds<const N: usize>(
+    rows: &FloatCdfs<'_>,
+    base: usize,
+    slots: &[u32; N],
+    found: &mut [Found; N],
+    find: impl Fn(&[f32], u32) -> Option<usize>,
+) -> bool {
+    let mut good = true;
+    for k in 0..N {
+        let row = rows.row(base + k);
+        match find(row, slots[k]) {
+            Some(symbol) => {
+                // The scans count at most L - 1 levels.
+                let (start, freq) = rows.interval(row, symbol);
+                found[k] = Found {
+                    symbol: symbol as u32,
+                    start,
+                    freq,
+                };
+            }
+            None => good = false,
+        }
+    }
+    good
+}
+
+/// How many rows ahead of its steps the encoder asks for a row (4 KiB at L = 128).
+const STEP_AHEAD: usize = 8;
+
+/// The longest rows [`prefetch`] asks for (4 KiB).
+const PREFETCHED_LEVELS: usize = 1023;
+
+/// Asks for rows `pos .. pos + count` (those inside the tensor) to be brought into L1,
+/// every cache line of them, for rows of at most [`PREFETCHED_LEVELS`] levels. The coders
+/// read a row while its symbol's state waits, and ask for the rows they read next: with
+/// the hardware's prefetch alone they waited on memory (L = 128: encoding 20 → 28 Msym/s,
+/// decoding 14 → 21, docs/PERFORMANCE.md). Longer rows are long runs the hardware follows.
+#[inline(always)]
+fn prefetch(rows: &FloatCdfs<'_>, pos: usize, count: usize) {
+    let levels = rows.levels();
+    if levels > PREFETCHED_LEVELS {
+        return;
+    }
+    let (values, w) = (rows.values(), levels + 1);
+    let to = pos
+        .saturating_add(count)
+        .saturating_mul(w)
+        .min(values.len());
+    let mut at = pos.saturating_mul(w);
+    while at < to {
+        line_l1(values, at);
+        // Sixteen floats, one cache line.
+        at += 16;
+    }
+    // The last line, which the steps above miss when the rows do not start on a line.
+    if to > 0 {
+        line_l1(values, to - 1);
+    }
+}
+
+/// A lane's symbol and its interval, found from its slot.
+#[derive(Clone, Copy, Default)]
+struct Found {
+    symbol: u32,
+    start: u32,
+    freq: u32,
 }
 
 impl SymbolGet for FloatLanes<'_> {
@@ -287,6 +420,54 @@ impl SymbolGet for FloatLanes<'_> {
         *x = freq as u64 * (*x >> p) + (slot - start) as u64;
         r.refill(x)?;
         Ok(symbol as i32)
+    }
+
+    /// Every lane's slot is known when the round starts, so the round's rows are scanned
+    /// first, one after the other with nothing between them, then the states step and
+    /// refill; a bad row sends the round through `get`, lane by lane, for its error.
+    #[inline(always)]
+    fn get_round<R: Refill + Clone, const N: usize>(
+        &self,
+        x: &mut [u64; N],
+        r: &mut R,
+        base: usize,
+        out: &mut [MaybeUninit<i32>],
+        _rounds: &(),
+    ) -> Result<()> {
+        let p = FLOAT_CDF_PRECISION;
+        let mut slots = [0u32; N];
+        for (slot, &xk) in slots.iter_mut().zip(x.iter()) {
+            *slot = (xk & ((1u64 << p) - 1)) as u32;
+        }
+        let mut found = [Found::default(); N];
+        let rows = &self.rows;
+        // The next round's rows, while this round's states wait on their scans.
+        prefetch(rows, base + N, N);
+        let good = match self.scan {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `pick` saw the CPU has the kernel's features.
+            Scan::Avx512 => unsafe { find_x86::round_avx512(rows, base, &slots, &mut found) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Scan::Avx2 => unsafe { find_x86::round_avx2(rows, base, &slots, &mut found) },
+            Scan::Scalar => round_finds(rows, base, &slots, &mut found, |row, slot| {
+                FloatCdfs::row_ok(row).then(|| rows.find(row, slot).0)
+            }),
+        };
+        if !good {
+            for (k, o) in out.iter_mut().enumerate().take(N) {
+                o.write(self.get(&mut x[k], r, base + k)?);
+            }
+            return Ok(());
+        }
+        for (k, o) in out.iter_mut().enumerate().take(N) {
+            let f = found[k];
+            // `start <= slot < start + freq`: the encoder's state before the step.
+            x[k] = f.freq as u64 * (x[k] >> p) + (slots[k] - f.start) as u64;
+            r.refill(&mut x[k])?;
+            o.write(f.symbol as i32);
+        }
+        Ok(())
     }
 }
 

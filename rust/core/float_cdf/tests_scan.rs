@@ -174,3 +174,42 @@ fn streams_decode_alike_under_every_kernel() {
         }
     }
 }
+
+/// Streams of four lanes and many step blocks, through the encoder's block steps and the
+/// decoder's rounds: the same bytes and symbols under every kernel, and a bad row in the
+/// first, a middle or the last round named by both ends.
+#[test]
+fn long_streams_agree_and_name_bad_rows_in_any_round() {
+    let mut next = xorshift64(14);
+    let (levels, n) = (5, 4 * 30 * 1024 + 7);
+    let mut cdf = Vec::with_capacity(n * (levels + 1));
+    for i in 0..n {
+        cdf.extend(row(&mut next, levels, (i % 6) as u64));
+    }
+    let symbols: Vec<i32> = (0..n).map(|_| (next() % levels as u64) as i32).collect();
+    let bytes = encode(&cdf, levels, &symbols, 1).unwrap();
+    for (name, run) in KERNELS {
+        run(&mut || {
+            assert_eq!(encode(&cdf, levels, &symbols, 2).unwrap(), bytes, "{name}");
+            assert_eq!(decode(&bytes, &cdf, levels, 1).unwrap(), symbols, "{name}");
+        });
+    }
+    for at in [0, 3, 1023, 1024, n / 2 + 1, n - 2, n - 1] {
+        let mut spoiled = cdf.clone();
+        spoiled[(levels + 1) * at + 2] = f32::INFINITY;
+        let want = format!("cdf[{at}, 2]");
+        for (name, run) in KERNELS {
+            run(&mut || {
+                for e in [
+                    encode(&spoiled, levels, &symbols, 1).unwrap_err(),
+                    decode(&bytes, &spoiled, levels, 1).unwrap_err(),
+                ] {
+                    assert!(
+                        matches!(&e, Error::InvalidArgument(m) if m.contains(&want)),
+                        "{name} at {at}: {e:?}"
+                    );
+                }
+            });
+        }
+    }
+}

@@ -110,6 +110,11 @@ impl<'a> FloatCdfs<'a> {
         &self.cdf[pos * w..pos * w + w]
     }
 
+    /// Every row's values, row-major.
+    pub(crate) fn values(&self) -> &'a [f32] {
+        self.cdf
+    }
+
     /// Whether `row` is finite and nondecreasing, branch-free over eight accumulators
     /// so that it compiles to whole-vector compares (a single accumulator's reduction
     /// would not).
