@@ -13,7 +13,9 @@ use crate::coding::rans::{enc_put_div, Refill, WordSink};
 use crate::error::{Error, Result};
 use crate::format::fastrans_stream::{decode_framed, encode_framed, model_symbol_count};
 use crate::format::stream_model::{ChunkDecoder, ChunkEncoder, StreamModel};
-use crate::format::wire::{model_field, unless_damaged, VERSION, VERSION_MODEL};
+use crate::format::wire::{
+    model_field, unless_damaged, MAX_FLOAT_CDF_CHUNK_SYMBOLS, VERSION, VERSION_MODEL,
+};
 use crate::lanes::model::{Step, SymbolGet, SymbolPut};
 use crate::models::{
     check_levels, first_bad, float_cdf_header, levels_from_header, FloatCdfs, ModelSpec,
@@ -486,6 +488,10 @@ impl StreamModel for FloatLanes<'_> {
 impl ChunkEncoder for FloatLanes<'_> {
     fn encode_chunk(&self, start: usize, m: usize, lanes: usize, out: &mut Vec<u8>) -> Result<()> {
         encode_model_chunk(self, start, m, lanes, out)
+    }
+
+    fn max_chunk_symbols(&self) -> usize {
+        MAX_FLOAT_CDF_CHUNK_SYMBOLS
     }
 }
 

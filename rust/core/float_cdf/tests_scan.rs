@@ -4,6 +4,7 @@
 //! same refusal of spoiled rows at every position, and the same symbols and errors through
 //! whole streams on one and two threads.
 
+use crate::format::{header, MAX_FLOAT_CDF_CHUNK_SYMBOLS};
 use crate::models::FloatCdfs;
 use crate::simd::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 use crate::test_rng::xorshift64;
@@ -175,23 +176,29 @@ fn streams_decode_alike_under_every_kernel() {
     }
 }
 
-/// Streams of four lanes and many step blocks, through the encoder's block steps and the
-/// decoder's rounds: the same bytes and symbols under every kernel, and a bad row in the
-/// first, a middle or the last round named by both ends.
+/// Streams of three chunks of two lanes and many step blocks, through the encoder's block
+/// steps and the decoder's rounds: the same bytes and symbols under every kernel and
+/// thread count, and a bad row in the first, a middle or the last round named by both
+/// ends.
 #[test]
 fn long_streams_agree_and_name_bad_rows_in_any_round() {
     let mut next = xorshift64(14);
-    let (levels, n) = (5, 4 * 30 * 1024 + 7);
+    let (levels, n) = (5, 2 * MAX_FLOAT_CDF_CHUNK_SYMBOLS + 7);
     let mut cdf = Vec::with_capacity(n * (levels + 1));
     for i in 0..n {
         cdf.extend(row(&mut next, levels, (i % 6) as u64));
     }
     let symbols: Vec<i32> = (0..n).map(|_| (next() % levels as u64) as i32).collect();
     let bytes = encode(&cdf, levels, &symbols, 1).unwrap();
+    let h = header(&bytes).unwrap();
+    assert_eq!((h.chunk_bytes.len(), h.lanes_log2), (3, 1));
     for (name, run) in KERNELS {
         run(&mut || {
             assert_eq!(encode(&cdf, levels, &symbols, 2).unwrap(), bytes, "{name}");
-            assert_eq!(decode(&bytes, &cdf, levels, 1).unwrap(), symbols, "{name}");
+            for threads in [1, 2] {
+                let got = decode(&bytes, &cdf, levels, threads).unwrap();
+                assert_eq!(got, symbols, "{name}");
+            }
         });
     }
     for at in [0, 3, 1023, 1024, n / 2 + 1, n - 2, n - 1] {
@@ -203,6 +210,7 @@ fn long_streams_agree_and_name_bad_rows_in_any_round() {
                 for e in [
                     encode(&spoiled, levels, &symbols, 1).unwrap_err(),
                     decode(&bytes, &spoiled, levels, 1).unwrap_err(),
+                    decode(&bytes, &spoiled, levels, 2).unwrap_err(),
                 ] {
                     assert!(
                         matches!(&e, Error::InvalidArgument(m) if m.contains(&want)),

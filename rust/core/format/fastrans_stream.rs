@@ -258,7 +258,10 @@ pub(crate) fn encode_framed<C: ChunkEncoder>(
 ) -> Result<Vec<u8>> {
     threads::check(threads)?;
     let forced = FORCED_PARAMS.with(Cell::get);
-    let mut params = forced.map_or_else(|| Params::for_len(n), |p| p.fitted(n));
+    let mut params = forced.map_or_else(
+        || Params::for_len_within(n, coder.max_chunk_symbols()),
+        |p| p.fitted(n),
+    );
     let mut bodies = encode_bodies(coder, n, params, threads)?;
     if forced.is_none() {
         let body_len = bodies.iter().map(|b| b.bytes.len()).sum();

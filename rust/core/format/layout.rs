@@ -49,7 +49,22 @@ impl Params {
     /// assert_eq!(Params::for_len(100_000_000).lanes, ENCODER_MAX_LANES);
     /// ```
     pub fn for_len(n: usize) -> Params {
-        let chunks = n.div_ceil(MAX_CHUNK_SYMBOLS).max(1);
+        Params::for_len_within(n, MAX_CHUNK_SYMBOLS)
+    }
+
+    /// [`for_len`](Self::for_len) with chunks of at most `max_chunk` (at least 1) symbols.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fastrans::format::{Params, MAX_FLOAT_CDF_CHUNK_SYMBOLS};
+    ///
+    /// // 200 000 symbols: two chunks of 100 000, two lanes each.
+    /// let p = Params::for_len_within(200_000, MAX_FLOAT_CDF_CHUNK_SYMBOLS);
+    /// assert_eq!(p, Params { lanes: 2, chunk_symbols: 100_000 });
+    /// ```
+    pub fn for_len_within(n: usize, max_chunk: usize) -> Params {
+        let chunks = n.div_ceil(max_chunk.max(1)).max(1);
         let chunk_symbols = n.div_ceil(chunks).max(1);
         let want = (chunk_symbols / MIN_LANE_SYMBOLS).clamp(1, ENCODER_MAX_LANES);
         let lanes = 1 << (usize::BITS - 1 - want.leading_zeros());

@@ -37,6 +37,6 @@ pub use fastrans_header::{header, symbol_count, Header, ModelHeader};
 pub use fastrans_stream::{decode, decode_into, decode_with, encode, encode_with, Params};
 pub use shared_indexes::{decode_shared, encode_shared};
 pub use wire::{
-    fp32, ENCODER_MAX_LANES, MAX_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS, ONE_CHUNK, VERSION, VERSION_1,
-    VERSION_MODEL,
+    fp32, ENCODER_MAX_LANES, MAX_CHUNK_SYMBOLS, MAX_FLOAT_CDF_CHUNK_SYMBOLS, MIN_LANE_SYMBOLS,
+    ONE_CHUNK, VERSION, VERSION_1, VERSION_MODEL,
 };

@@ -7,7 +7,7 @@ use std::mem::MaybeUninit;
 
 use crate::chunk::{decode_chunk_into, decode_chunk_pair_into, encode_chunk};
 use crate::error::{Error, Result};
-use crate::format::wire::{fp32, version_and_fp, COUNT_AT, VERSION};
+use crate::format::wire::{fp32, version_and_fp, COUNT_AT, MAX_CHUNK_SYMBOLS, VERSION};
 use crate::lanes::{DecodeTarget, EncodeSource};
 use crate::tables::cdf_table::CdfTable;
 
@@ -29,6 +29,11 @@ pub(crate) trait StreamModel: Sync {
 /// appended to `out` only on success.
 pub(crate) trait ChunkEncoder: StreamModel {
     fn encode_chunk(&self, start: usize, m: usize, lanes: usize, out: &mut Vec<u8>) -> Result<()>;
+
+    /// The most symbols the encoder puts in a chunk, the unit of parallel work.
+    fn max_chunk_symbols(&self) -> usize {
+        MAX_CHUNK_SYMBOLS
+    }
 }
 
 /// Decodes one chunk; `Ok` means every element of `out` was written.

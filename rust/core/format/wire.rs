@@ -25,6 +25,10 @@ pub const ONE_CHUNK: u8 = 0x08;
 pub(crate) const LANES_LOG2_BITS: u8 = 0x07;
 /// Chunks hold at most this many symbols (so a 10^8-symbol stream has ~190 chunks).
 pub const MAX_CHUNK_SYMBOLS: usize = 1 << 19;
+/// Chunks of float-CDF streams hold at most this many symbols: each symbol reads a
+/// whole row (516 bytes at L = 128), so 2^17 symbols are milliseconds of work, and a
+/// stream of 10^5 symbols or more is shared among cores (docs/FORMAT.md §10).
+pub const MAX_FLOAT_CDF_CHUNK_SYMBOLS: usize = 1 << 17;
 /// A lane gets at least this many symbols before the chunk gets more lanes: 30 K
 /// (15 · 2^11) rather than 2^15, so that chunks of 480 K symbols and more (W1's two
 /// chunks) get 16 lanes, two groups of eight for the vector decoder. One 8-lane chunk
