@@ -34,11 +34,14 @@ pub(super) fn scan_avx512(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let iota = _mm512_setr_ps(
         0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0,
     );
-    // `-(slot + 1 - k)` for the vector's elements `k .. k + 16`: integers of at most 17
+    // `k - 1` for the vector's elements `k .. k + 16` (free of the slot, so it runs ahead
+    // of the state) and `-slot`: their sum `-(slot + 1 - k)` is an integer of at most 17
     // bits, exact in f32.
-    let mut neg_t = _mm512_add_ps(_mm512_set1_ps(-(slot as f32)), iota);
-    let ones = _mm512_set1_epi32(1);
-    let mut counts = _mm512_setzero_si512();
+    let neg_slot = _mm512_set1_ps(-(slot as f32));
+    let mut k_less_one = iota;
+    // Each vector's count of levels at or below the slot, by its mask's popcount: a
+    // shorter chain from the slot to the symbol than a vector of counts reduced at the end.
+    let mut count = 0u32;
     let mut ok: __mmask16 = 0xffff;
     let ptr = row.as_ptr();
     let mut k = 1usize;
@@ -49,9 +52,9 @@ pub(super) fn scan_avx512(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
         // False for NaN on either side.
         ok = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(ok, b, a);
         let c = _mm512_min_ps(_mm512_max_ps(b, zero), one);
-        let below = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(_mm512_fmadd_ps(c, spare, neg_t), zero);
-        counts = _mm512_mask_add_epi32(counts, below, counts, ones);
-        neg_t = _mm512_add_ps(neg_t, sixteen);
+        let d = _mm512_fmadd_ps(c, spare, _mm512_add_ps(k_less_one, neg_slot));
+        count += (_mm512_cmp_ps_mask::<_CMP_LT_OQ>(d, zero) as u32).count_ones();
+        k_less_one = _mm512_add_ps(k_less_one, sixteen);
         k += 16;
     }
     // The rest, `k ..= L` (1 to 16 values): element `L` is checked but not counted (its
@@ -68,9 +71,9 @@ pub(super) fn scan_avx512(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     };
     let tail_ok = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(m, b, a) == m;
     let c = _mm512_min_ps(_mm512_max_ps(b, zero), one);
-    let d = _mm512_fmadd_ps(c, spare, neg_t);
+    let d = _mm512_fmadd_ps(c, spare, _mm512_add_ps(k_less_one, neg_slot));
     let below = _mm512_mask_cmp_ps_mask::<_CMP_LT_OQ>(m >> 1, d, zero);
-    let count = _mm512_reduce_add_epi32(counts) as u32 + (below as u32).count_ones();
+    let count = count + (below as u32).count_ones();
     let good = ok == 0xffff && tail_ok && first.is_finite() && end.is_finite();
     good.then_some(count as usize)
 }
@@ -87,8 +90,10 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let eight = _mm256_set1_ps(8.0);
     let iota = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
     // As in `scan_avx512`.
-    let mut neg_t = _mm256_add_ps(_mm256_set1_ps(-(slot as f32)), iota);
-    // The counts (a true comparison is -1, subtracted), and all ones while the row is good.
+    let neg_slot = _mm256_set1_ps(-(slot as f32));
+    let mut k_less_one = iota;
+    // The counts (a true comparison is -1, subtracted: eight wide, fewer instructions than
+    // a popcount a vector), and all ones while the row is good.
     let mut counts = _mm256_setzero_si256();
     let mut ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
     let ptr = row.as_ptr();
@@ -100,9 +105,10 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
         // False for NaN on either side.
         ok = _mm256_and_ps(ok, _mm256_cmp_ps::<_CMP_GE_OQ>(b, a));
         let c = _mm256_min_ps(_mm256_max_ps(b, zero), one);
-        let below = _mm256_cmp_ps::<_CMP_LT_OQ>(_mm256_fmadd_ps(c, spare, neg_t), zero);
+        let d = _mm256_fmadd_ps(c, spare, _mm256_add_ps(k_less_one, neg_slot));
+        let below = _mm256_cmp_ps::<_CMP_LT_OQ>(d, zero);
         counts = _mm256_sub_epi32(counts, _mm256_castps_si256(below));
-        neg_t = _mm256_add_ps(neg_t, eight);
+        k_less_one = _mm256_add_ps(k_less_one, eight);
         k += 8;
     }
     // The rest, `k ..= L` (1 to 8 values), as in `scan_avx512`.
@@ -122,7 +128,7 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let mm = (1i32 << n) - 1;
     let tail_ok = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(b, a)) & mm == mm;
     let c = _mm256_min_ps(_mm256_max_ps(b, zero), one);
-    let d = _mm256_fmadd_ps(c, spare, neg_t);
+    let d = _mm256_fmadd_ps(c, spare, _mm256_add_ps(k_less_one, neg_slot));
     let below = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_LT_OQ>(d, zero)) & (mm >> 1);
     // The eight counts' sum.
     let s = _mm_add_epi32(
