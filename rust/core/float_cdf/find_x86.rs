@@ -28,7 +28,7 @@ pub(super) fn scan_avx512(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let (&first, _) = row.split_first()?;
     let (&end, _) = row.split_last()?;
     let last = row.len() - 1;
-    let (zero, one) = (_mm512_setzero_ps(), _mm512_set1_ps(1.0));
+    let zero = _mm512_setzero_ps();
     let spare = _mm512_set1_ps(spare);
     let sixteen = _mm512_set1_ps(16.0);
     let iota = _mm512_setr_ps(
@@ -51,7 +51,7 @@ pub(super) fn scan_avx512(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
         let (b, a) = unsafe { (_mm512_loadu_ps(ptr.add(k)), _mm512_loadu_ps(ptr.add(k - 1))) };
         // False for NaN on either side.
         ok = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(ok, b, a);
-        let c = _mm512_min_ps(_mm512_max_ps(b, zero), one);
+        let c = clamp_avx512(b);
         let d = _mm512_fmadd_ps(c, spare, _mm512_add_ps(k_less_one, neg_slot));
         count += (_mm512_cmp_ps_mask::<_CMP_LT_OQ>(d, zero) as u32).count_ones();
         k_less_one = _mm512_add_ps(k_less_one, sixteen);
@@ -70,7 +70,7 @@ pub(super) fn scan_avx512(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
         )
     };
     let tail_ok = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(m, b, a) == m;
-    let c = _mm512_min_ps(_mm512_max_ps(b, zero), one);
+    let c = clamp_avx512(b);
     let d = _mm512_fmadd_ps(c, spare, _mm512_add_ps(k_less_one, neg_slot));
     let below = _mm512_mask_cmp_ps_mask::<_CMP_LT_OQ>(m >> 1, d, zero);
     let count = count + (below as u32).count_ones();
@@ -85,7 +85,7 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let (&first, _) = row.split_first()?;
     let (&end, _) = row.split_last()?;
     let last = row.len() - 1;
-    let (zero, one) = (_mm256_setzero_ps(), _mm256_set1_ps(1.0));
+    let zero = _mm256_setzero_ps();
     let spare = _mm256_set1_ps(spare);
     let eight = _mm256_set1_ps(8.0);
     let iota = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
@@ -104,7 +104,7 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
         let (b, a) = unsafe { (_mm256_loadu_ps(ptr.add(k)), _mm256_loadu_ps(ptr.add(k - 1))) };
         // False for NaN on either side.
         ok = _mm256_and_ps(ok, _mm256_cmp_ps::<_CMP_GE_OQ>(b, a));
-        let c = _mm256_min_ps(_mm256_max_ps(b, zero), one);
+        let c = clamp_avx2(b);
         let d = _mm256_fmadd_ps(c, spare, _mm256_add_ps(k_less_one, neg_slot));
         let below = _mm256_cmp_ps::<_CMP_LT_OQ>(d, zero);
         counts = _mm256_sub_epi32(counts, _mm256_castps_si256(below));
@@ -127,7 +127,7 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     };
     let mm = (1i32 << n) - 1;
     let tail_ok = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(b, a)) & mm == mm;
-    let c = _mm256_min_ps(_mm256_max_ps(b, zero), one);
+    let c = clamp_avx2(b);
     let d = _mm256_fmadd_ps(c, spare, _mm256_add_ps(k_less_one, neg_slot));
     let below = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_LT_OQ>(d, zero)) & (mm >> 1);
     // The eight counts' sum.
@@ -141,6 +141,36 @@ pub(super) fn scan_avx2(row: &[f32], spare: f32, slot: u32) -> Option<usize> {
     let good = _mm256_movemask_ps(ok) == 0xff && tail_ok && first.is_finite() && end.is_finite();
     good.then_some(count as usize)
 }
+
+/// `b` clamped into `[2^-126, 1]` by integer min and max on its bits (for floats of
+/// either sign, the bits of the nonnegative ones order as their values, the negative ones
+/// read as negative integers). The rule clamps into `[0, 1]`; the smallest normal float in
+/// place of zero and of the subnormals changes nothing, since `c * spare < 1` for both and
+/// the test `c * spare < t` for an integer `t` comes out the same for `c = 0` and
+/// `c = 2^-126` (true exactly when `t >= 1`). So no floating-point operation sees a
+/// subnormal float: each would cost the FMA a microcode assist, several times the scan
+/// (rows of discretized Laplace laws hold one or two in their far tails). REQUIRES: the
+/// CPU has AVX-512 F.
+#[inline]
+#[target_feature(enable = "avx512f,avx2")]
+fn clamp_avx512(b: __m512) -> __m512 {
+    let bits = _mm512_castps_si512(b);
+    let bits = _mm512_min_epi32(bits, _mm512_set1_epi32(ONE_BITS));
+    _mm512_castsi512_ps(_mm512_max_epi32(bits, _mm512_set1_epi32(MIN_NORMAL_BITS)))
+}
+
+/// As [`clamp_avx512`], eight wide. REQUIRES: the CPU has AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn clamp_avx2(b: __m256) -> __m256 {
+    let bits = _mm256_castps_si256(b);
+    let bits = _mm256_min_epi32(bits, _mm256_set1_epi32(ONE_BITS));
+    _mm256_castsi256_ps(_mm256_max_epi32(bits, _mm256_set1_epi32(MIN_NORMAL_BITS)))
+}
+
+/// The bits of `1.0f32` and of the smallest normal `f32`, `2^-126`.
+const ONE_BITS: i32 = 0x3f80_0000;
+const MIN_NORMAL_BITS: i32 = 0x0080_0000;
 
 /// Whether `row` is finite and nondecreasing (`FloatCdfs::row_ok`), sixteen floats a
 /// vector: every value at least the one before it, the first and the last finite.

@@ -1,8 +1,8 @@
 //! The decoder's row scans (`find_x86.rs`) against the scalar check and bisection: the
 //! same symbol, start and freq for every slot boundary of rows of many lengths and shapes
-//! (flat runs, values outside `[0, 1]`, values on and next to the quantization steps), the
-//! same refusal of spoiled rows at every position, and the same symbols and errors through
-//! whole streams on one and two threads.
+//! (flat runs, values outside `[0, 1]`, values on and next to the quantization steps,
+//! subnormal values), the same refusal of spoiled rows at every position, and the same
+//! symbols and errors through whole streams on one and two threads.
 
 use crate::format::{header, MAX_FLOAT_CDF_CHUNK_SYMBOLS};
 use crate::models::FloatCdfs;
@@ -48,6 +48,16 @@ fn row(next: &mut impl FnMut() -> u64, levels: usize, kind: u64) -> Vec<f32> {
                 3 => u * 1.6 - 0.3,
                 // Flat runs: few distinct values.
                 4 => (u * 4.0).floor() / 4.0,
+                // Subnormal values of both signs (the scans read them as zero), the
+                // smallest normal and its neighbours, among ordinary ones.
+                6 => match next() % 8 {
+                    0 => f32::from_bits((next() % 0x7f_ffff + 1) as u32),
+                    1 => -f32::from_bits((next() % 0x7f_ffff + 1) as u32),
+                    2 => f32::MIN_POSITIVE,
+                    3 => f32::MIN_POSITIVE.next_down(),
+                    4 => f32::from_bits(1),
+                    _ => u,
+                },
                 _ => u,
             }
         })
@@ -84,7 +94,7 @@ fn scans_find_the_scalar_symbols() {
     let scans = scans();
     let mut next = xorshift64(11);
     for levels in (2..=70).chain([127, 128, 129, 255, 1000, 4097, 32767, 32768]) {
-        for kind in 0..6 {
+        for kind in 0..7 {
             let v = row(&mut next, levels, kind);
             let rows = FloatCdfs::new(&v, levels).unwrap();
             check_row(rows, &v, &scans);
@@ -143,7 +153,7 @@ fn streams_decode_alike_under_every_kernel() {
         let n = 700;
         let mut cdf = Vec::new();
         for i in 0..n {
-            cdf.extend(row(&mut next, levels, i % 6));
+            cdf.extend(row(&mut next, levels, i % 7));
         }
         let symbols: Vec<i32> = (0..n).map(|_| (next() % levels as u64) as i32).collect();
         let bytes = encode(&cdf, levels, &symbols, 1).unwrap();
@@ -186,7 +196,7 @@ fn long_streams_agree_and_name_bad_rows_in_any_round() {
     let (levels, n) = (5, 2 * MAX_FLOAT_CDF_CHUNK_SYMBOLS + 7);
     let mut cdf = Vec::with_capacity(n * (levels + 1));
     for i in 0..n {
-        cdf.extend(row(&mut next, levels, (i % 6) as u64));
+        cdf.extend(row(&mut next, levels, (i % 7) as u64));
     }
     let symbols: Vec<i32> = (0..n).map(|_| (next() % levels as u64) as i32).collect();
     let bytes = encode(&cdf, levels, &symbols, 1).unwrap();
