@@ -34,6 +34,7 @@ use crate::error::Result;
 use crate::lanes::round::{decode_round, ChunkLanes};
 use crate::lanes::traits::{put_values, DecodeTarget, MAX_LANES};
 use crate::simd::avx2_scale::Lookup8;
+use crate::simd::prefetch;
 use crate::tables::cdf_table::CdfTable;
 
 /// Lanes per vector group.
@@ -397,6 +398,8 @@ fn round<T: DecodeTarget, const N: usize>(
     r: &mut WordReader<'_>,
     dst: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
+    // The caller's arrays a check block ahead, as the AVX-512 decoder asks (`prefetch.rs`).
+    tgt.prefetch(start + q * N + prefetch::AHEAD);
     let mut g = 0;
     while g < N {
         let (i, base) = (g / 4, start + q * N + g);
@@ -479,6 +482,8 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
         .enumerate()
     {
         let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+        tgt.prefetch(base_a + prefetch::AHEAD);
+        tgt.prefetch(base_b + prefetch::AHEAD);
         let (mut rows_a, mut rows_b) = ([0usize; GROUP], [0usize; GROUP]);
         // SAFETY: we have AVX2.
         unsafe {
