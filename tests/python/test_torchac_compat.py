@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import fastrans
+from fastrans._info import parse_stream_header
 from fastrans.compat import torchac
 
 torch = pytest.importorskip("torch")
@@ -105,3 +106,25 @@ def test_mismatches_and_damage():
             torchac.decode_float_cdf(cdf, bytes(bad))
     with pytest.raises(fastrans.CorruptStreamError):
         torchac.decode_float_cdf(cdf, data[:-3])
+
+
+def test_streams_of_several_chunks_on_one_and_two_threads():
+    # Float-CDF chunks hold at most 2**17 symbols: 300k symbols of about 4 bits are three
+    # chunks (far fewer bits a symbol would make the chunks' own bytes too dear, and the
+    # encoder takes fewer), which code on either thread count to the same bytes and
+    # symbols; a bad row in the last chunk is named whichever thread meets it.
+    rng = np.random.default_rng(7)
+    cdf, sym = _cdfs(rng, (300_000,), 16, False)
+    data = torchac.encode_float_cdf(cdf, sym, threads=1)
+    header = parse_stream_header(data)
+    assert (header.chunks, header.chunk_symbols) == (3, 100_000)
+    assert data == torchac.encode_float_cdf(cdf, sym, threads=2)
+    for threads in (1, 2):
+        np.testing.assert_array_equal(torchac.decode_float_cdf(cdf, data, threads=threads), sym)
+    bad = cdf.copy()
+    bad[299_998, 2] = np.nan
+    for threads in (1, 2):
+        with pytest.raises(ValueError, match=r"cdf\[299998, 2\]"):
+            torchac.decode_float_cdf(bad, data, threads=threads)
+        with pytest.raises(ValueError, match=r"cdf\[299998, 2\]"):
+            torchac.encode_float_cdf(bad, sym, threads=threads)
