@@ -10,21 +10,10 @@
 use std::time::{Duration, Instant};
 
 use fastrans::float_cdf;
-use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 
-/// xorshift64*: reproducible data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-type Kernel = fn(&mut dyn FnMut()) -> ();
+#[path = "common/kernels.rs"]
+mod kernels;
+use kernels::{Rng, KERNELS};
 
 /// `n` rows of `levels + 1` floats (Laplace laws discretized over `0..levels`) and a
 /// symbol drawn from each.
@@ -63,11 +52,7 @@ fn main() {
     let levels: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(128);
     let (cdf, symbols) = laplace_rows(n, levels);
     let data = float_cdf::encode(&cdf, levels, &symbols, 1).expect("valid rows");
-    let kernels: [(&str, Kernel); 3] = [
-        ("avx512", |f| with_avx512_lanes(f)),
-        ("avx2", |f| with_avx2_lanes(f)),
-        ("scalar", |f| with_scalar_lanes(f)),
-    ];
+    let kernels = KERNELS;
     let mut best = [[Duration::MAX; 2]; 3];
     let mut bare = Duration::MAX;
     for _ in 0..if once { 1 } else { runs } {

@@ -8,22 +8,11 @@
 
 use std::time::{Duration, Instant};
 
-use fastrans::testing::{with_avx2_lanes, with_avx512_lanes, with_scalar_lanes};
 use fastrans::ParametricCoder;
 
-/// xorshift64*: reproducible data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-type Kernel = fn(&mut dyn FnMut()) -> ();
+#[path = "common/kernels.rs"]
+mod kernels;
+use kernels::{Rng, KERNELS};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -43,11 +32,7 @@ fn main() {
         scales.push(s as f32);
         symbols.push(draw.round().clamp(-64.0, 63.0) as i32);
     }
-    let kernels: [(&str, Kernel); 3] = [
-        ("avx512", |f| with_avx512_lanes(f)),
-        ("avx2", |f| with_avx2_lanes(f)),
-        ("scalar", |f| with_scalar_lanes(f)),
-    ];
+    let kernels = KERNELS;
     let cases = [
         ("laplace -64..63", "laplace", Some((-64, 63))),
         ("gaussian -64..63", "gaussian", Some((-64, 63))),
