@@ -7,7 +7,11 @@
 //! ends beyond `[0, 1]` (the rule clamps them); bit 2 spoils one row (a decrease or a NaN),
 //! which must be refused. Bit 3 re-seals the CRC (so mutations reach the header, lane and
 //! chunk parsers), bit 4 makes the payload `(pos:u16, xor:u8)` edits of a valid stream of
-//! `n` symbols derived from `seed` (deep paths without seeds) rather than the stream itself.
+//! `n` symbols derived from `seed` (deep paths without seeds) rather than the stream itself,
+//! and bit 5 codes that stream in 2, 4 or 8 lanes and chunks of 3 to 255 symbols (by
+//! `seed`), so the decoder's rounds of several lanes and the chunk boundaries are reached
+//! (streams this short otherwise have one lane and one chunk). Bit 6 puts subnormal floats
+//! of both signs at each row's low end (the vector scans read them as the smallest normal).
 //! Oracles: no panic; a decode that succeeds gives symbols in `0..L` that encode and decode
 //! back to themselves, and never succeeds with a spoiled row; 1 and 2 threads agree, and
 //! so do the row kernels (AVX-512, AVX2, scalar: `float_cdf/find_x86.rs`), decoding and
@@ -20,11 +24,14 @@ mod common;
 use common::{apply_edits, every_kernel_agrees, reseal, Cursor, Rng};
 
 use fastrans::float_cdf;
+use fastrans::format::Params;
+use fastrans::testing::with_params;
 use libfuzzer_sys::fuzz_target;
 
 /// `n` rows of `levels + 1` nondecreasing floats (see the module comment for `mode`).
 fn rows(mode: u8, rng: &mut Rng, n: usize, levels: usize) -> Vec<f32> {
     let mut cdf = Vec::with_capacity(n * (levels + 1));
+    let subnormal = |bits: u64| f32::from_bits((bits % 0x7f_ffff) as u32 + 1);
     for _ in 0..n {
         let weights: Vec<f64> = (0..levels)
             .map(|_| {
@@ -53,6 +60,13 @@ fn rows(mode: u8, rng: &mut Rng, n: usize, levels: usize) -> Vec<f32> {
                 lo + (hi - lo) * acc / total
             };
             cdf.push(c as f32);
+        }
+        if mode & 0x40 != 0 {
+            // Below the row's second value and at least its first: still nondecreasing.
+            let at = cdf.len() - levels - 1;
+            let low = subnormal(rng.next());
+            cdf[at] = cdf[at].min(-subnormal(rng.next()));
+            cdf[at + 1] = cdf[at + 1].min(low).max(cdf[at]);
         }
     }
     cdf
@@ -85,7 +99,18 @@ fuzz_target!(|input: &[u8]| {
         let symbols: Vec<i32> = (0..n)
             .map(|_| (rng.next() % levels as u64) as i32)
             .collect();
-        let mut data = float_cdf::encode(&good, levels, &symbols, 1).expect("valid rows");
+        let encode = || float_cdf::encode(&good, levels, &symbols, 1);
+        let seed = rng.next();
+        let mut data = if mode & 0x20 != 0 {
+            let params = Params {
+                lanes: 2 << (seed % 3),
+                chunk_symbols: 3 + (seed >> 8) as usize % 253,
+            };
+            with_params(params, encode)
+        } else {
+            encode()
+        }
+        .expect("valid rows");
         apply_edits(&mut c, &mut data);
         data
     } else {
