@@ -385,16 +385,16 @@ fn prefetch(rows: &FloatCdfs<'_>, pos: usize, count: usize) {
         .saturating_add(count)
         .saturating_mul(w)
         .min(values.len());
-    let mut at = pos.saturating_mul(w);
-    while at < to {
+    let from = pos.saturating_mul(w);
+    if from >= to {
+        return;
+    }
+    // Sixteen floats, one cache line, then the last line, which those steps miss when the
+    // rows do not start on a line.
+    for at in (from..to).step_by(16) {
         line_l1(values, at);
-        // Sixteen floats, one cache line.
-        at += 16;
     }
-    // The last line, which the steps above miss when the rows do not start on a line.
-    if to > 0 {
-        line_l1(values, to - 1);
-    }
+    line_l1(values, to - 1);
 }
 
 /// A lane's symbol and its interval, found from its slot.
