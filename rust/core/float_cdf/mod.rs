@@ -335,7 +335,8 @@ fn block_steps(
 }
 
 /// A round's finds: `found[k]` = `(symbol, start, freq)` of `slots[k]` in row `base + k`
-/// by `find`; `false` as soon as a row fails its check. Inlined as [`block_steps`] is.
+/// by `find`; `false` when a row fails its check (its lane's `found` is then left as it
+/// was). Inlined as [`block_steps`] is.
 #[inline(always)]
 fn round_finds<const N: usize>(
     rows: &FloatCdfs<'_>,
@@ -372,8 +373,9 @@ const PREFETCHED_LEVELS: usize = 1023;
 /// Asks for rows `pos .. pos + count` (those inside the tensor) to be brought into L1,
 /// every cache line of them, for rows of at most [`PREFETCHED_LEVELS`] levels. The coders
 /// read a row while its symbol's state waits, and ask for the rows they read next: with
-/// the hardware's prefetch alone they waited on memory (L = 128: encoding 20 → 28 Msym/s,
-/// decoding 14 → 21, docs/PERFORMANCE.md). Longer rows are long runs the hardware follows.
+/// the hardware's prefetch alone they waited on memory (L = 128: decoding 14 → 18 Msym/s
+/// into L2 and 10% more into L1, encoding past a bare pass over the rows;
+/// docs/PERFORMANCE.md). Longer rows are long runs the hardware follows.
 #[inline(always)]
 fn prefetch(rows: &FloatCdfs<'_>, pos: usize, count: usize) {
     let levels = rows.levels();
