@@ -21,11 +21,10 @@
 
 mod common;
 
-use common::{apply_edits, every_kernel_agrees, reseal, Cursor, Rng};
+use common::{apply_edits, encoded_in, every_kernel_agrees, reseal, Cursor, Rng};
 
 use fastrans::float_cdf;
 use fastrans::format::Params;
-use fastrans::testing::with_params;
 use libfuzzer_sys::fuzz_target;
 
 /// `n` rows of `levels + 1` nondecreasing floats (see the module comment for `mode`).
@@ -101,16 +100,11 @@ fuzz_target!(|input: &[u8]| {
             .collect();
         let encode = || float_cdf::encode(&good, levels, &symbols, 1);
         let seed = rng.next();
-        let mut data = if mode & 0x20 != 0 {
-            let params = Params {
-                lanes: 2 << (seed % 3),
-                chunk_symbols: 3 + (seed >> 8) as usize % 253,
-            };
-            with_params(params, encode)
-        } else {
-            encode()
-        }
-        .expect("valid rows");
+        let layout = (mode & 0x20 != 0).then(|| Params {
+            lanes: 2 << (seed % 3),
+            chunk_symbols: 3 + (seed >> 8) as usize % 253,
+        });
+        let mut data = encoded_in(layout, encode).expect("valid rows");
         apply_edits(&mut c, &mut data);
         data
     } else {

@@ -17,9 +17,10 @@
 
 mod common;
 
-use common::{apply_edits, every_kernel_agrees, parametric_coder, reseal, Cursor, Laws};
+use common::{
+    apply_edits, encoded_in, every_kernel_agrees, parametric_coder, reseal, Cursor, Laws,
+};
 use fastrans::format::Params;
-use fastrans::testing::with_params;
 
 use libfuzzer_sys::fuzz_target;
 
@@ -51,16 +52,11 @@ fuzz_target!(|input: &[u8]| {
             })
             .collect();
         let encode = || coder.encode(&symbols, &means, &scales, w, 1);
-        let mut data = if mode & 0x20 != 0 {
-            let params = Params {
-                lanes: 4 << (seed % 3),
-                chunk_symbols: n.max(1),
-            };
-            with_params(params, encode)
-        } else {
-            encode()
-        }
-        .expect("valid inputs");
+        let layout = (mode & 0x20 != 0).then(|| Params {
+            lanes: 4 << (seed % 3),
+            chunk_symbols: n.max(1),
+        });
+        let mut data = encoded_in(layout, encode).expect("valid inputs");
         apply_edits(&mut c, &mut data);
         data
     } else {

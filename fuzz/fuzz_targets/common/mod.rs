@@ -7,7 +7,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use fastrans::format::Params;
 use fastrans::parametric::{gaussian_table, laplace_table};
+use fastrans::testing::with_params;
 use fastrans::CdfTable;
 use fastrans::{ParametricCoder, ScaleCoder};
 
@@ -175,6 +177,15 @@ impl Laws {
     /// The weights, for a mixture.
     pub fn weights(&self) -> Option<&[f32]> {
         (self.k > 1).then_some(&self.weights[..])
+    }
+}
+
+/// `encode()` run with the stream layout forced to `layout` when there is one (the lanes
+/// and chunks a short stream would not otherwise get), as it chooses otherwise.
+pub fn encoded_in<T>(layout: Option<Params>, encode: impl FnOnce() -> T) -> T {
+    match layout {
+        Some(params) => with_params(params, encode),
+        None => encode(),
     }
 }
 
