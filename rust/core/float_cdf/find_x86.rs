@@ -7,11 +7,12 @@
 //! last finite, so that all are. The symbol is the number of `k` in `1..L` with
 //! `cdf(k) <= slot`: `cdf` rises by at least one a level along a checked row and
 //! `cdf(0) = 0 <= slot < 2^P = cdf(L)`. For `0 < k < L`, `cdf(k) = k + floor(c * spare)
-//! <= slot` exactly when `c * spare - (slot + 1 - k) < 0` (`c` clamped into `[0, 1]`), and
-//! one fused multiply-add gives that difference's sign exactly: the difference is a
+//! <= slot` exactly when `c * spare - (slot + 1 - k) < 0` (`c` clamped into `[0, 1]`; the
+//! kernels clamp into `[2^-126, 1]`, which gives the same answers, see [`clamp_avx512`]),
+//! and one fused multiply-add gives that difference's sign exactly: the difference is a
 //! multiple of `c`'s ulp (at least 2^-40 once `c * spare` is near an integer of at least 1),
-//! so its single rounding to `f32` neither reaches zero nor flips its sign, nor does
-//! flushing denormals. So the symbols are the scalar `FloatCdfs::find`'s bit for bit.
+//! so its single rounding to `f32` neither reaches zero nor flips its sign. So the symbols
+//! are the scalar `FloatCdfs::find`'s bit for bit.
 
 use std::arch::x86_64::*;
 
