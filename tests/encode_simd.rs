@@ -327,7 +327,8 @@ fn every_precision_encodes_the_same_either_way() {
 }
 
 /// W1-like floats: scales log-uniform 0.12..30, means ~N(0, 3), values = means +
-/// scales·N(0, 1), with some large, negative-zero and exactly-half differences.
+/// scales·N(0, 1), with some large, negative-zero and exactly-half differences, and scales
+/// below the bound and above the table's last (`f32::MAX`, +inf).
 fn floats(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let (mut y, mut m, mut s) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..n {
@@ -340,7 +341,12 @@ fn floats(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
             3 => mean + 2.1e9,
             _ => mean + scale * rng.normal(),
         };
-        s.push(if i % 307 == 0 { 1e-30 } else { scale as f32 });
+        s.push(match (i % 307, i % 401, i % 503) {
+            (0, _, _) => 1e-30,
+            (_, 0, _) => [1e6, f32::MAX, f32::INFINITY][i % 3],
+            (_, _, 0) => 256.0,
+            _ => scale as f32,
+        });
         m.push(if i % 211 == 1 { 0.0 } else { mean as f32 });
         y.push(value as f32);
     }

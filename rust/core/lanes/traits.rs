@@ -121,6 +121,9 @@ pub(crate) enum Arrays<'a> {
         values: &'a [f32],
         means: Option<&'a [f32]>,
         rows: ScaleRows<'a>,
+        /// The records of `rows.lookup` over the table coded with, when the coder has
+        /// them (`tables/scale_bins.rs`; the AVX2 encoder finds bins with them).
+        bins: Option<&'a crate::tables::scale_bins::ScaleBins>,
     },
 }
 

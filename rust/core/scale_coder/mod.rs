@@ -12,16 +12,15 @@
 //! vectorises; see `lanes::CHECK_BLOCK`); the error is then located by a second, cold scan.
 //! The scalar coding loop itself checks nothing; the AVX-512 kernels skip the pass and flag
 //! bad inputs as they code them (`simd/avx512_scale.rs`, `lanes::ScaleRows`).
-//! Scales map to rows through `tables/scale_index.rs`' `ScaleIndex`, inside the coding loop.
+//! Scales map to rows through `tables/scale_index.rs`' `ScaleIndex`, inside the coding loop
+//! (and, for the AVX2 encoder, straight to bins through `tables/scale_bins.rs`).
 
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::format;
-use crate::format::compressai;
+use crate::format::{self, compressai};
 use crate::lanes::traits::{Arrays, DecodeTarget, EncodeSource, ScaleRows, SourceArrays};
-use crate::tables::cdf_table::CdfTable;
-use crate::tables::scale_index::ScaleIndex;
+use crate::tables::{cdf_table::CdfTable, scale_bins::ScaleBins, scale_index::ScaleIndex};
 
 /// Which stream a [`ScaleCoder`] writes or reads.
 ///
@@ -123,6 +122,8 @@ fn fits_i32(r: f32) -> bool {
 pub struct ScaleCoder {
     table: Arc<CdfTable>,
     index: ScaleIndex,
+    /// The lookup's bins over `table` (`tables/scale_bins.rs`), for the AVX2 encoder.
+    bins: Option<ScaleBins>,
 }
 
 /// Floats as an [`EncodeSource`].
@@ -131,6 +132,7 @@ struct FloatSource<'a> {
     scales: &'a [f32],
     means: Option<&'a [f32]>,
     index: &'a ScaleIndex,
+    bins: Option<&'a ScaleBins>,
 }
 
 /// `round_half_even(d) as i32` for `d` that fits `i32`. Below `2^22` in magnitude,
@@ -234,6 +236,7 @@ impl EncodeSource for FloatSource<'_> {
                 means: None,
                 lookup: self.index.one_compare()?,
             },
+            bins: self.bins,
         }))
     }
     #[inline(always)]
@@ -456,7 +459,8 @@ impl ScaleCoder {
             )));
         }
         let index = ScaleIndex::new(scale_table, scale_bound)?;
-        Ok(ScaleCoder { table, index })
+        let bins = index.one_compare().and_then(|l| ScaleBins::new(l, &table));
+        Ok(ScaleCoder { table, index, bins })
     }
 
     /// The table the coder codes with.
@@ -549,6 +553,7 @@ impl ScaleCoder {
             scales,
             means,
             index: &self.index,
+            bins: self.bins.as_ref(),
         };
         match format {
             StreamFormat::Fastrans => format::encode_with(&self.table, &src, n, threads),

@@ -74,6 +74,7 @@ fn a_round_of_symbols_matches_single_symbols() {
             scales: &scales,
             means,
             index: &index,
+            bins: None,
         };
         for base in (0..64).step_by(8) {
             let (mut syms, mut rows) = ([0i32; 8], [0usize; 8]);

@@ -22,17 +22,23 @@
 //!   shuffle that gathered the eight low words ([`LOW_WORD_AT`]).
 //! - **Slow gathers** (Zen 3: `vpgatherdd` measured slower than scalar loads in the
 //!   decoder). The bins' 16-byte `EncSymbol`s come from eight 16-byte loads and four
-//!   unpacks; a lane's bin index comes from scalar code ([`Kernel::prepare`]): for tables
-//!   of at most 255 rows, `symbol + base - offset` checked by the bin's row tag, as in the
-//!   AVX-512 kernel; for others, the row's fields and `escape::direct_bin`'s compare.
-//!
-//! The loop takes about 40 instructions a symbol against the scalar lanes' 65; what that
-//! buys on W1 is in docs/PERFORMANCE.md, "The AVX2 encoder".
+//!   unpacks. For tables of at most 255 rows a bin is fetched at `symbol + base - offset`
+//!   and kept when its row tag names the lane's row, as in the AVX-512 kernel; for others
+//!   a lane's bin index is the row's fields and `escape::direct_bin`'s compare in scalar
+//!   code ([`Kernel::prepare`]).
 //!
 //! `ScaleCoder`'s floats are read here (`EncodeSource::arrays`): differences rounded by
 //! `vcvtps2dq` (nearest in MXCSR's mode, as the scalar magic-number rounding), scales
-//! clamped and bucketed eight wide, each bucket's `OneEntry` read by a scalar load (the
-//! row is `(scale bits - entry) >> 32`, `scale_coder::OneEntry`). As in the AVX-512 kernel
+//! clamped and bucketed eight wide. With the coder's records (`tables/scale_bins.rs`,
+//! small tables) each bucket's 16-byte record gives the row and `base - offset` of both
+//! candidate rows, so the row and the bin index are found eight lanes a vector
+//! (`input::FloatBins`); otherwise each bucket's `OneEntry` is a scalar load, the row
+//! `(scale bits - entry) >> 32` four lanes a vector, and the bin index scalar code as for
+//! integer inputs.
+//!
+//! On W1 the loop takes about 33 instructions a symbol against the scalar lanes' 65 (40
+//! without the records); what that buys is in docs/PERFORMANCE.md, "The AVX2 encoder".
+//! As in the AVX-512 kernel
 //! the floats get no check pass of their own: a group holding a NaN scale or a symbol of
 //! `i32::MIN` (what `vcvtps2dq` makes of NaN and of any value outside `i32`) flags its
 //! block, which gets the source's check after it is coded, its bytes dropped if the check
@@ -57,7 +63,7 @@ use crate::tables::cdf_table::{CdfTable, Row};
 use crate::tables::enc_symbol::{EncSymbol, NO_ROW_TAG};
 
 mod input;
-use input::{ByRound, Floats, GroupInput, Ints};
+use input::{ByRound, FloatBins, Floats, GroupInput, Ints};
 
 /// Lanes per group (two vectors of four states).
 const GROUP: usize = 8;
@@ -215,13 +221,25 @@ impl Kernel<'_> {
         rv: [__m256i; 2],
         bo: &[i32; 256],
     ) -> Option<Bins> {
-        let mut ix = [0usize; GROUP];
+        let mut ix = [0u32; GROUP];
         for k in 0..GROUP {
             let b = bo[(rows[k] & 0xff) as usize];
-            ix[k] = (syms[k].wrapping_add(b) as u32).min(self.last) as usize;
+            ix[k] = (syms[k].wrapping_add(b) as u32).min(self.last);
         }
         // SAFETY: every index is at most `last`; the caller has AVX2.
-        let bins = unsafe { self.load_bins(&ix) };
+        unsafe { self.prepare_at(&ix, rv) }
+    }
+
+    /// The bins at `ix` (each lane's index by the small-table rule, clamped to `last`),
+    /// kept when every tag names its lane's row `rv` and the row is in range: see
+    /// [`Kernel::prepare_small`].
+    ///
+    /// # Safety
+    /// The CPU has AVX2, and every `ix[k]` is at most `last`.
+    #[inline(always)]
+    unsafe fn prepare_at(&self, ix: &[u32; GROUP], rv: [__m256i; 2]) -> Option<Bins> {
+        // SAFETY: the caller's contract.
+        let bins = unsafe { self.load_bins(ix) };
         // SAFETY: the caller has AVX2.
         let ok = unsafe {
             let good = |h: usize| {
@@ -247,7 +265,7 @@ impl Kernel<'_> {
     /// The CPU has AVX2.
     #[inline(always)]
     unsafe fn prepare_rows(&self, syms: &[i32; GROUP], rows: &[u64; GROUP]) -> Option<Bins> {
-        let mut ix = [0usize; GROUP];
+        let mut ix = [0u32; GROUP];
         let mut direct = true;
         for k in 0..GROUP {
             let (i, ok) = match self.rows.get(rows[k] as usize) {
@@ -258,7 +276,8 @@ impl Kernel<'_> {
                     let ok = (value as u64) < row.max_value as u64;
                     (
                         if ok {
-                            row.base as usize + value as usize
+                            // Below the table's length, which fits `u32` (`usable`).
+                            row.base + value as u32
                         } else {
                             0
                         },
@@ -280,13 +299,13 @@ impl Kernel<'_> {
     /// # Safety
     /// The CPU has AVX2, and every `ix[k]` is below `enc_symbols().len()`.
     #[inline(always)]
-    unsafe fn load_bins(&self, ix: &[usize; GROUP]) -> Bins {
+    unsafe fn load_bins(&self, ix: &[u32; GROUP]) -> Bins {
         // SAFETY: the caller's contract; each record is 16 aligned bytes (`EncSymbol` is
         // `align(16)`).
         let pair = |a: usize, b: usize| unsafe {
             _mm256_inserti128_si256::<1>(
-                _mm256_castsi128_si256(_mm_load_si128(self.bins.add(ix[a]))),
-                _mm_load_si128(self.bins.add(ix[b])),
+                _mm256_castsi128_si256(_mm_load_si128(self.bins.add(ix[a] as usize))),
+                _mm_load_si128(self.bins.add(ix[b] as usize)),
             )
         };
         // [record 0 | record 2] and [record 1 | record 3]: unpacking their 8-byte halves
@@ -404,20 +423,31 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
     words: &mut LaneWords,
     check: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
+    let kernel = Kernel::new(table);
+    let k = &kernel;
     match src.arrays() {
         Some(SourceArrays(Arrays::Ints { symbols, rows })) => {
             check()?;
             let input = Ints { symbols, rows };
-            rounds_from::<_, _, N>(table, &input, src, start, rounds, x, words);
+            rounds_from::<_, _, N>(k, table, &input, src, start, rounds, x, words);
             return Ok(());
         }
         Some(SourceArrays(Arrays::Floats {
             values,
             means,
             rows,
+            bins,
         })) => {
-            if let Some(input) = Floats::new(values, means, rows) {
-                if rounds_from::<_, _, N>(table, &input, src, start, rounds, x, words) {
+            if let Some(floats) = Floats::new(values, means, rows) {
+                // The records serve where the small-table rule does (`FloatBins::new`).
+                let bins = bins.filter(|_| kernel.small.is_some());
+                let flagged = match bins.and_then(|b| FloatBins::new(floats, b, kernel.last)) {
+                    Some(input) => {
+                        rounds_from::<_, _, N>(k, table, &input, src, start, rounds, x, words)
+                    }
+                    None => rounds_from::<_, _, N>(k, table, &floats, src, start, rounds, x, words),
+                };
+                if flagged {
                     // Some position was flagged: the check decides (and the block's first
                     // bad input, if any, is its error).
                     src.check(start, rounds * N)?;
@@ -428,7 +458,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
         None => {}
     }
     check()?;
-    rounds_from::<_, _, N>(table, &ByRound(src), src, start, rounds, x, words);
+    rounds_from::<_, _, N>(k, table, &ByRound(src), src, start, rounds, x, words);
     Ok(())
 }
 
@@ -437,7 +467,9 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
 /// ([`GroupInput::group`]); the loop itself never stops early (as in the AVX-512 kernel:
 /// an early return kept more of the loop's values on the stack there).
 #[target_feature(enable = "avx2,popcnt")]
+#[allow(clippy::too_many_arguments)]
 fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
+    kernel: &Kernel<'_>,
     table: &CdfTable,
     input: &I,
     src: &S,
@@ -450,7 +482,6 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
         return false;
     }
     let groups = N / GROUP;
-    let kernel = Kernel::new(table);
     let p = table.precision();
     let mut lx = [[_mm256_setzero_si256(); 2]; MAX_GROUPS];
     for (g, v) in lx.iter_mut().enumerate().take(groups) {
@@ -467,7 +498,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     // SAFETY: (every prepared round is below `rounds`) we have the features, and the
     // caller's positions were checked or the input flags them.
     let mut flagged =
-        unsafe { prepare_round::<I, N>(&kernel, input, start + (rounds - 1) * N, &mut bufs[0]) };
+        unsafe { prepare_round::<I, N>(kernel, input, start + (rounds - 1) * N, &mut bufs[0]) };
     for (i, r) in (0..rounds).rev().enumerate() {
         let (b0, b1) = bufs.split_at_mut(1);
         let (this, next) = if i % 2 == 0 {
@@ -481,7 +512,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
         }
         if r > 0 {
             // SAFETY: as above.
-            flagged |= unsafe { prepare_round::<I, N>(&kernel, input, start + (r - 1) * N, next) };
+            flagged |= unsafe { prepare_round::<I, N>(kernel, input, start + (r - 1) * N, next) };
         }
         // Words of this round written above the stack's top, not yet counted in it.
         let mut count = 0;
@@ -495,21 +526,21 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
         unsafe {
             if groups > 3 {
                 step::<N>(
-                    &kernel, table, p, s3, &this[3], &mut lw, &mut count, &mut win,
+                    kernel, table, p, s3, &this[3], &mut lw, &mut count, &mut win,
                 );
             }
             if groups > 2 {
                 step::<N>(
-                    &kernel, table, p, s2, &this[2], &mut lw, &mut count, &mut win,
+                    kernel, table, p, s2, &this[2], &mut lw, &mut count, &mut win,
                 );
             }
             if groups > 1 {
                 step::<N>(
-                    &kernel, table, p, s1, &this[1], &mut lw, &mut count, &mut win,
+                    kernel, table, p, s1, &this[1], &mut lw, &mut count, &mut win,
                 );
             }
             step::<N>(
-                &kernel, table, p, s0, &this[0], &mut lw, &mut count, &mut win,
+                kernel, table, p, s0, &this[0], &mut lw, &mut count, &mut win,
             );
         }
         lw.len += count;
@@ -584,11 +615,17 @@ unsafe fn prepare_round<I: GroupInput, const N: usize>(
 ) -> u8 {
     let mut flagged = 0;
     for (g, o) in out.iter_mut().enumerate().take(N / GROUP) {
-        // SAFETY: the caller's contract.
+        let mut ix = [0u32; GROUP];
+        // SAFETY: the caller's contract; an input that finds the bins clamps each index
+        // to `last` (`GroupInput::group`).
         unsafe {
-            let (rv, bad) = input.group(base + g * GROUP, &mut o.syms, &mut o.rows);
+            let (rv, bad) = input.group(base + g * GROUP, &mut o.syms, &mut o.rows, &mut ix);
             flagged |= bad;
-            o.bins = kernel.prepare(&o.syms, &o.rows, rv);
+            o.bins = if I::FINDS_BINS {
+                kernel.prepare_at(&ix, rv)
+            } else {
+                kernel.prepare(&o.syms, &o.rows, rv)
+            };
         }
     }
     flagged

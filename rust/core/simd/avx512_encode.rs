@@ -431,6 +431,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
             values,
             means,
             rows,
+            ..
         })) => {
             if let Some(rows) = Scales::new(rows) {
                 let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);

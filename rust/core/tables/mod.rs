@@ -12,6 +12,8 @@
 //! - [`parametric`]: discretized Gaussian and Laplace tables, one row per scale.
 //! - [`scale_index`]: scales → row indexes, bit-exact with CompressAI's
 //!   `build_indexes`.
+//! - `scale_bins`: scales → where their rows' bins start, for encoders that go from a
+//!   scale to a bin without the row table.
 //!
 //! Depends on: `error` and `threads` (the parallel build) only. A vector kernel that
 //! wants its own layout of a table builds it itself and parks it in the table
@@ -22,6 +24,7 @@ pub(crate) mod enc_symbol;
 pub mod parametric;
 pub(crate) mod pmf;
 pub(crate) mod rows;
+pub(crate) mod scale_bins;
 pub(crate) mod scale_index;
 
 pub use cdf_table::CdfTable;

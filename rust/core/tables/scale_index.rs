@@ -378,6 +378,13 @@ impl OneEntry {
         OneEntry { key: lo | hi << 32 }
     }
 
+    /// The entry's row and its limit's bits, as given to [`OneEntry::new`] (a limit of
+    /// `-0.0` as `+0.0`): [`OneEntry::row_of`] is `row + (limit < s)`.
+    pub(crate) fn parts(self) -> (u32, u32) {
+        let row = ((self.key >> 32) as u32).wrapping_neg().wrapping_sub(1);
+        (row, (self.key as u32).wrapping_sub(1))
+    }
+
     /// `row + (limit < s)` for a scale `s > 0` (see the type's doc).
     #[inline(always)]
     fn row_of(self, s: f32) -> usize {
@@ -489,6 +496,8 @@ mod tests {
         for &limit in &limits {
             for row in [0u32, 1, 63, 65_534] {
                 let e = OneEntry::new(row, limit);
+                let bits = if limit == 0.0 { 0 } else { limit.to_bits() };
+                assert_eq!(e.parts(), (row, bits), "row {row} limit {limit:e}");
                 for &s in scales
                     .iter()
                     .chain(&[limit, f32::from_bits(limit.to_bits() + 1)])
