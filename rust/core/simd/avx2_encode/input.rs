@@ -97,13 +97,7 @@ impl GroupInput for Ints<'_> {
             let sv = _mm256_loadu_si256(s.as_ptr() as *const __m256i);
             _mm256_storeu_si256(syms.as_mut_ptr() as *mut __m256i, sv);
             let r = _mm256_loadu_si256(r.as_ptr() as *const __m256i);
-            let rv = [
-                _mm256_cvtepu32_epi64(_mm256_castsi256_si128(r)),
-                _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(r)),
-            ];
-            _mm256_storeu_si256(rows.as_mut_ptr() as *mut __m256i, rv[0]);
-            _mm256_storeu_si256(rows[4..].as_mut_ptr() as *mut __m256i, rv[1]);
-            (rv, 0)
+            (widen_rows(r, rows), 0)
         }
     }
 }
