@@ -423,8 +423,7 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
     words: &mut LaneWords,
     check: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
-    let kernel = Kernel::new(table);
-    let k = &kernel;
+    let k = &Kernel::new(table);
     match src.arrays() {
         Some(SourceArrays(Arrays::Ints { symbols, rows })) => {
             check()?;
@@ -440,8 +439,8 @@ pub(crate) unsafe fn encode_rounds<S: EncodeSource, const N: usize>(
         })) => {
             if let Some(floats) = Floats::new(values, means, rows) {
                 // The records serve where the small-table rule does (`FloatBins::new`).
-                let bins = bins.filter(|_| kernel.small.is_some());
-                let flagged = match bins.and_then(|b| FloatBins::new(floats, b, kernel.last)) {
+                let bins = bins.filter(|_| k.small.is_some());
+                let flagged = match bins.and_then(|b| FloatBins::new(floats, b, k.last)) {
                     Some(input) => {
                         rounds_from::<_, _, N>(k, table, &input, src, start, rounds, x, words)
                     }

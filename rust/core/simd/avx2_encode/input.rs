@@ -212,7 +212,7 @@ impl GroupInput for Floats<'_> {
         rows: &mut [u64; GROUP],
         _bins: &mut [u32; GROUP],
     ) -> ([__m256i; 2], u8) {
-        let mut ix = [0u32; GROUP];
+        let mut buckets = [0u32; GROUP];
         // SAFETY: 8 u32 / u64 outputs; the caller has AVX2.
         unsafe {
             let Read {
@@ -222,10 +222,10 @@ impl GroupInput for Floats<'_> {
             // bucket's entry by a scalar load (a gather on Zen 3 is slower), the row
             // `(bits - entry) >> 32` four lanes a vector.
             let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
-            _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket);
+            _mm256_storeu_si256(buckets.as_mut_ptr() as *mut __m256i, bucket);
             // SAFETY: every bucket is below `2^(32 - shift)`, at most the number of entries
             // (`Floats::new`).
-            let e = |k: usize| *self.entries.get_unchecked(ix[k] as usize) as i64;
+            let e = |k: usize| *self.entries.get_unchecked(buckets[k] as usize) as i64;
             let entries = [
                 _mm256_setr_epi64x(e(0), e(1), e(2), e(3)),
                 _mm256_setr_epi64x(e(4), e(5), e(6), e(7)),
