@@ -32,11 +32,12 @@
 //! clamped and bucketed eight wide. With the coder's records (`tables/scale_bins.rs`,
 //! small tables) each bucket's 16-byte record gives the row and `base - offset` of both
 //! candidate rows, so the row and the bin index are found eight lanes a vector
-//! (`input::FloatBins`); otherwise each bucket's `OneEntry` is a scalar load, the row
+//! (`input::FloatBins`; the stored indexes are read back by loads, `simd/reload.rs`);
+//! otherwise each bucket's `OneEntry` is a scalar load, the row
 //! `(scale bits - entry) >> 32` four lanes a vector, and the bin index scalar code as for
 //! integer inputs.
 //!
-//! On W1 the loop takes about 33 instructions a symbol against the scalar lanes' 65 (40
+//! On W1 the loop takes about 34 instructions a symbol against the scalar lanes' 65 (40
 //! without the records); what that buys is in docs/PERFORMANCE.md, "The AVX2 encoder".
 //! As in the AVX-512 kernel
 //! the floats get no check pass of their own: a group holding a NaN scale or a symbol of
@@ -59,6 +60,7 @@ use crate::lanes::traits::{Arrays, EncodeSource, SourceArrays, MAX_LANES};
 use crate::lanes::words::LaneWords;
 use crate::simd::avx512_encode::scalar_group;
 use crate::simd::prefetch;
+use crate::simd::reload::reload;
 use crate::tables::cdf_table::{CdfTable, Row};
 use crate::tables::enc_symbol::{EncSymbol, NO_ROW_TAG};
 
@@ -621,7 +623,7 @@ unsafe fn prepare_round<I: GroupInput, const N: usize>(
             let (rv, bad) = input.group(base + g * GROUP, &mut o.syms, &mut o.rows, &mut ix);
             flagged |= bad;
             o.bins = if I::FINDS_BINS {
-                kernel.prepare_at(&ix, rv)
+                kernel.prepare_at(&reload(&ix), rv)
             } else {
                 kernel.prepare(&o.syms, &o.rows, rv)
             };

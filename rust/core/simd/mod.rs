@@ -20,6 +20,7 @@
 //!   `ifma_bins` (the division by a frequency as two 52-bit multiplies, AVX-512 IFMA).
 //! - `avx512_scale`: `ScaleCoder`'s scale → row lookup eight positions at a time.
 //! - `prefetch`: software prefetch of the caller's arrays a check block ahead.
+//! - `reload`: stored indexes read back by loads, not extracted from their vector.
 //!
 //! A new kernel is one file here, declared below, with a branch in the picker for its
 //! direction. Depends on: `lanes` (what the kernels fill), `coding`, `tables`; never on
@@ -40,6 +41,7 @@ pub(crate) mod avx512_scale;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod ifma_bins;
 pub(crate) mod prefetch;
+pub(crate) mod reload;
 
 use crate::tables::cdf_table::CdfTable;
 

@@ -7,6 +7,7 @@ use std::arch::x86_64::*;
 
 use super::GROUP;
 use crate::lanes::traits::{EncodeSource, ScaleRows};
+use crate::simd::reload::reload;
 use crate::tables::scale_bins::{ScaleBin, ScaleBins};
 
 /// Where a group's eight symbols and rows come from: positions `pos .. pos + 8`.
@@ -316,6 +317,7 @@ impl GroupInput for FloatBins<'_> {
             let base = self.records.as_ptr() as *const __m128i;
             // SAFETY: every index is at most `records.len() - 1`; records are 16 aligned
             // bytes.
+            let at = reload(&at);
             let pair = |a: usize, b: usize| {
                 _mm256_inserti128_si256::<1>(
                     _mm256_castsi128_si256(_mm_load_si128(base.add(at[a] as usize))),
