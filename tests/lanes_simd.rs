@@ -225,12 +225,23 @@ fn a_target_returning_rows_out_of_range_fails_every_way() {
         rows: &rows,
     };
     encode_chunk(&table, &src, 0, m, 8, &mut data).expect("encode");
-    let mut bad = rows.clone();
-    bad[2000] = 1 << 40;
+    // Just past the last row, past `i32`, past `u32` by a little (a truncating vector
+    // kernel would see row 3) and by a lot.
+    for wrong in [24, 1 << 31, (1 << 32) + 3, 1 << 40] {
+        let mut bad = rows.clone();
+        bad[2000] = wrong;
+        rows_out_of_range_fail(&table, &data, &bad, m);
+    }
+}
+
+/// Decoding `data` with `bad` rows (one out of range) panics or fails with
+/// `InvalidArgument` under every kernel, as [`a_target_returning_rows_out_of_range_fails_every_way`]
+/// says.
+fn rows_out_of_range_fail(table: &CdfTable, data: &[u8], bad: &[usize], m: usize) {
     for kernel in 0..3 {
         let run = || {
             let mut out = vec![0i32; m];
-            decode_chunk(&table, &Rows(&bad), 0, &data, 8, &mut out)
+            decode_chunk(table, &Rows(bad), 0, data, 8, &mut out)
         };
         let caught = std::panic::catch_unwind(|| match kernel {
             0 => run(),

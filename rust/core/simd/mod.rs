@@ -120,12 +120,17 @@ thread_local! {
     static SIMD_CAP: std::cell::Cell<Simd> = const { std::cell::Cell::new(Simd::Avx512Ifma) };
 }
 
-/// Runs `f` with the calling thread's lane coding capped at `cap`.
+/// Runs `f` with the calling thread's lane coding capped at `cap`; the cap before is back
+/// when `f` returns or unwinds (a test that catches a panic goes on uncapped).
 fn with_simd_cap<R>(cap: Simd, f: impl FnOnce() -> R) -> R {
-    let before = SIMD_CAP.with(|c| c.replace(cap.min(c.get())));
-    let out = f();
-    SIMD_CAP.with(|c| c.set(before));
-    out
+    struct Restore(Simd);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SIMD_CAP.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(SIMD_CAP.with(|c| c.replace(cap.min(c.get()))));
+    f()
 }
 
 /// Runs `f` with the calling thread's lane encoding and decoding forced scalar (for tests
