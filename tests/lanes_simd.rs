@@ -387,6 +387,10 @@ fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
                 3 => f32::INFINITY,
                 4 => 1e30,
                 5 => st32[rng.below(64) as usize],
+                // One step either side of a table entry: the rows' limits.
+                6 => f32::from_bits(st32[rng.below(64) as usize].to_bits() + 1),
+                7 => f32::from_bits(st32[rng.below(64) as usize].to_bits() - 1),
+                8 => f32::MAX,
                 _ => (0.1f64 * (300f64).powf(rng.below(1 << 20) as f64 / (1 << 20) as f64)) as f32,
             })
             .collect();

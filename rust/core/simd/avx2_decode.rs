@@ -6,9 +6,15 @@
 //! ([`LaneRow`](crate::tables::cdf_table::LaneRow)) are fetched by 16-byte loads and a transpose, the
 //! eight 8-byte buckets by 64-bit loads and two shuffles (gathers were slower on Zen 3).
 //! The compares and selects run eight wide, and the 64-bit state update four wide. The
-//! renormalisation reads the group's words with one unaligned load and one permute: the
-//! lanes that need a word take consecutive words, in lane order, exactly as the scalar
-//! decoder reads them.
+//! renormalisation reads the group's words with one unaligned load and a permute per
+//! four lanes: the lanes that need a word take consecutive words, in lane order, exactly
+//! as the scalar decoder reads them.
+//!
+//! The eight-wide work runs in a shuffled lane order ([`ORDER`]), the one in which a
+//! single-cycle shuffle moves 32-bit halves in and out of the four-wide 64-bit states, so
+//! the state's dependency chain carries no cross-lane permute. A round's rows (for
+//! `ScaleCoder`, a lookup of the scales: loads of their own) are found a round ahead,
+//! so the state's chain does not wait for them.
 //!
 //! A group's step is split in two. [`Kernel::plan`] makes the step and its checks and
 //! reads no words; [`Kernel::commit`] renormalises. So two groups can be in flight: the
@@ -33,32 +39,53 @@ use crate::coding::rans::{WordReader, RANS_L};
 use crate::error::Result;
 use crate::lanes::round::{decode_round, ChunkLanes};
 use crate::lanes::traits::{put_values, DecodeTarget, MAX_LANES};
-use crate::simd::avx2_scale::Lookup8;
+use crate::simd::avx2_scale::{load_halves, Lookup8};
 use crate::simd::prefetch;
+use crate::simd::reload::reload;
 use crate::tables::cdf_table::CdfTable;
 
 /// Lanes per vector group.
 const GROUP: usize = 8;
 
-/// `true` when this CPU can run [`decode_rounds`] for `table` (bucket indexes are
-/// computed in 32 bits).
+/// `true` when this CPU can run [`decode_rounds`] for `table` (rows and bucket indexes are
+/// compared and computed in 32 bits).
 pub(crate) fn usable(table: &CdfTable) -> bool {
+    let rows = table.lane_rows().len();
     is_x86_feature_detected!("avx2")
         && is_x86_feature_detected!("popcnt")
         && table.buckets().len() <= u32::MAX as usize
+        && (1..=u32::MAX as usize).contains(&rows)
 }
 
-/// For each 8-bit mask of the lanes that need a word: lane `i` takes word number
-/// "set bits of the mask below `i`" of the next eight (lanes that need none take any).
-const WORD_PERMUTES: [[u8; 8]; 256] = {
-    let mut t = [[0u8; 8]; 256];
+/// The order in which a group's eight lanes sit in its 32-bit vectors: position `k` holds
+/// lane `ORDER[k]`. It is the order `vshufps` gives when it takes the low (or high) 32-bit
+/// halves of two vectors of four 64-bit states, and `vpunpckldq` / `vpunpckhdq` with zero
+/// turn it back into the two vectors of 64-bit lanes, zero-extended: one single-cycle
+/// shuffle each way, where lane order took a cross-lane permute and `vpmovzxdq` with
+/// `vextracti128` (3 to 6 cycles) on the state's dependency chain. The order is its own
+/// inverse.
+const ORDER: [usize; GROUP] = [0, 1, 4, 5, 2, 3, 6, 7];
+
+/// For each mask of the lanes that need a word, bit `k` for lane `ORDER[k]` (as
+/// [`need_mask`] gives it): 16 bytes, lane `i`'s word index at byte `2 i` and zero at
+/// byte `2 i + 1`. Lane `i` takes word number "lanes below `i` that need one" of the next
+/// eight (lanes that need none take any). Bytes 0-7 widened to 32 bits permute the words
+/// into the low halves of lanes 0-3's 64-bit elements, bytes 8-15 into those of lanes 4-7.
+const WORD_SPREAD: [[u8; 16]; 256] = {
+    let mut t = [[0u8; 16]; 256];
     let mut m = 0;
     while m < 256 {
+        let mut needs = [false; GROUP];
+        let mut k = 0;
+        while k < GROUP {
+            needs[ORDER[k]] = m & (1 << k) != 0;
+            k += 1;
+        }
         let mut i = 0;
         let mut below = 0u8;
-        while i < 8 {
-            t[m][i] = below;
-            if m & (1 << i) != 0 {
+        while i < GROUP {
+            t[m][2 * i] = below;
+            if needs[i] {
                 below += 1;
             }
             i += 1;
@@ -68,32 +95,48 @@ const WORD_PERMUTES: [[u8; 8]; 256] = {
     t
 };
 
-/// The low 32 bits of eight 64-bit values (`a` = values 0-3, `b` = 4-7), in order.
+/// The low 32 bits of eight 64-bit values (`a` = lanes 0-3, `b` = 4-7), in [`ORDER`].
 #[target_feature(enable = "avx2")]
 #[inline]
 fn low_halves(a: __m256i, b: __m256i) -> __m256i {
-    let even = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    let (a, b) = (
-        _mm256_permutevar8x32_epi32(a, even),
-        _mm256_permutevar8x32_epi32(b, even),
-    );
-    _mm256_permute2x128_si256::<0x20>(a, b)
+    let (a, b) = (_mm256_castsi256_ps(a), _mm256_castsi256_ps(b));
+    _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(a, b))
 }
 
-/// Eight 32-bit values as two vectors of four zero-extended 64-bit ones.
+/// Eight 32-bit values in [`ORDER`] as two vectors of four zero-extended 64-bit ones
+/// (lanes 0-3, lanes 4-7).
 #[target_feature(enable = "avx2")]
 #[inline]
 fn widen(v: __m256i) -> (__m256i, __m256i) {
+    let zero = _mm256_setzero_si256();
     (
-        _mm256_cvtepu32_epi64(_mm256_castsi256_si128(v)),
-        _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(v)),
+        _mm256_unpacklo_epi32(v, zero),
+        _mm256_unpackhi_epi32(v, zero),
     )
 }
 
-/// The 16-byte records `base[ix[k]]`, `k = 0..8`, transposed: element `k` of vector `j`
-/// is 32-bit field `j` of record `k`. Eight loads and a 4x4 transpose per half, because
-/// AVX2 gathers are slow on the CPUs this kernel is for (docs/PERFORMANCE.md, "The AVX2
-/// decoder").
+/// The lanes whose 64-bit states `na`, `nb` (lanes 0-3, 4-7) are below `L`, as a mask
+/// with bit `k` for lane `ORDER[k]`, and `n - L` for each vector: its sign is the same
+/// set of lanes, for `vblendvpd`. (States are below 2^63.)
+#[target_feature(enable = "avx2")]
+#[inline]
+fn need_mask(na: __m256i, nb: __m256i, l: __m256i) -> (usize, __m256d, __m256d) {
+    let (ta, tb) = (
+        _mm256_castsi256_ps(_mm256_sub_epi64(na, l)),
+        _mm256_castsi256_ps(_mm256_sub_epi64(nb, l)),
+    );
+    let signs = _mm256_shuffle_ps::<0b11_01_11_01>(ta, tb);
+    (
+        _mm256_movemask_ps(signs) as usize,
+        _mm256_castps_pd(ta),
+        _mm256_castps_pd(tb),
+    )
+}
+
+/// The 16-byte records `base[ix[i]]`, `i = 0..8`, transposed into [`ORDER`]: element `k`
+/// of vector `j` is 32-bit field `j` of record `ix[ORDER[k]]`. Eight loads and a 4x4
+/// transpose per half, because AVX2 gathers are slow on the CPUs this kernel is for
+/// (docs/PERFORMANCE.md, "The AVX2 decoder").
 ///
 /// # Safety
 /// Every `base.add(ix[k])` is a readable, 16-byte aligned record.
@@ -107,8 +150,8 @@ unsafe fn load_records(base: *const __m128i, ix: &[usize; GROUP]) -> [__m256i; 4
             _mm_load_si128(base.add(ix[b])),
         )
     };
-    // t_k = [record k | record k + 4].
-    let (t0, t1, t2, t3) = (pair(0, 4), pair(1, 5), pair(2, 6), pair(3, 7));
+    // [records 0 1 4 5 | 2 3 6 7], field by field, is `ORDER`.
+    let (t0, t1, t2, t3) = (pair(0, 2), pair(1, 3), pair(4, 6), pair(5, 7));
     let (u0, u1) = (_mm256_unpacklo_epi32(t0, t1), _mm256_unpackhi_epi32(t0, t1));
     let (u2, u3) = (_mm256_unpacklo_epi32(t2, t3), _mm256_unpackhi_epi32(t2, t3));
     [
@@ -117,38 +160,6 @@ unsafe fn load_records(base: *const __m128i, ix: &[usize; GROUP]) -> [__m256i; 4
         _mm256_unpacklo_epi64(u1, u3),
         _mm256_unpackhi_epi64(u1, u3),
     ]
-}
-
-/// The 8-byte [`Bucket`](crate::tables::cdf_table::Bucket)s `base[ix[k]]`, `k = 0..8`, as their low
-/// and high 32 bits in lane order: eight 64-bit loads (two per 128-bit half) and two
-/// shuffles.
-///
-/// # Safety
-/// Every `base.add(ix[k])` is a readable, 8-byte aligned record.
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn load_buckets(base: *const i64, ix: &[usize; GROUP]) -> (__m256i, __m256i) {
-    // SAFETY: the caller's contract.
-    let two = |a: usize, b: usize| unsafe { _mm_set_epi64x(*base.add(ix[b]), *base.add(ix[a])) };
-    // [records 0 1 | 4 5] and [records 2 3 | 6 7], as 32-bit halves.
-    let t = _mm256_castsi256_ps(_mm256_inserti128_si256::<1>(
-        _mm256_castsi128_si256(two(0, 1)),
-        two(4, 5),
-    ));
-    let u = _mm256_castsi256_ps(_mm256_inserti128_si256::<1>(
-        _mm256_castsi128_si256(two(2, 3)),
-        two(6, 7),
-    ));
-    (
-        _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(t, u)),
-        _mm256_castps_si256(_mm256_shuffle_ps::<0b11_01_11_01>(t, u)),
-    )
-}
-
-/// `true` when every row is below `num_rows`, without a branch per row.
-#[inline(always)]
-fn rows_in_range(rows: &[usize; GROUP], num_rows: usize) -> bool {
-    rows.iter().fold(true, |ok, &r| ok & (r < num_rows))
 }
 
 /// `f * h + c` for four lanes: `f < 2^17` and `c` zero-extended 32-bit, `h < 2^47`
@@ -167,11 +178,14 @@ struct Kernel<'t> {
     table: &'t CdfTable,
     p: u32,
     lane_rows: *const __m128i,
-    buckets: *const i64,
-    num_rows: usize,
+    buckets: *const u64,
+    /// The last row, and the same in every 32-bit lane.
+    last: usize,
+    last_row: __m256i,
     slot_mask: __m256i,
     shift_p: __m128i,
-    below_l: __m256i,
+    /// `RANS_L` in every 64-bit lane.
+    l: __m256i,
 }
 
 /// What a group's vector step computed before renormalising (see [`Kernel::plan`]).
@@ -186,59 +200,125 @@ struct Plan {
 /// Two vectors of four states: eight lanes.
 type States = (__m256i, __m256i);
 
+/// Eight `u32` in lane order.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn to_array(v: __m256i) -> [u32; GROUP] {
+    let mut a = [0u32; GROUP];
+    // SAFETY: `a` is 8 u32 (32 bytes).
+    unsafe { _mm256_storeu_si256(a.as_mut_ptr() as *mut __m256i, v) };
+    a
+}
+
+/// A group's rows in the form their source gives them: a scale lookup's eight `u32` in a
+/// vector ([`Lookup8`]), or a target's own eight `usize` (`DecodeTarget::rows`). Each
+/// form is checked and indexed without a round trip through the other (a target's rows
+/// moved into a vector cost 3-5% of a decode to symbols).
+trait GroupRows: Copy {
+    /// Every row at most `last` (`last_row` holds it in every 32-bit lane).
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    unsafe fn in_range(&self, last: usize, last_row: __m256i) -> bool;
+    /// The rows as indexes.
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    unsafe fn indexes(&self) -> [usize; GROUP];
+}
+
+impl GroupRows for __m256i {
+    #[inline(always)]
+    unsafe fn in_range(&self, _last: usize, last_row: __m256i) -> bool {
+        // SAFETY: the caller's contract. Unsigned: a vector compare where a branch per
+        // row took about 30 instructions a group.
+        unsafe {
+            let at_most = _mm256_cmpeq_epi32(_mm256_max_epu32(*self, last_row), last_row);
+            _mm256_movemask_ps(_mm256_castsi256_ps(at_most)) == 0xff
+        }
+    }
+    #[inline(always)]
+    unsafe fn indexes(&self) -> [usize; GROUP] {
+        // SAFETY: the caller's contract. Read back from memory, not extracted
+        // (`simd/reload.rs`): these indexes are not on the state's chain.
+        unsafe { reload(&to_array(*self)).map(|r| r as usize) }
+    }
+}
+
+impl GroupRows for [usize; GROUP] {
+    #[inline(always)]
+    unsafe fn in_range(&self, last: usize, _last_row: __m256i) -> bool {
+        self.iter().fold(true, |ok, &r| ok & (r <= last))
+    }
+    #[inline(always)]
+    unsafe fn indexes(&self) -> [usize; GROUP] {
+        *self
+    }
+}
+
 impl Kernel<'_> {
     /// The decoding step of eight lanes, or `None` when the group must take the scalar
     /// round: a row out of range (a target breaking its contract meets the scalar
     /// path's bounds check, not an unchecked load), a slot outside its bucket's pair of
     /// bins, an escape, or a symbol leaving `i32`. Reads no words, so the steps of
     /// several groups can be planned before any of them renormalises.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn plan(&self, (xa, xb): States, rows: &[usize; GROUP]) -> Option<Plan> {
-        if !rows_in_range(rows, self.num_rows) {
-            return None;
+    ///
+    /// Always inlined, so not a `target_feature` function (as one, LLVM made it a call,
+    /// its vectors through memory: 8% more instructions a symbol).
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    #[inline(always)]
+    unsafe fn plan(&self, (xa, xb): States, rows: &impl GroupRows) -> Option<Plan> {
+        // SAFETY: the CPU has AVX2 (the caller's contract), all the intrinsics below need;
+        // the loads' bounds are given where they are made.
+        unsafe {
+            if !rows.in_range(self.last, self.last_row) {
+                return None;
+            }
+            let slot = _mm256_and_si256(low_halves(xa, xb), self.slot_mask);
+            // Every row is below `num_tables()` (just checked).
+            let [lookup_base, lookup_shift, fast_max, offset] =
+                load_records(self.lane_rows, &rows.indexes());
+            let bucket = _mm256_add_epi32(lookup_base, _mm256_srlv_epi32(slot, lookup_shift));
+            // `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket count and
+            // every bucket index is inside `buckets`.
+            let (lo, hi) = load_halves(self.buckets, &to_array(bucket));
+            // The bucket's 16-bit fields: start, freq_lo - 1 | freq_hi, bin (`table::Bucket`).
+            let low16 = _mm256_set1_epi32(0xffff);
+            let freq_lo = _mm256_add_epi32(_mm256_srli_epi32::<16>(lo), _mm256_set1_epi32(1));
+            let freq_hi = _mm256_and_si256(hi, low16);
+            // All of these are below 2^17, so signed compares are exact.
+            let from_start = _mm256_sub_epi32(slot, _mm256_and_si256(lo, low16));
+            let in_pair = _mm256_andnot_si256(
+                _mm256_cmpgt_epi32(_mm256_setzero_si256(), from_start),
+                _mm256_cmpgt_epi32(_mm256_add_epi32(freq_lo, freq_hi), from_start),
+            );
+            let upper = _mm256_xor_si256(
+                _mm256_cmpgt_epi32(freq_lo, from_start),
+                _mm256_set1_epi32(-1),
+            );
+            let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(hi), upper);
+            let fast = _mm256_and_si256(in_pair, _mm256_cmpgt_epi32(fast_max, bin));
+            if _mm256_movemask_ps(_mm256_castsi256_ps(fast)) != 0xff {
+                return None;
+            }
+            let freq = _mm256_blendv_epi8(freq_lo, freq_hi, upper);
+            let rest = _mm256_blendv_epi8(from_start, _mm256_sub_epi32(from_start, freq_lo), upper);
+            let (fa, fb) = widen(freq);
+            let (ca, cb) = widen(rest);
+            Some(Plan {
+                next: (
+                    mul_add(fa, _mm256_srl_epi64(xa, self.shift_p), ca),
+                    mul_add(fb, _mm256_srl_epi64(xb, self.shift_p), cb),
+                ),
+                // `ORDER` is its own inverse.
+                symbols: _mm256_permutevar8x32_epi32(
+                    _mm256_add_epi32(offset, bin),
+                    _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7),
+                ),
+            })
         }
-        let slot = _mm256_and_si256(low_halves(xa, xb), self.slot_mask);
-        // SAFETY: every row is below `num_tables()` (just checked).
-        let [lookup_base, lookup_shift, fast_max, offset] =
-            unsafe { load_records(self.lane_rows, rows) };
-        let bucket = _mm256_add_epi32(lookup_base, _mm256_srlv_epi32(slot, lookup_shift));
-        let mut bucket_ix = [0u32; GROUP];
-        // SAFETY: `bucket_ix` is 8 u32 (32 bytes).
-        unsafe { _mm256_storeu_si256(bucket_ix.as_mut_ptr() as *mut __m256i, bucket) };
-        // SAFETY: `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket count
-        // and every `bucket_ix` is inside `buckets`.
-        let (lo, hi) = unsafe { load_buckets(self.buckets, &bucket_ix.map(|b| b as usize)) };
-        // The bucket's 16-bit fields: start, freq_lo - 1 | freq_hi, bin (`table::Bucket`).
-        let low16 = _mm256_set1_epi32(0xffff);
-        let freq_lo = _mm256_add_epi32(_mm256_srli_epi32::<16>(lo), _mm256_set1_epi32(1));
-        let freq_hi = _mm256_and_si256(hi, low16);
-        // All of these are below 2^17, so signed compares are exact.
-        let from_start = _mm256_sub_epi32(slot, _mm256_and_si256(lo, low16));
-        let in_pair = _mm256_andnot_si256(
-            _mm256_cmpgt_epi32(_mm256_setzero_si256(), from_start),
-            _mm256_cmpgt_epi32(_mm256_add_epi32(freq_lo, freq_hi), from_start),
-        );
-        let upper = _mm256_xor_si256(
-            _mm256_cmpgt_epi32(freq_lo, from_start),
-            _mm256_set1_epi32(-1),
-        );
-        let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(hi), upper);
-        let fast = _mm256_and_si256(in_pair, _mm256_cmpgt_epi32(fast_max, bin));
-        if _mm256_movemask_ps(_mm256_castsi256_ps(fast)) != 0xff {
-            return None;
-        }
-        let freq = _mm256_blendv_epi8(freq_lo, freq_hi, upper);
-        let rest = _mm256_blendv_epi8(from_start, _mm256_sub_epi32(from_start, freq_lo), upper);
-        let (fa, fb) = widen(freq);
-        let (ca, cb) = widen(rest);
-        Some(Plan {
-            next: (
-                mul_add(fa, _mm256_srl_epi64(xa, self.shift_p), ca),
-                mul_add(fb, _mm256_srl_epi64(xb, self.shift_p), cb),
-            ),
-            symbols: _mm256_add_epi32(offset, bin),
-        })
     }
 
     /// Finish a group: renormalise a planned step (the lanes below L take the next
@@ -252,35 +332,37 @@ impl Kernel<'_> {
         &self,
         plan: Option<Plan>,
         x: States,
-        rows: &[usize; GROUP],
+        rows: &impl GroupRows,
         r: &mut WordReader<'_>,
     ) -> Result<([i32; GROUP], States)> {
         let Some(plan) = plan.filter(|_| r.remaining_words() >= GROUP) else {
-            return scalar_group(self.table, self.p, x, rows, r);
+            // SAFETY: we have AVX2.
+            let rows = unsafe { rows.indexes() };
+            return scalar_group(self.table, self.p, x, &rows, r);
         };
         let (na, nb) = plan.next;
-        let (need_a, need_b) = (
-            _mm256_cmpgt_epi64(self.below_l, na),
-            _mm256_cmpgt_epi64(self.below_l, nb),
-        );
-        let need = (_mm256_movemask_pd(_mm256_castsi256_pd(need_a))
-            | (_mm256_movemask_pd(_mm256_castsi256_pd(need_b)) << 4)) as usize;
+        let (need, need_a, need_b) = need_mask(na, nb, self.l);
         let words = r.rest();
         let mut syms = [0i32; GROUP];
-        // SAFETY: at least 8 words (32 bytes) are left (checked above); the permute
-        // table row is 8 bytes; `syms` is 8 i32 (32 bytes).
-        let (words, perm) = unsafe {
+        let spread = WORD_SPREAD[need].as_ptr();
+        // SAFETY: at least 8 words (32 bytes) are left (checked above); the spread table
+        // row is 16 bytes; `syms` is 8 i32 (32 bytes).
+        let (words, perm_a, perm_b) = unsafe {
             _mm256_storeu_si256(syms.as_mut_ptr() as *mut __m256i, plan.symbols);
             (
                 _mm256_loadu_si256(words.as_ptr() as *const __m256i),
-                _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-                    WORD_PERMUTES[need].as_ptr() as *const __m128i
-                )),
+                _mm256_cvtepu8_epi32(_mm_loadl_epi64(spread as *const __m128i)),
+                _mm256_cvtepu8_epi32(_mm_loadl_epi64(spread.add(8) as *const __m128i)),
             )
         };
-        let (wa, wb) = widen(_mm256_permutevar8x32_epi32(words, perm));
-        let xa = _mm256_blendv_epi8(na, _mm256_or_si256(_mm256_slli_epi64::<32>(na), wa), need_a);
-        let xb = _mm256_blendv_epi8(nb, _mm256_or_si256(_mm256_slli_epi64::<32>(nb), wb), need_b);
+        // Each lane's word in the low half of its 64-bit element, `n << 32` above it.
+        let refill = |n: __m256i, perm: __m256i, need: __m256d| {
+            let w = _mm256_permutevar8x32_epi32(words, perm);
+            let x = _mm256_blend_epi32::<0b0101_0101>(_mm256_slli_epi64::<32>(n), w);
+            let (n, x) = (_mm256_castsi256_pd(n), _mm256_castsi256_pd(x));
+            _mm256_castpd_si256(_mm256_blendv_pd(n, x, need))
+        };
+        let (xa, xb) = (refill(na, perm_a, need_a), refill(nb, perm_b, need_b));
         r.advance(need.count_ones() as usize);
         Ok((syms, (xa, xb)))
     }
@@ -314,11 +396,13 @@ fn kernel(table: &CdfTable) -> Kernel<'_> {
         table,
         p,
         lane_rows: table.lane_rows().as_ptr() as *const __m128i,
-        buckets: table.buckets().as_ptr() as *const i64,
-        num_rows: table.lane_rows().len(),
+        buckets: table.buckets().as_ptr() as *const u64,
+        // `usable` holds the row count to `1..=u32::MAX`.
+        last: table.lane_rows().len().saturating_sub(1),
+        last_row: _mm256_set1_epi32(table.lane_rows().len().saturating_sub(1) as u32 as i32),
         slot_mask: _mm256_set1_epi32(((1u64 << p) - 1) as i32),
         shift_p: _mm_cvtsi32_si128(p as i32),
-        below_l: _mm256_set1_epi64x(RANS_L as i64),
+        l: _mm256_set1_epi64x(RANS_L as i64),
     }
 }
 
@@ -360,61 +444,47 @@ fn store_states<const N: usize>(xv: &[__m256i; MAX_LANES / 4], x: &mut [u64; N])
     }
 }
 
-/// The rows of positions `base .. base + 8`: eight at a time by `lookup` when the
-/// target's rows are a scale lookup (`DecodeTarget::scale_rows`; its positions were
-/// checked, so no scale is NaN and the rows are the target's), else the target's own.
-/// (W1's floats: the kernel's 37.1 → 32.5 instructions a symbol, callgrind.) Always
-/// inlined: as a `target_feature` function LLVM kept it a call, a group's rows through
-/// memory.
-///
-/// # Safety
-/// The CPU has AVX2.
+/// The rows of the `N / 8` groups of the round at `base`, from `rows_of`.
 #[inline(always)]
-unsafe fn group_rows<T: DecodeTarget>(
-    tgt: &T,
-    lookup: Option<&Lookup8<'_>>,
+fn round_rows<R: GroupRows, const N: usize>(
+    rows_of: &impl Fn(usize) -> R,
     base: usize,
-    rows: &mut [usize; GROUP],
-) {
-    match lookup {
-        // SAFETY: the caller's contract.
-        Some(l) => unsafe { l.rows(base, rows) },
-        None => tgt.rows(base, rows),
+) -> [R; MAX_LANES / GROUP] {
+    let first = rows_of(base);
+    let mut rows = [first; MAX_LANES / GROUP];
+    for (g, v) in rows.iter_mut().enumerate().take(N / GROUP).skip(1) {
+        *v = rows_of(base + g * GROUP);
     }
+    rows
 }
 
-/// Decodes round `q` of a chunk, group pair by group pair: the steps of two groups are
-/// planned before either renormalises, so their load latencies overlap.
+/// Decodes the round at `round_base` of a chunk, group pair by group pair: the steps of
+/// two groups are planned before either renormalises, so their load latencies overlap.
 #[target_feature(enable = "avx2,popcnt")]
 #[inline]
-#[allow(clippy::too_many_arguments)]
-fn round<T: DecodeTarget, const N: usize>(
+fn round<T: DecodeTarget, R: GroupRows, const N: usize>(
     k: &Kernel<'_>,
     tgt: &T,
-    lookup: Option<&Lookup8<'_>>,
-    start: usize,
-    q: usize,
+    round_base: usize,
+    rows: &[R; MAX_LANES / GROUP],
     xv: &mut [__m256i; MAX_LANES / 4],
     r: &mut WordReader<'_>,
     dst: &mut [MaybeUninit<T::Out>],
 ) -> Result<()> {
     // The caller's arrays a check block ahead, as the AVX-512 decoder asks (`prefetch.rs`).
-    tgt.prefetch(start + q * N + prefetch::AHEAD);
+    tgt.prefetch(round_base + prefetch::AHEAD);
     let mut g = 0;
     while g < N {
-        let (i, base) = (g / 4, start + q * N + g);
-        let mut rows = [0usize; GROUP];
-        // SAFETY: we have AVX2.
-        unsafe { group_rows(tgt, lookup, base, &mut rows) };
+        let (i, base) = (g / 4, round_base + g);
+        let rows1 = &rows[g / GROUP];
         if g + GROUP < N {
-            let mut rows2 = [0usize; GROUP];
-            // SAFETY: as above.
-            unsafe { group_rows(tgt, lookup, base + GROUP, &mut rows2) };
+            let rows2 = &rows[g / GROUP + 1];
             let (x1, x2) = ((xv[i], xv[i + 1]), (xv[i + 2], xv[i + 3]));
-            let (p1, p2) = (k.plan(x1, &rows), k.plan(x2, &rows2));
-            let (s1, x1) = k.commit(p1, x1, &rows, r)?;
+            // SAFETY: we have AVX2.
+            let (p1, p2) = unsafe { (k.plan(x1, rows1), k.plan(x2, rows2)) };
+            let (s1, x1) = k.commit(p1, x1, rows1, r)?;
             put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
-            let (s2, x2) = k.commit(p2, x2, &rows2, r)?;
+            let (s2, x2) = k.commit(p2, x2, rows2, r)?;
             put_values(
                 &mut dst[g + GROUP..g + 2 * GROUP],
                 tgt.values(base + GROUP, &s2),
@@ -423,7 +493,9 @@ fn round<T: DecodeTarget, const N: usize>(
             g += 2 * GROUP;
         } else {
             let x1 = (xv[i], xv[i + 1]);
-            let (s1, x1) = k.commit(k.plan(x1, &rows), x1, &rows, r)?;
+            // SAFETY: we have AVX2.
+            let p1 = unsafe { k.plan(x1, rows1) };
+            let (s1, x1) = k.commit(p1, x1, rows1, r)?;
             put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
             (xv[i], xv[i + 1]) = x1;
             g += GROUP;
@@ -432,8 +504,49 @@ fn round<T: DecodeTarget, const N: usize>(
     Ok(())
 }
 
+/// Whole rounds of one chunk from position `start` into `out` (a multiple of `N`), the
+/// rows of positions `base .. base + 8` from `rows_of(base)`, each round's found a round
+/// ahead (the last round finds its own again): a scale lookup's rows come by a chain of
+/// loads of their own, and the state's chain does not wait for them.
+#[target_feature(enable = "avx2,popcnt")]
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn rounds<T: DecodeTarget, R: GroupRows, const N: usize>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    rows_of: &impl Fn(usize) -> R,
+    start: usize,
+    out: &mut [MaybeUninit<T::Out>],
+    xv: &mut [__m256i; MAX_LANES / 4],
+    r: &mut WordReader<'_>,
+) -> Result<()> {
+    let rounds = out.len() / N;
+    if rounds == 0 {
+        return Ok(());
+    }
+    let mut ahead = round_rows::<R, N>(rows_of, start);
+    for (q, dst) in out.chunks_exact_mut(N).enumerate() {
+        let rows = ahead;
+        ahead = round_rows::<R, N>(rows_of, start + (q + 1).min(rounds - 1) * N);
+        round::<T, R, N>(k, tgt, start + q * N, &rows, xv, r, dst)?;
+    }
+    Ok(())
+}
+
+/// A target's own rows of positions `base .. base + 8`.
+#[inline(always)]
+fn target_rows<T: DecodeTarget>(tgt: &T, base: usize) -> [usize; GROUP] {
+    let mut rows = [0usize; GROUP];
+    tgt.rows(base, &mut rows);
+    rows
+}
+
 /// The hot loop of the lanes decoder for `N` a multiple of 8 (see `chunk::decode_rounds`
-/// for the contract: whole rounds, every lane in the ordinary regime).
+/// for the contract: whole rounds, every lane in the ordinary regime). The rows come
+/// eight at a time from [`Lookup8`] when the target's rows are a scale lookup
+/// (`DecodeTarget::scale_rows`; its positions were checked, so no scale is NaN and the
+/// rows are the target's), else from the target; one loop for each, so that neither
+/// carries the other's code.
 ///
 /// # Safety
 /// The CPU has AVX2 and POPCNT, and [`usable`] returned `true` for `table`. (Rows are
@@ -445,12 +558,21 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     c: ChunkLanes<'_, '_, T, N>,
 ) -> Result<()> {
     let k = kernel(table);
-    let lookup = tgt.scale_rows().and_then(Lookup8::new);
     let mut xv = load_states(c.x);
-    for (q, dst) in c.out.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(&k, tgt, lookup.as_ref(), c.start, q, &mut xv, c.r, dst)?;
+    // A local reader (written back at the end) stays in registers.
+    let mut r = c.r.clone();
+    match tgt.scale_rows().and_then(Lookup8::new) {
+        Some(l) => {
+            let rows_of = |base| l.rows(base);
+            rounds::<T, __m256i, N>(&k, tgt, &rows_of, c.start, c.out, &mut xv, &mut r)?;
+        }
+        None => {
+            let rows_of = |base| target_rows(tgt, base);
+            rounds::<T, _, N>(&k, tgt, &rows_of, c.start, c.out, &mut xv, &mut r)?;
+        }
     }
     store_states(&xv, c.x);
+    *c.r = r;
     Ok(())
 }
 
@@ -468,42 +590,57 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
     b: ChunkLanes<'_, '_, T, N>,
 ) -> Result<()> {
     let k = kernel(table);
-    let lookup = tgt.scale_rows().and_then(Lookup8::new);
-    let lookup = lookup.as_ref();
+    match tgt.scale_rows().and_then(Lookup8::new) {
+        Some(l) => pair_rounds::<T, __m256i, N>(&k, tgt, &|base| l.rows(base), a, b),
+        None => pair_rounds::<T, _, N>(&k, tgt, &|base| target_rows(tgt, base), a, b),
+    }
+}
+
+/// [`decode_rounds_pair`] with the rows from `rows_of` (as in [`rounds`]).
+#[target_feature(enable = "avx2,popcnt")]
+#[inline]
+fn pair_rounds<T: DecodeTarget, R: GroupRows, const N: usize>(
+    k: &Kernel<'_>,
+    tgt: &T,
+    rows_of: &impl Fn(usize) -> R,
+    a: ChunkLanes<'_, '_, T, N>,
+    b: ChunkLanes<'_, '_, T, N>,
+) -> Result<()> {
     let (mut xa, mut xb) = (load_states(a.x), load_states(b.x));
-    let rounds = a.out.len().min(b.out.len()) / N;
-    let (a_out, a_rest) = a.out.split_at_mut(rounds * N);
-    let (b_out, b_rest) = b.out.split_at_mut(rounds * N);
-    // One group per chunk: plan both chunks' steps, then renormalise each.
+    let both = a.out.len().min(b.out.len()) / N;
+    let (a_out, a_rest) = a.out.split_at_mut(both * N);
+    let (b_out, b_rest) = b.out.split_at_mut(both * N);
+    // One group per chunk: plan both chunks' steps, then renormalise each; rows a round
+    // ahead, as in `rounds`.
     const { assert!(N == GROUP) };
-    for (q, (da, db)) in a_out
-        .chunks_exact_mut(N)
-        .zip(b_out.chunks_exact_mut(N))
-        .enumerate()
-    {
-        let (base_a, base_b) = (a.start + q * N, b.start + q * N);
-        tgt.prefetch(base_a + prefetch::AHEAD);
-        tgt.prefetch(base_b + prefetch::AHEAD);
-        let (mut rows_a, mut rows_b) = ([0usize; GROUP], [0usize; GROUP]);
-        // SAFETY: we have AVX2.
-        unsafe {
-            group_rows(tgt, lookup, base_a, &mut rows_a);
-            group_rows(tgt, lookup, base_b, &mut rows_b);
+    if both > 0 {
+        let pair_rows = |q: usize| {
+            let q = q.min(both - 1);
+            (rows_of(a.start + q * N), rows_of(b.start + q * N))
+        };
+        let mut ahead = pair_rows(0);
+        for (q, (da, db)) in a_out
+            .chunks_exact_mut(N)
+            .zip(b_out.chunks_exact_mut(N))
+            .enumerate()
+        {
+            let (base_a, base_b) = (a.start + q * N, b.start + q * N);
+            tgt.prefetch(base_a + prefetch::AHEAD);
+            tgt.prefetch(base_b + prefetch::AHEAD);
+            let (rows_a, rows_b) = ahead;
+            ahead = pair_rows(q + 1);
+            let (x1, x2) = ((xa[0], xa[1]), (xb[0], xb[1]));
+            // SAFETY: we have AVX2.
+            let (pa, pb) = unsafe { (k.plan(x1, &rows_a), k.plan(x2, &rows_b)) };
+            let (sa, x1) = k.commit(pa, x1, &rows_a, a.r)?;
+            put_values(da, tgt.values(base_a, &sa));
+            let (sb, x2) = k.commit(pb, x2, &rows_b, b.r)?;
+            put_values(db, tgt.values(base_b, &sb));
+            (xa[0], xa[1], xb[0], xb[1]) = (x1.0, x1.1, x2.0, x2.1);
         }
-        let (x1, x2) = ((xa[0], xa[1]), (xb[0], xb[1]));
-        let (pa, pb) = (k.plan(x1, &rows_a), k.plan(x2, &rows_b));
-        let (sa, x1) = k.commit(pa, x1, &rows_a, a.r)?;
-        put_values(da, tgt.values(base_a, &sa));
-        let (sb, x2) = k.commit(pb, x2, &rows_b, b.r)?;
-        put_values(db, tgt.values(base_b, &sb));
-        (xa[0], xa[1], xb[0], xb[1]) = (x1.0, x1.1, x2.0, x2.1);
     }
-    for (q, dst) in a_rest.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(&k, tgt, lookup, a.start, rounds + q, &mut xa, a.r, dst)?;
-    }
-    for (q, dst) in b_rest.chunks_exact_mut(N).enumerate() {
-        round::<T, N>(&k, tgt, lookup, b.start, rounds + q, &mut xb, b.r, dst)?;
-    }
+    rounds::<T, R, N>(k, tgt, rows_of, a.start + both * N, a_rest, &mut xa, a.r)?;
+    rounds::<T, R, N>(k, tgt, rows_of, b.start + both * N, b_rest, &mut xb, b.r)?;
     store_states(&xa, a.x);
     store_states(&xb, b.x);
     Ok(())

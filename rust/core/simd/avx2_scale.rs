@@ -78,7 +78,7 @@ pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32], finite: bool) -> O
 
 /// A [`ScaleRows`] lookup made ready for eight positions at a time, for the AVX2 decoder:
 /// the rows of a target's checked positions (no NaN scale), as `OneCompare::get` gives
-/// them, with the arithmetic of [`rows_into`].
+/// them.
 pub(crate) struct Lookup8<'a> {
     scales: &'a [f32],
     /// The lookup's `OneEntry`s as integers, one for every `bits >> shift`.
@@ -106,29 +106,58 @@ impl<'a> Lookup8<'a> {
         })
     }
 
-    /// The rows of positions `pos .. pos + 8` into `out`. For a NaN scale the row is
+    /// The rows of positions `pos .. pos + 8`, eight `u32`. For a NaN scale the row is
     /// unspecified (a caller checks its positions first, or bounds-checks the rows).
+    ///
+    /// Works in 32-bit lanes, the entries split into halves by [`load_halves`]: for a scale
+    /// `s >= bound > 0` the entry's low half `limit + 1` and `s`'s bits are both below
+    /// 2^31, so a signed compare is the borrow, and the row is `-high - borrow`
+    /// (`OneEntry::row_of`). Four 64-bit lanes a vector took two subtractions, two shifts
+    /// and two stores more.
     #[target_feature(enable = "avx2")]
     #[inline]
-    pub(crate) fn rows(&self, pos: usize, out: &mut [usize; GROUP]) {
+    pub(crate) fn rows(&self, pos: usize) -> __m256i {
         let sc = &self.scales[pos..pos + GROUP];
         let mut ix = [0u32; GROUP];
-        // SAFETY: `sc` is 8 f32 (32 bytes), `ix` 8 u32, `out` 8 usize (64 bytes); every
-        // bucket is below `2^(32 - shift)`, at most `entries.len()` (`Lookup8::new`).
+        // SAFETY: `sc` is 8 f32 (32 bytes), `ix` 8 u32; every bucket is below
+        // `2^(32 - shift)`, at most `entries.len()` (`Lookup8::new`).
         unsafe {
             let v = _mm256_loadu_ps(sc.as_ptr());
             let clamped = _mm256_castps_si256(_mm256_max_ps(_mm256_set1_ps(self.bound), v));
             let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
             _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket);
-            let e = |k: usize| *self.entries.get_unchecked(ix[k] as usize) as i64;
-            let lo = _mm256_setr_epi64x(e(0), e(1), e(2), e(3));
-            let hi = _mm256_setr_epi64x(e(4), e(5), e(6), e(7));
-            let bits_lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(clamped));
-            let bits_hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(clamped));
-            let rows_lo = _mm256_srli_epi64::<32>(_mm256_sub_epi64(bits_lo, lo));
-            let rows_hi = _mm256_srli_epi64::<32>(_mm256_sub_epi64(bits_hi, hi));
-            _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, rows_lo);
-            _mm256_storeu_si256(out[4..].as_mut_ptr() as *mut __m256i, rows_hi);
+            let (lo, hi) = load_halves(self.entries.as_ptr(), &ix);
+            let borrow = _mm256_cmpgt_epi32(lo, clamped);
+            _mm256_add_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), hi), borrow)
         }
     }
+}
+
+/// The 8-byte records `base[ix[k]]`, `k = 0..8`, as their low and high 32 bits in lane
+/// order: eight 64-bit loads (two per 128-bit half) and two shuffles, where a gather is
+/// slower on AMD Zen 2 and 3.
+///
+/// # Safety
+/// Every `base.add(ix[k])` is a readable, 8-byte aligned record.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(crate) unsafe fn load_halves(base: *const u64, ix: &[u32; GROUP]) -> (__m256i, __m256i) {
+    let base = base as *const i64;
+    // SAFETY: the caller's contract.
+    let two = |a: usize, b: usize| unsafe {
+        _mm_set_epi64x(*base.add(ix[b] as usize), *base.add(ix[a] as usize))
+    };
+    // [records 0 1 | 4 5] and [records 2 3 | 6 7], as 32-bit halves.
+    let t = _mm256_castsi256_ps(_mm256_inserti128_si256::<1>(
+        _mm256_castsi128_si256(two(0, 1)),
+        two(4, 5),
+    ));
+    let u = _mm256_castsi256_ps(_mm256_inserti128_si256::<1>(
+        _mm256_castsi128_si256(two(2, 3)),
+        two(6, 7),
+    ));
+    (
+        _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(t, u)),
+        _mm256_castps_si256(_mm256_shuffle_ps::<0b11_01_11_01>(t, u)),
+    )
 }
