@@ -288,7 +288,8 @@ impl Kernel<'_> {
             let (lo, hi) = load_halves(self.buckets, &to_array(bucket));
             // The bucket's 16-bit fields: start, freq_lo - 1 | freq_hi, bin (`table::Bucket`).
             let low16 = _mm256_set1_epi32(0xffff);
-            let freq_lo = _mm256_add_epi32(_mm256_srli_epi32::<16>(lo), _mm256_set1_epi32(1));
+            let freq_lo_minus_1 = _mm256_srli_epi32::<16>(lo);
+            let freq_lo = _mm256_add_epi32(freq_lo_minus_1, _mm256_set1_epi32(1));
             let freq_hi = _mm256_and_si256(hi, low16);
             // All of these are below 2^17, so signed compares are exact.
             let from_start = _mm256_sub_epi32(slot, _mm256_and_si256(lo, low16));
@@ -296,10 +297,9 @@ impl Kernel<'_> {
                 _mm256_cmpgt_epi32(_mm256_setzero_si256(), from_start),
                 _mm256_cmpgt_epi32(_mm256_add_epi32(freq_lo, freq_hi), from_start),
             );
-            let upper = _mm256_xor_si256(
-                _mm256_cmpgt_epi32(freq_lo, from_start),
-                _mm256_set1_epi32(-1),
-            );
+            // The slot is in the pair's upper bin: `from_start >= freq_lo`, one compare
+            // with the stored `freq_lo - 1`.
+            let upper = _mm256_cmpgt_epi32(from_start, freq_lo_minus_1);
             let bin = _mm256_sub_epi32(_mm256_srli_epi32::<16>(hi), upper);
             let fast = _mm256_and_si256(in_pair, _mm256_cmpgt_epi32(fast_max, bin));
             if _mm256_movemask_ps(_mm256_castsi256_ps(fast)) != 0xff {
