@@ -449,3 +449,57 @@ fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
         }
     }
 }
+
+#[test]
+fn index_decoders_agree_on_valid_and_damaged_streams() {
+    // `format::decode`'s rows are the caller's indexes, which the AVX2 decoder loads eight
+    // at a time (`DecodeTarget::index_rows`); every decoder must give the same symbols, or
+    // the same error, on every stream.
+    let mut rng = Rng(0x1DE7);
+    let table = table(&mut rng, 16);
+    for &n in &[20usize, 4096, 100_000] {
+        let rows: Vec<usize> = (0..n).map(|_| rng.below(24) as usize).collect();
+        let indexes: Vec<i32> = rows.iter().map(|&r| r as i32).collect();
+        let syms = symbols(&mut rng, &table, &rows, 5);
+        // The encoder's own cut, and one chunk of 32 lanes and two of 8 (a pair).
+        let cuts = [
+            None,
+            Some(Params {
+                lanes: 32,
+                chunk_symbols: n,
+            }),
+            Some(Params {
+                lanes: 8,
+                chunk_symbols: n / 2 + 1,
+            }),
+        ];
+        for cut in cuts {
+            let data = cut_by(cut, || fastrans::format::encode(&table, &syms, &indexes, 1))
+                .expect("encode");
+            let check = |data: &[u8]| {
+                let decode = || fastrans::format::decode(&table, data, &indexes, 1);
+                let [(_, best), (_, avx2), (_, scalar)] = each_decoder(decode);
+                let text = |r: &Result<Vec<i32>>| r.as_ref().map_err(|e| e.to_string()).cloned();
+                assert_eq!(
+                    text(&best),
+                    text(&scalar),
+                    "best and scalar disagree (n={n})"
+                );
+                assert_eq!(
+                    text(&avx2),
+                    text(&scalar),
+                    "avx2 and scalar disagree (n={n})"
+                );
+                scalar
+            };
+            assert_eq!(check(&data).expect("decode"), syms, "n={n}, {cut:?}");
+            let body = &data[..data.len() - 4];
+            for _ in 0..30 {
+                let mut bad = body.to_vec();
+                let i = rng.below(bad.len() as u64) as usize;
+                bad[i] ^= 1 << rng.below(8);
+                let _ = check(&seal(bad));
+            }
+        }
+    }
+}

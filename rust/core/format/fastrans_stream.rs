@@ -86,6 +86,10 @@ impl DecodeTarget for Indexes<'_> {
         self.0[i] as usize
     }
     #[inline(always)]
+    fn index_rows(&self) -> Option<&[i32]> {
+        Some(self.0)
+    }
+    #[inline(always)]
     fn prefetch(&self, pos: usize) {
         crate::simd::prefetch::line(self.0, pos);
     }

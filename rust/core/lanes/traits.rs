@@ -200,6 +200,15 @@ pub trait DecodeTarget: Sync {
     fn scale_rows(&self) -> Option<ScaleRows<'_>> {
         None
     }
+    /// The target's rows as an index per position, if they are one: the AVX2 decoder then
+    /// loads eight at a time. REQUIRES: when `Some(ix)`, [`DecodeTarget::row`] of every
+    /// checked position `i` is `ix[i] as usize`. (A target that breaks this gets wrong
+    /// rows, still bounds-checked, never an unchecked load.)
+    #[doc(hidden)]
+    #[inline(always)]
+    fn index_rows(&self) -> Option<&[i32]> {
+        None
+    }
     /// Asks for the inputs of position `pos` (if it exists) to be brought toward the cache,
     /// reading nothing: the vector decoders call it a check block ahead (`simd/prefetch.rs`).
     #[doc(hidden)]

@@ -535,6 +535,17 @@ fn rounds<T: DecodeTarget, R: GroupRows, const N: usize>(
     Ok(())
 }
 
+/// The rows of positions `base .. base + 8` from a target's indexes
+/// (`DecodeTarget::index_rows`): one load. A negative index reads as a row past 2^31, out
+/// of range as the target's own `row` makes it.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn index_rows(ix: &[i32], base: usize) -> __m256i {
+    let eight = &ix[base..base + GROUP];
+    // SAFETY: `eight` is 8 i32 (32 bytes).
+    unsafe { _mm256_loadu_si256(eight.as_ptr() as *const __m256i) }
+}
+
 /// A target's own rows of positions `base .. base + 8`.
 #[inline(always)]
 fn target_rows<T: DecodeTarget>(tgt: &T, base: usize) -> [usize; GROUP] {
@@ -563,12 +574,16 @@ pub(crate) unsafe fn decode_rounds<T: DecodeTarget, const N: usize>(
     let mut xv = load_states(c.x);
     // A local reader (written back at the end) stays in registers.
     let mut r = c.r.clone();
-    match tgt.scale_rows().and_then(Lookup8::new) {
-        Some(l) => {
+    match (tgt.scale_rows().and_then(Lookup8::new), tgt.index_rows()) {
+        (Some(l), _) => {
             let rows_of = |base| l.rows(base);
             rounds::<T, __m256i, N>(&k, tgt, &rows_of, c.start, c.out, &mut xv, &mut r)?;
         }
-        None => {
+        (None, Some(ix)) => {
+            let rows_of = |base| index_rows(ix, base);
+            rounds::<T, __m256i, N>(&k, tgt, &rows_of, c.start, c.out, &mut xv, &mut r)?;
+        }
+        (None, None) => {
             let rows_of = |base| target_rows(tgt, base);
             rounds::<T, _, N>(&k, tgt, &rows_of, c.start, c.out, &mut xv, &mut r)?;
         }
@@ -592,9 +607,10 @@ pub(crate) unsafe fn decode_rounds_pair<T: DecodeTarget, const N: usize>(
     b: ChunkLanes<'_, '_, T, N>,
 ) -> Result<()> {
     let k = kernel(table);
-    match tgt.scale_rows().and_then(Lookup8::new) {
-        Some(l) => pair_rounds::<T, __m256i, N>(&k, tgt, &|base| l.rows(base), a, b),
-        None => pair_rounds::<T, _, N>(&k, tgt, &|base| target_rows(tgt, base), a, b),
+    match (tgt.scale_rows().and_then(Lookup8::new), tgt.index_rows()) {
+        (Some(l), _) => pair_rounds::<T, __m256i, N>(&k, tgt, &|base| l.rows(base), a, b),
+        (None, Some(ix)) => pair_rounds::<T, _, N>(&k, tgt, &|base| index_rows(ix, base), a, b),
+        (None, None) => pair_rounds::<T, _, N>(&k, tgt, &|base| target_rows(tgt, base), a, b),
     }
 }
 
