@@ -372,6 +372,35 @@ fn a_pair_of_chunks_decodes_like_two_chunks() {
 /// time after the block check): every decoder gives the scalar one's floats or error, on valid
 /// streams with scales of every kind (below the bound, negative, zero, huge, infinite) and
 /// on damaged ones, with one chunk and with two (decoded as a pair), on one thread.
+/// How a stream of `n` symbols is cut for the differential tests: the encoder's own cut
+/// (one or two lanes below 2^16 symbols), and cuts that put the small streams through the
+/// vector decoders too: one chunk of 32 lanes, and two of 8 (a pair).
+fn cuts(n: usize) -> [Option<Params>; 3] {
+    [
+        None,
+        Some(Params {
+            lanes: 32,
+            chunk_symbols: n,
+        }),
+        Some(Params {
+            lanes: 8,
+            chunk_symbols: n / 2 + 1,
+        }),
+    ]
+}
+
+/// `check` on 30 copies of the stream `data`, each with one bit of its body flipped and
+/// resealed so that it gets past the CRC.
+fn each_damaged<R>(rng: &mut Rng, data: &[u8], check: impl Fn(&[u8]) -> R) {
+    let body = &data[..data.len() - 4];
+    for _ in 0..30 {
+        let mut bad = body.to_vec();
+        let i = rng.below(bad.len() as u64) as usize;
+        bad[i] ^= 1 << rng.below(8);
+        let _ = check(&seal(bad));
+    }
+}
+
 #[test]
 fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
     use fastrans::StreamFormat;
@@ -403,21 +432,7 @@ fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
             .map(|(&s, &m)| m + (rng.below(41) as f32 - 20.0) * s.clamp(0.0, 50.0) / 8.0)
             .collect();
         let fmt = StreamFormat::Fastrans;
-        // The encoder's own cut (one or two lanes below 2^16 symbols), and cuts that put
-        // the small streams through the vector decoders too: one chunk of 32 lanes, and two
-        // of 8 (a pair).
-        let cuts = [
-            None,
-            Some(Params {
-                lanes: 32,
-                chunk_symbols: n,
-            }),
-            Some(Params {
-                lanes: 8,
-                chunk_symbols: n / 2 + 1,
-            }),
-        ];
-        for cut in cuts {
+        for cut in cuts(n) {
             let encode = |v: &[f32]| cut_by(cut, || coder.encode(v, &scales, Some(&means), fmt, 1));
             let data = encode(&y).expect("encode");
             let decode = |data: &[u8]| {
@@ -438,14 +453,7 @@ fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
             let back = back.expect("decode");
             let want = encode(&back).expect("re-encode");
             assert_eq!(want, data, "round trip (n={n}, {cut:?})");
-            // Damage anywhere in the body, re-sealed so that it gets past the CRC.
-            let body = &data[..data.len() - 4];
-            for _ in 0..30 {
-                let mut bad = body.to_vec();
-                let i = rng.below(bad.len() as u64) as usize;
-                bad[i] ^= 1 << rng.below(8);
-                let _ = check(&seal(bad));
-            }
+            each_damaged(&mut rng, &data, check);
         }
     }
 }
@@ -461,19 +469,7 @@ fn index_decoders_agree_on_valid_and_damaged_streams() {
         let rows: Vec<usize> = (0..n).map(|_| rng.below(24) as usize).collect();
         let indexes: Vec<i32> = rows.iter().map(|&r| r as i32).collect();
         let syms = symbols(&mut rng, &table, &rows, 5);
-        // The encoder's own cut, and one chunk of 32 lanes and two of 8 (a pair).
-        let cuts = [
-            None,
-            Some(Params {
-                lanes: 32,
-                chunk_symbols: n,
-            }),
-            Some(Params {
-                lanes: 8,
-                chunk_symbols: n / 2 + 1,
-            }),
-        ];
-        for cut in cuts {
+        for cut in cuts(n) {
             let data = cut_by(cut, || fastrans::format::encode(&table, &syms, &indexes, 1))
                 .expect("encode");
             let check = |data: &[u8]| {
@@ -493,13 +489,7 @@ fn index_decoders_agree_on_valid_and_damaged_streams() {
                 scalar
             };
             assert_eq!(check(&data).expect("decode"), syms, "n={n}, {cut:?}");
-            let body = &data[..data.len() - 4];
-            for _ in 0..30 {
-                let mut bad = body.to_vec();
-                let i = rng.below(bad.len() as u64) as usize;
-                bad[i] ^= 1 << rng.below(8);
-                let _ = check(&seal(bad));
-            }
+            each_damaged(&mut rng, &data, check);
         }
     }
 }
