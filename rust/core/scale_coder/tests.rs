@@ -150,3 +150,27 @@ fn scale_rows_into_matches_the_scalar_lookup() {
         }
     }
 }
+
+/// A scale table too dense for per-bucket records (`tables/scale_bins.rs`) takes the AVX2
+/// encoder's plain float input, which looks rows up itself: same bytes as the scalar lanes.
+#[test]
+fn a_coder_without_scale_bins_encodes_the_same_either_way() {
+    let st: Vec<f64> = (0..4200).map(|i| 1e-6 * 1.0044f64.powi(i)).collect();
+    let table = crate::tables::parametric::gaussian_table(&st, 16, 1e-9).unwrap();
+    let st32: Vec<f32> = st.iter().map(|&s| s as f32).collect();
+    let coder = ScaleCoder::new(std::sync::Arc::new(table), &st32, 1e-6).unwrap();
+    assert!(coder.index.one_compare().is_some(), "no one-compare lookup");
+    assert!(coder.bins.is_none(), "has records");
+    let mut rng = crate::test_rng::xorshift64(11);
+    let n = 200_000;
+    let mut next = || (rng() >> 40) as f32 / (1u64 << 24) as f32;
+    let scales: Vec<f32> = (0..n).map(|_| 1e-3 + next() * 20.0).collect();
+    let means: Vec<f32> = (0..n).map(|_| next() * 4.0 - 2.0).collect();
+    let y: Vec<f32> = (0..n)
+        .map(|i| means[i] + (next() - 0.5) * 8.0 * scales[i])
+        .collect();
+    let encode = || coder.encode(&y, &scales, Some(&means), StreamFormat::Fastrans, 1);
+    let scalar = crate::simd::with_scalar_lanes(encode).unwrap();
+    assert_eq!(crate::simd::with_avx2_lanes(encode).unwrap(), scalar);
+    assert_eq!(encode().unwrap(), scalar);
+}

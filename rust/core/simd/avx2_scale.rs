@@ -1,44 +1,90 @@
-//! `scale_indexes`' batch lookup eight scales at a time with AVX2, for CPUs without
-//! AVX-512 (and `FASTRANS_SIMD=avx2`).
+//! `OneCompare`, the scale lookup, eight scales at a time with AVX2, for CPUs without
+//! AVX-512 (and `FASTRANS_SIMD=avx2`): `scale_indexes`' batch lookup ([`rows_into`]), the
+//! AVX2 decoder's rows ([`Lookup8`]) and the AVX2 encoder's ([`OneCompare8`] itself).
 //!
 //! The lookup is `scale::OneCompare::get`, bit for bit: clamp the scale to the bound
 //! (`vmaxps` with the bound first keeps a NaN scale NaN), take the bucket `bits >> shift`,
-//! and subtract the bucket's `OneEntry` from the scale's bits widened to 64: the high half
-//! is the row. The eight entries are loaded one by one (AVX2's gathers are slower than
-//! scalar loads on AMD Zen 2 and 3), the arithmetic runs four 64-bit lanes a vector, and the
-//! rows are packed back to eight `i32`. NaN scales (and with `finite`, infinite ones) are
-//! noted with one compare a group; the caller then locates the first and refuses the call.
+//! and subtract the bucket's `OneEntry` from the scale's bits: the borrow out of the low
+//! half decides between the entry's two rows. The eight entries are loaded one by one
+//! (AVX2's gathers are slower than scalar loads on AMD Zen 2 and 3) and the arithmetic runs
+//! in 32-bit lanes. NaN scales (and with `finite`, infinite ones) are noted with one compare
+//! a group; the caller then locates the first and refuses the call.
 
 use std::arch::x86_64::*;
 
 use crate::lanes::traits::ScaleRows;
+use crate::tables::scale_index::OneCompare;
 
 /// Positions per group.
 const GROUP: usize = 8;
 
 const _: () = assert!(std::mem::size_of::<usize>() == 8);
 
+/// A [`OneCompare`] lookup made ready for eight scales at a time.
+#[derive(Clone, Copy)]
+pub(crate) struct OneCompare8<'a> {
+    /// The lookup's `OneEntry`s as integers, one for every `bits >> shift`.
+    entries: &'a [u64],
+    pub(crate) bound: f32,
+    pub(crate) shift: u32,
+}
+
+impl<'a> OneCompare8<'a> {
+    /// `None` unless the lookup has an entry for every `bits >> shift` (always, for a
+    /// lookup `ScaleCoder` built).
+    pub(crate) fn new(lookup: OneCompare<'a>) -> Option<Self> {
+        let (one, shift) = (lookup.one, lookup.shift);
+        if !(1..32).contains(&shift) || one.len() < 1usize << (32 - shift) {
+            return None;
+        }
+        // SAFETY: `OneEntry` is a `repr(transparent)` `u64`: the same memory, as integers.
+        let entries = unsafe { std::slice::from_raw_parts(one.as_ptr() as *const u64, one.len()) };
+        Some(OneCompare8 {
+            entries,
+            bound: lookup.bound,
+            shift,
+        })
+    }
+
+    /// The bits of eight scales raised to the bound (a NaN stays NaN).
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn clamp(&self, scales: __m256) -> __m256i {
+        _mm256_castps_si256(_mm256_max_ps(_mm256_set1_ps(self.bound), scales))
+    }
+
+    /// The rows of eight clamped scales ([`OneCompare8::clamp`]), eight `u32`; for a NaN
+    /// the row is unspecified (a caller masks it, refuses the call, or bounds-checks the
+    /// rows). For a scale `s >= bound > 0` the entry's low half `limit + 1` and `s`'s bits
+    /// are both below 2^31, so a signed compare is the borrow, and the row is
+    /// `-high - borrow` (`OneEntry::row_of`). Four 64-bit lanes a vector took two
+    /// subtractions, two shifts and the rows' packing more.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn rows(&self, clamped: __m256i) -> __m256i {
+        let mut ix = [0u32; GROUP];
+        // SAFETY: `ix` is 8 u32; every bucket is below `2^(32 - shift)`, at most
+        // `entries.len()` (`OneCompare8::new`).
+        unsafe {
+            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
+            _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket);
+            let (lo, hi) = load_halves(self.entries.as_ptr(), &ix);
+            let borrow = _mm256_cmpgt_epi32(lo, clamped);
+            _mm256_add_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), hi), borrow)
+        }
+    }
+}
+
 /// The rows of `rows.scales` into `out` (the same length), and whether any scale was NaN
 /// or, with `finite`, infinite. `None` when the lookup does not have an entry for every
 /// `bits >> shift`. REQUIRES: the CPU has AVX2.
 #[target_feature(enable = "avx2")]
 pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32], finite: bool) -> Option<bool> {
-    let lookup = rows.lookup;
-    let (one, shift) = (lookup.one, lookup.shift);
-    if !(1..32).contains(&shift) || one.len() < 1usize << (32 - shift) {
-        return None;
-    }
-    // SAFETY: `OneEntry` is a `repr(transparent)` `u64`: the same memory, as integers.
-    let entries = unsafe { std::slice::from_raw_parts(one.as_ptr() as *const u64, one.len()) };
+    let lookup = OneCompare8::new(rows.lookup)?;
     let n = out.len().min(rows.scales.len());
-    let bound = _mm256_set1_ps(lookup.bound);
-    let count = _mm_cvtsi32_si128(shift as i32);
     let magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
     let inf = _mm256_set1_ps(f32::INFINITY);
-    // The high (odd) 32-bit halves of the four 64-bit differences of each vector.
-    let odd = _mm256_setr_epi32(1, 3, 5, 7, 0, 0, 0, 0);
     let mut bad = _mm256_setzero_ps();
-    let mut ix = [0u32; GROUP];
     let mut base = 0;
     while base + GROUP <= n {
         let sc = &rows.scales[base..base + GROUP];
@@ -53,26 +99,15 @@ pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32], finite: bool) -> O
         } else {
             _mm256_or_ps(bad, _mm256_cmp_ps::<_CMP_UNORD_Q>(v, v))
         };
-        let clamped = _mm256_castps_si256(_mm256_max_ps(bound, v));
-        let bucket = _mm256_srl_epi32(clamped, count);
-        // SAFETY: `ix` is 8 u32 (32 bytes).
-        unsafe { _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket) };
-        // Every bucket is below `2^(32 - shift)`, at most `entries.len()` (checked above),
-        // so the indexing never fails; it stays checked (no measurable cost here).
-        let e = |k: usize| entries[ix[k] as usize] as i64;
-        let lo = _mm256_setr_epi64x(e(0), e(1), e(2), e(3));
-        let hi = _mm256_setr_epi64x(e(4), e(5), e(6), e(7));
-        let bits_lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(clamped));
-        let bits_hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(clamped));
-        let rows_lo = _mm256_permutevar8x32_epi32(_mm256_sub_epi64(bits_lo, lo), odd);
-        let rows_hi = _mm256_permutevar8x32_epi32(_mm256_sub_epi64(bits_hi, hi), odd);
-        let r = _mm256_permute2x128_si256::<0x20>(rows_lo, rows_hi);
+        let r = lookup.rows(lookup.clamp(v));
         let dst = &mut out[base..base + GROUP];
         // SAFETY: `dst` is 8 i32 (32 bytes), written unaligned.
         unsafe { _mm256_storeu_si256(dst.as_mut_ptr() as *mut __m256i, r) };
         base += GROUP;
     }
-    let bad_tail = lookup.rows_into(&rows.scales[base..n], &mut out[base..n], finite);
+    let bad_tail = rows
+        .lookup
+        .rows_into(&rows.scales[base..n], &mut out[base..n], finite);
     Some(_mm256_movemask_ps(bad) != 0 || bad_tail)
 }
 
@@ -81,55 +116,27 @@ pub(crate) fn rows_into(rows: ScaleRows<'_>, out: &mut [i32], finite: bool) -> O
 /// them.
 pub(crate) struct Lookup8<'a> {
     scales: &'a [f32],
-    /// The lookup's `OneEntry`s as integers, one for every `bits >> shift`.
-    entries: &'a [u64],
-    bound: f32,
-    shift: u32,
+    one: OneCompare8<'a>,
 }
 
 impl<'a> Lookup8<'a> {
     /// `None` unless the lookup has an entry for every `bits >> shift` (always, for a
     /// lookup `ScaleCoder` built).
     pub(crate) fn new(rows: ScaleRows<'a>) -> Option<Self> {
-        let lookup = rows.lookup;
-        let (one, shift) = (lookup.one, lookup.shift);
-        if !(1..32).contains(&shift) || one.len() < 1usize << (32 - shift) {
-            return None;
-        }
-        // SAFETY: `OneEntry` is a `repr(transparent)` `u64`: the same memory, as integers.
-        let entries = unsafe { std::slice::from_raw_parts(one.as_ptr() as *const u64, one.len()) };
         Some(Lookup8 {
             scales: rows.scales,
-            entries,
-            bound: lookup.bound,
-            shift,
+            one: OneCompare8::new(rows.lookup)?,
         })
     }
 
-    /// The rows of positions `pos .. pos + 8`, eight `u32`. For a NaN scale the row is
-    /// unspecified (a caller checks its positions first, or bounds-checks the rows).
-    ///
-    /// Works in 32-bit lanes, the entries split into halves by [`load_halves`]: for a scale
-    /// `s >= bound > 0` the entry's low half `limit + 1` and `s`'s bits are both below
-    /// 2^31, so a signed compare is the borrow, and the row is `-high - borrow`
-    /// (`OneEntry::row_of`). Four 64-bit lanes a vector took two subtractions, two shifts
-    /// and two stores more.
+    /// The rows of positions `pos .. pos + 8`, eight `u32` ([`OneCompare8::rows`]).
     #[target_feature(enable = "avx2")]
     #[inline]
     pub(crate) fn rows(&self, pos: usize) -> __m256i {
         let sc = &self.scales[pos..pos + GROUP];
-        let mut ix = [0u32; GROUP];
-        // SAFETY: `sc` is 8 f32 (32 bytes), `ix` 8 u32; every bucket is below
-        // `2^(32 - shift)`, at most `entries.len()` (`Lookup8::new`).
-        unsafe {
-            let v = _mm256_loadu_ps(sc.as_ptr());
-            let clamped = _mm256_castps_si256(_mm256_max_ps(_mm256_set1_ps(self.bound), v));
-            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
-            _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket);
-            let (lo, hi) = load_halves(self.entries.as_ptr(), &ix);
-            let borrow = _mm256_cmpgt_epi32(lo, clamped);
-            _mm256_add_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), hi), borrow)
-        }
+        // SAFETY: `sc` is 8 f32 (32 bytes).
+        let v = unsafe { _mm256_loadu_ps(sc.as_ptr()) };
+        self.one.rows(self.one.clamp(v))
     }
 }
 

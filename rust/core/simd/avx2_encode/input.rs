@@ -7,6 +7,7 @@ use std::arch::x86_64::*;
 
 use super::GROUP;
 use crate::lanes::traits::{EncodeSource, ScaleRows};
+use crate::simd::avx2_scale::OneCompare8;
 use crate::simd::reload::reload;
 use crate::tables::scale_bins::{ScaleBin, ScaleBins};
 
@@ -109,10 +110,7 @@ pub(super) struct Floats<'a> {
     values: &'a [f32],
     means: Option<&'a [f32]>,
     scales: &'a [f32],
-    /// The lookup's `OneEntry`s as integers: every `bits >> shift` of an `f32` names one.
-    entries: &'a [u64],
-    bound: f32,
-    shift: u32,
+    one: OneCompare8<'a>,
 }
 
 impl<'a> Floats<'a> {
@@ -123,19 +121,11 @@ impl<'a> Floats<'a> {
         means: Option<&'a [f32]>,
         rows: ScaleRows<'a>,
     ) -> Option<Self> {
-        let (one, shift) = (rows.lookup.one, rows.lookup.shift);
-        if !(1..32).contains(&shift) || one.len() < 1usize << (32 - shift) {
-            return None;
-        }
-        // SAFETY: `OneEntry` is a `repr(transparent)` `u64`: the same memory, as integers.
-        let entries = unsafe { std::slice::from_raw_parts(one.as_ptr() as *const u64, one.len()) };
         Some(Floats {
             values,
             means,
             scales: rows.scales,
-            entries,
-            bound: rows.lookup.bound,
-            shift,
+            one: OneCompare8::new(rows.lookup)?,
         })
     }
 }
@@ -175,7 +165,7 @@ impl Floats<'_> {
             Read {
                 syms: s,
                 // `OneCompare::get`'s clamp (`vmaxps` keeps a NaN).
-                clamped: _mm256_castps_si256(_mm256_max_ps(_mm256_set1_ps(self.bound), scales)),
+                clamped: self.one.clamp(scales),
                 nan: _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(scales, scales)),
                 min: _mm256_cmpeq_epi32(s, _mm256_set1_epi32(i32::MIN)),
             }
@@ -213,44 +203,15 @@ impl GroupInput for Floats<'_> {
         rows: &mut [u64; GROUP],
         _bins: &mut [u32; GROUP],
     ) -> ([__m256i; 2], u8) {
-        let mut buckets = [0u32; GROUP];
         // SAFETY: 8 u32 / u64 outputs; the caller has AVX2.
         unsafe {
             let Read {
                 clamped, nan, min, ..
             } = self.read(pos, syms);
-            // `OneCompare::get`: the bucket `bits >> shift` of the clamped scale, each
-            // bucket's entry by a scalar load (a gather on Zen 3 is slower), the row
-            // `(bits - entry) >> 32` four lanes a vector.
-            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
-            _mm256_storeu_si256(buckets.as_mut_ptr() as *mut __m256i, bucket);
-            // SAFETY: every bucket is below `2^(32 - shift)`, at most the number of entries
-            // (`Floats::new`).
-            let e = |k: usize| *self.entries.get_unchecked(buckets[k] as usize) as i64;
-            let entries = [
-                _mm256_setr_epi64x(e(0), e(1), e(2), e(3)),
-                _mm256_setr_epi64x(e(4), e(5), e(6), e(7)),
-            ];
-            let halves = [
-                _mm256_castsi256_si128(clamped),
-                _mm256_extracti128_si256::<1>(clamped),
-            ];
-            let nans = [
-                _mm256_castsi256_si128(nan),
-                _mm256_extracti128_si256::<1>(nan),
-            ];
-            let mut rv = [_mm256_setzero_si256(); 2];
-            for h in 0..2 {
-                let row = _mm256_srli_epi64::<32>(_mm256_sub_epi64(
-                    _mm256_cvtepu32_epi64(halves[h]),
-                    entries[h],
-                ));
-                // A NaN scale takes row 0.
-                rv[h] = _mm256_andnot_si256(_mm256_cvtepi32_epi64(nans[h]), row);
-                _mm256_storeu_si256(rows[4 * h..].as_mut_ptr() as *mut __m256i, rv[h]);
-            }
+            // A NaN scale takes row 0.
+            let row = _mm256_andnot_si256(nan, self.one.rows(clamped));
             let flags = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_or_si256(nan, min)));
-            (rv, flags as u8)
+            (widen_rows(row, rows), flags as u8)
         }
     }
 }
@@ -272,12 +233,13 @@ impl<'a> FloatBins<'a> {
     /// rule, [`super::Kernel::small`]); `last` is its last `EncSymbol`'s index. `None`
     /// when `bins` are not the records of `floats`' lookup.
     pub(super) fn new(floats: Floats<'a>, bins: &'a ScaleBins, last: u32) -> Option<Self> {
-        bins.fits(floats.shift, floats.bound).then(|| FloatBins {
-            floats,
-            records: bins.records(),
-            first: bins.first(),
-            last,
-        })
+        bins.fits(floats.one.shift, floats.one.bound)
+            .then(|| FloatBins {
+                floats,
+                records: bins.records(),
+                first: bins.first(),
+                last,
+            })
     }
 }
 
@@ -307,7 +269,7 @@ impl GroupInput for FloatBins<'_> {
             // or above the bound lie at or above record 0, and buckets past the last
             // record are the last row's (`tables/scale_bins.rs`). A NaN's bucket lands
             // anywhere in range.
-            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(f.shift as i32));
+            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(f.one.shift as i32));
             let top = _mm256_set1_epi32(self.records.len() as i32 - 1);
             let idx = _mm256_min_epu32(
                 _mm256_sub_epi32(bucket, _mm256_set1_epi32(self.first as i32)),
