@@ -282,9 +282,11 @@ impl Kernel<'_> {
                 load_records(self.lane_rows, &rows.indexes());
             let bucket = _mm256_add_epi32(lookup_base, _mm256_srlv_epi32(slot, lookup_shift));
             // `slot < 2^p`, so `slot >> lookup_shift` is below the row's bucket count and
-            // every bucket index is inside `buckets`. Extracted (`vpextrd`), not read back
-            // as the rows are: they are on the state's chain, and a store forward is no
-            // shorter (measured the same).
+            // every bucket index is below the table's, which ends with a bucket of padding
+            // (`CdfTable::pad_buckets`), so 16 bytes are readable at each. Extracted
+            // (`vpextrd`), not read back as the rows are: they are on the state's chain,
+            // and a store forward is no shorter (measured the same; on this core the
+            // reads back measured slower in the scale lookup too).
             let (lo, hi) = load_halves(self.buckets, &to_array(bucket));
             // The bucket's 16-bit fields: start, freq_lo - 1 | freq_hi, bin (`table::Bucket`).
             let low16 = _mm256_set1_epi32(0xffff);

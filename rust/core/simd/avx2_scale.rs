@@ -30,11 +30,11 @@ pub(crate) struct OneCompare8<'a> {
 }
 
 impl<'a> OneCompare8<'a> {
-    /// `None` unless the lookup has an entry for every `bits >> shift` (always, for a
-    /// lookup `ScaleCoder` built).
+    /// `None` unless the lookup has an entry for every `bits >> shift` and one past them
+    /// (always, for a lookup `ScaleCoder` built): [`load_halves`] reads 16 bytes.
     pub(crate) fn new(lookup: OneCompare<'a>) -> Option<Self> {
         let (one, shift) = (lookup.one, lookup.shift);
-        if !(1..32).contains(&shift) || one.len() < 1usize << (32 - shift) {
+        if !(1..32).contains(&shift) || one.len() <= 1usize << (32 - shift) {
             return None;
         }
         // SAFETY: `OneEntry` is a `repr(transparent)` `u64`: the same memory, as integers.
@@ -63,8 +63,8 @@ impl<'a> OneCompare8<'a> {
     #[inline]
     pub(crate) fn rows(&self, clamped: __m256i) -> __m256i {
         let mut ix = [0u32; GROUP];
-        // SAFETY: `ix` is 8 u32; every bucket is below `2^(32 - shift)`, at most
-        // `entries.len()` (`OneCompare8::new`).
+        // SAFETY: `ix` is 8 u32; every bucket is below `2^(32 - shift)`, and
+        // `entries.len()` is more than that (`OneCompare8::new`).
         unsafe {
             let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
             _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket);
@@ -141,28 +141,29 @@ impl<'a> Lookup8<'a> {
 }
 
 /// The 8-byte records `base[ix[k]]`, `k = 0..8`, as their low and high 32 bits in lane
-/// order: eight 64-bit loads (two per 128-bit half) and two shuffles, where a gather is
-/// slower on AMD Zen 2 and 3.
+/// order. Each record comes by a 16-byte load, its successor's 8 bytes with it: lanes `k`
+/// and `k + 4` share a vector (the second load folded into `vinserti128`), one unpack
+/// puts four records side by side, and a shuffle splits their halves. Four shuffles where
+/// eight 8-byte loads took eight (`vmovlhps` and `vinsertf128` to pair them), the loop's
+/// busiest port; a gather is slower on AMD Zen 2 and 3.
 ///
 /// # Safety
-/// Every `base.add(ix[k])` is a readable, 8-byte aligned record.
+/// Every `base.add(ix[k])` is an 8-byte aligned record with 8 readable bytes after it
+/// (tables that use this end with a record of padding).
 #[target_feature(enable = "avx2")]
 #[inline]
 pub(crate) unsafe fn load_halves(base: *const u64, ix: &[u32; GROUP]) -> (__m256i, __m256i) {
-    let base = base as *const i64;
     // SAFETY: the caller's contract.
     let two = |a: usize, b: usize| unsafe {
-        _mm_set_epi64x(*base.add(ix[b] as usize), *base.add(ix[a] as usize))
+        _mm256_inserti128_si256::<1>(
+            _mm256_castsi128_si256(_mm_loadu_si128(base.add(ix[a] as usize) as *const __m128i)),
+            _mm_loadu_si128(base.add(ix[b] as usize) as *const __m128i),
+        )
     };
-    // [records 0 1 | 4 5] and [records 2 3 | 6 7], as 32-bit halves.
-    let t = _mm256_castsi256_ps(_mm256_inserti128_si256::<1>(
-        _mm256_castsi128_si256(two(0, 1)),
-        two(4, 5),
-    ));
-    let u = _mm256_castsi256_ps(_mm256_inserti128_si256::<1>(
-        _mm256_castsi128_si256(two(2, 3)),
-        two(6, 7),
-    ));
+    // [record 0 _ | 4 _] unpacked with [1 _ | 5 _] is [records 0 1 | 4 5].
+    let (v0, v1, v2, v3) = (two(0, 4), two(1, 5), two(2, 6), two(3, 7));
+    let t = _mm256_castsi256_ps(_mm256_unpacklo_epi64(v0, v1));
+    let u = _mm256_castsi256_ps(_mm256_unpacklo_epi64(v2, v3));
     (
         _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(t, u)),
         _mm256_castps_si256(_mm256_shuffle_ps::<0b11_01_11_01>(t, u)),

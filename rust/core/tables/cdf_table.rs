@@ -208,7 +208,7 @@ impl CdfTable {
         // upper bound): no reallocation copies, and no large allocation on a worker thread,
         // whose arena hands its pages back to the kernel after each build, so every build
         // would fault them in again (docs/PERFORMANCE.md, "Table building").
-        let buckets = valid
+        let buckets: usize = valid
             .iter()
             .map(|r| ((r.len() - 1) * BUCKETS_PER_BIN).next_power_of_two())
             .sum();
@@ -219,7 +219,7 @@ impl CdfTable {
             packed_rows: Vec::with_capacity(valid.len()),
             cdf: Vec::with_capacity(total),
             symbols: Vec::with_capacity(total),
-            lookup: Vec::with_capacity(buckets),
+            lookup: Vec::with_capacity(buckets + 1),
             fingerprint: 0,
             kernel_layout: std::sync::OnceLock::new(),
         };
@@ -227,6 +227,7 @@ impl CdfTable {
             for (row, &offset) in valid.iter().zip(offsets) {
                 table.push_row(row, offset);
             }
+            table.pad_buckets();
             table
         };
         let fingerprint = || Self::compute_fingerprint(precision, &valid, offsets);
@@ -377,6 +378,13 @@ impl CdfTable {
             .map(|r| r.max_value as usize + 2)
             .max()
             .unwrap_or(0)
+    }
+
+    /// One bucket past the last row's, which no slot looks up: the AVX2 decoder loads 16
+    /// bytes at a bucket and keeps the first 8 (`simd/avx2_scale.rs`, `load_halves`), so
+    /// the last bucket needs 8 readable bytes after it.
+    fn pad_buckets(&mut self) {
+        self.lookup.push(Bucket::PADDING);
     }
 
     fn push_row(&mut self, valid: &[i32], offset: i32) {
@@ -531,7 +539,8 @@ impl CdfTable {
         let layout: &dyn KernelLayout = &**self.kernel_layout.get_or_init(made);
         layout.as_any().downcast_ref()
     }
-    /// The decode buckets, every row's (see [`Row`]'s `lookup_base`).
+    /// The decode buckets, every row's (see [`Row`]'s `lookup_base`), and one of padding
+    /// past them ([`CdfTable::pad_buckets`]).
     pub(crate) fn buckets(&self) -> &[Bucket] {
         &self.lookup
     }

@@ -44,6 +44,15 @@ pub(crate) struct Bucket {
 const _: () = assert!(std::mem::size_of::<Bucket>() == 8);
 
 impl Bucket {
+    /// The bucket past the last row's ([`CdfTable`](crate::tables::cdf_table::CdfTable)'s
+    /// padding): never looked up, only read beside the last real one.
+    pub(crate) const PADDING: Bucket = Bucket {
+        start: 0,
+        freq_lo_minus_1: 0,
+        freq_hi: 0,
+        bin: 0,
+    };
+
     /// The bucket of the pair `bin`, `bin + 1` with CDF entries `start <= split <= end`
     /// (`split == end` when the bucket lies inside bin `bin`).
     /// REQUIRES: the bounds in the type's doc (`start < split <= 2^16`, `bin < 2^16`).

@@ -105,7 +105,8 @@ pub struct ScaleIndex {
     /// First candidate row per bucket; empty when the fast path does not apply.
     first: Vec<u16>,
     /// When every bucket spans at most one entry: per bucket, its first candidate row and
-    /// that row's upper limit, side by side, so a lookup is one load and one compare.
+    /// that row's upper limit, side by side, so a lookup is one load and one compare; and
+    /// one entry of padding.
     one: Vec<OneEntry>,
     /// Comparisons needed after `first` (the largest span of any bucket).
     span: usize,
@@ -175,10 +176,14 @@ impl ScaleIndex {
         }
         head.extend(std::iter::repeat_n(f32::INFINITY, MAX_SPAN));
         let one = if !first.is_empty() && span <= 1 {
-            first
+            let mut one: Vec<OneEntry> = first
                 .iter()
                 .map(|&f| OneEntry::new(f as u32, head[f as usize]))
-                .collect()
+                .collect();
+            // One entry of padding past the last bucket (a copy of it): the AVX2 lookup
+            // loads 16 bytes at an entry and keeps the first 8 (`simd/avx2_scale.rs`).
+            one.extend(one.last().copied());
+            one
         } else {
             Vec::new()
         };
@@ -395,7 +400,8 @@ impl OneEntry {
 /// [`ScaleIndex::get`] when every bucket straddles at most one table entry.
 #[derive(Clone, Copy)]
 pub(crate) struct OneCompare<'a> {
-    /// `2^(32 - shift)` buckets: every `bits >> shift` of an `f32` has one.
+    /// `2^(32 - shift)` buckets, every `bits >> shift` of an `f32` has one, and one entry
+    /// of padding after them.
     pub(crate) one: &'a [OneEntry],
     pub(crate) bound: f32,
     pub(crate) shift: u32,
@@ -423,6 +429,20 @@ impl OneCompare<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_one_compare_entries_end_with_one_of_padding() {
+        // The AVX2 lookup loads 16 bytes at an entry: the last bucket needs one more.
+        for table in [
+            &[0.11f32][..],
+            &[0.11, 0.5, 1.0, 4.0],
+            &[0.11, 0.2, 0.4, 256.0],
+        ] {
+            let ix = ScaleIndex::new(table, 0.11).unwrap();
+            let one = ix.one_compare().expect("one compare applies");
+            assert_eq!(one.one.len(), (1 << (32 - one.shift)) + 1);
+        }
+    }
 
     #[test]
     fn matches_literal_count() {

@@ -146,6 +146,7 @@ fn large_tables_equal_one_row_after_another() {
         h.word(offset as u32);
         row.iter().for_each(|&c| h.word(c as u32));
     }
+    serial.pad_buckets();
     assert_eq!(table.rows, serial.rows);
     assert_eq!(table.cdf, serial.cdf);
     assert_eq!(table.symbols, serial.symbols);
@@ -230,4 +231,21 @@ fn a_kernel_layout_is_made_once_and_read_back_by_its_type() {
     assert_eq!(made, 1);
     // Another type finds the slot taken, and codes without a layout.
     assert_eq!(t.kernel_layout(|_| 7u8), None);
+}
+
+#[test]
+fn the_buckets_end_with_one_of_padding_past_every_rows() {
+    // The AVX2 decoder loads 16 bytes at a bucket: the last row's last bucket needs one
+    // more after it, in the table, whatever the rows.
+    for rows in [
+        vec![vec![0, 65536]],
+        vec![vec![0, 3, 65536], vec![0, 1, 2, 65536]],
+    ] {
+        let lengths: Vec<i32> = rows.iter().map(|r| r.len() as i32).collect();
+        let table = CdfTable::from_rows(&rows, &lengths, &vec![0; rows.len()], 16).unwrap();
+        let last = table.rows.last().unwrap();
+        let past_last = last.lookup_base as usize + (1 << (16 - last.lookup_shift));
+        assert_eq!(table.buckets().len(), past_last + 1);
+        assert_eq!(table.buckets()[past_last], Bucket::PADDING);
+    }
 }
