@@ -325,11 +325,10 @@ impl Kernel<'_> {
         }
     }
 
-    /// Finish a group: renormalise a planned step (the lanes below L take the next
-    /// words, in lane order), or run the scalar round from the group's states `x` when
-    /// there is no plan or fewer than eight words are left. Returns the eight symbols and
-    /// the new states. (States go in and out by value: references to them would keep
-    /// them in memory.)
+    /// Finish a group: renormalise a planned step (see [`Kernel::refill`]), or run the
+    /// scalar round from the group's states `x` when there is no plan or fewer than eight
+    /// words are left. Returns the eight symbols and the new states. (States go in and
+    /// out by value: references to them would keep them in memory.)
     #[target_feature(enable = "avx2,popcnt")]
     #[inline]
     fn commit(
@@ -339,18 +338,60 @@ impl Kernel<'_> {
         rows: &impl GroupRows,
         r: &mut WordReader<'_>,
     ) -> Result<([i32; GROUP], States)> {
-        let Some(plan) = plan.filter(|_| r.remaining_words() >= GROUP) else {
-            // SAFETY: we have AVX2.
-            let rows = unsafe { rows.indexes() };
-            return scalar_group(self.table, self.p, x, &rows, r);
-        };
+        match plan.filter(|_| r.remaining_words() >= GROUP) {
+            // SAFETY: at least eight words are left.
+            Some(plan) => Ok(unsafe { self.refill(plan, r) }),
+            None => {
+                // SAFETY: we have AVX2.
+                let rows = unsafe { rows.indexes() };
+                scalar_group(self.table, self.p, x, &rows, r)
+            }
+        }
+    }
+
+    /// [`Kernel::commit`] for two groups, the words left counted once for both. Always
+    /// inlined, so not a `target_feature` function (as one, LLVM made it a call).
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and POPCNT.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    unsafe fn commit_two(
+        &self,
+        (p1, p2): (Option<Plan>, Option<Plan>),
+        (x1, x2): (States, States),
+        (rows1, rows2): (&impl GroupRows, &impl GroupRows),
+        r: &mut WordReader<'_>,
+    ) -> Result<(([i32; GROUP], States), ([i32; GROUP], States))> {
+        // SAFETY: we have AVX2 and POPCNT (the caller's contract).
+        unsafe {
+            if let (Some(a), Some(b)) = (p1, p2) {
+                if r.remaining_words() >= 2 * GROUP {
+                    // Sixteen words are left, and the first group takes at most eight.
+                    return Ok((self.refill(a, r), self.refill(b, r)));
+                }
+            }
+            Ok((
+                self.commit(p1, x1, rows1, r)?,
+                self.commit(p2, x2, rows2, r)?,
+            ))
+        }
+    }
+
+    /// Renormalise a planned step: the lanes below L take the next words, in lane order.
+    ///
+    /// # Safety
+    /// At least eight words are left in `r`.
+    #[target_feature(enable = "avx2,popcnt")]
+    #[inline]
+    unsafe fn refill(&self, plan: Plan, r: &mut WordReader<'_>) -> ([i32; GROUP], States) {
         let (na, nb) = plan.next;
         let (need, need_a, need_b) = need_mask(na, nb, self.l);
         let words = r.rest();
         let mut syms = [0i32; GROUP];
         let spread = WORD_SPREAD[need].as_ptr();
-        // SAFETY: at least 8 words (32 bytes) are left (checked above); the spread table
-        // row is 16 bytes; `syms` is 8 i32 (32 bytes).
+        // SAFETY: at least 8 words (32 bytes) are left (the caller's contract); the spread
+        // table row is 16 bytes; `syms` is 8 i32 (32 bytes).
         let (words, perm_a, perm_b) = unsafe {
             _mm256_storeu_si256(syms.as_mut_ptr() as *mut __m256i, plan.symbols);
             (
@@ -368,7 +409,7 @@ impl Kernel<'_> {
         };
         let (xa, xb) = (refill(na, perm_a, need_a), refill(nb, perm_b, need_b));
         r.advance(need.count_ones() as usize);
-        Ok((syms, (xa, xb)))
+        (syms, (xa, xb))
     }
 }
 
@@ -486,9 +527,10 @@ fn round<T: DecodeTarget, R: GroupRows, const N: usize>(
             let (x1, x2) = ((xv[i], xv[i + 1]), (xv[i + 2], xv[i + 3]));
             // SAFETY: we have AVX2.
             let (p1, p2) = unsafe { (k.plan(x1, rows1), k.plan(x2, rows2)) };
-            let (s1, x1) = k.commit(p1, x1, rows1, r)?;
+            // SAFETY: we have AVX2 and POPCNT.
+            let ((s1, x1), (s2, x2)) =
+                unsafe { k.commit_two((p1, p2), (x1, x2), (rows1, rows2), r)? };
             put_values(&mut dst[g..g + GROUP], tgt.values(base, &s1));
-            let (s2, x2) = k.commit(p2, x2, rows2, r)?;
             put_values(
                 &mut dst[g + GROUP..g + 2 * GROUP],
                 tgt.values(base + GROUP, &s2),
