@@ -72,13 +72,17 @@ const GROUP: usize = 8;
 /// Most groups a round has.
 const MAX_GROUPS: usize = MAX_LANES / GROUP;
 
-/// `true` when this CPU can run [`encode_rounds`] for `table` (bin indexes are 32-bit in
-/// the table: fewer than 2^32 CDF entries, checked when it is built).
+/// `true` when this CPU can run [`encode_rounds`] for `table`: the byte offsets of its
+/// `EncSymbol`s fit 32 bits (at most 2^28 of them, 4 GiB).
 pub(crate) fn usable(table: &CdfTable) -> bool {
     is_x86_feature_detected!("avx2")
         && is_x86_feature_detected!("popcnt")
-        && table.enc_symbols().len() <= u32::MAX as usize
+        && table.enc_symbols().len() <= MAX_RECORDS
 }
+
+/// The most 16-byte records whose byte offsets fit `u32`. The kernel addresses records
+/// by byte offset: a vector shift for eight lanes where each index took a scalar one.
+pub(super) const MAX_RECORDS: usize = 1 << 28;
 
 /// Where lane `k`'s low word sits after [`Kernel::commit`]'s `vshufps` of the two state
 /// vectors (lanes 0-3 and 4-7): `[l0 l1 l4 l5 | l2 l3 l6 l7]`.
@@ -223,25 +227,26 @@ impl Kernel<'_> {
         rv: [__m256i; 2],
         bo: &[i32; 256],
     ) -> Option<Bins> {
-        let mut ix = [0u32; GROUP];
+        let mut at = [0u32; GROUP];
         for k in 0..GROUP {
             let b = bo[(rows[k] & 0xff) as usize];
-            ix[k] = (syms[k].wrapping_add(b) as u32).min(self.last);
+            // At most `last`, below `MAX_RECORDS` (`usable`): the offset fits.
+            at[k] = (syms[k].wrapping_add(b) as u32).min(self.last) * 16;
         }
-        // SAFETY: every index is at most `last`; the caller has AVX2.
-        unsafe { self.prepare_at(&ix, rv) }
+        // SAFETY: every offset is at most `last`'s; the caller has AVX2.
+        unsafe { self.prepare_at(&at, rv) }
     }
 
-    /// The bins at `ix` (each lane's index by the small-table rule, clamped to `last`),
-    /// kept when every tag names its lane's row `rv` and the row is in range: see
-    /// [`Kernel::prepare_small`].
+    /// The bins at byte offsets `at` (each lane's index by the small-table rule, clamped
+    /// to `last`, times 16), kept when every tag names its lane's row `rv` and the row is
+    /// in range: see [`Kernel::prepare_small`].
     ///
     /// # Safety
-    /// The CPU has AVX2, and every `ix[k]` is at most `last`.
+    /// The CPU has AVX2, and every `at[k]` is at most `16 * last`, a multiple of 16.
     #[inline(always)]
-    unsafe fn prepare_at(&self, ix: &[u32; GROUP], rv: [__m256i; 2]) -> Option<Bins> {
+    unsafe fn prepare_at(&self, at: &[u32; GROUP], rv: [__m256i; 2]) -> Option<Bins> {
         // SAFETY: the caller's contract.
-        let bins = unsafe { self.load_bins(ix) };
+        let bins = unsafe { self.load_bins(at) };
         // SAFETY: the caller has AVX2.
         let ok = unsafe {
             let good = |h: usize| {
@@ -267,7 +272,7 @@ impl Kernel<'_> {
     /// The CPU has AVX2.
     #[inline(always)]
     unsafe fn prepare_rows(&self, syms: &[i32; GROUP], rows: &[u64; GROUP]) -> Option<Bins> {
-        let mut ix = [0u32; GROUP];
+        let mut at = [0u32; GROUP];
         let mut direct = true;
         for k in 0..GROUP {
             let (i, ok) = match self.rows.get(rows[k] as usize) {
@@ -288,26 +293,30 @@ impl Kernel<'_> {
                 }
                 None => (0, false),
             };
-            ix[k] = i;
+            // Below the table's length, at most `MAX_RECORDS` (`usable`).
+            at[k] = i * 16;
             direct &= ok;
         }
-        // SAFETY: each `ix[k]` is 0 or `row.base + bin` for a bin below the row's
-        // `max_value`, an `EncSymbol` of that row (`CdfTable::enc_symbol`'s indexing).
-        direct.then(|| unsafe { self.load_bins(&ix) })
+        // SAFETY: each `at[k]` is 16 times 0 or `row.base + bin` for a bin below the
+        // row's `max_value`, an `EncSymbol` of that row (`CdfTable::enc_symbol`'s
+        // indexing).
+        direct.then(|| unsafe { self.load_bins(&at) })
     }
 
-    /// The `EncSymbol`s at `ix`: eight 16-byte loads, two to a vector, and four unpacks.
+    /// The `EncSymbol`s at byte offsets `at`: eight 16-byte loads, two to a vector, and
+    /// four unpacks.
     ///
     /// # Safety
-    /// The CPU has AVX2, and every `ix[k]` is below `enc_symbols().len()`.
+    /// The CPU has AVX2, and every `at[k]` is 16 times an index below
+    /// `enc_symbols().len()`.
     #[inline(always)]
-    unsafe fn load_bins(&self, ix: &[u32; GROUP]) -> Bins {
+    unsafe fn load_bins(&self, at: &[u32; GROUP]) -> Bins {
         // SAFETY: the caller's contract; each record is 16 aligned bytes (`EncSymbol` is
         // `align(16)`).
         let pair = |a: usize, b: usize| unsafe {
             _mm256_inserti128_si256::<1>(
-                _mm256_castsi128_si256(_mm_load_si128(self.bins.add(ix[a] as usize))),
-                _mm_load_si128(self.bins.add(ix[b] as usize)),
+                _mm256_castsi128_si256(_mm_load_si128(self.bins.byte_add(at[a] as usize))),
+                _mm_load_si128(self.bins.byte_add(at[b] as usize)),
             )
         };
         // [record 0 | record 2] and [record 1 | record 3]: unpacking their 8-byte halves
@@ -616,14 +625,14 @@ unsafe fn prepare_round<I: GroupInput, const N: usize>(
 ) -> u8 {
     let mut flagged = 0;
     for (g, o) in out.iter_mut().enumerate().take(N / GROUP) {
-        let mut ix = [0u32; GROUP];
+        let mut at = [0u32; GROUP];
         // SAFETY: the caller's contract; an input that finds the bins clamps each index
-        // to `last` (`GroupInput::group`).
+        // to `last` (`GroupInput::group`) and gives its byte offset.
         unsafe {
-            let (rv, bad) = input.group(base + g * GROUP, &mut o.syms, &mut o.rows, &mut ix);
+            let (rv, bad) = input.group(base + g * GROUP, &mut o.syms, &mut o.rows, &mut at);
             flagged |= bad;
             o.bins = if I::FINDS_BINS {
-                kernel.prepare_at(&reload(&ix), rv)
+                kernel.prepare_at(&reload(&at), rv)
             } else {
                 kernel.prepare(&o.syms, &o.rows, rv)
             };

@@ -21,9 +21,9 @@ pub(super) trait GroupInput {
     /// positions that might be bad: always 0 for an input whose positions passed the
     /// source's check before they are coded; an input that is not checked first
     /// ([`Floats`]) flags every position the check would refuse. An input that finds
-    /// the bins fills `bins` with each lane's `EncSymbol` index as the kernel's
-    /// small-table rule gives it (`symbol + base - offset`, clamped to the table's last
-    /// record): its tag still decides; the others leave `bins` alone.
+    /// the bins fills `bins` with each lane's `EncSymbol` byte offset, 16 times the index
+    /// the kernel's small-table rule gives (`symbol + base - offset`, clamped to the
+    /// table's last record): its tag still decides; the others leave `bins` alone.
     ///
     /// # Safety
     /// The CPU has AVX2; `pos + 8` is within the source's length and, unless the input
@@ -233,7 +233,9 @@ impl<'a> FloatBins<'a> {
     /// rule, [`super::Kernel::small`]); `last` is its last `EncSymbol`'s index. `None`
     /// when `bins` are not the records of `floats`' lookup.
     pub(super) fn new(floats: Floats<'a>, bins: &'a ScaleBins, last: u32) -> Option<Self> {
-        bins.fits(floats.one.shift, floats.one.bound)
+        (bins.fits(floats.one.shift, floats.one.bound)
+            && bins.records().len() <= super::MAX_RECORDS
+            && (last as usize) < super::MAX_RECORDS)
             .then(|| FloatBins {
                 floats,
                 records: bins.records(),
@@ -275,15 +277,17 @@ impl GroupInput for FloatBins<'_> {
                 _mm256_sub_epi32(bucket, _mm256_set1_epi32(self.first as i32)),
                 top,
             );
-            _mm256_storeu_si256(at.as_mut_ptr() as *mut __m256i, idx);
+            // Byte offsets (fewer than `MAX_RECORDS` records: they fit), one vector shift
+            // where eight scalar ones scaled the indexes.
+            _mm256_storeu_si256(at.as_mut_ptr() as *mut __m256i, _mm256_slli_epi32::<4>(idx));
             let base = self.records.as_ptr() as *const __m128i;
-            // SAFETY: every index is at most `records.len() - 1`; records are 16 aligned
-            // bytes.
+            // SAFETY: every offset is 16 times an index at most `records.len() - 1`;
+            // records are 16 aligned bytes.
             let at = reload(&at);
             let pair = |a: usize, b: usize| {
                 _mm256_inserti128_si256::<1>(
-                    _mm256_castsi128_si256(_mm_load_si128(base.add(at[a] as usize))),
-                    _mm_load_si128(base.add(at[b] as usize)),
+                    _mm256_castsi128_si256(_mm_load_si128(base.byte_add(at[a] as usize))),
+                    _mm_load_si128(base.byte_add(at[b] as usize)),
                 )
             };
             // Records 0-3 and 4-7 in the two halves; a 4x4 transpose of each half gives
@@ -305,7 +309,11 @@ impl GroupInput for FloatBins<'_> {
                 _mm256_add_epi32(s, bin),
                 _mm256_set1_epi32(self.last as i32),
             );
-            _mm256_storeu_si256(bins.as_mut_ptr() as *mut __m256i, ix);
+            // `last` is below `MAX_RECORDS`: the byte offsets fit.
+            _mm256_storeu_si256(
+                bins.as_mut_ptr() as *mut __m256i,
+                _mm256_slli_epi32::<4>(ix),
+            );
             let flags = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_or_si256(nan, min)));
             (widen_rows(row, rows), flags as u8)
         }
