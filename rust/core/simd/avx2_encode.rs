@@ -504,18 +504,15 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
     let mut lw = std::mem::take(words);
     // Round r's bins are loaded while round r + 1's states update, into the other of two
     // buffers (a copy of the prepared round each round measured slower).
-    let mut bufs = [[EMPTY; MAX_GROUPS]; 2];
+    // The two buffers change places each round by their references, which stay in
+    // registers (picking one by the round's parity took index arithmetic a group).
+    let (mut one, mut two) = ([EMPTY; MAX_GROUPS], [EMPTY; MAX_GROUPS]);
+    let (mut this, mut next) = (&mut one, &mut two);
     // SAFETY: (every prepared round is below `rounds`) we have the features, and the
     // caller's positions were checked or the input flags them.
     let mut flagged =
-        unsafe { prepare_round::<I, N>(kernel, input, start + (rounds - 1) * N, &mut bufs[0]) };
-    for (i, r) in (0..rounds).rev().enumerate() {
-        let (b0, b1) = bufs.split_at_mut(1);
-        let (this, next) = if i % 2 == 0 {
-            (&b0[0], &mut b1[0])
-        } else {
-            (&b1[0], &mut b0[0])
-        };
+        unsafe { prepare_round::<I, N>(kernel, input, start + (rounds - 1) * N, this) };
+    for r in (0..rounds).rev() {
         // The block checked next (the encoder goes down).
         if let Some(ahead) = (start + r * N).checked_sub(prefetch::AHEAD) {
             src.prefetch(ahead);
@@ -554,6 +551,7 @@ fn rounds_from<I: GroupInput, S: EncodeSource, const N: usize>(
             );
         }
         lw.len += count;
+        std::mem::swap(&mut this, &mut next);
     }
     for (g, v) in lx.iter().enumerate().take(groups) {
         for (h, half) in v.iter().enumerate() {
