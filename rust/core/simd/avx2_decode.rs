@@ -4,7 +4,8 @@
 //! eight or more independent lanes it is bound by that count, not by latency. Here a
 //! group of eight lanes goes through the decoding step together. The eight rows' records
 //! ([`LaneRow`](crate::tables::cdf_table::LaneRow)) are fetched by 16-byte loads and a transpose, the
-//! eight 8-byte buckets by 64-bit loads and two shuffles (gathers were slower on Zen 3).
+//! eight 8-byte buckets by a 16-byte load each and four shuffles (`load_halves`; gathers
+//! were slower on Zen 3).
 //! The compares and selects run eight wide, and the 64-bit state update four wide. The
 //! renormalisation reads the group's words with one unaligned load and a permute per
 //! four lanes: the lanes that need a word take consecutive words, in lane order, exactly
