@@ -234,7 +234,7 @@ fn a_kernel_layout_is_made_once_and_read_back_by_its_type() {
 }
 
 #[test]
-fn the_buckets_end_with_one_of_padding_past_every_rows() {
+fn the_buckets_end_with_a_padding_bucket_past_the_last_rows() {
     // The AVX2 decoder loads 16 bytes at a bucket: the last row's last bucket needs one
     // more after it, in the table, whatever the rows.
     for rows in [
