@@ -367,11 +367,6 @@ fn a_pair_of_chunks_decodes_like_two_chunks() {
     }
 }
 
-/// `ScaleCoder` streams (its target hands the vector decoders its scale lookup, which the
-/// AVX-512 decoder runs and checks itself and the AVX2 decoder runs eight positions at a
-/// time after the block check): every decoder gives the scalar one's floats or error, on valid
-/// streams with scales of every kind (below the bound, negative, zero, huge, infinite) and
-/// on damaged ones, with one chunk and with two (decoded as a pair), on one thread.
 /// How a stream of `n` symbols is cut for the differential tests: the encoder's own cut
 /// (one or two lanes below 2^16 symbols), and cuts that put the small streams through the
 /// vector decoders too: one chunk of 32 lanes, and two of 8 (a pair).
@@ -401,6 +396,11 @@ fn each_damaged<R>(rng: &mut Rng, data: &[u8], check: impl Fn(&[u8]) -> R) {
     }
 }
 
+/// `ScaleCoder` streams (its target hands the vector decoders its scale lookup, which the
+/// AVX-512 decoder runs and checks itself and the AVX2 decoder runs eight positions at a
+/// time after the block check): every decoder gives the scalar one's floats or error, on valid
+/// streams with scales of every kind (below the bound, negative, zero, huge, infinite) and
+/// on damaged ones, with one chunk and with two (decoded as a pair), on one thread.
 #[test]
 fn scale_coder_decoders_agree_on_valid_and_damaged_streams() {
     use fastrans::StreamFormat;
