@@ -5,10 +5,11 @@
 //! The lookup is `scale::OneCompare::get`, bit for bit: clamp the scale to the bound
 //! (`vmaxps` with the bound first keeps a NaN scale NaN), take the bucket `bits >> shift`,
 //! and subtract the bucket's `OneEntry` from the scale's bits: the borrow out of the low
-//! half decides between the entry's two rows. The eight entries are loaded one by one
-//! (AVX2's gathers are slower than scalar loads on AMD Zen 2 and 3) and the arithmetic runs
-//! in 32-bit lanes. NaN scales (and with `finite`, infinite ones) are noted with one compare
-//! a group; the caller then locates the first and refuses the call.
+//! half decides between the entry's two rows. The eight entries are loaded one by one, 16
+//! bytes each ([`load_halves`]; AVX2's gathers are slower than scalar loads on AMD Zen 2
+//! and 3), and the arithmetic runs in 32-bit lanes. NaN scales (and with `finite`,
+//! infinite ones) are noted with one compare a group; the caller then locates the first
+//! and refuses the call.
 
 use std::arch::x86_64::*;
 
@@ -53,6 +54,14 @@ impl<'a> OneCompare8<'a> {
         _mm256_castps_si256(_mm256_max_ps(_mm256_set1_ps(self.bound), scales))
     }
 
+    /// The lookup's buckets of eight clamped scales ([`OneCompare8::clamp`]), `bits >>
+    /// shift`: each below `2^(32 - shift)`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn buckets(&self, clamped: __m256i) -> __m256i {
+        _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32))
+    }
+
     /// The rows of eight clamped scales ([`OneCompare8::clamp`]), eight `u32`; for a NaN
     /// the row is unspecified (a caller masks it, refuses the call, or bounds-checks the
     /// rows). For a scale `s >= bound > 0` the entry's low half `limit + 1` and `s`'s bits
@@ -66,8 +75,7 @@ impl<'a> OneCompare8<'a> {
         // SAFETY: `ix` is 8 u32; every bucket is below `2^(32 - shift)`, and
         // `entries.len()` is more than that (`OneCompare8::new`).
         unsafe {
-            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(self.shift as i32));
-            _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, bucket);
+            _mm256_storeu_si256(ix.as_mut_ptr() as *mut __m256i, self.buckets(clamped));
             let (lo, hi) = load_halves(self.entries.as_ptr(), &ix);
             let borrow = _mm256_cmpgt_epi32(lo, clamped);
             _mm256_add_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), hi), borrow)

@@ -271,7 +271,7 @@ impl GroupInput for FloatBins<'_> {
             // or above the bound lie at or above record 0, and buckets past the last
             // record are the last row's (`tables/scale_bins.rs`). A NaN's bucket lands
             // anywhere in range.
-            let bucket = _mm256_srl_epi32(clamped, _mm_cvtsi32_si128(f.one.shift as i32));
+            let bucket = f.one.buckets(clamped);
             let top = _mm256_set1_epi32(self.records.len() as i32 - 1);
             let idx = _mm256_min_epu32(
                 _mm256_sub_epi32(bucket, _mm256_set1_epi32(self.first as i32)),
