@@ -233,6 +233,9 @@ impl<'a> FloatBins<'a> {
     /// rule, [`super::Kernel::small`]); `last` is its last `EncSymbol`'s index. `None`
     /// when `bins` are not the records of `floats`' lookup.
     pub(super) fn new(floats: Floats<'a>, bins: &'a ScaleBins, last: u32) -> Option<Self> {
+        // The byte offsets must fit `u32`. Both bounds hold already (`ScaleBins` keeps a
+        // few thousand records, `usable` caps the table); checked here so that the loads'
+        // soundness does not rest on code elsewhere.
         (bins.fits(floats.one.shift, floats.one.bound)
             && bins.records().len() <= super::MAX_RECORDS
             && (last as usize) < super::MAX_RECORDS)
