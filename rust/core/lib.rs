@@ -7,6 +7,7 @@
 //!
 //! ```text
 //! error                 the crate's one error type
+//! simd_policy           which kernel families may run: the CPU, FASTRANS_SIMD, a thread's limit
 //! threads               threads= → who codes the chunks (the caller and a rayon pool)
 //! tables/               CdfTable: pmf → CDF, validation, layout, fingerprint, parametric
 //!                       tables, scales → rows, each bin's encoder form
@@ -31,6 +32,7 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod error;
+mod simd_policy;
 pub(crate) mod threads;
 
 pub(crate) mod tables;
@@ -65,6 +67,7 @@ pub use float_coder::{decode_floats_into, encode_floats, Offsets, Rows};
 pub use format::compressai;
 pub use parametric_coder::ParametricCoder;
 pub use scale_coder::{scale_rows_into, ScaleCoder, StreamFormat};
+pub use simd_policy::{cpu_simd, set_thread_simd_limit, simd_in_use, Simd};
 pub use tables::parametric;
 pub use tables::pmf::pmf_to_quantized_cdf;
 pub use tables::scale_index::ScaleIndex;

@@ -13,6 +13,10 @@
 //! The pool is found through an atomic pointer, not a lock, so a lock held by another
 //! thread at the moment of the fork cannot hang the child.
 //!
+//! **Kernel limit.** A helper codes under the limit of the thread that made the call
+//! (`simd_policy`), so a call made under `with_scalar_lanes` or Python's
+//! `fastrans.simd_limit` runs those kernels on every chunk, wherever it runs.
+//!
 //! The coders hand their chunks to [`map_items`], where the calling thread works too: it
 //! starts on the first chunk at once while the pool's threads wake up, and every thread
 //! takes the next chunk nobody has started. So a pool thread that wakes late delays only the
@@ -27,6 +31,7 @@ use std::time::{Duration, Instant};
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use crate::error::{Error, Result};
+use crate::simd_policy::{thread_limit, with_simd_cap};
 
 /// Largest explicit thread count accepted (a guard against typos like `threads=10**6`);
 /// counts up to it run on at most one thread per core.
@@ -69,12 +74,14 @@ pub fn map_items<T: Send, R: Send>(
             *outputs[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
         }
     };
-    let run = &run;
     let helpers = team(threads).min(count).saturating_sub(1);
     let left = AtomicUsize::new(0);
     if helpers == 0 {
         run();
     } else {
+        // The helpers take the caller's kernel limit (module doc).
+        let limit = thread_limit();
+        let run = &|| with_simd_cap(limit, run);
         process_pool()?.in_place_scope(|s| run_with_helpers(s, helpers, run, &left));
     }
     outputs
@@ -254,6 +261,28 @@ mod tests {
                 assert_eq!(ran.load(Ordering::Relaxed), count);
             }
         }
+    }
+
+    /// Every item of a call made under a kernel limit runs under it, the helpers' too; the
+    /// helpers are back to no limit afterwards.
+    #[test]
+    fn helpers_take_the_callers_kernel_limit() {
+        use crate::simd_policy::{simd_allowed, with_scalar_lanes, Simd};
+        let work = |_, _: usize| {
+            std::thread::sleep(Duration::from_millis(2));
+            (std::thread::current().id(), simd_allowed())
+        };
+        let seen = with_scalar_lanes(|| map_items(2, (0..24).collect(), work)).expect("runs");
+        assert!(seen.iter().all(|&(_, s)| s == Simd::Scalar), "{seen:?}");
+        let threads: std::collections::HashSet<_> = seen.iter().map(|&(t, _)| t).collect();
+        if cores() >= 2 {
+            assert!(
+                threads.len() >= 2,
+                "no helper took an item: the test proves nothing"
+            );
+        }
+        let after = map_items(2, (0..24).collect(), work).expect("runs");
+        assert!(after.iter().all(|&(_, s)| s == simd_allowed()), "{after:?}");
     }
 
     /// Items are `&mut` slices of one buffer (as the decoder hands out its output).
