@@ -6,6 +6,7 @@ CompressAI drop-in in ``fastrans.compat.compressai`` and exp-Golomb in ``fastran
 """
 
 from fastrans import golomb
+from fastrans._simd import SimdInfo, simd_info, simd_limit
 from fastrans.errors import CorruptStreamError, FastransError, TableMismatchError
 from fastrans.parametric_coder import ParametricCoder
 from fastrans.scale_coder import ScaleCoder, gaussian_table, laplace_table
@@ -21,6 +22,7 @@ __all__ = [
     "FastransError",
     "ParametricCoder",
     "ScaleCoder",
+    "SimdInfo",
     "StreamDecoder",
     "TableMismatchError",
     "gaussian_table",
@@ -28,4 +30,6 @@ __all__ = [
     "laplace_table",
     "pmf_to_quantized_cdf",
     "scale_indexes",
+    "simd_info",
+    "simd_limit",
 ]

@@ -1,7 +1,8 @@
 # Stubs of the native module, grouped as the core is (errors, tables, streams, the scale
-# coder, exp-Golomb) and checked by `python -m mypy.stubtest fastrans._native`. Users call
-# the numpy API in `fastrans` (tables.py, streams.py, scale_coder.py, golomb.py), which
-# casts arrays once and gives these functions C-contiguous arrays of the stated dtypes.
+# coder, exp-Golomb, the kernel families) and checked by `python -m mypy.stubtest
+# fastrans._native`. Users call the numpy API in `fastrans` (tables.py, streams.py,
+# scale_coder.py, golomb.py, _simd.py), which casts arrays once and gives these functions
+# C-contiguous arrays of the stated dtypes.
 from typing import final
 
 import numpy as np
@@ -40,6 +41,8 @@ __all__ = [
     "golomb_best_k",
     "golomb_nbits_i32",
     "golomb_best_k_i32",
+    "simd_families",
+    "set_simd_limit",
 ]
 
 # --- errors (rust/py/src/errors.rs) ---
@@ -339,3 +342,8 @@ def golomb_nbits_i32(values: npt.NDArray[np.int32], k: int, signed: str) -> int:
 def golomb_best_k_i32(
     values: npt.NDArray[np.int32], ks: list[int], signed: str
 ) -> tuple[int, int]: ...
+
+# --- the kernel families (rust/py/src/simd.rs) ---
+
+def simd_families() -> tuple[str, str]: ...
+def set_simd_limit(name: str) -> str: ...

@@ -1,7 +1,7 @@
 //! `fastrans._native`: thin PyO3 wrappers over the `fastrans` core crate, one file per
 //! area of the core: `table` and `parametric` and `scale` (tables), `format` (streams),
 //! `scale_coder`, `parametric_coder` (and `serial_parametric`: its laws in the serial
-//! stream), `float_cdf`, `golomb`. Inputs are borrowed numpy slices (`arrays`; the Python facade
+//! stream), `float_cdf`, `golomb`, `simd` (the kernel families). Inputs are borrowed numpy slices (`arrays`; the Python facade
 //! casts them once), work runs with the GIL released, and errors map to exceptions in
 //! `errors`.
 
@@ -18,6 +18,7 @@ mod parametric_coder;
 mod scale;
 mod scale_coder;
 mod serial_parametric;
+mod simd;
 mod table;
 
 #[pymodule]
@@ -70,5 +71,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(golomb::golomb_best_k, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_nbits_i32, m)?)?;
     m.add_function(wrap_pyfunction!(golomb::golomb_best_k_i32, m)?)?;
+    // the kernel families
+    m.add_function(wrap_pyfunction!(simd::simd_families, m)?)?;
+    m.add_function(wrap_pyfunction!(simd::set_simd_limit, m)?)?;
     Ok(())
 }
