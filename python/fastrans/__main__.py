@@ -66,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--reps", type=int, default=5, help="repetitions, best kept (default 5)")
     bench.add_argument("--small", action="store_true", help="small workloads (a quick check)")
     bench.add_argument("--plot", type=Path, metavar="FILE.png", help="bar chart (matplotlib)")
+    bench.add_argument(
+        "--kernels",
+        action="store_true",
+        help="instead: each vector kernel family this CPU has against the scalar lanes, "
+        "and two threads against one (W1, same run)",
+    )
+    bench.add_argument(
+        "--rounds", type=int, default=7, help="rounds of --kernels, median ratio kept (default 7)"
+    )
 
     info = sub.add_parser("info", help="print a fastrans stream's header")
     info.add_argument("file", type=Path, help="a fastrans stream or a demo .ftdm file")
@@ -108,6 +117,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.kernels:
+        if args.plot is not None:
+            raise _UsageError("--plot draws the workloads' table, not --kernels")
+        from fastrans import bench_kernels
+
+        return bench_kernels.run(reps=args.reps, rounds=args.rounds, small=args.small)
     from fastrans import bench
 
     return bench.run(reps=args.reps, small=args.small, plot=args.plot)

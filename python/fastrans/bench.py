@@ -335,7 +335,7 @@ def run(reps: int = 5, small: bool = False, plot: Path | None = None) -> int:
     others = [name for name in ("compressai", "constriction") if not _installed(name)]
     print(
         f"fastrans {fastrans.__version__} bench: end to end (floats -> bytes -> floats), "
-        f"best of {reps}, {os.cpu_count()} cores"
+        f"best of {reps}, {os.cpu_count()} cores; {fastrans.simd_info()}"
     )
     print(format_table(results))
     if others:

@@ -145,6 +145,45 @@ def test_bench_small_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(line.rstrip().endswith("yes") for line in rows)
 
 
+def test_bench_names_the_cpu_and_its_kernels(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--reps", "1", "--small"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert str(fastrans.simd_info()) in head
+
+
+def test_bench_kernels_compares_each_family_with_the_scalar_lanes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fastrans._simd import FAMILIES
+
+    assert main(["bench", "--kernels", "--small", "--reps", "1", "--rounds", "2"]) == 0
+    text = capsys.readouterr().out
+    info = fastrans.simd_info()
+    assert info.cpu in text and f"{info.in_use} kernels in use" in text
+    assert "W1: 24576 symbols" in text
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line.startswith("  ")}
+    want = FAMILIES[: FAMILIES.index(info.in_use) + 1]
+    assert [f for f in FAMILIES if f in rows] == list(want)
+    assert rows["scalar"][3:5] == ["1.00x", "1.00x"]
+    for family in want:
+        assert all(float(r.rstrip("x")) > 0 for r in rows[family][1:])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--rounds", "0"], "--rounds 0: give at least 1 round"),
+        (["--reps", "0"], "--reps 0: give at least 1"),
+        (["--plot", "k.png"], "--plot draws the workloads' table, not --kernels"),
+    ],
+)
+def test_bench_kernels_bad_arguments(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "--kernels", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_bench_bad_reps(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--reps", "0"]) == 2
     assert "--reps 0: give at least 1" in capsys.readouterr().err
