@@ -1,13 +1,14 @@
 """``python -m fastrans bench --kernels``: each kernel family this CPU has, and two threads
-against one, on W1 in one run.
+against one, in one run.
 
 Why this module: the vector kernels are what make ``format="fastrans"`` fast, and how much
 they give depends on the CPU (AVX-512 or only AVX2, which core). This answers "what do the
 kernels give on my machine?" the way the project's targets are stated: W1 through
-``ScaleCoder`` (floats in, bytes out, and back), one thread, each family against the
-scalar lanes, and two threads against one, every ratio taken within one round where all
-families met the same machine, the median over the rounds reported. Each family runs
-under :func:`fastrans.simd_limit`, so the bytes are checked to be the same in all.
+``ScaleCoder`` (floats in, bytes out, and back) and a longer stream of symbols through
+``CdfTable``, one thread, each family against the scalar lanes, and two threads against
+one, every ratio taken within one round where all families met the same machine, the
+median over the rounds reported. Each family runs under :func:`fastrans.simd_limit`, and
+its bytes and values are checked against the scalar lanes'.
 """
 
 from __future__ import annotations
@@ -52,47 +53,78 @@ def _median_ratio(num: list[float], den: list[float]) -> float:
     return statistics.median(n / d for n, d in zip(num, den))
 
 
-def _round_trip(
-    coder: fastrans.ScaleCoder,
-    w: tuple[np.ndarray, np.ndarray, np.ndarray],
-    threads: int,
-    reps: int,
-) -> tuple[float, float, bytes, np.ndarray]:
-    """Best encode and decode times of ``w`` = (values, scales, means), the bytes and the
-    values decoded."""
-    y, scales, means = w
-    te, data = _best(lambda: coder.encode(y, scales, means, threads=threads), reps)
-    td, out = _best(lambda: coder.decode(data, scales, means, threads=threads), reps)
+@dataclass
+class Workload:
+    """A round trip to time: ``encode(threads)`` gives bytes, ``decode(data, threads)``
+    the values, which must equal ``expected`` (and the bytes the scalar lanes')."""
+
+    title: str
+    symbols: int
+    encode: Callable[[int], bytes]
+    decode: Callable[[bytes, int], np.ndarray]
+    expected: np.ndarray
+
+
+def workloads(shape: tuple[int, ...]) -> list[Workload]:
+    """W1 of ``shape`` through ``ScaleCoder`` (floats in and out), and three W1s' symbols
+    and rows through ``CdfTable`` (a stream of six chunks at full size, which two threads
+    share three and three)."""
+    y, means, scales = w1(shape)
+    table = fastrans.gaussian_table(SCALE_TABLE)
+    coder = fastrans.ScaleCoder(table, SCALE_TABLE)
+    symbols = np.tile(np.rint(y - means).astype(np.int32).ravel(), 3)
+    rows = np.tile(fastrans.scale_indexes(scales.ravel(), SCALE_TABLE), 3)
+    return [
+        Workload(
+            f"W1 through ScaleCoder: {y.size} symbols",
+            y.size,
+            lambda t: coder.encode(y, scales, means, threads=t),
+            lambda d, t: np.asarray(coder.decode(d, scales, means, threads=t)).reshape(y.shape),
+            np.rint(y - means) + means,
+        ),
+        Workload(
+            f"three W1s' symbols through CdfTable: {symbols.size} symbols",
+            symbols.size,
+            lambda t: table.encode(symbols, rows, threads=t),
+            lambda d, t: table.decode(d, rows, threads=t),
+            symbols,
+        ),
+    ]
+
+
+def _round_trip(work: Workload, threads: int, reps: int) -> tuple[float, float, bytes, Any]:
+    """Best encode and decode times of ``work``, its bytes and its values."""
+    te, data = _best(lambda: work.encode(threads), reps)
+    td, out = _best(lambda: work.decode(data, threads), reps)
     return te, td, data, out
 
 
 def measure(
-    shape: tuple[int, ...], reps: int, rounds: int, thread_counts: tuple[int, ...]
+    work: Workload, reps: int, rounds: int, thread_counts: tuple[int, ...]
 ) -> dict[str, Timings]:
-    """Best-of-``reps`` times of W1 of ``shape`` for every family up to the one in use
-    (what the CPU has, within ``FASTRANS_SIMD``) and every thread count, the families
-    alternating within each of ``rounds`` rounds. Raises RuntimeError if a family's bytes
-    or values differ from the scalar lanes'."""
-    y, means, scales = w1(shape)
-    coder = fastrans.ScaleCoder(fastrans.gaussian_table(SCALE_TABLE), SCALE_TABLE)
+    """Best-of-``reps`` times of ``work`` for every family up to the one in use (what the
+    CPU has, within ``FASTRANS_SIMD``) and every thread count, the families alternating
+    within each of ``rounds`` rounds. Raises RuntimeError if a family's bytes or values
+    differ from the scalar lanes'."""
     best = fastrans.simd_info().in_use
     families = FAMILIES[: FAMILIES.index(best) + 1]
     with fastrans.simd_limit("scalar"):
-        want = coder.encode(y, scales, means, threads=1)
-    expected = np.rint(y - means) + means
+        want = work.encode(1)
     timings = {f: Timings() for f in families}
     for _ in range(rounds):
         for family in families:
             for threads in thread_counts:
                 with fastrans.simd_limit(family):
-                    te, td, data, out = _round_trip(coder, (y, scales, means), threads, reps)
-                if data != want or not np.array_equal(np.asarray(out).reshape(y.shape), expected):
-                    raise RuntimeError(f"{family}, threads={threads}: not the scalar lanes' result")
+                    te, td, data, out = _round_trip(work, threads, reps)
+                if data != want or not np.array_equal(out, work.expected):
+                    raise RuntimeError(
+                        f"{work.title}, {family}, threads={threads}: not the scalar lanes' result"
+                    )
                 timings[family].add(threads, te, td)
     return timings
 
 
-def format_report(timings: dict[str, Timings], symbols: int) -> str:
+def format_report(timings: dict[str, Timings], title: str) -> str:
     """The table: each family's best times over the rounds, its median same-round ratio
     to the scalar lanes, and (two thread counts measured) two threads against one."""
     scalar = timings["scalar"]
@@ -102,7 +134,7 @@ def format_report(timings: dict[str, Timings], symbols: int) -> str:
     head += f" {'enc x scalar':>12} {'dec x scalar':>12}"
     if two:
         head += f" {'enc x 1 thread':>14} {'dec x 1 thread':>14}"
-    lines = [f"W1: {symbols} symbols, one thread unless noted", head]
+    lines = [f"{title}, one thread unless noted", head]
     for family, t in timings.items():
         line = (
             f"  {family:12} {1e3 * min(t.encode[1]):9.2f} {1e3 * min(t.decode[1]):9.2f} "
@@ -133,14 +165,14 @@ def run(reps: int = 5, rounds: int = 7, small: bool = False) -> int:
     info = fastrans.simd_info()
     print(
         f"fastrans {fastrans.__version__} bench --kernels: {info.cpu}, {cores} cores; "
-        f"{info.in_use} kernels in use (the CPU has {info.supported}); W1 through ScaleCoder "
-        f"(format=fastrans) end to end, best of {reps} per round, median ratio over {rounds} "
-        "rounds"
+        f"{info.in_use} kernels in use (the CPU has {info.supported}); format=fastrans end "
+        f"to end, best of {reps} per round, median ratio over {rounds} rounds"
     )
-    try:
-        timings = measure(shape, reps, rounds, thread_counts)
-    except RuntimeError as exc:
-        print(f"bench --kernels: {exc}")
-        return 1
-    print(format_report(timings, int(np.prod(shape))))
+    for work in workloads(shape):
+        try:
+            timings = measure(work, reps, rounds, thread_counts)
+        except RuntimeError as exc:
+            print(f"bench --kernels: {exc}")
+            return 1
+        print(format_report(timings, work.title))
     return 0
