@@ -6,9 +6,11 @@
 //! it once per setting, alternating); or, with `ratios`, the scalar, AVX2 and best kernels
 //! timed one after the other in every round, one thread, with the median and quartiles of
 //! each round's ratio to the scalar kernel (on a shared, noisy host the paired ratio holds
-//! better than best-of times). The data is `benches/common/w1.rs`.
+//! better than best-of times); or, with `symbols`, those ratios for W1's symbols coded
+//! with their rows given (`format::encode` / `format::decode`: no float work, no scale
+//! lookup). The data is `benches/common/w1.rs`.
 //!
-//! `cargo run --release --example lane_kernels [runs] [threads | ratios]`
+//! `cargo run --release --example lane_kernels [runs] [threads | ratios | symbols]`
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +26,7 @@ fn main() {
     let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50);
     let threads: Option<usize> = args.get(2).and_then(|a| a.parse().ok());
     let ratios = args.get(2).is_some_and(|a| a == "ratios");
+    let symbol_ratios = args.get(2).is_some_and(|a| a == "symbols");
     let coder = w1_coder(16);
     let (y, means, scales) = w1();
     let fmt = StreamFormat::Fastrans;
@@ -59,7 +62,18 @@ fn main() {
         assert!(out == data, "encoders disagree");
     };
     if ratios {
-        paired_ratios(runs, &|| encode(1), &|| decode(1));
+        paired_ratios(runs, "W1", &|| drop(encode(1)), &|| drop(decode(1)));
+        return;
+    }
+    if symbol_ratios {
+        let indexes = coder.indexes(&scales).expect("indexes");
+        let symbols = fastrans::format::decode(coder.table(), &data, &indexes, 1).expect("decode");
+        let table = coder.table();
+        let encode = || fastrans::format::encode(table, &symbols, &indexes, 1).expect("encode");
+        let stream = encode();
+        let decode = || fastrans::format::decode(table, &stream, &indexes, 1).expect("decode");
+        assert!(with_scalar_lanes(encode) == stream && with_avx2_lanes(decode) == symbols);
+        paired_ratios(runs, "W1 symbols", &|| drop(encode()), &|| drop(decode()));
         return;
     }
     if let Some(t) = threads {
@@ -139,7 +153,7 @@ fn main() {
 /// Per round: the scalar, AVX2 and best kernels, encoding then decoding W1 once each (the
 /// order rotating), each round's times divided into the scalar kernel's. Prints the best
 /// times and the ratios' median and quartiles.
-fn paired_ratios(runs: usize, encode: &dyn Fn() -> Vec<u8>, decode: &dyn Fn() -> Vec<f32>) {
+fn paired_ratios(runs: usize, label: &str, enc: &dyn Fn(), dec: &dyn Fn()) {
     type Kernel = fn(&dyn Fn() -> Duration) -> Duration;
     let kernels: [(&str, Kernel); 3] = [
         ("scalar", |f| with_scalar_lanes(f)),
@@ -151,9 +165,7 @@ fn paired_ratios(runs: usize, encode: &dyn Fn() -> Vec<u8>, decode: &dyn Fn() ->
         f();
         t0.elapsed()
     };
-    let enc = || drop(encode());
-    let dec = || drop(decode());
-    let work: [(&str, &dyn Fn()); 2] = [("encode", &enc), ("decode", &dec)];
+    let work: [(&str, &dyn Fn()); 2] = [("encode", enc), ("decode", dec)];
     for (what, f) in work {
         let mut times = vec![[Duration::ZERO; 3]; runs];
         for (r, row) in times.iter_mut().enumerate() {
@@ -162,7 +174,7 @@ fn paired_ratios(runs: usize, encode: &dyn Fn() -> Vec<u8>, decode: &dyn Fn() ->
                 row[k] = (kernels[k].1)(&|| timed(f));
             }
         }
-        println!("W1 {what}, 1 thread, {runs} rounds:");
+        println!("{label} {what}, 1 thread, {runs} rounds:");
         for (k, (name, _)) in kernels.iter().enumerate() {
             let best = times.iter().map(|t| t[k]).min().unwrap_or_default();
             let mut ratio: Vec<f64> = times
