@@ -61,7 +61,8 @@ class Job:
     run: Callable[[int], tuple[float, float, int, bool]]
 
 
-def _best(f: Callable[[], Any], reps: int) -> tuple[float, Any]:
+def best_of(f: Callable[[], Any], reps: int) -> tuple[float, Any]:
+    """The best time of ``reps`` calls of ``f``, and the last call's result."""
     best, out = float("inf"), None
     for _ in range(reps):
         t = time.perf_counter()
@@ -88,10 +89,10 @@ def _w1_jobs(shape: tuple[int, ...]) -> list[Job]:
         fmt: str, threads: int | None
     ) -> Callable[[int], tuple[float, float, int, bool]]:
         def run(reps: int) -> tuple[float, float, int, bool]:
-            te, data = _best(
+            te, data = best_of(
                 lambda: coder.encode(y, scales, means, format=fmt, threads=threads), reps
             )
-            td, out = _best(
+            td, out = best_of(
                 lambda: coder.decode(data, scales, means, format=fmt, threads=threads), reps
             )
             exact = bool(np.array_equal(np.asarray(out).reshape(y.shape), expected))
@@ -118,8 +119,8 @@ def _w1_jobs(shape: tuple[int, ...]) -> list[Job]:
             gc.update_scale_table(torch.tensor(SCALE_TABLE, dtype=torch.float32))
             gc.update()
             ty, tm, ts = (torch.from_numpy(v) for v in (y, means, scales))
-            te, s = _best(lambda: gc.compress(ty, gc.build_indexes(ts), tm), reps)
-            td, out = _best(lambda: gc.decompress(s, gc.build_indexes(ts), means=tm), reps)
+            te, s = best_of(lambda: gc.compress(ty, gc.build_indexes(ts), tm), reps)
+            td, out = best_of(lambda: gc.decompress(s, gc.build_indexes(ts), means=tm), reps)
             return te, td, sum(map(len, s)), bool(torch.equal(out, torch.round(ty - tm) + tm))
 
         jobs.append(Job("W1", "compressai GaussianConditional", n, compressai_run))
@@ -143,8 +144,8 @@ def _w1_jobs(shape: tuple[int, ...]) -> list[Job]:
                 c.encode_reverse(sym, model, mu, sd)
                 return c.get_compressed()
 
-            te, comp = _best(enc, reps)
-            td, out = _best(
+            te, comp = best_of(enc, reps)
+            td, out = best_of(
                 lambda: constriction.stream.stack.AnsCoder(comp).decode(model, mu, sd), reps
             )
             return te, td, int(comp.nbytes), bool(np.array_equal(out, sym))
@@ -173,8 +174,8 @@ def _w2_jobs(shape: tuple[int, int, int, int]) -> list[Job]:
                 idx = np.broadcast_to(channel, shape)
                 return table.encode(np.rint(z).astype(np.int32), idx, format=fmt, threads=threads)
 
-            te, data = _best(enc, reps)
-            td, out = _best(
+            te, data = best_of(enc, reps)
+            td, out = best_of(
                 lambda: table.decode(
                     data, np.broadcast_to(channel, shape), format=fmt, threads=threads
                 ),
@@ -212,8 +213,8 @@ def _w2_jobs(shape: tuple[int, int, int, int]) -> list[Job]:
                 d = RansDecoder()
                 return np.array([d.decode_with_indexes(s, idx, cdfs, cl, off) for s in strings])
 
-            te, strings = _best(enc, reps)
-            td, out = _best(dec, reps)
+            te, strings = best_of(enc, reps)
+            td, out = best_of(dec, reps)
             return (
                 te,
                 td,
@@ -246,8 +247,8 @@ def _w2_jobs(shape: tuple[int, int, int, int]) -> list[Job]:
                 c.encode_reverse(np.rint(z).astype(np.int32).ravel(), model, mu, sd)
                 return c.get_compressed()
 
-            te, comp = _best(enc, reps)
-            td, out = _best(
+            te, comp = best_of(enc, reps)
+            td, out = best_of(
                 lambda: constriction.stream.stack.AnsCoder(comp).decode(model, mu, sd), reps
             )
             return te, td, int(comp.nbytes), bool(np.array_equal(out, sym))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,16 +23,8 @@ import numpy as np
 
 import fastrans
 from fastrans._simd import FAMILIES
+from fastrans.bench import best_of
 from fastrans.workloads import SCALE_TABLE, w1
-
-
-def _best(f: Callable[[], Any], reps: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(reps):
-        t = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 @dataclass
@@ -94,8 +85,8 @@ def workloads(shape: tuple[int, ...]) -> list[Workload]:
 
 def _round_trip(work: Workload, threads: int, reps: int) -> tuple[float, float, bytes, Any]:
     """Best encode and decode times of ``work``, its bytes and its values."""
-    te, data = _best(lambda: work.encode(threads), reps)
-    td, out = _best(lambda: work.decode(data, threads), reps)
+    te, data = best_of(lambda: work.encode(threads), reps)
+    td, out = best_of(lambda: work.decode(data, threads), reps)
     return te, td, data, out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 import fastrans
-from fastrans.bench import _best
+from fastrans.bench import best_of
 from fastrans.workloads import SCALE_TABLE, gaussian_pmfs, w1
 
 REPS = 5
@@ -20,7 +20,7 @@ def _timed(f):
     """Best of ``REPS`` calls after an untimed one: a first call pays for page faults, the
     pool's start and cold caches, which a codec pays once and not per image."""
     f()
-    return _best(f, REPS)
+    return best_of(f, REPS)
 
 
 def run(shape: tuple[int, ...] = (1, 320, 48, 64)) -> int:
