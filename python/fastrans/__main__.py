@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         "--kernels",
         action="store_true",
         help="instead: each vector kernel family this CPU has against the scalar lanes, "
-        "and two threads against one (W1, same run)",
+        "and two threads against one (W1 and a 2.9M-symbol CdfTable stream, one run)",
     )
     bench.add_argument(
         "--rounds", type=int, default=7, help="rounds of --kernels, median ratio kept (default 7)"
