@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 import fastrans
-from fastrans.bench import _best
+from fastrans.bench import best_of
 from fastrans.entropy_models import (
     EntropyBottleneck,
     GaussianConditional,
@@ -34,7 +34,7 @@ from fastrans.workloads import SCALE_TABLE, w1
 def best(f: Callable[[], Any], reps: int) -> tuple[float, Any]:
     """Best of ``reps`` timed calls after an untimed one (``fastrans.bench``'s timer)."""
     f()
-    return _best(f, reps)
+    return best_of(f, reps)
 
 
 def gaussian_rows(reps: int) -> list[tuple[str, float, float]]:
