@@ -54,8 +54,8 @@ class SimdInfo:
 def simd_info() -> SimdInfo:
     """The CPU's name and kernel families: ``supported`` (the best it can run) and
     ``in_use`` (what this thread's ``format="fastrans"`` calls use now). A family is one of
-    :data:`FAMILIES`. A table too large for a vector kernel (beyond 2^28 rows) codes with
-    the scalar lanes whatever this says."""
+    :data:`FAMILIES`. A table beyond a vector kernel's limits (hundreds of millions of
+    bins) codes with the scalar lanes whatever this says."""
     supported, in_use = _native.simd_families()
     return SimdInfo(cpu=_cpu_name(), supported=supported, in_use=in_use)
 

@@ -77,7 +77,7 @@ pub fn simd_in_use() -> Simd {
 /// environment variable `FASTRANS_SIMD` is `0` (scalar only), `avx2` (no AVX-512) or
 /// `avx512` (no IFMA), read once, or the calling thread has a lower limit
 /// ([`with_scalar_lanes`], [`set_thread_simd_limit`]).
-pub fn simd_allowed() -> Simd {
+pub(crate) fn simd_allowed() -> Simd {
     static FROM_ENV: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
     let env = *FROM_ENV.get_or_init(|| match std::env::var("FASTRANS_SIMD").as_deref() {
         Ok("0") => Simd::Scalar,
