@@ -50,7 +50,6 @@ class Workload:
     the values, which must equal ``expected`` (and the bytes the scalar lanes')."""
 
     title: str
-    symbols: int
     encode: Callable[[int], bytes]
     decode: Callable[[bytes, int], np.ndarray]
     expected: np.ndarray
@@ -68,14 +67,12 @@ def workloads(shape: tuple[int, ...]) -> list[Workload]:
     return [
         Workload(
             f"W1 through ScaleCoder: {y.size} symbols",
-            y.size,
             lambda t: coder.encode(y, scales, means, threads=t),
             lambda d, t: np.asarray(coder.decode(d, scales, means, threads=t)).reshape(y.shape),
             np.rint(y - means) + means,
         ),
         Workload(
             f"three W1s' symbols through CdfTable: {symbols.size} symbols",
-            symbols.size,
             lambda t: table.encode(symbols, rows, threads=t),
             lambda d, t: table.decode(d, rows, threads=t),
             symbols,

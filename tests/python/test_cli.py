@@ -172,6 +172,26 @@ def test_bench_kernels_compares_each_family_with_the_scalar_lanes(
             assert all(float(r.rstrip("x")) > 0 for r in rows[family][1:])
 
 
+def test_bench_kernels_fails_when_a_family_codes_other_bytes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastrans import bench_kernels
+
+    def by_family(threads: int) -> bytes:
+        return fastrans.simd_info().in_use.encode()
+
+    values = np.zeros(4, np.int32)
+    work = bench_kernels.Workload("a family's own bytes", by_family, lambda d, t: values, values)
+    monkeypatch.setattr(bench_kernels, "workloads", lambda shape: [work])
+    with fastrans.simd_limit("avx2"):
+        if fastrans.simd_info().in_use == "scalar":
+            pytest.skip("only the scalar lanes here: no family to differ")
+        assert main(["bench", "--kernels", "--small", "--reps", "1", "--rounds", "1"]) == 1
+    assert "a family's own bytes, avx2, threads=1: not the scalar lanes' result" in (
+        capsys.readouterr().out
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
