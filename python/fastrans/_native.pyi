@@ -43,6 +43,7 @@ __all__ = [
     "golomb_best_k_i32",
     "simd_families",
     "set_simd_limit",
+    "SIMD_FAMILIES",
 ]
 
 # --- errors (rust/py/src/errors.rs) ---
@@ -347,3 +348,5 @@ def golomb_best_k_i32(
 
 def simd_families() -> tuple[str, str]: ...
 def set_simd_limit(name: str) -> str: ...
+
+SIMD_FAMILIES: list[str]

@@ -18,8 +18,8 @@ from types import TracebackType
 
 from fastrans import _native
 
-#: The kernel families, fewest features first.
-FAMILIES = ("scalar", "avx2", "avx512", "avx512-ifma")
+#: The kernel families, fewest features first (the core's names and order).
+FAMILIES: tuple[str, ...] = tuple(_native.SIMD_FAMILIES)
 
 
 def _cpu_name() -> str:

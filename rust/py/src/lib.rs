@@ -74,5 +74,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // the kernel families
     m.add_function(wrap_pyfunction!(simd::simd_families, m)?)?;
     m.add_function(wrap_pyfunction!(simd::set_simd_limit, m)?)?;
+    m.add("SIMD_FAMILIES", simd::family_names())?;
     Ok(())
 }

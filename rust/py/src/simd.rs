@@ -17,11 +17,16 @@ pub fn simd_families() -> (&'static str, &'static str) {
 #[pyfunction]
 pub fn set_simd_limit(name: &str) -> PyResult<&'static str> {
     let limit = Simd::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Simd::ALL.iter().map(|s| s.name()).collect();
         PyValueError::new_err(format!(
             "unknown kernel family {name:?}: use one of {}",
-            names.join(", ")
+            family_names().join(", ")
         ))
     })?;
     Ok(set_thread_simd_limit(limit).name())
+}
+
+/// Every family's name, fewest features first (the module's `SIMD_FAMILIES`, which the
+/// Python layer orders and checks limits by).
+pub fn family_names() -> Vec<&'static str> {
+    Simd::ALL.iter().map(|s| s.name()).collect()
 }
