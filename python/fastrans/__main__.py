@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         "and two threads against one (W1 and a 2.9M-symbol CdfTable stream, one run)",
     )
     bench.add_argument(
-        "--rounds", type=int, default=7, help="rounds of --kernels, median ratio kept (default 7)"
+        "--rounds", type=int, help="rounds of --kernels, median ratio kept (default 7)"
     )
 
     info = sub.add_parser("info", help="print a fastrans stream's header")
@@ -122,7 +122,10 @@ def _bench(args: argparse.Namespace) -> int:
             raise _UsageError("--plot draws the workloads' table, not --kernels")
         from fastrans import bench_kernels
 
-        return bench_kernels.run(reps=args.reps, rounds=args.rounds, small=args.small)
+        rounds = 7 if args.rounds is None else args.rounds
+        return bench_kernels.run(reps=args.reps, rounds=rounds, small=args.small)
+    if args.rounds is not None:
+        raise _UsageError("--rounds is for --kernels (the workloads' table keeps best of --reps)")
     from fastrans import bench
 
     return bench.run(reps=args.reps, small=args.small, plot=args.plot)

@@ -207,6 +207,11 @@ def test_bench_kernels_bad_arguments(
     assert message in capsys.readouterr().err
 
 
+def test_bench_rounds_without_kernels_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--rounds", "3"]) == 2
+    assert "--rounds is for --kernels" in capsys.readouterr().err
+
+
 def test_bench_bad_reps(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--reps", "0"]) == 2
     assert "--reps 0: give at least 1" in capsys.readouterr().err
